@@ -1,0 +1,1 @@
+"""Identity: registration, login, tokens, OIDC sign-in, roles and parental consent."""

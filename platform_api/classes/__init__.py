@@ -1,0 +1,1 @@
+"""Classes: a teacher, enrolled students and the courses assigned to them."""

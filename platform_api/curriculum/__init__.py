@@ -1,0 +1,1 @@
+"""Curricula, courses, units, lessons (with versions and publishing) and assessment items."""

