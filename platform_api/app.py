@@ -1,0 +1,79 @@
+"""The FastAPI application factory."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from starlette.types import Scope
+
+from platform_api.auth.permissions import identify_bearer
+from platform_api.auth.routes import router as auth_router
+from platform_api.classes.routes import router as classes_router
+from platform_api.curriculum.routes import router as curriculum_router
+from platform_api.http.errors import install_error_handlers
+from platform_api.http.health import router as health_router
+from platform_api.http.logging import configure_logging
+from platform_api.infra.cache import RateLimiter
+from platform_api.http.middleware import RateLimitMiddleware, RequestContextMiddleware
+from platform_api.notifications.events import subscribe_mailer
+from platform_api.openstax.routes import router as import_router
+from platform_api.settings import Settings
+from platform_api.users.routes import router as users_router
+from platform_api.wiring import Stores, open_stores
+
+logger = logging.getLogger(__name__)
+
+DESCRIPTION = """
+The Water Classroom platform API: accounts, classes, curricula and lessons.
+
+Every error has the shape `{"error": {"code", "message", "details"}}` with a stable `code`.
+Send `Authorization: Bearer <access token>`; tokens come from `/api/v1/auth/login`.
+"""
+
+
+ROUTERS: tuple[APIRouter, ...] = (
+    health_router, auth_router, users_router, classes_router, curriculum_router, import_router,
+)
+
+
+async def start_background_work(stores: Stores) -> None:
+    await subscribe_mailer(stores.bus, stores.database, stores.mailer)
+    stores.relay.start()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    configure_logging(settings.log_level, settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stores = await open_stores(settings)
+        app.state.stores = stores
+        await start_background_work(stores)
+        logger.info("api ready", extra={"url": settings.base_url})
+        try:
+            yield
+        finally:
+            await stores.close()
+
+    app = FastAPI(
+        title="Water Classroom API", version="0.1.0", description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+
+    def limiter() -> RateLimiter:
+        stores: Stores = app.state.stores
+        return stores.rate_limiter
+
+    def identify(scope: Scope) -> str | None:
+        stores: Stores = app.state.stores
+        return identify_bearer(scope, stores.signing_key, settings.jwt_issuer)
+
+    app.add_middleware(RateLimitMiddleware, limiter=limiter,
+                       per_minute=settings.rate_limit_per_minute, identify=identify)
+    app.add_middleware(RequestContextMiddleware)
+    return app

@@ -1,0 +1,31 @@
+"""Operator actions on accounts (used by ``wc users``)."""
+
+import uuid
+
+from pydantic import TypeAdapter, ValidationError
+from pydantic import EmailStr
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from platform_api.auth.models import Role, User
+from platform_api.auth.passwords import hash_password
+
+MIN_PASSWORD_LENGTH = 10
+
+
+async def create_or_promote_admin(session: AsyncSession, email: str, display_name: str,
+                                  password: str) -> uuid.UUID:
+    try:
+        email = TypeAdapter(EmailStr).validate_python(email).lower()
+    except ValidationError as error:
+        raise ValueError(f"Not an e-mail address: {email}") from error
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
+    user = await session.scalar(select(User).where(User.email == email))
+    if user is None:
+        user = User(email=email, display_name=display_name, role=Role.ADMIN, preferences={})
+        session.add(user)
+    user.role, user.is_active = Role.ADMIN, True
+    user.password_hash = await hash_password(password)
+    await session.commit()
+    return user.id

@@ -1,0 +1,83 @@
+"""Who is calling, and may they: typed dependencies that declare each route's permission.
+
+Every protected route takes one of these aliases as a parameter, so the roles allowed on a route
+can be read from the route table (the authorization-matrix test does exactly that).
+"""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.types import Scope
+
+from platform_api.auth.keys import SigningKey
+from platform_api.auth.models import Role, User
+from platform_api.auth.service import get_active_user
+from platform_api.auth.tokens import AccessClaims, decode_access_token
+from platform_api.deps import DbSession, StoresDep
+from platform_api.errors import AppError, Forbidden, NotAuthenticated
+
+_bearer = HTTPBearer(auto_error=False, description="RS256 access token from /api/v1/auth/login")
+CLAIMS_STATE_KEY = "access_claims"
+
+
+def _bearer_token(authorization: str | None) -> str | None:
+    if authorization and authorization[:7].lower() == "bearer ":
+        return authorization[7:].strip() or None
+    return None
+
+
+def identify_bearer(scope: Scope, key: SigningKey, issuer: str) -> str | None:
+    """For the rate limiter: the verified subject of the request's token, kept for the route."""
+    headers = dict(scope.get("headers") or [])
+    token = _bearer_token(headers.get(b"authorization", b"").decode("latin-1"))
+    if token is None:
+        return None
+    try:
+        claims = decode_access_token(key, issuer, token)
+    except AppError:
+        return None
+    scope.setdefault("state", {})[CLAIMS_STATE_KEY] = claims
+    return str(claims.user_id)
+
+
+async def authenticated(
+    request: Request,
+    stores: StoresDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> AccessClaims:
+    cached = getattr(request.state, CLAIMS_STATE_KEY, None)
+    if isinstance(cached, AccessClaims):
+        return cached
+    if credentials is None:
+        raise NotAuthenticated("Sign in: send 'Authorization: Bearer <access token>'.",
+                               headers={"WWW-Authenticate": "Bearer"})
+    return decode_access_token(stores.signing_key, stores.settings.jwt_issuer,
+                               credentials.credentials)
+
+
+Principal = Annotated[AccessClaims, Depends(authenticated)]
+
+
+async def current_user(principal: Principal, session: DbSession) -> User:
+    return await get_active_user(session, principal.user_id)
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+class RoleGate:
+    """Dependency that admits only the given roles (403 otherwise)."""
+
+    def __init__(self, *roles: Role) -> None:
+        self.roles = frozenset(roles)
+
+    async def __call__(self, principal: Principal) -> AccessClaims:
+        if principal.role not in self.roles:
+            allowed = sorted(role.value for role in self.roles)
+            raise Forbidden("Your role may not do this.", {"allowed_roles": allowed})
+        return principal
+
+
+Staff = Annotated[AccessClaims, Depends(RoleGate(Role.TEACHER, Role.ADMIN))]
+Admin = Annotated[AccessClaims, Depends(RoleGate(Role.ADMIN))]

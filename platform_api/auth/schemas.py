@@ -1,0 +1,53 @@
+"""Request and response models of the identity domain."""
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from platform_api.users.schemas import UserOut
+
+SelfServiceRole = Literal["student", "teacher", "parent"]
+
+
+class RegisterRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: EmailStr
+    password: str = Field(min_length=10, max_length=128)
+    display_name: str = Field(min_length=1, max_length=120)
+    role: SelfServiceRole = "student"
+    birth_date: date | None = Field(None, description="Required for students (parental consent).")
+    parent_email: EmailStr | None = Field(None, description="Required for under-13 students.")
+
+
+class RegisterResponse(BaseModel):
+    user: UserOut
+    activation_required: bool = Field(
+        description="True when a parent must confirm by the e-mailed link before sign-in."
+    )
+
+
+class LoginRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: EmailStr
+    password: str = Field(min_length=1, max_length=128)
+
+
+class RefreshRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    refresh_token: str = Field(min_length=20, max_length=200)
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="Seconds until the access token expires.")
+
+
+class ConsentResult(BaseModel):
+    status: Literal["activated"]
+    child_display_name: str

@@ -1,0 +1,126 @@
+"""The ``wc`` command line: run the platform, import content, manage users."""
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from platform_api.infra.database import Database
+from platform_api.settings import Settings
+from platform_api.wiring import prepare_database
+
+app = typer.Typer(help="Water Classroom: an open-source, self-hostable AI learning platform.",
+                  no_args_is_help=True, rich_markup_mode="rich")
+import_app = typer.Typer(help="Import course content from other formats.", no_args_is_help=True)
+users_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+app.add_typer(users_app, name="users")
+console = Console(stderr=True)
+T = TypeVar("T")
+
+
+def _with_database(work: Callable[[Database], Awaitable[T]]) -> T:
+    async def run() -> T:
+        database = Database(await prepare_database(Settings()), pool_size=2)
+        try:
+            return await work(database)
+        finally:
+            await database.close()
+
+    return asyncio.run(run())
+
+
+@app.command()
+def run(
+    host: Annotated[str | None, typer.Option(help="Interface to bind (WC_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (WC_PORT).")] = None,
+) -> None:
+    """Migrate, load the demo course and serve the API."""
+    import uvicorn
+
+    from platform_api.app import create_app
+    from platform_api.demo.loader import load_demo_course
+
+    overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    with console.status("Preparing the database…"):
+        if settings.load_demo_content:
+            async def load(database: Database) -> None:
+                async with database.session() as session:
+                    await load_demo_course(session)
+
+            _with_database(load)
+    console.print(f"[bold green]Water Classroom[/] serving on [link]{settings.base_url}[/] "
+                  f"(API docs: {settings.base_url}/docs)")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None,
+                access_log=False)
+
+
+@import_app.command("openstax")
+def import_openstax(
+    path: Annotated[Path, typer.Argument(exists=True, help="Book folder (collections/ + modules/) or .zip")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary on stdout.")] = False,
+) -> None:
+    """Import an OpenStax CNXML book: every collection becomes a course."""
+    from platform_api.errors import ImportRejected
+    from platform_api.openstax.service import import_openstax_source
+
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), console=console, disable=as_json)
+
+    async def work(database: Database) -> list[dict[str, object]]:
+        with progress:
+            task = progress.add_task(f"Importing {path.name}", total=None)
+
+            def report(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+
+            async with database.session() as session:
+                summaries = await import_openstax_source(session, path, None, report)
+        return [summary.model_dump(mode="json") for summary in summaries]
+
+    try:
+        summaries = _with_database(work)
+    except ImportRejected as error:
+        console.print(f"[bold red]Import refused:[/] {error.message}")
+        if error.details:
+            console.print_json(data=error.details)
+        raise typer.Exit(code=2) from error
+    if as_json:
+        typer.echo(json.dumps(summaries if len(summaries) != 1 else summaries[0], indent=2))
+    else:
+        for summary in summaries:
+            console.print(f"[green]✓[/] {summary['title']}: {summary['chapters']} chapters, "
+                          f"{summary['lessons']} lessons, {summary['exercises']} exercises "
+                          f"(course {summary['course_id']})")
+
+
+@users_app.command("create-admin")
+def create_admin(
+    email: Annotated[str, typer.Option(prompt=True, help="Admin e-mail.")],
+    display_name: Annotated[str, typer.Option(prompt=True, help="Name shown to others.")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
+                                          envvar="WC_ADMIN_PASSWORD", help="At least 10 characters.")],
+) -> None:
+    """Create an administrator account (or promote an existing one)."""
+    from platform_api.auth.admin import create_or_promote_admin
+
+    async def work(database: Database) -> str:
+        async with database.session() as session:
+            return str(await create_or_promote_admin(session, email, display_name, password))
+
+    try:
+        user_id = _with_database(work)
+    except ValueError as error:
+        console.print(f"[bold red]{error}[/]")
+        raise typer.Exit(code=2) from error
+    console.print(f"[green]✓[/] admin {email} ({user_id})")
+
+
+if __name__ == "__main__":
+    app()

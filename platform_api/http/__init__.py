@@ -1,0 +1,1 @@
+"""HTTP conventions shared by every domain: error shape, request ids, logs, metrics, rate limits."""

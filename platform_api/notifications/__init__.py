@@ -1,0 +1,1 @@
+"""Notifications: e-mail requested through the outbox and sent by a bus consumer."""

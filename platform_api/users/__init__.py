@@ -1,0 +1,1 @@
+"""User profiles, avatars, GDPR export and erasure."""

@@ -1,0 +1,60 @@
+"""Request and response models of the users domain."""
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from platform_api.auth.models import Role
+
+LOCALE_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
+
+
+class UserOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    email: str
+    display_name: str
+    role: Role
+    is_active: bool
+    locale: str
+    preferences: dict[str, Any]
+    birth_date: date | None
+    has_avatar: bool = False
+    created_at: datetime
+
+    @classmethod
+    def of(cls, user: Any) -> "UserOut":
+        out = cls.model_validate(user)
+        out.has_avatar = user.avatar_key is not None
+        return out
+
+
+class ProfileUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    display_name: str | None = Field(None, min_length=1, max_length=120)
+    locale: str | None = Field(None, pattern=LOCALE_PATTERN, max_length=35)
+    preferences: dict[str, Any] | None = None
+
+    @field_validator("preferences")
+    @classmethod
+    def _small_preferences(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None and len(str(value)) > 8_000:
+            raise ValueError("preferences must stay under 8 kB")
+        return value
+
+
+class UserExport(BaseModel):
+    """Everything stored about one user (GDPR Art. 15/20)."""
+
+    user: UserOut
+    oidc_identities: list[dict[str, Any]]
+    parent_links: list[dict[str, Any]]
+    classes_taught: list[dict[str, Any]]
+    enrollments: list[dict[str, Any]]
+    authored_lesson_versions: list[dict[str, Any]]
+    refresh_tokens: list[dict[str, Any]]
+    avatar_content_type: str | None

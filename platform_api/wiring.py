@@ -1,0 +1,112 @@
+"""Builds every store from settings: the only place that chooses embedded or server backends."""
+
+import logging
+from dataclasses import dataclass
+
+from platform_api.auth.keys import SigningKey, load_or_create_signing_key
+from platform_api.infra.bus import EventBus
+from platform_api.infra.cache import Cache, RateLimiter
+from platform_api.infra.database import Database, upgrade_schema_async
+from platform_api.infra.mail import Mailer
+from platform_api.infra.objects import ObjectStore
+from platform_api.infra.outbox import OutboxRelay
+from platform_api.infra.postgres_embedded import ensure_database, start_embedded_postgres
+from platform_api.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Stores:
+    """Every open connection of one process, closed together."""
+
+    settings: Settings
+    database: Database
+    cache: Cache
+    rate_limiter: RateLimiter
+    objects: ObjectStore
+    bus: EventBus
+    mailer: Mailer
+    relay: OutboxRelay
+    signing_key: SigningKey
+
+    async def close(self) -> None:
+        await self.relay.stop()
+        await self.bus.close()
+        for store in (self.cache, self.rate_limiter, self.objects):
+            await store.close()
+        await self.database.close()
+
+
+async def prepare_database(settings: Settings) -> str:
+    """Start the embedded server when no URL is configured, create the database, migrate it."""
+    url = settings.database_url or start_embedded_postgres(settings.resolved_data_dir)
+    await ensure_database(url)
+    await upgrade_schema_async(url)
+    return url
+
+
+def build_cache(settings: Settings) -> tuple[Cache, RateLimiter]:
+    if settings.redis_url:
+        from platform_api.infra.cache.redis import RedisCache, RedisRateLimiter
+
+        return RedisCache.from_url(settings.redis_url), RedisRateLimiter.from_url(settings.redis_url)
+    from platform_api.infra.cache.memory import MemoryCache, MemoryRateLimiter
+
+    return MemoryCache(), MemoryRateLimiter()
+
+
+def build_object_store(settings: Settings) -> ObjectStore:
+    if settings.s3_endpoint_url:
+        from platform_api.infra.objects.s3 import S3ObjectStore
+
+        return S3ObjectStore(
+            settings.s3_endpoint_url, settings.s3_bucket, settings.s3_access_key,
+            settings.s3_secret_key, settings.s3_region,
+        )
+    from platform_api.infra.objects.filesystem import FilesystemObjectStore
+
+    return FilesystemObjectStore(settings.resolved_data_dir / "objects")
+
+
+def build_bus(settings: Settings) -> EventBus:
+    if settings.amqp_url:
+        from platform_api.infra.bus.rabbitmq import RabbitMqBus
+
+        return RabbitMqBus(settings.amqp_url)
+    from platform_api.infra.bus.inprocess import InProcessBus
+
+    return InProcessBus()
+
+
+def build_mailer(settings: Settings) -> Mailer:
+    if settings.smtp_url:
+        from platform_api.infra.mail.smtp import SmtpMailer
+
+        return SmtpMailer(settings.smtp_url, settings.mail_from)
+    from platform_api.infra.mail.files import FileMailer
+
+    return FileMailer(settings.resolved_data_dir / "mail", settings.mail_from)
+
+
+async def open_stores(settings: Settings) -> Stores:
+    database = Database(await prepare_database(settings))
+    cache, rate_limiter = build_cache(settings)
+    bus = build_bus(settings)
+    await bus.start()
+    relay = OutboxRelay(database, bus, poll_seconds=settings.outbox_poll_seconds)
+    stores = Stores(
+        settings=settings, database=database, cache=cache, rate_limiter=rate_limiter,
+        objects=build_object_store(settings), bus=bus, mailer=build_mailer(settings),
+        relay=relay, signing_key=load_or_create_signing_key(
+            settings.jwt_private_key_file, settings.resolved_data_dir
+        ),
+    )
+    logger.info(
+        "stores open",
+        extra={"database": "server" if settings.database_url else "embedded",
+               "cache": "redis" if settings.redis_url else "memory",
+               "bus": "rabbitmq" if settings.amqp_url else "in-process",
+               "objects": "s3" if settings.s3_endpoint_url else "filesystem"},
+    )
+    return stores

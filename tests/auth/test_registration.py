@@ -1,0 +1,106 @@
+"""Registration, login, COPPA parental consent by e-mailed link."""
+
+import asyncio
+import email
+import re
+import time
+from datetime import date
+from pathlib import Path
+
+from tests.fixtures.app import PASSWORD, Api
+
+
+async def test_register_then_login(api: Api) -> None:
+    registered = await api.register("teacher")
+    assert registered.status_code == 201
+    assert registered.json()["activation_required"] is False
+    login = await api.login(registered.json()["user"]["email"])
+    assert login.status_code == 200
+    assert set(login.json()) >= {"access_token", "refresh_token", "expires_in"}
+
+
+async def test_duplicate_email_is_a_conflict(api: Api) -> None:
+    first = await api.register("teacher")
+    again = await api.client.post("/api/v1/auth/register", json={
+        "email": first.json()["user"]["email"].upper(), "password": PASSWORD,
+        "display_name": "Twin", "role": "teacher"})
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] == "conflict"
+
+
+async def test_wrong_password_is_refused(api: Api) -> None:
+    registered = await api.register("teacher")
+    login = await api.login(registered.json()["user"]["email"], "not the password")
+    assert login.status_code == 401
+    assert login.json()["error"]["code"] == "invalid_credentials"
+
+
+async def test_bad_registration_input_is_a_clear_422(api: Api) -> None:
+    bad = await api.client.post("/api/v1/auth/register", json={
+        "email": "not-an-email", "password": "short", "display_name": "", "role": "admin"})
+    assert bad.status_code == 422
+    fields = {tuple(d["loc"])[-1] for d in bad.json()["error"]["details"]}
+    assert {"email", "password", "display_name", "role"} <= fields
+
+
+async def _wait_for_mail(mail_dir: Path, to: str, timeout: float = 10.0) -> email.message.Message:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for path in mail_dir.glob("*.eml") if mail_dir.exists() else []:
+            message = email.message_from_bytes(path.read_bytes())
+            if message["To"] == to:
+                return message
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no mail to {to} in {mail_dir}")
+
+
+async def test_under_13_stays_inactive_until_parent_confirms(api: Api) -> None:
+    today = date.today()
+    parent_email = f"parent-{time.monotonic_ns()}@example.org"
+    child = await api.register("student", birth_date=date(today.year - 9, 1, 1).isoformat(),
+                               parent_email=parent_email)
+    assert child.status_code == 201
+    assert child.json()["activation_required"] is True
+    child_email = child.json()["user"]["email"]
+    blocked = await api.login(child_email)
+    assert blocked.status_code == 403
+    assert blocked.json()["error"]["code"] == "account_inactive"
+
+    parent = await api.account("parent", email=parent_email)
+    message = await _wait_for_mail(api.settings.resolved_data_dir / "mail", parent_email)
+    body = message.get_payload(decode=True).decode()  # type: ignore[union-attr]
+    link = re.search(r"(/api/v1/auth/parental-consent/confirm\?token=\S+)", body)
+    assert link is not None
+    confirmed = await api.client.get(link.group(1))
+    assert confirmed.status_code == 200
+    assert (await api.login(child_email)).status_code == 200
+
+    children = await api.client.get("/api/v1/users/me/children", headers=parent.headers)
+    assert [c["email"] for c in children.json()] == [child_email]
+
+
+async def test_under_13_without_parent_email_is_refused(api: Api) -> None:
+    today = date.today()
+    response = await api.register("student", birth_date=date(today.year - 8, 6, 1).isoformat())
+    assert response.status_code == 422
+    assert response.json()["error"]["details"] == {"field": "parent_email"}
+
+
+async def test_forged_consent_token_is_refused(api: Api) -> None:
+    response = await api.client.get("/api/v1/auth/parental-consent/confirm",
+                                    params={"token": "x" * 43})
+    assert response.status_code == 401
+
+
+async def test_login_is_rate_limited(database_url_for_test: str, tmp_path: Path) -> None:
+    from tests.fixtures.app import running_api, make_settings
+
+    settings = make_settings(database_url_for_test, tmp_path, login_rate_limit_per_minute=3)
+    async for api in running_api(settings):
+        statuses = [(await api.login("nobody@example.org", "wrong password")).status_code
+                    for _ in range(5)]
+        assert statuses[:3] == [401, 401, 401]
+        assert statuses[3] == 429
+        limited = await api.login("nobody@example.org", "wrong password")
+        assert int(limited.headers["Retry-After"]) >= 1
+        assert limited.json()["error"]["code"] == "rate_limited"
