@@ -17,5 +17,6 @@ async def lesson() -> Response:
 
 
 if __name__ == "__main__":
-    uvicorn.run(app, host="127.0.0.1", port=int(os.environ["PORT"]), log_level="warning",
-                access_log=False)
+    uvicorn.run(
+        app, host="127.0.0.1", port=int(os.environ["PORT"]), log_level="warning", access_log=False
+    )

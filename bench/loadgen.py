@@ -42,8 +42,15 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
     return status
 
 
-async def _connection(host: str, port: int, request: bytes, stop_at: float, warm_until: float,
-                      latencies: list[float], counts: list[int]) -> None:
+async def _connection(
+    host: str,
+    port: int,
+    request: bytes,
+    stop_at: float,
+    warm_until: float,
+    latencies: list[float],
+    counts: list[int],
+) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     try:
         while (now := time.perf_counter()) < stop_at:
@@ -57,8 +64,15 @@ async def _connection(host: str, port: int, request: bytes, stop_at: float, warm
         writer.close()
 
 
-async def run_load(host: str, port: int, path: str, headers: dict[str, str], concurrency: int,
-                   seconds: float, warmup: float = 2.0) -> LoadResult:
+async def run_load(
+    host: str,
+    port: int,
+    path: str,
+    headers: dict[str, str],
+    concurrency: int,
+    seconds: float,
+    warmup: float = 2.0,
+) -> LoadResult:
     lines = [f"GET {path} HTTP/1.1", f"Host: {host}:{port}", "Connection: keep-alive"]
     lines += [f"{name}: {value}" for name, value in headers.items()]
     request = ("\r\n".join(lines) + "\r\n\r\n").encode()
@@ -66,9 +80,11 @@ async def run_load(host: str, port: int, path: str, headers: dict[str, str], con
     counts = [0, 0]
     start = time.perf_counter()
     warm_until, stop_at = start + warmup, start + warmup + seconds
-    await asyncio.gather(*(
-        _connection(host, port, request, stop_at, warm_until, latencies, counts)
-        for _ in range(concurrency)
-    ))
+    await asyncio.gather(
+        *(
+            _connection(host, port, request, stop_at, warm_until, latencies, counts)
+            for _ in range(concurrency)
+        )
+    )
     measured = time.perf_counter() - warm_until
     return LoadResult(counts[0], counts[1], measured, latencies)

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from starlette.types import Scope
 
+from platform_api.auth.oidc_routes import router as oidc_router
 from platform_api.auth.permissions import identify_bearer
 from platform_api.auth.routes import router as auth_router
 from platform_api.classes.routes import router as classes_router
@@ -14,8 +15,8 @@ from platform_api.curriculum.routes import router as curriculum_router
 from platform_api.http.errors import install_error_handlers
 from platform_api.http.health import router as health_router
 from platform_api.http.logging import configure_logging
-from platform_api.infra.cache import RateLimiter
 from platform_api.http.middleware import RateLimitMiddleware, RequestContextMiddleware
+from platform_api.infra.cache import RateLimiter
 from platform_api.notifications.events import subscribe_mailer
 from platform_api.openstax.routes import router as import_router
 from platform_api.settings import Settings
@@ -33,7 +34,13 @@ Send `Authorization: Bearer <access token>`; tokens come from `/api/v1/auth/logi
 
 
 ROUTERS: tuple[APIRouter, ...] = (
-    health_router, auth_router, users_router, classes_router, curriculum_router, import_router,
+    health_router,
+    auth_router,
+    oidc_router,
+    users_router,
+    classes_router,
+    curriculum_router,
+    import_router,
 )
 
 
@@ -58,7 +65,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await stores.close()
 
     app = FastAPI(
-        title="Water Classroom API", version="0.1.0", description=DESCRIPTION,
+        title="Water Classroom API",
+        version="0.1.0",
+        description=DESCRIPTION,
         lifespan=lifespan,
     )
     install_error_handlers(app)
@@ -73,7 +82,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         stores: Stores = app.state.stores
         return identify_bearer(scope, stores.signing_key, settings.jwt_issuer)
 
-    app.add_middleware(RateLimitMiddleware, limiter=limiter,
-                       per_minute=settings.rate_limit_per_minute, identify=identify)
+    app.add_middleware(
+        RateLimitMiddleware,
+        limiter=limiter,
+        per_minute=settings.rate_limit_per_minute,
+        identify=identify,
+    )
     app.add_middleware(RequestContextMiddleware)
     return app

@@ -14,8 +14,11 @@ from platform_api.infra.database import Database
 from platform_api.settings import Settings
 from platform_api.wiring import prepare_database
 
-app = typer.Typer(help="Water Classroom: an open-source, self-hostable AI learning platform.",
-                  no_args_is_help=True, rich_markup_mode="rich")
+app = typer.Typer(
+    help="Water Classroom: an open-source, self-hostable AI learning platform.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
 import_app = typer.Typer(help="Import course content from other formats.", no_args_is_help=True)
 users_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
@@ -50,28 +53,46 @@ def run(
     settings = Settings(**overrides)  # type: ignore[arg-type]
     with console.status("Preparing the database…"):
         if settings.load_demo_content:
+
             async def load(database: Database) -> None:
                 async with database.session() as session:
                     await load_demo_course(session)
 
             _with_database(load)
-    console.print(f"[bold green]Water Classroom[/] serving on [link]{settings.base_url}[/] "
-                  f"(API docs: {settings.base_url}/docs)")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None,
-                access_log=False)
+    console.print(
+        f"[bold green]Water Classroom[/] serving on [link]{settings.base_url}[/] "
+        f"(API docs: {settings.base_url}/docs)"
+    )
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+    )
 
 
 @import_app.command("openstax")
 def import_openstax(
-    path: Annotated[Path, typer.Argument(exists=True, help="Book folder (collections/ + modules/) or .zip")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary on stdout.")] = False,
+    path: Annotated[
+        Path, typer.Argument(exists=True, help="Book folder (collections/ + modules/) or .zip")
+    ],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a JSON summary on stdout.")
+    ] = False,
 ) -> None:
     """Import an OpenStax CNXML book: every collection becomes a course."""
     from platform_api.errors import ImportRejected
     from platform_api.openstax.service import import_openstax_source
 
-    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                        TimeElapsedColumn(), console=console, disable=as_json)
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=as_json,
+    )
 
     async def work(database: Database) -> list[dict[str, object]]:
         with progress:
@@ -95,17 +116,27 @@ def import_openstax(
         typer.echo(json.dumps(summaries if len(summaries) != 1 else summaries[0], indent=2))
     else:
         for summary in summaries:
-            console.print(f"[green]✓[/] {summary['title']}: {summary['chapters']} chapters, "
-                          f"{summary['lessons']} lessons, {summary['exercises']} exercises "
-                          f"(course {summary['course_id']})")
+            console.print(
+                f"[green]✓[/] {summary['title']}: {summary['chapters']} chapters, "
+                f"{summary['lessons']} lessons, {summary['exercises']} exercises "
+                f"(course {summary['course_id']})"
+            )
 
 
 @users_app.command("create-admin")
 def create_admin(
     email: Annotated[str, typer.Option(prompt=True, help="Admin e-mail.")],
     display_name: Annotated[str, typer.Option(prompt=True, help="Name shown to others.")],
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
-                                          envvar="WC_ADMIN_PASSWORD", help="At least 10 characters.")],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            envvar="WC_ADMIN_PASSWORD",
+            help="At least 10 characters.",
+        ),
+    ],
 ) -> None:
     """Create an administrator account (or promote an existing one)."""
     from platform_api.auth.admin import create_or_promote_admin

@@ -27,7 +27,9 @@ class Settings(BaseSettings):
     public_url: str = Field("", description="External base URL used in e-mailed links.")
 
     database_url: str = Field("", description="PostgreSQL (with pgvector) URL; empty = embedded.")
-    redis_url: str = Field("", description="Redis URL for cache and rate limits; empty = in-process.")
+    redis_url: str = Field(
+        "", description="Redis URL for cache and rate limits; empty = in-process."
+    )
     amqp_url: str = Field("", description="RabbitMQ URL for the event bus; empty = in-process.")
     s3_endpoint_url: str = Field("", description="S3 endpoint for objects; empty = filesystem.")
     s3_bucket: str = "water-classroom"

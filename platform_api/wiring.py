@@ -50,7 +50,9 @@ def build_cache(settings: Settings) -> tuple[Cache, RateLimiter]:
     if settings.redis_url:
         from platform_api.infra.cache.redis import RedisCache, RedisRateLimiter
 
-        return RedisCache.from_url(settings.redis_url), RedisRateLimiter.from_url(settings.redis_url)
+        return RedisCache.from_url(settings.redis_url), RedisRateLimiter.from_url(
+            settings.redis_url
+        )
     from platform_api.infra.cache.memory import MemoryCache, MemoryRateLimiter
 
     return MemoryCache(), MemoryRateLimiter()
@@ -61,8 +63,11 @@ def build_object_store(settings: Settings) -> ObjectStore:
         from platform_api.infra.objects.s3 import S3ObjectStore
 
         return S3ObjectStore(
-            settings.s3_endpoint_url, settings.s3_bucket, settings.s3_access_key,
-            settings.s3_secret_key, settings.s3_region,
+            settings.s3_endpoint_url,
+            settings.s3_bucket,
+            settings.s3_access_key,
+            settings.s3_secret_key,
+            settings.s3_region,
         )
     from platform_api.infra.objects.filesystem import FilesystemObjectStore
 
@@ -96,17 +101,25 @@ async def open_stores(settings: Settings) -> Stores:
     await bus.start()
     relay = OutboxRelay(database, bus, poll_seconds=settings.outbox_poll_seconds)
     stores = Stores(
-        settings=settings, database=database, cache=cache, rate_limiter=rate_limiter,
-        objects=build_object_store(settings), bus=bus, mailer=build_mailer(settings),
-        relay=relay, signing_key=load_or_create_signing_key(
+        settings=settings,
+        database=database,
+        cache=cache,
+        rate_limiter=rate_limiter,
+        objects=build_object_store(settings),
+        bus=bus,
+        mailer=build_mailer(settings),
+        relay=relay,
+        signing_key=load_or_create_signing_key(
             settings.jwt_private_key_file, settings.resolved_data_dir
         ),
     )
     logger.info(
         "stores open",
-        extra={"database": "server" if settings.database_url else "embedded",
-               "cache": "redis" if settings.redis_url else "memory",
-               "bus": "rabbitmq" if settings.amqp_url else "in-process",
-               "objects": "s3" if settings.s3_endpoint_url else "filesystem"},
+        extra={
+            "database": "server" if settings.database_url else "embedded",
+            "cache": "redis" if settings.redis_url else "memory",
+            "bus": "rabbitmq" if settings.amqp_url else "in-process",
+            "objects": "s3" if settings.s3_endpoint_url else "filesystem",
+        },
     )
     return stores

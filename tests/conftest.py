@@ -1,3 +1,3 @@
 """Test-suite wiring: real servers on loopback, started once per session when none answers."""
 
-pytest_plugins = ["tests.fixtures.postgres"]
+pytest_plugins = ["tests.fixtures.postgres", "tests.fixtures.app", "tests.fixtures.servers"]

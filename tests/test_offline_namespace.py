@@ -48,12 +48,19 @@ def test_wc_run_is_ready_inside_loopback_only_namespace(tmp_path: Path) -> None:
         pytest.fail("unshare -n is not available: run the suite as root (CI does)")
     wc = Path(sys.executable).with_name("wc")
     port = free_port()
-    env = {**os.environ, "WC_DATA_DIR": str(tmp_path / "data"), "WC_PORT": str(port),
-           "WC_DATABASE_URL": "", "WC_REDIS_URL": "", "WC_AMQP_URL": "", "WC_S3_ENDPOINT_URL": ""}
+    env = {
+        **os.environ,
+        "WC_DATA_DIR": str(tmp_path / "data"),
+        "WC_PORT": str(port),
+        "WC_DATABASE_URL": "",
+        "WC_REDIS_URL": "",
+        "WC_AMQP_URL": "",
+        "WC_S3_ENDPOINT_URL": "",
+    }
     script = tmp_path / "probe.py"
     script.write_text(PROBE)
-    command = (f"ip link set lo up && {sys.executable} {script} {wc} "
-               f"http://127.0.0.1:{port}/readyz")
-    result = subprocess.run(["unshare", "-n", "sh", "-c", command], env=env, capture_output=True,
-                            text=True, timeout=240)
+    command = f"ip link set lo up && {sys.executable} {script} {wc} http://127.0.0.1:{port}/readyz"
+    result = subprocess.run(
+        ["unshare", "-n", "sh", "-c", command], env=env, capture_output=True, text=True, timeout=240
+    )
     assert "READYZ 200" in result.stdout, result.stdout[-2000:] + result.stderr[-4000:]

@@ -2,8 +2,7 @@
 
 import uuid
 
-from pydantic import TypeAdapter, ValidationError
-from pydantic import EmailStr
+from pydantic import EmailStr, TypeAdapter, ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,8 +12,9 @@ from platform_api.auth.passwords import hash_password
 MIN_PASSWORD_LENGTH = 10
 
 
-async def create_or_promote_admin(session: AsyncSession, email: str, display_name: str,
-                                  password: str) -> uuid.UUID:
+async def create_or_promote_admin(
+    session: AsyncSession, email: str, display_name: str, password: str
+) -> uuid.UUID:
     try:
         email = TypeAdapter(EmailStr).validate_python(email).lower()
     except ValidationError as error:

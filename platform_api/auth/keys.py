@@ -32,8 +32,14 @@ class SigningKey:
 
     def jwks(self) -> dict[str, Any]:
         numbers = self.public_key.public_numbers()
-        jwk = {"kty": "RSA", "use": "sig", "alg": "RS256", "kid": self.kid,
-               "n": _b64url_uint(numbers.n), "e": _b64url_uint(numbers.e)}
+        jwk = {
+            "kty": "RSA",
+            "use": "sig",
+            "alg": "RS256",
+            "kid": self.kid,
+            "n": _b64url_uint(numbers.n),
+            "e": _b64url_uint(numbers.e),
+        }
         return {"keys": [jwk]}
 
 

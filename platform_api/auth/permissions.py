@@ -50,10 +50,13 @@ async def authenticated(
     if isinstance(cached, AccessClaims):
         return cached
     if credentials is None:
-        raise NotAuthenticated("Sign in: send 'Authorization: Bearer <access token>'.",
-                               headers={"WWW-Authenticate": "Bearer"})
-    return decode_access_token(stores.signing_key, stores.settings.jwt_issuer,
-                               credentials.credentials)
+        raise NotAuthenticated(
+            "Sign in: send 'Authorization: Bearer <access token>'.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return decode_access_token(
+        stores.signing_key, stores.settings.jwt_issuer, credentials.credentials
+    )
 
 
 Principal = Annotated[AccessClaims, Depends(authenticated)]

@@ -29,35 +29,58 @@ async def limit_login_attempts(request: Request, stores: StoresDep) -> None:
     )
     if not decision.allowed:
         retry_after = str(max(1, round(decision.retry_after_seconds + 0.5)))
-        raise RateLimited("Too many sign-in attempts; wait a minute.",
-                          {"retry_after_seconds": int(retry_after)}, {"Retry-After": retry_after})
+        raise RateLimited(
+            "Too many sign-in attempts; wait a minute.",
+            {"retry_after_seconds": int(retry_after)},
+            {"Retry-After": retry_after},
+        )
 
 
 LoginLimit = Annotated[None, Depends(limit_login_attempts)]
 
 
-@router.post("/register", status_code=201, response_model=RegisterResponse,
-             summary="Create an account", responses=responses(409))
-async def register(body: RegisterRequest, session: DbSession, stores: StoresDep) -> RegisterResponse:
+@router.post(
+    "/register",
+    status_code=201,
+    response_model=RegisterResponse,
+    summary="Create an account",
+    responses=responses(409),
+)
+async def register(
+    body: RegisterRequest, session: DbSession, stores: StoresDep
+) -> RegisterResponse:
     user = await service.register(session, stores, body)
     return RegisterResponse(user=UserOut.of(user), activation_required=not user.is_active)
 
 
-@router.post("/login", response_model=TokenPair, summary="Sign in with e-mail and password",
-             responses=responses(401, 403))
-async def login(body: LoginRequest, session: DbSession, stores: StoresDep,
-                _: LoginLimit) -> TokenPair:
+@router.post(
+    "/login",
+    response_model=TokenPair,
+    summary="Sign in with e-mail and password",
+    responses=responses(401, 403),
+)
+async def login(
+    body: LoginRequest, session: DbSession, stores: StoresDep, _: LoginLimit
+) -> TokenPair:
     return await service.login(session, stores, body.email, body.password)
 
 
-@router.post("/refresh", response_model=TokenPair, summary="Rotate a refresh token",
-             responses=responses(401, 403))
+@router.post(
+    "/refresh",
+    response_model=TokenPair,
+    summary="Rotate a refresh token",
+    responses=responses(401, 403),
+)
 async def refresh(body: RefreshRequest, session: DbSession, stores: StoresDep) -> TokenPair:
     return await service.rotate_refresh_token(session, stores, body.refresh_token)
 
 
-@router.post("/logout", status_code=204, summary="Revoke a sign-in (the refresh-token family)",
-             responses=responses(401))
+@router.post(
+    "/logout",
+    status_code=204,
+    summary="Revoke a sign-in (the refresh-token family)",
+    responses=responses(401),
+)
 async def logout(body: RefreshRequest, session: DbSession) -> None:
     await service.logout(session, body.refresh_token)
 
@@ -67,9 +90,12 @@ async def jwks(stores: StoresDep) -> dict[str, Any]:
     return stores.signing_key.jwks()
 
 
-@router.get("/parental-consent/confirm", response_model=ConsentResult,
-            summary="Parent confirms a child's account (link from the e-mail)",
-            responses=responses(401))
+@router.get(
+    "/parental-consent/confirm",
+    response_model=ConsentResult,
+    summary="Parent confirms a child's account (link from the e-mail)",
+    responses=responses(401),
+)
 async def confirm_parental_consent(
     session: DbSession, token: Annotated[str, Query(min_length=20, max_length=200)]
 ) -> ConsentResult:

@@ -49,14 +49,20 @@ async def register(session: AsyncSession, stores: Stores, request: RegisterReque
         raise Conflict("An account with this e-mail already exists.", {"field": "email"})
     needs_consent = _needs_parental_consent(request, stores.settings.coppa_minimum_age)
     if needs_consent and not request.parent_email:
-        raise ValidationFailed("Under-13 students give a parent's e-mail.", {"field": "parent_email"})
+        raise ValidationFailed(
+            "Under-13 students give a parent's e-mail.", {"field": "parent_email"}
+        )
     if needs_consent and request.parent_email and request.parent_email.lower() == email:
         raise ValidationFailed("The parent's e-mail must differ.", {"field": "parent_email"})
     user = User(
-        email=email, password_hash=await hash_password(request.password),
-        display_name=request.display_name, role=Role(request.role), birth_date=request.birth_date,
+        email=email,
+        password_hash=await hash_password(request.password),
+        display_name=request.display_name,
+        role=Role(request.role),
+        birth_date=request.birth_date,
         parent_email=request.parent_email.lower() if request.parent_email else None,
-        is_active=not needs_consent, preferences={},
+        is_active=not needs_consent,
+        preferences={},
     )
     session.add(user)
     await session.flush()
@@ -65,21 +71,29 @@ async def register(session: AsyncSession, stores: Stores, request: RegisterReque
     if user.role is Role.PARENT:
         await _link_confirmed_children(session, user)
     await session.commit()
-    logger.info("account registered", extra={"user_id": str(user.id), "role": user.role.value,
-                                              "consent_pending": needs_consent})
+    logger.info(
+        "account registered",
+        extra={"user_id": str(user.id), "role": user.role.value, "consent_pending": needs_consent},
+    )
     return user
 
 
 def _request_parental_consent(session: AsyncSession, stores: Stores, child: User) -> None:
     assert child.parent_email is not None
     token = new_opaque_token()
-    session.add(ParentalConsent(
-        child_id=child.id, parent_email=child.parent_email, token_hash=hash_opaque_token(token),
-        expires_at=datetime.now(UTC) + CONSENT_TTL,
-    ))
+    session.add(
+        ParentalConsent(
+            child_id=child.id,
+            parent_email=child.parent_email,
+            token_hash=hash_opaque_token(token),
+            expires_at=datetime.now(UTC) + CONSENT_TTL,
+        )
+    )
     link = f"{stores.settings.base_url}/api/v1/auth/parental-consent/confirm?token={token}"
     request_email(
-        session, child.parent_email, "Please confirm your child's Water Classroom account",
+        session,
+        child.parent_email,
+        "Please confirm your child's Water Classroom account",
         f"{child.display_name} signed up for Water Classroom and named you as their parent.\n\n"
         f"To activate the account, open this link within 7 days:\n{link}\n\n"
         "If you did not expect this message, ignore it and the account stays inactive.\n",
@@ -96,7 +110,8 @@ async def _link_confirmed_children(session: AsyncSession, parent: User) -> None:
 
 async def confirm_parental_consent(session: AsyncSession, token: str) -> User:
     consent = await session.scalar(
-        select(ParentalConsent).where(ParentalConsent.token_hash == hash_opaque_token(token))
+        select(ParentalConsent)
+        .where(ParentalConsent.token_hash == hash_opaque_token(token))
         .with_for_update()
     )
     if consent is None or consent.expires_at < datetime.now(UTC):
@@ -105,8 +120,9 @@ async def confirm_parental_consent(session: AsyncSession, token: str) -> User:
     if consent.confirmed_at is None:
         consent.confirmed_at = datetime.now(UTC)
         child.is_active = True
-        parent = await session.scalar(select(User).where(User.email == consent.parent_email,
-                                                         User.role == Role.PARENT))
+        parent = await session.scalar(
+            select(User).where(User.email == consent.parent_email, User.role == Role.PARENT)
+        )
         if parent is not None:
             await session.merge(ParentLink(parent_id=parent.id, child_id=child.id))
         await session.commit()
@@ -114,21 +130,33 @@ async def confirm_parental_consent(session: AsyncSession, token: str) -> User:
     return child
 
 
-async def issue_token_pair(session: AsyncSession, stores: Stores, user: User,
-                           family_id: uuid.UUID | None = None) -> TokenPair:
+async def issue_token_pair(
+    session: AsyncSession, stores: Stores, user: User, family_id: uuid.UUID | None = None
+) -> TokenPair:
     """A new access token and a refresh token in ``family_id`` (a new family at login)."""
     settings = stores.settings
     refresh_token = new_opaque_token()
-    session.add(RefreshToken(
-        family_id=family_id or uuid.uuid4(), user_id=user.id,
-        token_hash=hash_opaque_token(refresh_token),
-        expires_at=datetime.now(UTC) + timedelta(seconds=settings.refresh_token_ttl_seconds),
-    ))
+    session.add(
+        RefreshToken(
+            family_id=family_id or uuid.uuid4(),
+            user_id=user.id,
+            token_hash=hash_opaque_token(refresh_token),
+            expires_at=datetime.now(UTC) + timedelta(seconds=settings.refresh_token_ttl_seconds),
+        )
+    )
     await session.commit()
-    access = issue_access_token(stores.signing_key, settings.jwt_issuer, user.id, user.role,
-                                settings.access_token_ttl_seconds)
-    return TokenPair(access_token=access, refresh_token=refresh_token,
-                     expires_in=settings.access_token_ttl_seconds)
+    access = issue_access_token(
+        stores.signing_key,
+        settings.jwt_issuer,
+        user.id,
+        user.role,
+        settings.access_token_ttl_seconds,
+    )
+    return TokenPair(
+        access_token=access,
+        refresh_token=refresh_token,
+        expires_in=settings.access_token_ttl_seconds,
+    )
 
 
 async def login(session: AsyncSession, stores: Stores, email: str, password: str) -> TokenPair:
@@ -144,7 +172,8 @@ async def rotate_refresh_token(session: AsyncSession, stores: Stores, token: str
     """Exchange a refresh token for a new pair; presenting a used token revokes its family."""
     now = datetime.now(UTC)
     stored = await session.scalar(
-        select(RefreshToken).where(RefreshToken.token_hash == hash_opaque_token(token))
+        select(RefreshToken)
+        .where(RefreshToken.token_hash == hash_opaque_token(token))
         .with_for_update()
     )
     if stored is None or stored.revoked_at is not None or stored.expires_at < now:
@@ -152,10 +181,14 @@ async def rotate_refresh_token(session: AsyncSession, stores: Stores, token: str
     if stored.used_at is not None:
         await _revoke_family(session, stored.family_id, now)
         await session.commit()
-        logger.warning("refresh token reuse: family revoked",
-                       extra={"user_id": str(stored.user_id), "family_id": str(stored.family_id)})
-        raise InvalidToken("The refresh token was already used; every session of it is revoked.",
-                           {"reason": "reuse_detected"})
+        logger.warning(
+            "refresh token reuse: family revoked",
+            extra={"user_id": str(stored.user_id), "family_id": str(stored.family_id)},
+        )
+        raise InvalidToken(
+            "The refresh token was already used; every session of it is revoked.",
+            {"reason": "reuse_detected"},
+        )
     user = await session.get_one(User, stored.user_id)
     if not user.is_active:
         raise AccountInactive("This account is inactive.")
@@ -165,8 +198,9 @@ async def rotate_refresh_token(session: AsyncSession, stores: Stores, token: str
 
 async def _revoke_family(session: AsyncSession, family_id: uuid.UUID, now: datetime) -> None:
     await session.execute(
-        update(RefreshToken).where(RefreshToken.family_id == family_id,
-                                   RefreshToken.revoked_at.is_(None)).values(revoked_at=now)
+        update(RefreshToken)
+        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
     )
 
 

@@ -23,12 +23,19 @@ class AccessClaims:
     expires_at: int
 
 
-def issue_access_token(key: SigningKey, issuer: str, user_id: uuid.UUID, role: Role,
-                       ttl_seconds: int) -> str:
+def issue_access_token(
+    key: SigningKey, issuer: str, user_id: uuid.UUID, role: Role, ttl_seconds: int
+) -> str:
     now = int(time.time())
     claims: dict[str, Any] = {
-        "iss": issuer, "sub": str(user_id), "role": role.value, "typ": ACCESS_TOKEN_TYPE,
-        "iat": now, "nbf": now, "exp": now + ttl_seconds, "jti": uuid.uuid4().hex,
+        "iss": issuer,
+        "sub": str(user_id),
+        "role": role.value,
+        "typ": ACCESS_TOKEN_TYPE,
+        "iat": now,
+        "nbf": now,
+        "exp": now + ttl_seconds,
+        "jti": uuid.uuid4().hex,
     }
     return jwt.encode(claims, key.private_key, algorithm="RS256", headers={"kid": key.kid})
 
@@ -37,7 +44,10 @@ def decode_access_token(key: SigningKey, issuer: str, token: str) -> AccessClaim
     """Verify signature (RS256 only: ``none`` and HS256 are refused), expiry, issuer and type."""
     try:
         claims = jwt.decode(
-            token, key.public_key, algorithms=["RS256"], issuer=issuer,
+            token,
+            key.public_key,
+            algorithms=["RS256"],
+            issuer=issuer,
             options={"require": ["exp", "iat", "sub", "iss"]},
         )
         if claims.get("typ") != ACCESS_TOKEN_TYPE:

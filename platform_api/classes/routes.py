@@ -13,47 +13,76 @@ from platform_api.http.errors import responses
 router = APIRouter(prefix="/api/v1/classes", tags=["classes"], responses=responses(401, 422, 429))
 
 
-@router.post("", status_code=201, response_model=ClassOut, summary="Create a class you teach",
-             responses=responses(403))
+@router.post(
+    "",
+    status_code=201,
+    response_model=ClassOut,
+    summary="Create a class you teach",
+    responses=responses(403),
+)
 async def create_class(body: ClassCreate, session: DbSession, actor: Staff) -> ClassOut:
     return await service.describe(session, await service.create_class(session, actor, body.name))
 
 
 @router.get("", response_model=list[ClassOut], summary="Classes you teach, attend or follow")
 async def list_classes(session: DbSession, actor: Principal) -> list[ClassOut]:
-    return [await service.describe(session, c) for c in await service.visible_classes(session, actor)]
+    return [
+        await service.describe(session, c) for c in await service.visible_classes(session, actor)
+    ]
 
 
-@router.get("/{class_id}", response_model=ClassOut, summary="One class",
-            responses=responses(403, 404))
+@router.get(
+    "/{class_id}", response_model=ClassOut, summary="One class", responses=responses(403, 404)
+)
 async def get_class(class_id: uuid.UUID, session: DbSession, actor: Principal) -> ClassOut:
-    return await service.describe(session, await service.get_visible_class(session, actor, class_id))
+    return await service.describe(
+        session, await service.get_visible_class(session, actor, class_id)
+    )
 
 
-@router.post("/{class_id}/students", response_model=ClassOut, summary="Enroll a student by e-mail",
-             responses=responses(403, 404))
-async def enroll_student(class_id: uuid.UUID, body: EnrollRequest, session: DbSession,
-                         actor: Staff) -> ClassOut:
+@router.post(
+    "/{class_id}/students",
+    response_model=ClassOut,
+    summary="Enroll a student by e-mail",
+    responses=responses(403, 404),
+)
+async def enroll_student(
+    class_id: uuid.UUID, body: EnrollRequest, session: DbSession, actor: Staff
+) -> ClassOut:
     school_class = await service.enroll(session, actor, class_id, body.student_email)
     return await service.describe(session, school_class)
 
 
-@router.delete("/{class_id}/students/{student_id}", status_code=204,
-               summary="Remove a student from the class", responses=responses(403, 404))
-async def unenroll_student(class_id: uuid.UUID, student_id: uuid.UUID, session: DbSession,
-                           actor: Staff) -> None:
+@router.delete(
+    "/{class_id}/students/{student_id}",
+    status_code=204,
+    summary="Remove a student from the class",
+    responses=responses(403, 404),
+)
+async def unenroll_student(
+    class_id: uuid.UUID, student_id: uuid.UUID, session: DbSession, actor: Staff
+) -> None:
     await service.unenroll(session, actor, class_id, student_id)
 
 
-@router.post("/{class_id}/courses", response_model=ClassOut, summary="Assign a course to the class",
-             responses=responses(403, 404))
-async def assign_course(class_id: uuid.UUID, body: AssignCourseRequest, session: DbSession,
-                        actor: Staff) -> ClassOut:
+@router.post(
+    "/{class_id}/courses",
+    response_model=ClassOut,
+    summary="Assign a course to the class",
+    responses=responses(403, 404),
+)
+async def assign_course(
+    class_id: uuid.UUID, body: AssignCourseRequest, session: DbSession, actor: Staff
+) -> ClassOut:
     school_class = await service.assign_course(session, actor, class_id, body.course_id)
     return await service.describe(session, school_class)
 
 
-@router.delete("/{class_id}", status_code=204, summary="Delete a class you teach",
-               responses=responses(403, 404))
+@router.delete(
+    "/{class_id}",
+    status_code=204,
+    summary="Delete a class you teach",
+    responses=responses(403, 404),
+)
 async def delete_class(class_id: uuid.UUID, session: DbSession, actor: Staff) -> None:
     await service.delete_class(session, actor, class_id)

@@ -20,7 +20,9 @@ async def create_class(session: AsyncSession, actor: AccessClaims, name: str) ->
     return school_class
 
 
-async def _owned_class(session: AsyncSession, actor: AccessClaims, class_id: uuid.UUID) -> SchoolClass:
+async def _owned_class(
+    session: AsyncSession, actor: AccessClaims, class_id: uuid.UUID
+) -> SchoolClass:
     school_class = await session.get(SchoolClass, class_id)
     if school_class is None:
         raise NotFound("No such class.")
@@ -42,7 +44,7 @@ async def describe(session: AsyncSession, school_class: SchoolClass) -> ClassOut
 
 
 async def visible_classes(session: AsyncSession, actor: AccessClaims) -> list[SchoolClass]:
-    """Teachers see the classes they own, students the ones they attend, parents their children's."""
+    """Teachers see the classes they own, students those they attend, parents their children's."""
     query = select(SchoolClass).order_by(SchoolClass.created_at)
     if actor.role is Role.TEACHER:
         query = query.where(SchoolClass.teacher_id == actor.user_id)
@@ -54,8 +56,9 @@ async def visible_classes(session: AsyncSession, actor: AccessClaims) -> list[Sc
     return list(await session.scalars(query))
 
 
-async def get_visible_class(session: AsyncSession, actor: AccessClaims,
-                            class_id: uuid.UUID) -> SchoolClass:
+async def get_visible_class(
+    session: AsyncSession, actor: AccessClaims, class_id: uuid.UUID
+) -> SchoolClass:
     for school_class in await visible_classes(session, actor):
         if school_class.id == class_id:
             return school_class
@@ -64,8 +67,9 @@ async def get_visible_class(session: AsyncSession, actor: AccessClaims,
     raise Forbidden("You are not part of this class.")
 
 
-async def enroll(session: AsyncSession, actor: AccessClaims, class_id: uuid.UUID,
-                 student_email: str) -> SchoolClass:
+async def enroll(
+    session: AsyncSession, actor: AccessClaims, class_id: uuid.UUID, student_email: str
+) -> SchoolClass:
     school_class = await _owned_class(session, actor, class_id)
     student = await session.scalar(select(User).where(User.email == student_email.lower()))
     if student is None or student.role is not Role.STUDENT:
@@ -75,8 +79,9 @@ async def enroll(session: AsyncSession, actor: AccessClaims, class_id: uuid.UUID
     return school_class
 
 
-async def unenroll(session: AsyncSession, actor: AccessClaims, class_id: uuid.UUID,
-                   student_id: uuid.UUID) -> None:
+async def unenroll(
+    session: AsyncSession, actor: AccessClaims, class_id: uuid.UUID, student_id: uuid.UUID
+) -> None:
     await _owned_class(session, actor, class_id)
     enrollment = await session.get(Enrollment, (class_id, student_id))
     if enrollment is None:
@@ -85,8 +90,9 @@ async def unenroll(session: AsyncSession, actor: AccessClaims, class_id: uuid.UU
     await session.commit()
 
 
-async def assign_course(session: AsyncSession, actor: AccessClaims, class_id: uuid.UUID,
-                        course_id: uuid.UUID) -> SchoolClass:
+async def assign_course(
+    session: AsyncSession, actor: AccessClaims, class_id: uuid.UUID, course_id: uuid.UUID
+) -> SchoolClass:
     school_class = await _owned_class(session, actor, class_id)
     if await session.get(Course, course_id) is None:
         raise NotFound("No such course.", {"field": "course_id"})

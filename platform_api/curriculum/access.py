@@ -15,8 +15,9 @@ def _require_owner(actor: AccessClaims, owner_id: uuid.UUID | None) -> None:
         raise Forbidden("Only the owner of this curriculum (or an admin) may change it.")
 
 
-async def editable_curriculum(session: AsyncSession, actor: AccessClaims,
-                              curriculum_id: uuid.UUID) -> Curriculum:
+async def editable_curriculum(
+    session: AsyncSession, actor: AccessClaims, curriculum_id: uuid.UUID
+) -> Curriculum:
     curriculum = await session.get(Curriculum, curriculum_id)
     if curriculum is None:
         raise NotFound("No such curriculum.")
@@ -24,7 +25,9 @@ async def editable_curriculum(session: AsyncSession, actor: AccessClaims,
     return curriculum
 
 
-async def editable_course(session: AsyncSession, actor: AccessClaims, course_id: uuid.UUID) -> Course:
+async def editable_course(
+    session: AsyncSession, actor: AccessClaims, course_id: uuid.UUID
+) -> Course:
     course = await session.get(Course, course_id)
     if course is None:
         raise NotFound("No such course.")
@@ -40,7 +43,9 @@ async def editable_unit(session: AsyncSession, actor: AccessClaims, unit_id: uui
     return unit
 
 
-async def editable_lesson(session: AsyncSession, actor: AccessClaims, lesson_id: uuid.UUID) -> Lesson:
+async def editable_lesson(
+    session: AsyncSession, actor: AccessClaims, lesson_id: uuid.UUID
+) -> Lesson:
     lesson = await session.get(Lesson, lesson_id, with_for_update=True)
     if lesson is None:
         raise NotFound("No such lesson.")
@@ -55,7 +60,9 @@ async def can_edit_course(session: AsyncSession, actor: AccessClaims, course_id:
     return course is not None and course.owner_id == actor.user_id
 
 
-async def readable_lesson(session: AsyncSession, actor: AccessClaims, lesson_id: uuid.UUID) -> Lesson:
+async def readable_lesson(
+    session: AsyncSession, actor: AccessClaims, lesson_id: uuid.UUID
+) -> Lesson:
     """Published lessons are readable by every signed-in user; drafts by their editors only."""
     lesson = await session.get(Lesson, lesson_id)
     if lesson is None:

@@ -5,7 +5,17 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Computed, DateTime, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Computed,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -41,7 +51,9 @@ class Course(Base):
     __tablename__ = "courses"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    curriculum_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("curricula.id", ondelete="CASCADE"), index=True)
+    curriculum_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("curricula.id", ondelete="CASCADE"), index=True
+    )
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text, default="")
     owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -55,7 +67,9 @@ class Unit(Base):
     __table_args__ = (UniqueConstraint("course_id", "source_key"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    course_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("courses.id", ondelete="CASCADE"), index=True
+    )
     title: Mapped[str] = mapped_column(String(300))
     position: Mapped[int] = mapped_column(Integer, default=0)
     source_key: Mapped[str | None] = mapped_column(String(200))
@@ -69,15 +83,21 @@ class Lesson(Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    course_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
-    unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("courses.id", ondelete="CASCADE"), index=True
+    )
+    unit_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("units.id", ondelete="CASCADE"), index=True
+    )
     title: Mapped[str] = mapped_column(String(300))
     body_markdown: Mapped[str] = mapped_column(Text, default="")
     objectives: Mapped[list[str]] = mapped_column(JSONB, default=list)
     key_terms: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
     assets: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
     position: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[LessonStatus] = mapped_column(_enum(LessonStatus, "lesson_status"), default=LessonStatus.DRAFT)
+    status: Mapped[LessonStatus] = mapped_column(
+        _enum(LessonStatus, "lesson_status"), default=LessonStatus.DRAFT
+    )
     version: Mapped[int] = mapped_column(Integer, default=1)
     source_key: Mapped[str | None] = mapped_column(String(200))
     search_vector: Mapped[Any] = mapped_column(
@@ -91,7 +111,9 @@ class Lesson(Base):
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
 
 
 class LessonVersion(Base):
@@ -101,7 +123,9 @@ class LessonVersion(Base):
     __table_args__ = (UniqueConstraint("lesson_id", "version"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    lesson_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
+    lesson_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("lessons.id", ondelete="CASCADE"), index=True
+    )
     version: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(300))
     body_markdown: Mapped[str] = mapped_column(Text)
@@ -119,8 +143,12 @@ class AssessmentItem(Base):
     __table_args__ = (UniqueConstraint("lesson_id", "source_key"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    lesson_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
-    course_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    lesson_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("lessons.id", ondelete="CASCADE"), index=True
+    )
+    course_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("courses.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[ItemKind] = mapped_column(_enum(ItemKind, "item_kind"))
     prompt: Mapped[str] = mapped_column(Text)
     options: Mapped[list[dict[str, str]]] = mapped_column(JSONB, default=list)

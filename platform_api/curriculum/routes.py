@@ -29,8 +29,9 @@ from platform_api.deps import DbSession, StoresDep
 from platform_api.http.errors import responses
 from platform_api.wiring import Stores
 
-router = APIRouter(prefix="/api/v1/curricula", tags=["curriculum"],
-                   responses=responses(401, 422, 429))
+router = APIRouter(
+    prefix="/api/v1/curricula", tags=["curriculum"], responses=responses(401, 422, 429)
+)
 
 IfMatch = Annotated[str | None, Header(description="ETag of the version you edit.")]
 IfNoneMatch = Annotated[str | None, Header()]
@@ -43,19 +44,32 @@ def lesson_cache(stores: Stores) -> PublishedLessonCache:
 
 def _lesson_response(lesson: Lesson, status_code: int = 200) -> Response:
     body = LessonOut.model_validate(lesson).model_dump_json()
-    return Response(body, status_code=status_code, media_type=JSON,
-                    headers={"ETag": lesson_etag(lesson.id, lesson.version)})
+    return Response(
+        body,
+        status_code=status_code,
+        media_type=JSON,
+        headers={"ETag": lesson_etag(lesson.id, lesson.version)},
+    )
 
 
-@router.post("", status_code=201, response_model=CurriculumOut, summary="Create a curriculum",
-             responses=responses(403))
-async def create_curriculum(body: CurriculumCreate, session: DbSession, actor: Staff) -> CurriculumOut:
+@router.post(
+    "",
+    status_code=201,
+    response_model=CurriculumOut,
+    summary="Create a curriculum",
+    responses=responses(403),
+)
+async def create_curriculum(
+    body: CurriculumCreate, session: DbSession, actor: Staff
+) -> CurriculumOut:
     return CurriculumOut.model_validate(await service.create_curriculum(session, actor, body))
 
 
 @router.get("", response_model=list[CurriculumOut], summary="List curricula")
 async def list_curricula(
-    session: DbSession, _: Principal, limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    session: DbSession,
+    _: Principal,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[CurriculumOut]:
     found = await service.list_curricula(session, limit, offset)
@@ -64,7 +78,8 @@ async def list_curricula(
 
 @router.get("/search", response_model=SearchPage, summary="Full-text search over lessons")
 async def search(
-    session: DbSession, actor: Principal,
+    session: DbSession,
+    actor: Principal,
     q: Annotated[str, Query(min_length=1, max_length=500, description="Web-search syntax")],
     course_id: uuid.UUID | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -73,39 +88,69 @@ async def search(
     return await search_lessons(session, actor, q, course_id, limit, offset)
 
 
-@router.post("/{curriculum_id}/courses", status_code=201, response_model=CourseOut,
-             summary="Add a course to a curriculum you own", responses=responses(403, 404))
-async def create_course(curriculum_id: uuid.UUID, body: CourseCreate, session: DbSession,
-                        actor: Staff) -> CourseOut:
+@router.post(
+    "/{curriculum_id}/courses",
+    status_code=201,
+    response_model=CourseOut,
+    summary="Add a course to a curriculum you own",
+    responses=responses(403, 404),
+)
+async def create_course(
+    curriculum_id: uuid.UUID, body: CourseCreate, session: DbSession, actor: Staff
+) -> CourseOut:
     course = await service.create_course(session, actor, curriculum_id, body)
     return await service.course_outline(session, actor, course.id, course)
 
 
-@router.get("/courses/{course_id}", response_model=CourseOut,
-            summary="A course with its units and lessons", responses=responses(404))
+@router.get(
+    "/courses/{course_id}",
+    response_model=CourseOut,
+    summary="A course with its units and lessons",
+    responses=responses(404),
+)
 async def get_course(course_id: uuid.UUID, session: DbSession, actor: Principal) -> CourseOut:
     return await service.course_outline(session, actor, course_id)
 
 
-@router.post("/courses/{course_id}/units", status_code=201, response_model=UnitOut,
-             summary="Add a unit to a course", responses=responses(403, 404))
-async def create_unit(course_id: uuid.UUID, body: UnitCreate, session: DbSession,
-                      actor: Staff) -> UnitOut:
+@router.post(
+    "/courses/{course_id}/units",
+    status_code=201,
+    response_model=UnitOut,
+    summary="Add a unit to a course",
+    responses=responses(403, 404),
+)
+async def create_unit(
+    course_id: uuid.UUID, body: UnitCreate, session: DbSession, actor: Staff
+) -> UnitOut:
     return UnitOut.model_validate(await service.create_unit(session, actor, course_id, body))
 
 
-@router.post("/units/{unit_id}/lessons", status_code=201, response_model=LessonOut,
-             summary="Add a draft lesson to a unit", responses=responses(403, 404))
-async def create_lesson(unit_id: uuid.UUID, body: LessonCreate, session: DbSession,
-                        actor: Staff) -> Response:
+@router.post(
+    "/units/{unit_id}/lessons",
+    status_code=201,
+    response_model=LessonOut,
+    summary="Add a draft lesson to a unit",
+    responses=responses(403, 404),
+)
+async def create_lesson(
+    unit_id: uuid.UUID, body: LessonCreate, session: DbSession, actor: Staff
+) -> Response:
     return _lesson_response(await service.create_lesson(session, actor, unit_id, body), 201)
 
 
-@router.get("/lessons/{lesson_id}", response_model=LessonOut,
-            summary="Read a lesson (published ones are cached)",
-            responses={304: {"description": "Not modified (If-None-Match)"}, **responses(404)})
-async def get_lesson(lesson_id: uuid.UUID, session: DbSession, stores: StoresDep,
-                     actor: Principal, if_none_match: IfNoneMatch = None) -> Response:
+@router.get(
+    "/lessons/{lesson_id}",
+    response_model=LessonOut,
+    summary="Read a lesson (published ones are cached)",
+    responses={304: {"description": "Not modified (If-None-Match)"}, **responses(404)},
+)
+async def get_lesson(
+    lesson_id: uuid.UUID,
+    session: DbSession,
+    stores: StoresDep,
+    actor: Principal,
+    if_none_match: IfNoneMatch = None,
+) -> Response:
     cache = lesson_cache(stores)
     cached = await cache.get(lesson_id)
     if cached is None:
@@ -118,35 +163,64 @@ async def get_lesson(lesson_id: uuid.UUID, session: DbSession, stores: StoresDep
     return Response(body, media_type=JSON, headers={"ETag": etag})
 
 
-@router.patch("/lessons/{lesson_id}", response_model=LessonOut,
-              summary="Edit a lesson (If-Match required)", responses=responses(403, 404, 412, 428))
-async def update_lesson(lesson_id: uuid.UUID, body: LessonUpdate, session: DbSession,
-                        stores: StoresDep, actor: Staff, if_match: IfMatch = None) -> Response:
-    lesson = await service.update_lesson(session, actor, lesson_id, if_match, body,
-                                         lesson_cache(stores))
+@router.patch(
+    "/lessons/{lesson_id}",
+    response_model=LessonOut,
+    summary="Edit a lesson (If-Match required)",
+    responses=responses(403, 404, 412, 428),
+)
+async def update_lesson(
+    lesson_id: uuid.UUID,
+    body: LessonUpdate,
+    session: DbSession,
+    stores: StoresDep,
+    actor: Staff,
+    if_match: IfMatch = None,
+) -> Response:
+    lesson = await service.update_lesson(
+        session, actor, lesson_id, if_match, body, lesson_cache(stores)
+    )
     return _lesson_response(lesson)
 
 
-@router.post("/lessons/{lesson_id}/status", response_model=LessonOut,
-             summary="Move a lesson between draft, review and published (If-Match required)",
-             responses=responses(403, 404, 409, 412, 428))
-async def change_status(lesson_id: uuid.UUID, body: StatusChange, session: DbSession,
-                        stores: StoresDep, actor: Staff, if_match: IfMatch = None) -> Response:
-    lesson = await service.change_status(session, actor, lesson_id, if_match, body,
-                                         lesson_cache(stores))
+@router.post(
+    "/lessons/{lesson_id}/status",
+    response_model=LessonOut,
+    summary="Move a lesson between draft, review and published (If-Match required)",
+    responses=responses(403, 404, 409, 412, 428),
+)
+async def change_status(
+    lesson_id: uuid.UUID,
+    body: StatusChange,
+    session: DbSession,
+    stores: StoresDep,
+    actor: Staff,
+    if_match: IfMatch = None,
+) -> Response:
+    lesson = await service.change_status(
+        session, actor, lesson_id, if_match, body, lesson_cache(stores)
+    )
     return _lesson_response(lesson)
 
 
-@router.get("/lessons/{lesson_id}/versions", response_model=list[LessonVersionOut],
-            summary="Version history of a lesson", responses=responses(403, 404))
-async def lesson_versions(lesson_id: uuid.UUID, session: DbSession,
-                          actor: Staff) -> list[LessonVersionOut]:
+@router.get(
+    "/lessons/{lesson_id}/versions",
+    response_model=list[LessonVersionOut],
+    summary="Version history of a lesson",
+    responses=responses(403, 404),
+)
+async def lesson_versions(
+    lesson_id: uuid.UUID, session: DbSession, actor: Staff
+) -> list[LessonVersionOut]:
     versions = await service.lesson_versions(session, actor, lesson_id)
     return [LessonVersionOut.model_validate(v) for v in versions]
 
 
-@router.get("/lessons/{lesson_id}/items", response_model=list[ItemOut],
-            summary="Assessment items of a lesson (answers for editors only)",
-            responses=responses(404))
+@router.get(
+    "/lessons/{lesson_id}/items",
+    response_model=list[ItemOut],
+    summary="Assessment items of a lesson (answers for editors only)",
+    responses=responses(404),
+)
 async def lesson_items(lesson_id: uuid.UUID, session: DbSession, actor: Principal) -> list[ItemOut]:
     return await service.lesson_items(session, actor, lesson_id)

@@ -2,7 +2,7 @@
 
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from platform_api.auth.models import Role
@@ -11,8 +11,14 @@ from platform_api.curriculum.models import Course, Lesson, LessonStatus
 from platform_api.curriculum.schemas import SearchHit, SearchPage
 
 
-async def search_lessons(session: AsyncSession, actor: AccessClaims, text: str,
-                         course_id: uuid.UUID | None, limit: int, offset: int) -> SearchPage:
+async def search_lessons(
+    session: AsyncSession,
+    actor: AccessClaims,
+    text: str,
+    course_id: uuid.UUID | None,
+    limit: int,
+    offset: int,
+) -> SearchPage:
     """Published lessons for everyone, plus the drafts of courses the caller owns."""
     query = func.websearch_to_tsquery("english", text)
     visible = Lesson.status == LessonStatus.PUBLISHED
@@ -21,22 +27,28 @@ async def search_lessons(session: AsyncSession, actor: AccessClaims, text: str,
     else:
         owned = select(Course.id).where(Course.owner_id == actor.user_id)
         visible = visible | Lesson.course_id.in_(owned)
-    where = [Lesson.search_vector.op("@@")(query), visible]
+    where: list[ColumnElement[bool]] = [Lesson.search_vector.op("@@")(query), visible]
     if course_id is not None:
         where.append(Lesson.course_id == course_id)
     total = await session.scalar(select(func.count()).select_from(Lesson).where(*where)) or 0
     rank = func.ts_rank_cd(Lesson.search_vector, query)
     snippet = func.ts_headline(
-        "english", Lesson.body_markdown, query,
+        "english",
+        Lesson.body_markdown,
+        query,
         "MaxWords=30, MinWords=10, StartSel=**, StopSel=**, MaxFragments=1",
     )
     rows = await session.execute(
         select(Lesson.id, Lesson.course_id, Lesson.title, Lesson.status, snippet, rank)
-        .where(*where).order_by(rank.desc(), Lesson.id).limit(limit).offset(offset)
+        .where(*where)
+        .order_by(rank.desc(), Lesson.id)
+        .limit(limit)
+        .offset(offset)
     )
     hits = [
-        SearchHit(lesson_id=r[0], course_id=r[1], title=r[2], status=r[3], snippet=r[4],
-                  rank=float(r[5]))
+        SearchHit(
+            lesson_id=r[0], course_id=r[1], title=r[2], status=r[3], snippet=r[4], rank=float(r[5])
+        )
         for r in rows
     ]
     return SearchPage(items=hits, total=total, limit=limit, offset=offset)

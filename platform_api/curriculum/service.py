@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from platform_api.auth.tokens import AccessClaims
 from platform_api.curriculum import access
@@ -40,8 +41,9 @@ ALLOWED_TRANSITIONS: dict[LessonStatus, set[LessonStatus]] = {
 }
 
 
-async def create_curriculum(session: AsyncSession, actor: AccessClaims,
-                            body: CurriculumCreate) -> Curriculum:
+async def create_curriculum(
+    session: AsyncSession, actor: AccessClaims, body: CurriculumCreate
+) -> Curriculum:
     curriculum = Curriculum(title=body.title, description=body.description, owner_id=actor.user_id)
     session.add(curriculum)
     await session.commit()
@@ -53,26 +55,34 @@ async def list_curricula(session: AsyncSession, limit: int, offset: int) -> list
     return list(await session.scalars(query))
 
 
-async def create_course(session: AsyncSession, actor: AccessClaims, curriculum_id: uuid.UUID,
-                        body: CourseCreate) -> Course:
+async def create_course(
+    session: AsyncSession, actor: AccessClaims, curriculum_id: uuid.UUID, body: CourseCreate
+) -> Course:
     curriculum = await access.editable_curriculum(session, actor, curriculum_id)
-    course = Course(curriculum_id=curriculum.id, title=body.title, description=body.description,
-                    owner_id=curriculum.owner_id)
+    course = Course(
+        curriculum_id=curriculum.id,
+        title=body.title,
+        description=body.description,
+        owner_id=curriculum.owner_id,
+    )
     session.add(course)
     await session.commit()
     return course
 
 
-async def course_outline(session: AsyncSession, actor: AccessClaims, course_id: uuid.UUID,
-                         course: Course | None = None) -> CourseOut:
+async def course_outline(
+    session: AsyncSession, actor: AccessClaims, course_id: uuid.UUID, course: Course | None = None
+) -> CourseOut:
     """The course with its units and lessons; readers who cannot edit see published lessons only."""
     course = course or await session.get(Course, course_id)
     if course is None:
         raise NotFound("No such course.")
     editor = await access.can_edit_course(session, actor, course.id)
-    units = list(await session.scalars(
-        select(Unit).where(Unit.course_id == course.id).order_by(Unit.position)
-    ))
+    units = list(
+        await session.scalars(
+            select(Unit).where(Unit.course_id == course.id).order_by(Unit.position)
+        )
+    )
     lessons_query = select(Lesson).where(Lesson.course_id == course.id).order_by(Lesson.position)
     if not editor:
         lessons_query = lessons_query.where(Lesson.status == LessonStatus.PUBLISHED)
@@ -87,13 +97,19 @@ async def course_outline(session: AsyncSession, actor: AccessClaims, course_id: 
     return outline
 
 
-async def _next_position(session: AsyncSession, column, parent_column, parent_id) -> int:  # type: ignore[no-untyped-def]
-    current = await session.scalar(select(func.max(column)).where(parent_column == parent_id))
+async def _next_position(
+    session: AsyncSession,
+    position: InstrumentedAttribute[int],
+    parent: InstrumentedAttribute[uuid.UUID],
+    parent_id: uuid.UUID,
+) -> int:
+    current = await session.scalar(select(func.max(position)).where(parent == parent_id))
     return 0 if current is None else int(current) + 1
 
 
-async def create_unit(session: AsyncSession, actor: AccessClaims, course_id: uuid.UUID,
-                      body: UnitCreate) -> Unit:
+async def create_unit(
+    session: AsyncSession, actor: AccessClaims, course_id: uuid.UUID, body: UnitCreate
+) -> Unit:
     course = await access.editable_course(session, actor, course_id)
     position = body.position
     if position is None:
@@ -106,23 +122,36 @@ async def create_unit(session: AsyncSession, actor: AccessClaims, course_id: uui
 
 def _snapshot(lesson: Lesson, author_id: uuid.UUID | None, note: str) -> LessonVersion:
     return LessonVersion(
-        lesson_id=lesson.id, version=lesson.version, title=lesson.title,
-        body_markdown=lesson.body_markdown, objectives=list(lesson.objectives),
-        status=lesson.status, author_id=author_id, change_note=note,
+        lesson_id=lesson.id,
+        version=lesson.version,
+        title=lesson.title,
+        body_markdown=lesson.body_markdown,
+        objectives=list(lesson.objectives),
+        status=lesson.status,
+        author_id=author_id,
+        change_note=note,
     )
 
 
-async def create_lesson(session: AsyncSession, actor: AccessClaims, unit_id: uuid.UUID,
-                        body: LessonCreate) -> Lesson:
+async def create_lesson(
+    session: AsyncSession, actor: AccessClaims, unit_id: uuid.UUID, body: LessonCreate
+) -> Lesson:
     unit = await access.editable_unit(session, actor, unit_id)
     position = body.position
     if position is None:
         position = await _next_position(session, Lesson.position, Lesson.unit_id, unit.id)
     lesson = Lesson(
-        course_id=unit.course_id, unit_id=unit.id, title=body.title,
-        body_markdown=body.body_markdown, objectives=body.objectives, key_terms=[],
-        assets=[asset.model_dump(mode="json") for asset in body.assets], position=position,
-        status=LessonStatus.DRAFT, version=1, updated_by=actor.user_id,
+        course_id=unit.course_id,
+        unit_id=unit.id,
+        title=body.title,
+        body_markdown=body.body_markdown,
+        objectives=body.objectives,
+        key_terms=[],
+        assets=[asset.model_dump(mode="json") for asset in body.assets],
+        position=position,
+        status=LessonStatus.DRAFT,
+        version=1,
+        updated_by=actor.user_id,
     )
     session.add(lesson)
     await session.flush()
@@ -140,25 +169,40 @@ def check_if_match(lesson: Lesson, if_match: str | None) -> None:
         raise PreconditionFailed("The lesson changed since you read it.", {"current_etag": current})
 
 
-async def _commit_new_version(session: AsyncSession, actor: AccessClaims, lesson: Lesson,
-                              note: str, cache: PublishedLessonCache) -> Lesson:
+async def _commit_new_version(
+    session: AsyncSession,
+    actor: AccessClaims,
+    lesson: Lesson,
+    note: str,
+    cache: PublishedLessonCache,
+) -> Lesson:
     lesson.version += 1
     lesson.updated_at = datetime.now(UTC)
     lesson.updated_by = actor.user_id
     session.add(_snapshot(lesson, actor.user_id, note))
     if lesson.status is LessonStatus.PUBLISHED:
-        record_lesson_published(session, LessonPublished(
-            lesson_id=lesson.id, course_id=lesson.course_id, version=lesson.version,
-            title=lesson.title,
-        ))
+        record_lesson_published(
+            session,
+            LessonPublished(
+                lesson_id=lesson.id,
+                course_id=lesson.course_id,
+                version=lesson.version,
+                title=lesson.title,
+            ),
+        )
     await session.commit()
     await cache.invalidate(lesson.id)
     return lesson
 
 
-async def update_lesson(session: AsyncSession, actor: AccessClaims, lesson_id: uuid.UUID,
-                        if_match: str | None, body: LessonUpdate,
-                        cache: PublishedLessonCache) -> Lesson:
+async def update_lesson(
+    session: AsyncSession,
+    actor: AccessClaims,
+    lesson_id: uuid.UUID,
+    if_match: str | None,
+    body: LessonUpdate,
+    cache: PublishedLessonCache,
+) -> Lesson:
     lesson = await access.editable_lesson(session, actor, lesson_id)
     check_if_match(lesson, if_match)
     changes = body.model_dump(exclude_unset=True, exclude={"change_note"}, mode="json")
@@ -167,33 +211,45 @@ async def update_lesson(session: AsyncSession, actor: AccessClaims, lesson_id: u
     return await _commit_new_version(session, actor, lesson, body.change_note or "edited", cache)
 
 
-async def change_status(session: AsyncSession, actor: AccessClaims, lesson_id: uuid.UUID,
-                        if_match: str | None, body: StatusChange,
-                        cache: PublishedLessonCache) -> Lesson:
+async def change_status(
+    session: AsyncSession,
+    actor: AccessClaims,
+    lesson_id: uuid.UUID,
+    if_match: str | None,
+    body: StatusChange,
+    cache: PublishedLessonCache,
+) -> Lesson:
     lesson = await access.editable_lesson(session, actor, lesson_id)
     check_if_match(lesson, if_match)
     if body.status not in ALLOWED_TRANSITIONS[lesson.status]:
-        raise Conflict(f"A {lesson.status.value} lesson cannot become {body.status.value}.",
-                       {"allowed": sorted(s.value for s in ALLOWED_TRANSITIONS[lesson.status])})
+        raise Conflict(
+            f"A {lesson.status.value} lesson cannot become {body.status.value}.",
+            {"allowed": sorted(s.value for s in ALLOWED_TRANSITIONS[lesson.status])},
+        )
     lesson.status = body.status
     if body.status is LessonStatus.PUBLISHED:
         lesson.published_at = datetime.now(UTC)
-    return await _commit_new_version(session, actor, lesson, body.change_note or body.status.value,
-                                     cache)
+    return await _commit_new_version(
+        session, actor, lesson, body.change_note or body.status.value, cache
+    )
 
 
-async def lesson_versions(session: AsyncSession, actor: AccessClaims,
-                          lesson_id: uuid.UUID) -> list[LessonVersion]:
+async def lesson_versions(
+    session: AsyncSession, actor: AccessClaims, lesson_id: uuid.UUID
+) -> list[LessonVersion]:
     await access.editable_lesson(session, actor, lesson_id)
     query = select(LessonVersion).where(LessonVersion.lesson_id == lesson_id)
     return list(await session.scalars(query.order_by(LessonVersion.version)))
 
 
-async def lesson_items(session: AsyncSession, actor: AccessClaims, lesson_id: uuid.UUID) -> list[ItemOut]:
+async def lesson_items(
+    session: AsyncSession, actor: AccessClaims, lesson_id: uuid.UUID
+) -> list[ItemOut]:
     lesson = await access.readable_lesson(session, actor, lesson_id)
     show_answers = await access.can_edit_course(session, actor, lesson.course_id)
     items = await session.scalars(
-        select(AssessmentItem).where(AssessmentItem.lesson_id == lesson.id)
+        select(AssessmentItem)
+        .where(AssessmentItem.lesson_id == lesson.id)
         .order_by(AssessmentItem.position)
     )
     hidden = {} if show_answers else {"answer": None, "solution": None}

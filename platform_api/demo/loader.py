@@ -32,8 +32,12 @@ async def load_demo_course(session: AsyncSession, owner_id: uuid.UUID | None = N
     curriculum = Curriculum(owner_id=owner_id, **spec["curriculum"])
     session.add(curriculum)
     await session.flush()
-    course = Course(curriculum_id=curriculum.id, owner_id=owner_id, source_key=spec["source_key"],
-                    **spec["course"])
+    course = Course(
+        curriculum_id=curriculum.id,
+        owner_id=owner_id,
+        source_key=spec["source_key"],
+        **spec["course"],
+    )
     session.add(course)
     await session.flush()
     for position, unit_spec in enumerate(spec["units"]):
@@ -46,24 +50,48 @@ async def load_demo_course(session: AsyncSession, owner_id: uuid.UUID | None = N
     return course
 
 
-async def _add_lesson(session: AsyncSession, course: Course, unit: Unit, position: int,
-                spec: dict[str, Any]) -> None:
+async def _add_lesson(
+    session: AsyncSession, course: Course, unit: Unit, position: int, spec: dict[str, Any]
+) -> None:
     lesson = Lesson(
-        id=uuid.uuid4(), course_id=course.id, unit_id=unit.id, title=spec["title"],
-        body_markdown=spec["body_markdown"], objectives=spec["objectives"],
-        key_terms=spec["key_terms"], assets=[], position=position,
-        status=LessonStatus.PUBLISHED, version=1, source_key=spec["key"],
+        id=uuid.uuid4(),
+        course_id=course.id,
+        unit_id=unit.id,
+        title=spec["title"],
+        body_markdown=spec["body_markdown"],
+        objectives=spec["objectives"],
+        key_terms=spec["key_terms"],
+        assets=[],
+        position=position,
+        status=LessonStatus.PUBLISHED,
+        version=1,
+        source_key=spec["key"],
         published_at=datetime.now(UTC),
     )
     session.add(lesson)
     await session.flush()
-    session.add(LessonVersion(lesson_id=lesson.id, version=1, title=lesson.title,
-                              body_markdown=lesson.body_markdown, objectives=lesson.objectives,
-                              status=lesson.status, change_note="demo content"))
+    session.add(
+        LessonVersion(
+            lesson_id=lesson.id,
+            version=1,
+            title=lesson.title,
+            body_markdown=lesson.body_markdown,
+            objectives=lesson.objectives,
+            status=lesson.status,
+            change_note="demo content",
+        )
+    )
     for item_position, item in enumerate(spec["items"]):
-        session.add(AssessmentItem(
-            lesson_id=lesson.id, course_id=course.id, kind=ItemKind(item["kind"]),
-            prompt=item["prompt"], options=item.get("options", []), answer=item["answer"],
-            solution=item["solution"], position=item_position,
-            source_key=f"{spec['key']}#{item_position}",
-        ))
+        session.add(
+            AssessmentItem(
+                lesson_id=lesson.id,
+                course_id=course.id,
+                kind=ItemKind(item["kind"]),
+                prompt=item["prompt"],
+                options=item.get("options", []),
+                answer=item["answer"],
+                solution=item["solution"],
+                position=item_position,
+                source_key=f"{spec['key']}#{item_position}",
+            )
+        )

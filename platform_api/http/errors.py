@@ -42,8 +42,9 @@ class ErrorResponse(BaseModel):
     error: ErrorBody
 
 
-def error_json(status: int, code: str, message: str, details: Any = None,
-               headers: dict[str, str] | None = None) -> JSONResponse:
+def error_json(
+    status: int, code: str, message: str, details: Any = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
     body = {"error": {"code": code, "message": message, "details": jsonable_encoder(details)}}
     return JSONResponse(body, status_code=status, headers=headers)
 

@@ -10,6 +10,7 @@ import orjson
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 _RESERVED = set(vars(logging.makeLogRecord({})))
+_SKIPPED = {"color_message"}  # uvicorn's ANSI-coloured duplicate of msg
 
 
 class JsonFormatter(logging.Formatter):
@@ -24,7 +25,7 @@ class JsonFormatter(logging.Formatter):
         if request_id:
             entry["request_id"] = request_id
         for key, value in vars(record).items():
-            if key not in _RESERVED and not key.startswith("_"):
+            if key not in _RESERVED and key not in _SKIPPED and not key.startswith("_"):
                 entry[key] = value
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)

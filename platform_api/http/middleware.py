@@ -70,8 +70,12 @@ class RequestContextMiddleware:
         if scope["path"] not in UNMETERED_PATHS:
             logger.info(
                 "request",
-                extra={"method": method, "path": scope["path"], "status": status,
-                       "ms": round(seconds * 1000, 2)},
+                extra={
+                    "method": method,
+                    "path": scope["path"],
+                    "status": status,
+                    "ms": round(seconds * 1000, 2),
+                },
             )
 
 
@@ -101,8 +105,11 @@ class RateLimitMiddleware:
         if not decision.allowed:
             retry_after = str(max(1, round(decision.retry_after_seconds + 0.5)))
             response = error_json(
-                429, "rate_limited", "Too many requests; slow down.",
-                {"retry_after_seconds": int(retry_after)}, {"Retry-After": retry_after},
+                429,
+                "rate_limited",
+                "Too many requests; slow down.",
+                {"retry_after_seconds": int(retry_after)},
+                {"Retry-After": retry_after},
             )
             await response(scope, receive, send)
             return

@@ -1,1 +1,1 @@
-"""Infrastructure: one small interface per external capability, each with embedded and server backends."""
+"""Infrastructure: one small interface per external capability, embedded and server backends."""

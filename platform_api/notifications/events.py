@@ -24,7 +24,9 @@ class EmailRequested(BaseModel):
 
 def request_email(session: AsyncSession, to: str, subject: str, text: str) -> None:
     """Queue an e-mail in the caller's transaction."""
-    add_event(session, EMAIL_REQUESTED, EmailRequested(to=to, subject=subject, text=text).model_dump())
+    add_event(
+        session, EMAIL_REQUESTED, EmailRequested(to=to, subject=subject, text=text).model_dump()
+    )
 
 
 async def subscribe_mailer(bus: EventBus, database: Database, mailer: Mailer) -> None:

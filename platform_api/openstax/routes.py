@@ -9,17 +9,23 @@ from platform_api.http.errors import responses
 from platform_api.openstax.importer import ImportSummary
 from platform_api.openstax.service import import_openstax_source
 
-router = APIRouter(prefix="/api/v1/curricula", tags=["curriculum"],
-                   responses=responses(401, 403, 422, 429))
+router = APIRouter(
+    prefix="/api/v1/curricula", tags=["curriculum"], responses=responses(401, 403, 422, 429)
+)
 
 
-@router.post("/import", response_model=list[ImportSummary], summary="Import an OpenStax book (zip)",
-             description="A zip of an OpenStax CNXML book: `collections/*.collection.xml` and "
-             "`modules/*/index.cnxml`. Every collection becomes a course. Re-import updates in "
-             "place. Malformed input is refused with the module and line; nothing is written.",
-             responses=responses(413))
-async def import_openstax(file: UploadFile, session: DbSession, stores: StoresDep,
-                          actor: Staff) -> list[ImportSummary]:
+@router.post(
+    "/import",
+    response_model=list[ImportSummary],
+    summary="Import an OpenStax book (zip)",
+    description="A zip of an OpenStax CNXML book: `collections/*.collection.xml` and "
+    "`modules/*/index.cnxml`. Every collection becomes a course. Re-import updates in "
+    "place. Malformed input is refused with the module and line; nothing is written.",
+    responses=responses(413),
+)
+async def import_openstax(
+    file: UploadFile, session: DbSession, stores: StoresDep, actor: Staff
+) -> list[ImportSummary]:
     limit = stores.settings.max_import_bytes
     data = await file.read(limit + 1)
     if len(data) > limit:

@@ -8,7 +8,11 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from platform_api.openstax.importer import ImportSummary, import_collections
-from platform_api.openstax.parser import ParsedCollection, parse_collection_dir, parse_collection_zip
+from platform_api.openstax.parser import (
+    ParsedCollection,
+    parse_collection_dir,
+    parse_collection_zip,
+)
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -21,10 +25,13 @@ def _parse(source: Path | bytes) -> list[ParsedCollection]:
     return parse_collection_dir(source)
 
 
-async def import_openstax_source(session: AsyncSession, source: Path | bytes,
-                                 owner_id: uuid.UUID | None,
-                                 progress: ProgressCallback | None = None) -> list[ImportSummary]:
-    """Parse a book folder, zip file or zip bytes, import it and commit; nothing is written on error.
+async def import_openstax_source(
+    session: AsyncSession,
+    source: Path | bytes,
+    owner_id: uuid.UUID | None,
+    progress: ProgressCallback | None = None,
+) -> list[ImportSummary]:
+    """Parse a book folder, zip file or zip bytes, import and commit; nothing is written on error.
 
     Parsing (CPU-bound XML work) runs in a worker thread so the event loop keeps serving.
     """

@@ -24,10 +24,15 @@ async def update_me(body: ProfileUpdate, user: CurrentUser, session: DbSession) 
     return UserOut.of(await service.update_profile(session, user, body))
 
 
-@router.put("/me/avatar", response_model=UserOut, summary="Upload your avatar (PNG/JPEG/GIF/WebP)",
-            responses=responses(413, 415))
-async def upload_avatar(file: UploadFile, user: CurrentUser, session: DbSession,
-                        stores: StoresDep) -> UserOut:
+@router.put(
+    "/me/avatar",
+    response_model=UserOut,
+    summary="Upload your avatar (PNG/JPEG/GIF/WebP)",
+    responses=responses(413, 415),
+)
+async def upload_avatar(
+    file: UploadFile, user: CurrentUser, session: DbSession, stores: StoresDep
+) -> UserOut:
     limit = stores.settings.max_avatar_bytes
     data = await file.read(limit + 1)
     if len(data) > limit:
@@ -35,8 +40,12 @@ async def upload_avatar(file: UploadFile, user: CurrentUser, session: DbSession,
     return UserOut.of(await service.set_avatar(session, stores, user, data))
 
 
-@router.get("/me/avatar", summary="Your avatar image", response_class=Response,
-            responses={200: {"content": {"image/*": {}}}, **responses(404)})
+@router.get(
+    "/me/avatar",
+    summary="Your avatar image",
+    response_class=Response,
+    responses={200: {"content": {"image/*": {}}}, **responses(404)},
+)
 async def get_avatar(user: CurrentUser, stores: StoresDep) -> Response:
     stored = await stores.objects.get(user.avatar_key) if user.avatar_key else None
     if stored is None:
@@ -44,7 +53,9 @@ async def get_avatar(user: CurrentUser, stores: StoresDep) -> Response:
     return Response(stored.data, media_type=stored.content_type)
 
 
-@router.get("/me/children", response_model=list[UserOut], summary="Children linked to you (parents)")
+@router.get(
+    "/me/children", response_model=list[UserOut], summary="Children linked to you (parents)"
+)
 async def my_children(user: CurrentUser, session: DbSession) -> list[UserOut]:
     return [UserOut.of(child) for child in await service.linked_children(session, user)]
 
@@ -59,7 +70,8 @@ async def erase_me(user: CurrentUser, session: DbSession, stores: StoresDep) -> 
     await service.erase_user(session, stores, user)
 
 
-@router.get("/{user_id}", response_model=UserOut, summary="A user you may see",
-            responses=responses(404))
+@router.get(
+    "/{user_id}", response_model=UserOut, summary="A user you may see", responses=responses(404)
+)
 async def get_user(user_id: uuid.UUID, actor: Principal, session: DbSession) -> UserOut:
     return UserOut.of(await service.readable_user(session, actor, user_id))

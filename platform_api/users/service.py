@@ -47,11 +47,15 @@ async def readable_user(session: AsyncSession, actor: AccessClaims, user_id: uui
         raise NotFound("No such user.")
     if actor.user_id == user_id or actor.role is Role.ADMIN:
         return user
-    if actor.role is Role.PARENT and await session.get(ParentLink, (actor.user_id, user_id)):
-        return user
+    if actor.role is Role.PARENT:
+        link = await session.get(ParentLink, (actor.user_id, user_id))
+        if link is not None:
+            return user
     if actor.role is Role.TEACHER and await session.scalar(
-        select(Enrollment.student_id).join(SchoolClass)
-        .where(Enrollment.student_id == user_id, SchoolClass.teacher_id == actor.user_id).limit(1)
+        select(Enrollment.student_id)
+        .join(SchoolClass)
+        .where(Enrollment.student_id == user_id, SchoolClass.teacher_id == actor.user_id)
+        .limit(1)
     ):
         return user
     raise Forbidden("You may not see this user.")
@@ -68,25 +72,54 @@ def _rows(items: Any, *fields: str) -> list[dict[str, Any]]:
 
 async def export_user(session: AsyncSession, stores: Stores, user: User) -> UserExport:
     """Everything stored about the user, as JSON (GDPR access and portability)."""
+
     async def scalars(query: Any) -> list[Any]:
         return list(await session.scalars(query))
 
     avatar = await stores.objects.get(user.avatar_key) if user.avatar_key else None
     return UserExport(
         user=UserOut.of(user),
-        oidc_identities=_rows(await scalars(select(OidcIdentity).where(
-            OidcIdentity.user_id == user.id)), "provider", "subject", "created_at"),
-        parent_links=_rows(await scalars(select(ParentLink).where(or_(
-            ParentLink.parent_id == user.id, ParentLink.child_id == user.id))),
-            "parent_id", "child_id", "created_at"),
-        classes_taught=_rows(await scalars(select(SchoolClass).where(
-            SchoolClass.teacher_id == user.id)), "id", "name", "created_at"),
-        enrollments=_rows(await scalars(select(Enrollment).where(
-            Enrollment.student_id == user.id)), "class_id", "enrolled_at"),
-        authored_lesson_versions=_rows(await scalars(select(LessonVersion).where(
-            LessonVersion.author_id == user.id)), "lesson_id", "version", "title", "created_at"),
-        refresh_tokens=_rows(await scalars(select(RefreshToken).where(
-            RefreshToken.user_id == user.id)), "issued_at", "expires_at", "used_at", "revoked_at"),
+        oidc_identities=_rows(
+            await scalars(select(OidcIdentity).where(OidcIdentity.user_id == user.id)),
+            "provider",
+            "subject",
+            "created_at",
+        ),
+        parent_links=_rows(
+            await scalars(
+                select(ParentLink).where(
+                    or_(ParentLink.parent_id == user.id, ParentLink.child_id == user.id)
+                )
+            ),
+            "parent_id",
+            "child_id",
+            "created_at",
+        ),
+        classes_taught=_rows(
+            await scalars(select(SchoolClass).where(SchoolClass.teacher_id == user.id)),
+            "id",
+            "name",
+            "created_at",
+        ),
+        enrollments=_rows(
+            await scalars(select(Enrollment).where(Enrollment.student_id == user.id)),
+            "class_id",
+            "enrolled_at",
+        ),
+        authored_lesson_versions=_rows(
+            await scalars(select(LessonVersion).where(LessonVersion.author_id == user.id)),
+            "lesson_id",
+            "version",
+            "title",
+            "created_at",
+        ),
+        refresh_tokens=_rows(
+            await scalars(select(RefreshToken).where(RefreshToken.user_id == user.id)),
+            "issued_at",
+            "expires_at",
+            "used_at",
+            "revoked_at",
+        ),
         avatar_content_type=avatar.content_type if avatar else None,
     )
 

@@ -21,9 +21,15 @@ async def test_register_then_login(api: Api) -> None:
 
 async def test_duplicate_email_is_a_conflict(api: Api) -> None:
     first = await api.register("teacher")
-    again = await api.client.post("/api/v1/auth/register", json={
-        "email": first.json()["user"]["email"].upper(), "password": PASSWORD,
-        "display_name": "Twin", "role": "teacher"})
+    again = await api.client.post(
+        "/api/v1/auth/register",
+        json={
+            "email": first.json()["user"]["email"].upper(),
+            "password": PASSWORD,
+            "display_name": "Twin",
+            "role": "teacher",
+        },
+    )
     assert again.status_code == 409
     assert again.json()["error"]["code"] == "conflict"
 
@@ -36,8 +42,10 @@ async def test_wrong_password_is_refused(api: Api) -> None:
 
 
 async def test_bad_registration_input_is_a_clear_422(api: Api) -> None:
-    bad = await api.client.post("/api/v1/auth/register", json={
-        "email": "not-an-email", "password": "short", "display_name": "", "role": "admin"})
+    bad = await api.client.post(
+        "/api/v1/auth/register",
+        json={"email": "not-an-email", "password": "short", "display_name": "", "role": "admin"},
+    )
     assert bad.status_code == 422
     fields = {tuple(d["loc"])[-1] for d in bad.json()["error"]["details"]}
     assert {"email", "password", "display_name", "role"} <= fields
@@ -57,8 +65,9 @@ async def _wait_for_mail(mail_dir: Path, to: str, timeout: float = 10.0) -> emai
 async def test_under_13_stays_inactive_until_parent_confirms(api: Api) -> None:
     today = date.today()
     parent_email = f"parent-{time.monotonic_ns()}@example.org"
-    child = await api.register("student", birth_date=date(today.year - 9, 1, 1).isoformat(),
-                               parent_email=parent_email)
+    child = await api.register(
+        "student", birth_date=date(today.year - 9, 1, 1).isoformat(), parent_email=parent_email
+    )
     assert child.status_code == 201
     assert child.json()["activation_required"] is True
     child_email = child.json()["user"]["email"]
@@ -87,18 +96,20 @@ async def test_under_13_without_parent_email_is_refused(api: Api) -> None:
 
 
 async def test_forged_consent_token_is_refused(api: Api) -> None:
-    response = await api.client.get("/api/v1/auth/parental-consent/confirm",
-                                    params={"token": "x" * 43})
+    response = await api.client.get(
+        "/api/v1/auth/parental-consent/confirm", params={"token": "x" * 43}
+    )
     assert response.status_code == 401
 
 
 async def test_login_is_rate_limited(database_url_for_test: str, tmp_path: Path) -> None:
-    from tests.fixtures.app import running_api, make_settings
+    from tests.fixtures.app import make_settings, running_api
 
     settings = make_settings(database_url_for_test, tmp_path, login_rate_limit_per_minute=3)
     async for api in running_api(settings):
-        statuses = [(await api.login("nobody@example.org", "wrong password")).status_code
-                    for _ in range(5)]
+        statuses = [
+            (await api.login("nobody@example.org", "wrong password")).status_code for _ in range(5)
+        ]
         assert statuses[:3] == [401, 401, 401]
         assert statuses[3] == 429
         limited = await api.login("nobody@example.org", "wrong password")

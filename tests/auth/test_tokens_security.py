@@ -1,4 +1,4 @@
-"""Tampered, expired and wrong-algorithm tokens are refused; refresh-token reuse revokes the family."""
+"""Tampered, expired and wrong-algorithm tokens are refused; refresh reuse revokes the family."""
 
 import base64
 import json
@@ -15,7 +15,9 @@ def _b64(data: dict[str, object]) -> str:
 
 
 async def _me(api: Api, token: str) -> tuple[int, str]:
-    response = await api.client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {token}"})
+    response = await api.client.get(
+        "/api/v1/users/me", headers={"Authorization": f"Bearer {token}"}
+    )
     return response.status_code, response.json().get("error", {}).get("code", "")
 
 
@@ -37,9 +39,17 @@ async def test_expired_token_is_refused(api: Api) -> None:
     key = api.stores.signing_key
     now = int(time.time())
     expired = jwt.encode(
-        {"iss": api.settings.jwt_issuer, "sub": str(student.id), "role": "student",
-         "typ": "access", "iat": now - 3600, "exp": now - 60},
-        key.private_key, algorithm="RS256", headers={"kid": key.kid},
+        {
+            "iss": api.settings.jwt_issuer,
+            "sub": str(student.id),
+            "role": "student",
+            "typ": "access",
+            "iat": now - 3600,
+            "exp": now - 60,
+        },
+        key.private_key,
+        algorithm="RS256",
+        headers={"kid": key.kid},
     )
     status, code = await _me(api, expired)
     assert (status, code) == (401, "invalid_token")
@@ -86,12 +96,16 @@ async def test_missing_token_is_401_with_error_shape(api: Api) -> None:
 
 async def test_refresh_rotates_and_reuse_revokes_the_family(api: Api) -> None:
     student = await api.account("student")
-    first = await api.client.post("/api/v1/auth/refresh", json={"refresh_token": student.refresh_token})
+    first = await api.client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": student.refresh_token}
+    )
     assert first.status_code == 200
     rotated = first.json()["refresh_token"]
     assert rotated != student.refresh_token
 
-    reuse = await api.client.post("/api/v1/auth/refresh", json={"refresh_token": student.refresh_token})
+    reuse = await api.client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": student.refresh_token}
+    )
     assert reuse.status_code == 401
     assert reuse.json()["error"]["details"] == {"reason": "reuse_detected"}
 
@@ -102,9 +116,13 @@ async def test_refresh_rotates_and_reuse_revokes_the_family(api: Api) -> None:
 
 async def test_logout_revokes_the_refresh_token(api: Api) -> None:
     student = await api.account("student")
-    out = await api.client.post("/api/v1/auth/logout", json={"refresh_token": student.refresh_token})
+    out = await api.client.post(
+        "/api/v1/auth/logout", json={"refresh_token": student.refresh_token}
+    )
     assert out.status_code == 204
-    again = await api.client.post("/api/v1/auth/refresh", json={"refresh_token": student.refresh_token})
+    again = await api.client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": student.refresh_token}
+    )
     assert again.status_code == 401
 
 
@@ -112,6 +130,7 @@ async def test_jwks_verifies_issued_tokens(api: Api) -> None:
     student = await api.account("student")
     jwks = (await api.client.get("/api/v1/auth/jwks")).json()
     key = jwt.PyJWK(jwks["keys"][0])
-    claims = jwt.decode(student.access_token, key.key, algorithms=["RS256"],
-                        issuer=api.settings.jwt_issuer)
+    claims = jwt.decode(
+        student.access_token, key.key, algorithms=["RS256"], issuer=api.settings.jwt_issuer
+    )
     assert claims["sub"] == str(student.id)

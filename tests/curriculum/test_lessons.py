@@ -12,22 +12,37 @@ from tests.fixtures.app import Account, Api
 
 
 async def make_course(api: Api, teacher: Account) -> tuple[str, str]:
-    curriculum = await api.client.post("/api/v1/curricula", headers=teacher.headers,
-                                       json={"title": "Science", "description": "Year 7"})
+    curriculum = await api.client.post(
+        "/api/v1/curricula",
+        headers=teacher.headers,
+        json={"title": "Science", "description": "Year 7"},
+    )
     assert curriculum.status_code == 201, curriculum.text
-    course = await api.client.post(f"/api/v1/curricula/{curriculum.json()['id']}/courses",
-                                   headers=teacher.headers, json={"title": "Physics"})
+    course = await api.client.post(
+        f"/api/v1/curricula/{curriculum.json()['id']}/courses",
+        headers=teacher.headers,
+        json={"title": "Physics"},
+    )
     assert course.status_code == 201, course.text
-    unit = await api.client.post(f"/api/v1/curricula/courses/{course.json()['id']}/units",
-                                 headers=teacher.headers, json={"title": "Forces"})
+    unit = await api.client.post(
+        f"/api/v1/curricula/courses/{course.json()['id']}/units",
+        headers=teacher.headers,
+        json={"title": "Forces"},
+    )
     assert unit.status_code == 201, unit.text
     return course.json()["id"], unit.json()["id"]
 
 
-async def make_lesson(api: Api, teacher: Account, unit_id: str, title: str = "Friction",
-                      body: str = "Friction opposes motion between surfaces.") -> tuple[str, str]:
+async def make_lesson(
+    api: Api,
+    teacher: Account,
+    unit_id: str,
+    title: str = "Friction",
+    body: str = "Friction opposes motion between surfaces.",
+) -> tuple[str, str]:
     lesson = await api.client.post(
-        f"/api/v1/curricula/units/{unit_id}/lessons", headers=teacher.headers,
+        f"/api/v1/curricula/units/{unit_id}/lessons",
+        headers=teacher.headers,
         json={"title": title, "body_markdown": body, "objectives": ["Explain friction"]},
     )
     assert lesson.status_code == 201, lesson.text
@@ -35,9 +50,11 @@ async def make_lesson(api: Api, teacher: Account, unit_id: str, title: str = "Fr
 
 
 async def publish(api: Api, teacher: Account, lesson_id: str, etag: str) -> str:
-    response = await api.client.post(f"/api/v1/curricula/lessons/{lesson_id}/status",
-                                     headers={**teacher.headers, "If-Match": etag},
-                                     json={"status": "published"})
+    response = await api.client.post(
+        f"/api/v1/curricula/lessons/{lesson_id}/status",
+        headers={**teacher.headers, "If-Match": etag},
+        json={"status": "published"},
+    )
     assert response.status_code == 200, response.text
     return response.headers["ETag"]
 
@@ -48,7 +65,9 @@ async def test_students_see_only_published_lessons(api: Api) -> None:
     lesson_id, etag = await make_lesson(api, teacher, unit_id)
     hidden = await api.client.get(f"/api/v1/curricula/lessons/{lesson_id}", headers=student.headers)
     assert hidden.status_code == 404
-    outline = await api.client.get(f"/api/v1/curricula/courses/{course_id}", headers=student.headers)
+    outline = await api.client.get(
+        f"/api/v1/curricula/courses/{course_id}", headers=student.headers
+    )
     assert outline.json()["units"][0]["lessons"] == []
 
     await publish(api, teacher, lesson_id, etag)
@@ -64,12 +83,14 @@ async def test_edit_needs_matching_if_match(api: Api) -> None:
     url = f"/api/v1/curricula/lessons/{lesson_id}"
     missing = await api.client.patch(url, headers=teacher.headers, json={"title": "New"})
     assert missing.status_code == 428
-    first = await api.client.patch(url, headers={**teacher.headers, "If-Match": etag},
-                                   json={"title": "Static friction"})
+    first = await api.client.patch(
+        url, headers={**teacher.headers, "If-Match": etag}, json={"title": "Static friction"}
+    )
     assert first.status_code == 200
     assert first.json()["version"] == 2
-    stale = await api.client.patch(url, headers={**teacher.headers, "If-Match": etag},
-                                   json={"title": "Lost update"})
+    stale = await api.client.patch(
+        url, headers={**teacher.headers, "If-Match": etag}, json={"title": "Lost update"}
+    )
     assert stale.status_code == 412
     assert stale.json()["error"]["details"]["current_etag"] == first.headers["ETag"]
     versions = await api.client.get(f"{url}/versions", headers=teacher.headers)
@@ -81,9 +102,11 @@ async def test_another_teacher_cannot_edit(api: Api) -> None:
     owner, other = await api.account("teacher"), await api.account("teacher")
     _, unit_id = await make_course(api, owner)
     lesson_id, etag = await make_lesson(api, owner, unit_id)
-    response = await api.client.patch(f"/api/v1/curricula/lessons/{lesson_id}",
-                                      headers={**other.headers, "If-Match": etag},
-                                      json={"title": "Hijacked"})
+    response = await api.client.patch(
+        f"/api/v1/curricula/lessons/{lesson_id}",
+        headers={**other.headers, "If-Match": etag},
+        json={"title": "Hijacked"},
+    )
     assert response.status_code == 403
 
 
@@ -98,23 +121,32 @@ async def test_publish_records_event_and_refreshes_cache(api: Api) -> None:
     not_modified = await api.client.get(url, headers={**student.headers, "If-None-Match": etag})
     assert not_modified.status_code == 304
 
-    edited = await api.client.patch(url, headers={**teacher.headers, "If-Match": etag},
-                                    json={"body_markdown": "Friction converts motion into heat."})
+    edited = await api.client.patch(
+        url,
+        headers={**teacher.headers, "If-Match": etag},
+        json={"body_markdown": "Friction converts motion into heat."},
+    )
     assert edited.status_code == 200
     fresh = await api.client.get(url, headers=student.headers)
     assert fresh.json()["body_markdown"] == "Friction converts motion into heat."
 
     async with api.stores.database.session() as session:
-        events = list(await session.scalars(
-            select(OutboxEvent).where(OutboxEvent.type == LESSON_PUBLISHED)
-        ))
-    assert [e.payload["version"] for e in events if e.payload["lesson_id"] == lesson_id] == [2, 3]
+        events = list(
+            await session.scalars(select(OutboxEvent).where(OutboxEvent.type == LESSON_PUBLISHED))
+        )
+    assert sorted(e.payload["version"] for e in events if e.payload["lesson_id"] == lesson_id) == [
+        2,
+        3,
+    ]
     deadline = time.monotonic() + 5
     while any(e.published_at is None for e in events) and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
         async with api.stores.database.session() as session:
-            events = list(await session.scalars(
-                select(OutboxEvent).where(OutboxEvent.type == LESSON_PUBLISHED)))
+            events = list(
+                await session.scalars(
+                    select(OutboxEvent).where(OutboxEvent.type == LESSON_PUBLISHED)
+                )
+            )
     assert all(e.published_at is not None for e in events)
 
 
@@ -122,9 +154,11 @@ async def test_invalid_transition_is_a_conflict(api: Api) -> None:
     teacher = await api.account("teacher")
     _, unit_id = await make_course(api, teacher)
     lesson_id, etag = await make_lesson(api, teacher, unit_id)
-    response = await api.client.post(f"/api/v1/curricula/lessons/{lesson_id}/status",
-                                     headers={**teacher.headers, "If-Match": etag},
-                                     json={"status": "draft"})
+    response = await api.client.post(
+        f"/api/v1/curricula/lessons/{lesson_id}/status",
+        headers={**teacher.headers, "If-Match": etag},
+        json={"status": "draft"},
+    )
     assert response.status_code == 409
 
 
@@ -132,8 +166,9 @@ async def test_full_text_search_paginates_and_hides_drafts(api: Api) -> None:
     teacher, student = await api.account("teacher"), await api.account("student")
     course_id, unit_id = await make_course(api, teacher)
     for n in range(5):
-        lesson_id, etag = await make_lesson(api, teacher, unit_id, f"Gravity part {n}",
-                                            "Gravity pulls masses toward each other.")
+        lesson_id, etag = await make_lesson(
+            api, teacher, unit_id, f"Gravity part {n}", "Gravity pulls masses toward each other."
+        )
         if n < 3:
             await publish(api, teacher, lesson_id, etag)
     params = {"q": "gravity", "course_id": course_id, "limit": 2}
@@ -141,18 +176,22 @@ async def test_full_text_search_paginates_and_hides_drafts(api: Api) -> None:
     assert page1.status_code == 200
     assert page1.json()["total"] == 3
     assert len(page1.json()["items"]) == 2
-    page2 = await api.client.get("/api/v1/curricula/search", headers=student.headers,
-                                 params={**params, "offset": 2})
+    page2 = await api.client.get(
+        "/api/v1/curricula/search", headers=student.headers, params={**params, "offset": 2}
+    )
     ids = {h["lesson_id"] for h in page1.json()["items"] + page2.json()["items"]}
     assert len(ids) == 3
-    as_owner = await api.client.get("/api/v1/curricula/search", headers=teacher.headers, params=params)
+    as_owner = await api.client.get(
+        "/api/v1/curricula/search", headers=teacher.headers, params=params
+    )
     assert as_owner.json()["total"] == 5
 
 
 async def test_unknown_lesson_is_404_with_error_shape(api: Api) -> None:
     student = await api.account("student")
-    response = await api.client.get(f"/api/v1/curricula/lessons/{uuid.uuid4()}",
-                                    headers=student.headers)
+    response = await api.client.get(
+        f"/api/v1/curricula/lessons/{uuid.uuid4()}", headers=student.headers
+    )
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
 
@@ -165,7 +204,9 @@ async def test_demo_course_loads_once(api: Api) -> None:
         first = await load_demo_course(session)
         second = await load_demo_course(session)
         lessons = list(await session.scalars(select(Lesson).where(Lesson.course_id == first.id)))
-        courses = list(await session.scalars(select(Course).where(Course.source_key == first.source_key)))
+        courses = list(
+            await session.scalars(select(Course).where(Course.source_key == first.source_key))
+        )
     assert first.id == second.id
     assert len(courses) == 1
     assert len(lessons) == 4

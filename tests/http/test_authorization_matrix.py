@@ -39,11 +39,16 @@ def allowed_roles(dependant: Dependant) -> frozenset[str] | str:
 
 
 def api_routes() -> list[APIRoute]:
-    routes = [route for router in ROUTERS for route in router.routes
-              if isinstance(route, APIRoute) and route.path.startswith("/api/")]
+    routes = [
+        route
+        for router in ROUTERS
+        for route in router.routes
+        if isinstance(route, APIRoute) and route.path.startswith("/api/")
+    ]
     # Erasing the caller's own account goes last, so the other checks still have their accounts.
-    return sorted(routes, key=lambda r: (r.path == "/api/v1/users/me" and "DELETE" in r.methods,
-                                         r.path))
+    return sorted(
+        routes, key=lambda r: (r.path == "/api/v1/users/me" and "DELETE" in r.methods, r.path)
+    )
 
 
 def concrete_path(route: APIRoute) -> str:

@@ -11,41 +11,59 @@ from tests.fixtures.app import Api
 
 def tiny_png() -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
     pixels = zlib.compress(b"\x00\xff\x00\x00")
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
 
 
 async def test_profile_update_and_validation(api: Api) -> None:
     student = await api.account("student")
-    ok = await api.client.patch("/api/v1/users/me", headers=student.headers,
-                                json={"display_name": "Ada", "locale": "fr-CA",
-                                      "preferences": {"theme": "dark"}})
+    ok = await api.client.patch(
+        "/api/v1/users/me",
+        headers=student.headers,
+        json={"display_name": "Ada", "locale": "fr-CA", "preferences": {"theme": "dark"}},
+    )
     assert ok.status_code == 200
     assert (ok.json()["display_name"], ok.json()["locale"]) == ("Ada", "fr-CA")
-    bad = await api.client.patch("/api/v1/users/me", headers=student.headers,
-                                 json={"locale": "not a locale!", "role": "admin"})
+    bad = await api.client.patch(
+        "/api/v1/users/me",
+        headers=student.headers,
+        json={"locale": "not a locale!", "role": "admin"},
+    )
     assert bad.status_code == 422
 
 
 async def test_avatar_upload_checks_type_and_size(api: Api) -> None:
     student = await api.account("student")
     png = tiny_png()
-    uploaded = await api.client.put("/api/v1/users/me/avatar", headers=student.headers,
-                                    files={"file": ("me.png", png, "image/png")})
+    uploaded = await api.client.put(
+        "/api/v1/users/me/avatar",
+        headers=student.headers,
+        files={"file": ("me.png", png, "image/png")},
+    )
     assert uploaded.status_code == 200
     assert uploaded.json()["has_avatar"] is True
     fetched = await api.client.get("/api/v1/users/me/avatar", headers=student.headers)
     assert (fetched.content, fetched.headers["content-type"]) == (png, "image/png")
 
-    fake = await api.client.put("/api/v1/users/me/avatar", headers=student.headers,
-                                files={"file": ("me.png", b"<script>", "image/png")})
+    fake = await api.client.put(
+        "/api/v1/users/me/avatar",
+        headers=student.headers,
+        files={"file": ("me.png", b"<script>", "image/png")},
+    )
     assert fake.status_code == 415
     huge = png + b"\x00" * api.settings.max_avatar_bytes
-    too_big = await api.client.put("/api/v1/users/me/avatar", headers=student.headers,
-                                   files={"file": ("me.png", huge, "image/png")})
+    too_big = await api.client.put(
+        "/api/v1/users/me/avatar",
+        headers=student.headers,
+        files={"file": ("me.png", huge, "image/png")},
+    )
     assert too_big.status_code == 413
 
 
@@ -62,14 +80,19 @@ async def test_export_contains_the_users_data(api: Api) -> None:
 
 async def test_erasure_removes_rows_objects_and_sessions(api: Api) -> None:
     student = await api.account("student")
-    await api.client.put("/api/v1/users/me/avatar", headers=student.headers,
-                         files={"file": ("me.png", tiny_png(), "image/png")})
+    await api.client.put(
+        "/api/v1/users/me/avatar",
+        headers=student.headers,
+        files={"file": ("me.png", tiny_png(), "image/png")},
+    )
     assert await api.stores.objects.list_keys(f"avatars/{student.id}/")
     erased = await api.client.delete("/api/v1/users/me", headers=student.headers)
     assert erased.status_code == 204
     async with api.stores.database.session() as session:
         assert await session.get(User, student.id) is None
-        tokens = await session.scalars(select(RefreshToken).where(RefreshToken.user_id == student.id))
+        tokens = await session.scalars(
+            select(RefreshToken).where(RefreshToken.user_id == student.id)
+        )
         assert list(tokens) == []
     assert await api.stores.objects.list_keys(f"avatars/{student.id}/") == []
     assert (await api.login(student.email)).status_code == 401

@@ -12,7 +12,7 @@ class StoredObject:
 
 
 class ObjectStore(Protocol):
-    """Objects by key. Keys are ``/``-separated relative paths; ``..`` and absolute keys are refused."""
+    """Objects by key: ``/``-separated relative paths; ``..`` and absolute keys are refused."""
 
     async def put(self, key: str, data: bytes, content_type: str) -> None: ...
 

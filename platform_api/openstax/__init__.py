@@ -1,0 +1,1 @@
+"""OpenStax importer: parse CNXML books (folder or zip) into courses, lessons and exercises."""

@@ -1,0 +1,237 @@
+"""Parsing the real OpenStax books (folder and zip) and refusing malformed or unsafe input."""
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from platform_api.curriculum.models import ItemKind
+from platform_api.errors import ImportRejected
+from platform_api.openstax.parser import (
+    CnxmlError,
+    ParsedCollection,
+    parse_collection_dir,
+    parse_collection_zip,
+)
+from tests.openstax import BOOKS_DIR, PYTHON_BOOK, STATISTICS_BOOK, expected_counts
+
+pytestmark = pytest.mark.skipif(not BOOKS_DIR.is_dir(), reason=f"no OpenStax books at {BOOKS_DIR}")
+
+BOOKS = [PYTHON_BOOK, STATISTICS_BOOK]
+
+
+def counts(collections: list[ParsedCollection]) -> dict[str, tuple[int, int, int]]:
+    result = {}
+    for collection in collections:
+        modules = [m for chapter in collection.chapters for m in chapter.modules]
+        exercises = sum(len(m.exercises) for m in modules)
+        result[collection.source_key] = (len(collection.chapters), len(modules), exercises)
+    return result
+
+
+def expected_tuples(book_dir: Path) -> dict[str, tuple[int, int, int]]:
+    return {
+        key: (e.chapters, e.lessons, e.exercises) for key, e in expected_counts(book_dir).items()
+    }
+
+
+@pytest.mark.parametrize("book", BOOKS)
+def test_counts_match_the_xml(book: str) -> None:
+    assert counts(parse_collection_dir(BOOKS_DIR / book)) == expected_tuples(BOOKS_DIR / book)
+
+
+def test_the_statistics_bundle_holds_two_courses() -> None:
+    collections = parse_collection_dir(BOOKS_DIR / STATISTICS_BOOK)
+    assert {c.source_key for c in collections} == {
+        "openstax:introductory-statistics-2e",
+        "openstax:introductory-business-statistics-2e",
+    }
+    assert [c.title for c in collections if c.chapters[0].title == "Front matter"] == [
+        c.title for c in collections
+    ]
+
+
+def test_one_collection_file_can_be_chosen() -> None:
+    book = BOOKS_DIR / STATISTICS_BOOK
+    chosen = parse_collection_dir(
+        book, Path("collections/introductory-statistics-2e.collection.xml")
+    )
+    assert [c.source_key for c in chosen] == ["openstax:introductory-statistics-2e"]
+
+
+@pytest.mark.parametrize("book", BOOKS)
+def test_multiple_choice_items_name_one_of_their_options(book: str) -> None:
+    exercises = [
+        e
+        for c in parse_collection_dir(BOOKS_DIR / book)
+        for ch in c.chapters
+        for m in ch.modules
+        for e in m.exercises
+    ]
+    choices = [e for e in exercises if e.kind is ItemKind.MULTIPLE_CHOICE]
+    for item in choices:
+        assert len(item.options) >= 2 and item.prompt
+        assert item.answer in {option["label"] for option in item.options}
+    for item in exercises:
+        assert item.kind is ItemKind.MULTIPLE_CHOICE or (not item.options and item.answer is None)
+    if book == STATISTICS_BOOK:
+        assert len(choices) > 50
+
+
+def test_objectives_key_terms_and_body_of_a_module() -> None:
+    modules = {
+        m.module_id: m
+        for c in parse_collection_dir(BOOKS_DIR / PYTHON_BOOK)
+        for ch in c.chapters
+        for m in ch.modules
+    }
+    background = modules["m00002"]
+    assert len(background.objectives) == 2 and all(background.objectives)
+    terms = {t["term"]: t["definition"] for t in background.key_terms}
+    assert "program" in terms and "program" in terms["program"]
+    assert background.body_markdown.startswith("## ")
+    assert "```python" in background.body_markdown
+    assert "Learning Objectives" not in background.body_markdown
+
+
+def test_glossary_definitions_become_key_terms() -> None:
+    modules = [
+        m
+        for c in parse_collection_dir(BOOKS_DIR / STATISTICS_BOOK)
+        for ch in c.chapters
+        for m in ch.modules
+    ]
+    defined = [t for m in modules for t in m.key_terms if t["definition"]]
+    assert len(defined) > 100
+    assert any(m.objectives for m in modules)
+
+
+def zip_book(book_dir: Path, top: str = "book") -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(book_dir.rglob("*")):
+            if path.is_file():
+                archive.write(path, f"{top}/{path.relative_to(book_dir).as_posix()}")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("book", BOOKS)
+def test_zip_round_trip(book: str) -> None:
+    data = zip_book(BOOKS_DIR / book)
+    assert counts(parse_collection_zip(data)) == expected_tuples(BOOKS_DIR / book)
+
+
+@pytest.mark.parametrize(
+    "entry",
+    ["../evil.xml", "/etc/evil.xml", "book/../../evil.xml", "C:/evil.xml", "book\\..\\evil.xml"],
+)
+def test_zip_slip_is_refused(entry: str) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("book/collections/x.collection.xml", "<x/>")
+        archive.writestr(entry, "boom")
+    with pytest.raises(ImportRejected, match="unsafe path"):
+        parse_collection_zip(buffer.getvalue())
+
+
+def test_zip_limits_are_enforced() -> None:
+    data = zip_book(BOOKS_DIR / PYTHON_BOOK)
+    with pytest.raises(ImportRejected, match="more than 10 files"):
+        parse_collection_zip(data, max_files=10)
+    with pytest.raises(ImportRejected, match="unpacks to more than"):
+        parse_collection_zip(data, max_uncompressed_bytes=100_000)
+    with pytest.raises(ImportRejected, match="not a valid zip"):
+        parse_collection_zip(b"not a zip")
+
+
+# --- malformed input: a two-module copy of the Python book, broken on purpose -------------------
+
+SMALL_COLLECTION = """<col:collection xmlns:col="http://cnx.rice.edu/collxml"
+  xmlns:md="http://cnx.rice.edu/mdml" xmlns="http://cnx.rice.edu/collxml">
+  <col:metadata><md:title>Small</md:title><md:slug>small</md:slug></col:metadata>
+  <col:content>
+    <col:subcollection>
+      <md:title>One</md:title>
+      <col:content>
+        <col:module document="m00001"/>
+        <col:module document="m00002"/>
+      </col:content>
+    </col:subcollection>
+  </col:content>
+</col:collection>
+"""
+
+
+def small_book(tmp_path: Path) -> Path:
+    book = tmp_path / "small"
+    (book / "collections").mkdir(parents=True)
+    (book / "collections" / "small.collection.xml").write_text(SMALL_COLLECTION)
+    for module in ("m00001", "m00002"):
+        (book / "modules" / module).mkdir(parents=True)
+        source = BOOKS_DIR / PYTHON_BOOK / "modules" / module / "index.cnxml"
+        (book / "modules" / module / "index.cnxml").write_bytes(source.read_bytes())
+    return book
+
+
+def insert_line(path: Path, after_marker: str, text: str) -> int:
+    """Put ``text`` on a line after the first line holding ``after_marker``; return its number."""
+    lines = path.read_text().splitlines()
+    index = next(i for i, line in enumerate(lines) if after_marker in line) + 1
+    lines.insert(index, text)
+    path.write_text("\n".join(lines) + "\n")
+    return index + 1
+
+
+def test_the_small_book_parses(tmp_path: Path) -> None:
+    book = small_book(tmp_path)
+    assert counts(parse_collection_dir(book)) == expected_tuples(book)
+
+
+def test_unclosed_tag_names_module_and_line(tmp_path: Path) -> None:
+    module = small_book(tmp_path) / "modules" / "m00002" / "index.cnxml"
+    insert_line(module, "<content>", "<para id='broken'>never closed")
+    with pytest.raises(etree.XMLSyntaxError) as syntax:
+        etree.fromstring(module.read_bytes())
+    with pytest.raises(CnxmlError) as error:
+        parse_collection_dir(tmp_path / "small")
+    assert error.value.details == {"module": "m00002", "line": syntax.value.lineno}
+    assert error.value.line is not None and error.value.line > 1
+
+
+def test_missing_module_names_collection_and_line(tmp_path: Path) -> None:
+    collection = small_book(tmp_path) / "collections" / "small.collection.xml"
+    line = insert_line(collection, 'document="m00002"', '<col:module document="m99999"/>')
+    with pytest.raises(CnxmlError, match="m99999") as error:
+        parse_collection_dir(tmp_path / "small")
+    assert error.value.details == {"module": "collections/small.collection.xml", "line": line}
+
+
+def test_module_reference_cannot_leave_the_book(tmp_path: Path) -> None:
+    collection = small_book(tmp_path) / "collections" / "small.collection.xml"
+    line = insert_line(collection, 'document="m00002"', '<col:module document="../../etc"/>')
+    with pytest.raises(CnxmlError, match="invalid module id") as error:
+        parse_collection_dir(tmp_path / "small")
+    assert error.value.line == line
+
+
+def test_exercise_without_problem_names_module_and_line(tmp_path: Path) -> None:
+    module = small_book(tmp_path) / "modules" / "m00001" / "index.cnxml"
+    line = insert_line(module, "<content", "<exercise id='x1'><para>No problem</para></exercise>")
+    with pytest.raises(CnxmlError, match="no problem") as error:
+        parse_collection_dir(tmp_path / "small")
+    assert error.value.details == {"module": "m00001", "line": line}
+
+
+def test_module_without_title_is_refused(tmp_path: Path) -> None:
+    module = small_book(tmp_path) / "modules" / "m00001" / "index.cnxml"
+    text = module.read_text()
+    module.write_text(
+        text.replace("<title>Introduction</title>", "").replace(
+            "<md:title>Introduction</md:title>", ""
+        )
+    )
+    with pytest.raises(CnxmlError, match="no title") as error:
+        parse_collection_dir(tmp_path / "small")
+    assert error.value.details == {"module": "m00001", "line": 1}
