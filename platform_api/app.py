@@ -80,7 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     def identify(scope: Scope) -> str | None:
         stores: Stores = app.state.stores
-        return identify_bearer(scope, stores.signing_key, settings.jwt_issuer)
+        return identify_bearer(scope, stores.token_verifier)
 
     app.add_middleware(
         RateLimitMiddleware,

@@ -81,7 +81,11 @@ def import_openstax(
         bool, typer.Option("--json", help="Print a JSON summary on stdout.")
     ] = False,
 ) -> None:
-    """Import an OpenStax CNXML book: every collection becomes a course."""
+    """Import an OpenStax CNXML book: every collection becomes a course.
+
+    With --json, stdout is {"courses": [{"course_id", "title", "chapters", "lessons",
+    "exercises", "created", "source_key"}, ...]}.
+    """
     from platform_api.errors import ImportRejected
     from platform_api.openstax.service import import_openstax_source
 
@@ -113,7 +117,7 @@ def import_openstax(
             console.print_json(data=error.details)
         raise typer.Exit(code=2) from error
     if as_json:
-        typer.echo(json.dumps(summaries if len(summaries) != 1 else summaries[0], indent=2))
+        typer.echo(json.dumps({"courses": summaries}, indent=2))
     else:
         for summary in summaries:
             console.print(

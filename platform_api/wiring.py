@@ -4,6 +4,7 @@ import logging
 from dataclasses import dataclass
 
 from platform_api.auth.keys import SigningKey, load_or_create_signing_key
+from platform_api.auth.tokens import AccessTokenVerifier
 from platform_api.infra.bus import EventBus
 from platform_api.infra.cache import Cache, RateLimiter
 from platform_api.infra.database import Database, upgrade_schema_async
@@ -29,6 +30,7 @@ class Stores:
     mailer: Mailer
     relay: OutboxRelay
     signing_key: SigningKey
+    token_verifier: AccessTokenVerifier
 
     async def close(self) -> None:
         await self.relay.stop()
@@ -100,6 +102,9 @@ async def open_stores(settings: Settings) -> Stores:
     bus = build_bus(settings)
     await bus.start()
     relay = OutboxRelay(database, bus, poll_seconds=settings.outbox_poll_seconds)
+    signing_key = load_or_create_signing_key(
+        settings.jwt_private_key_file, settings.resolved_data_dir
+    )
     stores = Stores(
         settings=settings,
         database=database,
@@ -109,9 +114,8 @@ async def open_stores(settings: Settings) -> Stores:
         bus=bus,
         mailer=build_mailer(settings),
         relay=relay,
-        signing_key=load_or_create_signing_key(
-            settings.jwt_private_key_file, settings.resolved_data_dir
-        ),
+        signing_key=signing_key,
+        token_verifier=AccessTokenVerifier(signing_key, settings.jwt_issuer),
     )
     logger.info(
         "stores open",

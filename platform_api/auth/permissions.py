@@ -10,10 +10,9 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.types import Scope
 
-from platform_api.auth.keys import SigningKey
 from platform_api.auth.models import Role, User
 from platform_api.auth.service import get_active_user
-from platform_api.auth.tokens import AccessClaims, decode_access_token
+from platform_api.auth.tokens import AccessClaims, AccessTokenVerifier
 from platform_api.deps import DbSession, StoresDep
 from platform_api.errors import AppError, Forbidden, NotAuthenticated
 
@@ -27,14 +26,14 @@ def _bearer_token(authorization: str | None) -> str | None:
     return None
 
 
-def identify_bearer(scope: Scope, key: SigningKey, issuer: str) -> str | None:
+def identify_bearer(scope: Scope, verifier: AccessTokenVerifier) -> str | None:
     """For the rate limiter: the verified subject of the request's token, kept for the route."""
     headers = dict(scope.get("headers") or [])
     token = _bearer_token(headers.get(b"authorization", b"").decode("latin-1"))
     if token is None:
         return None
     try:
-        claims = decode_access_token(key, issuer, token)
+        claims = verifier.verify(token)
     except AppError:
         return None
     scope.setdefault("state", {})[CLAIMS_STATE_KEY] = claims
@@ -54,9 +53,7 @@ async def authenticated(
             "Sign in: send 'Authorization: Bearer <access token>'.",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    return decode_access_token(
-        stores.signing_key, stores.settings.jwt_issuer, credentials.credentials
-    )
+    return stores.token_verifier.verify(credentials.credentials)
 
 
 Principal = Annotated[AccessClaims, Depends(authenticated)]

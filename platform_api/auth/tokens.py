@@ -4,6 +4,7 @@ import hashlib
 import secrets
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +58,33 @@ def decode_access_token(key: SigningKey, issuer: str, token: str) -> AccessClaim
         raise InvalidToken("The access token has expired.", {"reason": "expired"}) from exc
     except (jwt.InvalidTokenError, ValueError, KeyError) as exc:
         raise InvalidToken("The access token is not valid.", {"reason": "invalid"}) from exc
+
+
+class AccessTokenVerifier:
+    """Verifies access tokens and remembers recent successes.
+
+    A token string that verified once carries the same claims until it expires, so repeating the
+    RSA check on every request of a session buys nothing; a bounded LRU map skips it. Expiry is
+    still checked on every hit.
+    """
+
+    def __init__(self, key: SigningKey, issuer: str, capacity: int = 10_000) -> None:
+        self.key = key
+        self.issuer = issuer
+        self.capacity = capacity
+        self._verified: OrderedDict[str, AccessClaims] = OrderedDict()
+
+    def verify(self, token: str) -> AccessClaims:
+        claims = self._verified.get(token)
+        if claims is not None and claims.expires_at > time.time():
+            self._verified.move_to_end(token)
+            return claims
+        self._verified.pop(token, None)
+        claims = decode_access_token(self.key, self.issuer, token)
+        self._verified[token] = claims
+        if len(self._verified) > self.capacity:
+            self._verified.popitem(last=False)
+        return claims
 
 
 def new_opaque_token() -> str:

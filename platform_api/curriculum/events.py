@@ -19,3 +19,18 @@ class LessonPublished(BaseModel):
 
 def record_lesson_published(session: AsyncSession, event: LessonPublished) -> None:
     add_event(session, LESSON_PUBLISHED, event.model_dump(mode="json"))
+
+
+COURSE_IMPORTED = "curriculum.course_imported"
+
+
+class CourseImported(BaseModel):
+    """A whole course was (re-)imported; its lessons are published. Consumers re-read it."""
+
+    course_id: uuid.UUID
+    source_key: str
+    lessons: int
+
+
+def record_course_imported(session: AsyncSession, event: CourseImported) -> None:
+    add_event(session, COURSE_IMPORTED, event.model_dump(mode="json"))

@@ -5,6 +5,7 @@ import uuid
 from platform_api.curriculum.models import Lesson, LessonStatus
 from platform_api.curriculum.schemas import LessonOut
 from platform_api.infra.cache import Cache
+from platform_api.wiring import Stores
 
 
 def cache_key(lesson_id: uuid.UUID) -> str:
@@ -37,3 +38,7 @@ class PublishedLessonCache:
 
     async def invalidate(self, lesson_id: uuid.UUID) -> None:
         await self.cache.delete(cache_key(lesson_id))
+
+
+def published_lesson_cache(stores: Stores) -> PublishedLessonCache:
+    return PublishedLessonCache(stores.cache, stores.settings.lesson_cache_ttl_seconds)

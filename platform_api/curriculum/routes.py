@@ -7,7 +7,7 @@ from fastapi import APIRouter, Header, Query, Response
 
 from platform_api.auth.permissions import Principal, Staff
 from platform_api.curriculum import access, service
-from platform_api.curriculum.lesson_cache import PublishedLessonCache, lesson_etag
+from platform_api.curriculum.lesson_cache import lesson_etag, published_lesson_cache
 from platform_api.curriculum.models import Lesson
 from platform_api.curriculum.schemas import (
     CourseCreate,
@@ -27,7 +27,6 @@ from platform_api.curriculum.schemas import (
 from platform_api.curriculum.search import search_lessons
 from platform_api.deps import DbSession, StoresDep
 from platform_api.http.errors import responses
-from platform_api.wiring import Stores
 
 router = APIRouter(
     prefix="/api/v1/curricula", tags=["curriculum"], responses=responses(401, 422, 429)
@@ -36,10 +35,6 @@ router = APIRouter(
 IfMatch = Annotated[str | None, Header(description="ETag of the version you edit.")]
 IfNoneMatch = Annotated[str | None, Header()]
 JSON = "application/json"
-
-
-def lesson_cache(stores: Stores) -> PublishedLessonCache:
-    return PublishedLessonCache(stores.cache, stores.settings.lesson_cache_ttl_seconds)
 
 
 def _lesson_response(lesson: Lesson, status_code: int = 200) -> Response:
@@ -146,16 +141,17 @@ async def create_lesson(
 )
 async def get_lesson(
     lesson_id: uuid.UUID,
-    session: DbSession,
     stores: StoresDep,
     actor: Principal,
     if_none_match: IfNoneMatch = None,
 ) -> Response:
-    cache = lesson_cache(stores)
+    # The hot path: a cache hit answers without touching the database.
+    cache = published_lesson_cache(stores)
     cached = await cache.get(lesson_id)
     if cached is None:
-        lesson = await access.readable_lesson(session, actor, lesson_id)
-        body, etag = await cache.put(lesson), lesson_etag(lesson.id, lesson.version)
+        async with stores.database.session() as session:
+            lesson = await access.readable_lesson(session, actor, lesson_id)
+            body, etag = await cache.put(lesson), lesson_etag(lesson.id, lesson.version)
     else:
         body, etag = cached
     if if_none_match and etag in if_none_match:
@@ -178,7 +174,7 @@ async def update_lesson(
     if_match: IfMatch = None,
 ) -> Response:
     lesson = await service.update_lesson(
-        session, actor, lesson_id, if_match, body, lesson_cache(stores)
+        session, actor, lesson_id, if_match, body, published_lesson_cache(stores)
     )
     return _lesson_response(lesson)
 
@@ -198,7 +194,7 @@ async def change_status(
     if_match: IfMatch = None,
 ) -> Response:
     lesson = await service.change_status(
-        session, actor, lesson_id, if_match, body, lesson_cache(stores)
+        session, actor, lesson_id, if_match, body, published_lesson_cache(stores)
     )
     return _lesson_response(lesson)
 

@@ -3,6 +3,7 @@
 from fastapi import APIRouter, UploadFile
 
 from platform_api.auth.permissions import Staff
+from platform_api.curriculum.lesson_cache import published_lesson_cache
 from platform_api.deps import DbSession, StoresDep
 from platform_api.errors import PayloadTooLarge
 from platform_api.http.errors import responses
@@ -30,4 +31,6 @@ async def import_openstax(
     data = await file.read(limit + 1)
     if len(data) > limit:
         raise PayloadTooLarge("The archive is too large.", {"max_bytes": limit})
-    return await import_openstax_source(session, data, actor.user_id)
+    return await import_openstax_source(
+        session, data, actor.user_id, lesson_cache=published_lesson_cache(stores)
+    )

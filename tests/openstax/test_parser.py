@@ -16,6 +16,7 @@ from platform_api.openstax.parser import (
     parse_collection_zip,
 )
 from tests.openstax import BOOKS_DIR, PYTHON_BOOK, STATISTICS_BOOK, expected_counts
+from tests.openstax.books import insert_line, small_book, zip_book
 
 pytestmark = pytest.mark.skipif(not BOOKS_DIR.is_dir(), reason=f"no OpenStax books at {BOOKS_DIR}")
 
@@ -108,15 +109,6 @@ def test_glossary_definitions_become_key_terms() -> None:
     assert any(m.objectives for m in modules)
 
 
-def zip_book(book_dir: Path, top: str = "book") -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(book_dir.rglob("*")):
-            if path.is_file():
-                archive.write(path, f"{top}/{path.relative_to(book_dir).as_posix()}")
-    return buffer.getvalue()
-
-
 @pytest.mark.parametrize("book", BOOKS)
 def test_zip_round_trip(book: str) -> None:
     data = zip_book(BOOKS_DIR / book)
@@ -147,41 +139,6 @@ def test_zip_limits_are_enforced() -> None:
 
 
 # --- malformed input: a two-module copy of the Python book, broken on purpose -------------------
-
-SMALL_COLLECTION = """<col:collection xmlns:col="http://cnx.rice.edu/collxml"
-  xmlns:md="http://cnx.rice.edu/mdml" xmlns="http://cnx.rice.edu/collxml">
-  <col:metadata><md:title>Small</md:title><md:slug>small</md:slug></col:metadata>
-  <col:content>
-    <col:subcollection>
-      <md:title>One</md:title>
-      <col:content>
-        <col:module document="m00001"/>
-        <col:module document="m00002"/>
-      </col:content>
-    </col:subcollection>
-  </col:content>
-</col:collection>
-"""
-
-
-def small_book(tmp_path: Path) -> Path:
-    book = tmp_path / "small"
-    (book / "collections").mkdir(parents=True)
-    (book / "collections" / "small.collection.xml").write_text(SMALL_COLLECTION)
-    for module in ("m00001", "m00002"):
-        (book / "modules" / module).mkdir(parents=True)
-        source = BOOKS_DIR / PYTHON_BOOK / "modules" / module / "index.cnxml"
-        (book / "modules" / module / "index.cnxml").write_bytes(source.read_bytes())
-    return book
-
-
-def insert_line(path: Path, after_marker: str, text: str) -> int:
-    """Put ``text`` on a line after the first line holding ``after_marker``; return its number."""
-    lines = path.read_text().splitlines()
-    index = next(i for i, line in enumerate(lines) if after_marker in line) + 1
-    lines.insert(index, text)
-    path.write_text("\n".join(lines) + "\n")
-    return index + 1
 
 
 def test_the_small_book_parses(tmp_path: Path) -> None:

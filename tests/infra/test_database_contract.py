@@ -1,0 +1,83 @@
+"""Contract of the relational store, run against embedded PostgreSQL (a Unix socket in the data
+dir) and a PostgreSQL server on loopback TCP: migrations, transactions, pgvector, text search."""
+
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from platform_api.infra.database import Database
+from platform_api.settings import Settings
+from platform_api.wiring import prepare_database
+from tests.fixtures.postgres import create_test_database
+
+
+@pytest.fixture(params=["embedded", "server"])
+async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    if request.param == "embedded":
+        url = await prepare_database(Settings(data_dir=tmp_path, database_url=""))
+    else:
+        url = await create_test_database(request.getfixturevalue("postgres_server_url"))
+    db = Database(url, pool_size=2)
+    yield db
+    await db.close()
+
+
+async def test_schema_is_migrated_to_head(database: Database) -> None:
+    async with database.session() as session:
+        version = (await session.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+        tables = set(
+            (
+                await session.execute(
+                    text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+                )
+            ).scalars()
+        )
+    assert version is not None
+    assert {"users", "lessons", "outbox_events", "processed_events"} <= tables
+
+
+async def test_rolled_back_transaction_leaves_nothing(database: Database) -> None:
+    email = f"{uuid.uuid4().hex}@example.org"
+    insert = text(
+        "INSERT INTO users (id, email, display_name, role, is_active, locale, preferences,"
+        " created_at, updated_at) VALUES (:id, :email, 'x', 'student', true, 'en', '{}',"
+        " now(), now())"
+    )
+    async with database.session() as session:
+        await session.execute(insert, {"id": uuid.uuid4(), "email": email})
+        await session.rollback()
+    async with database.session() as session:
+        count = await session.scalar(
+            text("SELECT count(*) FROM users WHERE email = :e"), {"e": email}
+        )
+    assert count == 0
+
+
+async def test_pgvector_hnsw_nearest_neighbours(database: Database) -> None:
+    async with database.session() as session:
+        await session.execute(text("CREATE TEMP TABLE v (id int, e vector(3))"))
+        await session.execute(
+            text(
+                "INSERT INTO v SELECT i, ARRAY[i, i * 2, 1]::vector FROM generate_series(1, 200) i"
+            )
+        )
+        await session.execute(text("CREATE INDEX ON v USING hnsw (e vector_l2_ops)"))
+        await session.execute(text("SET LOCAL enable_seqscan = off"))
+        query = text("SELECT id FROM v ORDER BY e <-> '[50, 100, 1]'::vector LIMIT 3")
+        nearest = list((await session.execute(query)).scalars())
+    assert nearest[0] == 50
+    assert sorted(nearest[1:]) == [49, 51]
+
+
+async def test_english_full_text_search_stems_words(database: Database) -> None:
+    async with database.session() as session:
+        matched = await session.scalar(
+            text(
+                "SELECT to_tsvector('english', 'Friction opposes sliding surfaces')"
+                " @@ websearch_to_tsquery('english', 'surface slide')"
+            )
+        )
+    assert matched is True
