@@ -33,14 +33,15 @@ Send `Authorization: Bearer <access token>`; tokens come from `/api/v1/auth/logi
 """
 
 
+# Routes are matched in this order: the most requested (lesson reads) come first.
 ROUTERS: tuple[APIRouter, ...] = (
-    health_router,
-    auth_router,
-    oidc_router,
-    users_router,
-    classes_router,
     curriculum_router,
     import_router,
+    users_router,
+    classes_router,
+    auth_router,
+    oidc_router,
+    health_router,
 )
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from platform_api.wiring import Stores
 
 
-def get_stores(request: Request) -> Stores:
+async def get_stores(request: Request) -> Stores:
     stores: Stores = request.app.state.stores
     return stores
 

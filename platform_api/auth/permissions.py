@@ -13,8 +13,9 @@ from starlette.types import Scope
 from platform_api.auth.models import Role, User
 from platform_api.auth.service import get_active_user
 from platform_api.auth.tokens import AccessClaims, AccessTokenVerifier
-from platform_api.deps import DbSession, StoresDep
+from platform_api.deps import DbSession
 from platform_api.errors import AppError, Forbidden, NotAuthenticated
+from platform_api.wiring import Stores
 
 _bearer = HTTPBearer(auto_error=False, description="RS256 access token from /api/v1/auth/login")
 CLAIMS_STATE_KEY = "access_claims"
@@ -42,9 +43,10 @@ def identify_bearer(scope: Scope, verifier: AccessTokenVerifier) -> str | None:
 
 async def authenticated(
     request: Request,
-    stores: StoresDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> AccessClaims:
+    # Runs on every protected request: it reads the stores off the app rather than taking them
+    # as one more dependency, since each dependency costs FastAPI work on every call.
     cached = getattr(request.state, CLAIMS_STATE_KEY, None)
     if isinstance(cached, AccessClaims):
         return cached
@@ -53,6 +55,7 @@ async def authenticated(
             "Sign in: send 'Authorization: Bearer <access token>'.",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    stores: Stores = request.app.state.stores
     return stores.token_verifier.verify(credentials.credentials)
 
 
