@@ -1,6 +1,13 @@
 """Imports every table so that Alembic and ``Base.metadata`` see the whole schema."""
 
-from platform_api.auth.models import OidcIdentity, ParentalConsent, ParentLink, RefreshToken, User
+from platform_api.auth.models import (
+    EmailVerification,
+    OidcIdentity,
+    ParentalConsent,
+    ParentLink,
+    RefreshToken,
+    User,
+)
 from platform_api.classes.models import ClassCourse, Enrollment, SchoolClass
 from platform_api.curriculum.models import (
     AssessmentItem,
@@ -19,6 +26,7 @@ __all__ = [
     "ClassCourse",
     "Course",
     "Curriculum",
+    "EmailVerification",
     "Enrollment",
     "Lesson",
     "LessonVersion",

@@ -2,6 +2,7 @@
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, HttpUrl
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -14,6 +15,10 @@ class OidcProvider(BaseModel):
     client_id: str
     client_secret: str = ""
     scopes: str = "openid email profile"
+    response_mode: Literal["query", "form_post"] = Field(
+        "query",
+        description='How the provider answers: "query" (a redirect) or "form_post" (Apple).',
+    )
 
 
 class Settings(BaseSettings):
@@ -53,6 +58,9 @@ class Settings(BaseSettings):
     login_rate_limit_per_minute: int = Field(10, ge=1, description="Login attempts per IP/min.")
     lesson_cache_ttl_seconds: int = Field(300, ge=0)
     max_avatar_bytes: int = Field(2 * 1024 * 1024, ge=1024)
+    max_asset_bytes: int = Field(
+        25 * 1024 * 1024, ge=1024, description="Lesson asset upload limit."
+    )
     max_import_bytes: int = Field(64 * 1024 * 1024, ge=1024)
     coppa_minimum_age: int = 13
     outbox_poll_seconds: float = Field(0.5, gt=0)

@@ -32,6 +32,9 @@ class User(Base):
     birth_date: Mapped[date | None] = mapped_column(Date)
     parent_email: Mapped[str | None] = mapped_column(String(320))
     is_active: Mapped[bool] = mapped_column(default=True)
+    # True once the owner proved control of the address (e-mailed link or a provider's verified
+    # claim). Only a verified address may be linked to an external (OIDC) identity.
+    email_verified: Mapped[bool] = mapped_column(default=False, server_default="false")
     locale: Mapped[str] = mapped_column(String(35), default="en")
     preferences: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     avatar_key: Mapped[str | None] = mapped_column(String(255))
@@ -97,6 +100,22 @@ class ParentalConsent(Base):
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
     parent_email: Mapped[str] = mapped_column(String(320))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class EmailVerification(Base):
+    """A single-use link proving control of an e-mail address."""
+
+    __tablename__ = "email_verifications"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(320))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

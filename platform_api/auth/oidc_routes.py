@@ -64,7 +64,7 @@ async def _finish(
 @router.get(
     "/{provider}/callback",
     response_model=TokenPair,
-    responses=responses(401, 403),
+    responses=responses(401, 403, 409),
     summary="Finish signing in (the provider redirects here)",
 )
 async def callback(
@@ -79,7 +79,7 @@ async def callback(
 @router.post(
     "/{provider}/callback",
     response_model=TokenPair,
-    responses=responses(401, 403),
+    responses=responses(401, 403, 409),
     summary="Finish signing in (the provider posts a form here: response_mode=form_post)",
 )
 async def callback_form_post(

@@ -4,9 +4,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from platform_api.auth import service
+from platform_api.auth import email_verification, service
+from platform_api.auth.permissions import CurrentUser
 from platform_api.auth.schemas import (
     ConsentResult,
+    EmailVerified,
     LoginRequest,
     RefreshRequest,
     RegisterRequest,
@@ -14,7 +16,7 @@ from platform_api.auth.schemas import (
     TokenPair,
 )
 from platform_api.deps import DbSession, StoresDep
-from platform_api.errors import RateLimited
+from platform_api.errors import Conflict, RateLimited
 from platform_api.http.errors import responses
 from platform_api.users.schemas import UserOut
 
@@ -101,3 +103,29 @@ async def confirm_parental_consent(
 ) -> ConsentResult:
     child = await service.confirm_parental_consent(session, token)
     return ConsentResult(status="activated", child_display_name=child.display_name)
+
+
+@router.get(
+    "/verify-email/confirm",
+    response_model=EmailVerified,
+    summary="Confirm an e-mail address (link from the e-mail)",
+    responses=responses(401),
+)
+async def confirm_email(
+    session: DbSession, token: Annotated[str, Query(min_length=20, max_length=200)]
+) -> EmailVerified:
+    user = await email_verification.confirm_email(session, token)
+    return EmailVerified(status="verified", email=user.email)
+
+
+@router.post(
+    "/verify-email/resend",
+    status_code=202,
+    summary="Send a new confirmation link to your e-mail address",
+    responses=responses(401, 409),
+)
+async def resend_verification(user: CurrentUser, session: DbSession, stores: StoresDep) -> None:
+    if user.email_verified:
+        raise Conflict("Your e-mail address is already verified.")
+    email_verification.request_email_verification(session, stores, user)
+    await session.commit()

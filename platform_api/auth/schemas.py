@@ -51,3 +51,8 @@ class TokenPair(BaseModel):
 class ConsentResult(BaseModel):
     status: Literal["activated"]
     child_display_name: str
+
+
+class EmailVerified(BaseModel):
+    status: Literal["verified"]
+    email: str

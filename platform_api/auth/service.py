@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from platform_api.auth.email_verification import request_email_verification
 from platform_api.auth.models import ParentalConsent, ParentLink, RefreshToken, Role, User
 from platform_api.auth.passwords import hash_password, verify_password
 from platform_api.auth.schemas import RegisterRequest, TokenPair
@@ -67,7 +68,10 @@ async def register(session: AsyncSession, stores: Stores, request: RegisterReque
     session.add(user)
     await session.flush()
     if needs_consent:
+        # Nothing is sent to the child's own address before a parent has consented.
         _request_parental_consent(session, stores, user)
+    else:
+        request_email_verification(session, stores, user)
     if user.role is Role.PARENT:
         await _link_confirmed_children(session, user)
     await session.commit()

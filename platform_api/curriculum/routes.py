@@ -3,10 +3,10 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Form, Header, Query, Response, UploadFile
 
 from platform_api.auth.permissions import Principal, Staff
-from platform_api.curriculum import access, service
+from platform_api.curriculum import access, assets, service
 from platform_api.curriculum.lesson_cache import lesson_etag, published_lesson_cache
 from platform_api.curriculum.models import Lesson
 from platform_api.curriculum.schemas import (
@@ -27,6 +27,7 @@ from platform_api.curriculum.schemas import (
 from platform_api.curriculum.search import search_lessons
 from platform_api.deps import DbSession, StoresDep
 from platform_api.http.errors import responses
+from platform_api.http.uploads import read_limited
 
 router = APIRouter(
     prefix="/api/v1/curricula", tags=["curriculum"], responses=responses(401, 422, 429)
@@ -221,3 +222,53 @@ async def lesson_versions(
 )
 async def lesson_items(lesson_id: uuid.UUID, session: DbSession, actor: Principal) -> list[ItemOut]:
     return await service.lesson_items(session, actor, lesson_id)
+
+
+@router.post(
+    "/lessons/{lesson_id}/assets",
+    response_model=LessonOut,
+    status_code=201,
+    summary="Attach a file to a lesson (image, PDF, MP3, MP4; If-Match required)",
+    responses=responses(403, 404, 412, 413, 415, 428),
+)
+async def add_asset(
+    lesson_id: uuid.UUID,
+    file: UploadFile,
+    session: DbSession,
+    stores: StoresDep,
+    actor: Staff,
+    title: Annotated[str, Form(max_length=300)] = "",
+    if_match: IfMatch = None,
+) -> Response:
+    limit = stores.settings.max_asset_bytes
+    data = await read_limited(file, limit, "asset")
+    lesson = await assets.add_asset(
+        session,
+        stores.objects,
+        published_lesson_cache(stores),
+        actor,
+        lesson_id,
+        if_match,
+        (data, title or file.filename or "asset"),
+        limit,
+    )
+    return _lesson_response(lesson, 201)
+
+
+@router.get(
+    "/lessons/{lesson_id}/assets/{asset_id}",
+    summary="Download a lesson's file",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}, **responses(404)},
+)
+async def get_asset(
+    lesson_id: uuid.UUID,
+    asset_id: uuid.UUID,
+    session: DbSession,
+    stores: StoresDep,
+    actor: Principal,
+) -> Response:
+    stored = await assets.read_asset(session, stores.objects, actor, lesson_id, asset_id)
+    return Response(
+        stored.data, media_type=stored.content_type, headers={"X-Content-Type-Options": "nosniff"}
+    )

@@ -169,7 +169,7 @@ def check_if_match(lesson: Lesson, if_match: str | None) -> None:
         raise PreconditionFailed("The lesson changed since you read it.", {"current_etag": current})
 
 
-async def _commit_new_version(
+async def commit_new_version(
     session: AsyncSession,
     actor: AccessClaims,
     lesson: Lesson,
@@ -208,7 +208,7 @@ async def update_lesson(
     changes = body.model_dump(exclude_unset=True, exclude={"change_note"}, mode="json")
     for field, value in changes.items():
         setattr(lesson, field, value)
-    return await _commit_new_version(session, actor, lesson, body.change_note or "edited", cache)
+    return await commit_new_version(session, actor, lesson, body.change_note or "edited", cache)
 
 
 async def change_status(
@@ -229,7 +229,7 @@ async def change_status(
     lesson.status = body.status
     if body.status is LessonStatus.PUBLISHED:
         lesson.published_at = datetime.now(UTC)
-    return await _commit_new_version(
+    return await commit_new_version(
         session, actor, lesson, body.change_note or body.status.value, cache
     )
 

@@ -5,8 +5,8 @@ from fastapi import APIRouter, UploadFile
 from platform_api.auth.permissions import Staff
 from platform_api.curriculum.lesson_cache import published_lesson_cache
 from platform_api.deps import DbSession, StoresDep
-from platform_api.errors import PayloadTooLarge
 from platform_api.http.errors import responses
+from platform_api.http.uploads import read_limited
 from platform_api.openstax.importer import ImportSummary
 from platform_api.openstax.service import import_openstax_source
 
@@ -27,10 +27,7 @@ router = APIRouter(
 async def import_openstax(
     file: UploadFile, session: DbSession, stores: StoresDep, actor: Staff
 ) -> list[ImportSummary]:
-    limit = stores.settings.max_import_bytes
-    data = await file.read(limit + 1)
-    if len(data) > limit:
-        raise PayloadTooLarge("The archive is too large.", {"max_bytes": limit})
+    data = await read_limited(file, stores.settings.max_import_bytes, "archive")
     return await import_openstax_source(
         session, data, actor.user_id, lesson_cache=published_lesson_cache(stores)
     )

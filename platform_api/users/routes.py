@@ -6,8 +6,9 @@ from fastapi import APIRouter, Response, UploadFile
 
 from platform_api.auth.permissions import CurrentUser, Principal
 from platform_api.deps import DbSession, StoresDep
-from platform_api.errors import NotFound, PayloadTooLarge
+from platform_api.errors import NotFound
 from platform_api.http.errors import responses
+from platform_api.http.uploads import read_limited
 from platform_api.users import service
 from platform_api.users.schemas import ProfileUpdate, UserExport, UserOut
 
@@ -33,10 +34,7 @@ async def update_me(body: ProfileUpdate, user: CurrentUser, session: DbSession) 
 async def upload_avatar(
     file: UploadFile, user: CurrentUser, session: DbSession, stores: StoresDep
 ) -> UserOut:
-    limit = stores.settings.max_avatar_bytes
-    data = await file.read(limit + 1)
-    if len(data) > limit:
-        raise PayloadTooLarge("The avatar is too large.", {"max_bytes": limit})
+    data = await read_limited(file, stores.settings.max_avatar_bytes, "avatar")
     return UserOut.of(await service.set_avatar(session, stores, user, data))
 
 

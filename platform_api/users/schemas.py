@@ -19,6 +19,7 @@ class UserOut(BaseModel):
     display_name: str
     role: Role
     is_active: bool
+    email_verified: bool
     locale: str
     preferences: dict[str, Any]
     birth_date: date | None

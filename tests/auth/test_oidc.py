@@ -27,7 +27,7 @@ OIDC = "/api/v1/auth/oidc"
 
 @pytest.fixture
 def issuer() -> Iterator[OidcIssuer]:
-    callbacks = {f"{PUBLIC_URL}{OIDC}/{name}/callback" for name in ("google", "apple")}
+    callbacks = {f"{PUBLIC_URL}{OIDC}/{name}/callback" for name in ("google", "apple", "named")}
     with running_issuer(callbacks) as running:
         yield running
 
@@ -47,8 +47,9 @@ async def api(database_url_for_test: str, tmp_path: Path, issuer: OidcIssuer) ->
     }
     providers = {
         "google": client,
-        # Apple asks for its "name" scope and answers by form_post.
-        "apple": {**client, "scopes": "openid email name"},
+        # Apple is told to answer by form_post; "named" asks for the same scopes without it.
+        "apple": {**client, "scopes": "openid email name", "response_mode": "form_post"},
+        "named": {**client, "scopes": "openid email name"},
         "offline": {"issuer": f"http://127.0.0.1:{free_port()}", "client_id": "nobody"},
     }
     settings = make_settings(
@@ -108,6 +109,22 @@ async def _identities(api: Api, user_id: object) -> list[tuple[str, str]]:
         return [(provider, subject) for provider, subject in rows]
 
 
+async def _user(api: Api, user_id: object) -> User:
+    async with api.stores.database.session() as session:
+        user = await session.get(User, uuid.UUID(str(user_id)))
+        assert user is not None
+        return user
+
+
+async def _mark_email_verified(api: Api, user_id: uuid.UUID) -> None:
+    """What following the e-mailed verification link does."""
+    async with api.stores.database.session() as session:
+        user = await session.get(User, user_id)
+        assert user is not None
+        user.email_verified = True
+        await session.commit()
+
+
 async def _count_users(api: Api, email: str) -> int:
     async with api.stores.database.session() as session:
         return int(await session.scalar(select(func.count()).where(User.email == email)) or 0)
@@ -130,6 +147,13 @@ async def test_authorize_redirects_with_pkce_state_and_nonce(api: Api, issuer: O
     assert "response_mode" not in query
 
 
+async def test_response_mode_is_sent_only_when_configured(api: Api) -> None:
+    """Asking for Apple's "name" scope no longer implies form_post: the setting decides."""
+    assert "response_mode" not in parse_qs(urlsplit(await _start(api, "named")).query)
+    apple = parse_qs(urlsplit(await _start(api, "apple")).query)
+    assert apple["response_mode"] == ["form_post"]
+
+
 async def test_new_user_is_created_with_a_linked_identity(
     api: Api, issuer: OidcIssuer, issuer_client: httpx.AsyncClient
 ) -> None:
@@ -143,6 +167,7 @@ async def test_new_user_is_created_with_a_linked_identity(
         "2000-01-01",
     )
     assert await _identities(api, me["id"]) == [("google", issuer.user.subject)]
+    assert (await _user(api, me["id"])).email_verified
     no_password = await api.login(str(me["email"]), "anything at all")
     assert _error(no_password) == (401, "invalid_credentials")
 
@@ -162,11 +187,33 @@ async def test_verified_email_links_an_existing_password_account(
     api: Api, issuer: OidcIssuer, issuer_client: httpx.AsyncClient
 ) -> None:
     account = await api.account("teacher")
+    await _mark_email_verified(api, account.id)
     issuer.user = IssuerUser(email=account.email.upper(), email_verified=True)
     me = await _me(api, await _sign_in(api, issuer_client))
     assert (me["id"], me["role"]) == (str(account.id), "teacher")
     assert await _identities(api, account.id) == [("google", issuer.user.subject)]
     assert (await api.login(account.email)).status_code == 200
+
+
+async def test_verified_email_does_not_link_an_unverified_password_account(
+    api: Api, issuer: OidcIssuer, issuer_client: httpx.AsyncClient
+) -> None:
+    """Else whoever registered the address first, without owning it, would keep a password to
+    the account its real owner then uses through the provider (pre-hijacking)."""
+    account = await api.account("teacher")
+    issuer.user = IssuerUser(email=account.email, email_verified=True)
+    refused = await _sign_in(api, issuer_client)
+    assert _error(refused) == (409, "conflict")
+    error = refused.json()["error"]
+    assert error["details"] == {"reason": "email_unverified_account"}
+    assert "verify your e-mail" in error["message"]
+    async with api.stores.database.session() as session:
+        assert await session.scalar(select(func.count()).select_from(OidcIdentity)) == 0
+    assert await _count_users(api, account.email) == 1
+
+    await _mark_email_verified(api, account.id)
+    me = await _me(api, await _sign_in(api, issuer_client))
+    assert me["id"] == str(account.id)
 
 
 async def test_unverified_email_neither_links_nor_creates(

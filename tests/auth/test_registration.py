@@ -115,3 +115,38 @@ async def test_login_is_rate_limited(database_url_for_test: str, tmp_path: Path)
         limited = await api.login("nobody@example.org", "wrong password")
         assert int(limited.headers["Retry-After"]) >= 1
         assert limited.json()["error"]["code"] == "rate_limited"
+
+
+async def _link_from_mail(api: Api, to: str, path: str) -> str:
+    message = await _wait_for_mail(api.settings.resolved_data_dir / "mail", to)
+    body = message.get_payload(decode=True).decode()  # type: ignore[union-attr]
+    link = re.search(rf"({re.escape(path)}\?token=\S+)", body)
+    assert link is not None, body
+    return link.group(1)
+
+
+async def test_email_is_verified_by_the_mailed_link_once(api: Api) -> None:
+    teacher = await api.account("teacher")
+    me = await api.client.get("/api/v1/users/me", headers=teacher.headers)
+    assert me.json()["email_verified"] is False
+    link = await _link_from_mail(api, teacher.email, "/api/v1/auth/verify-email/confirm")
+    confirmed = await api.client.get(link)
+    assert confirmed.status_code == 200
+    assert confirmed.json() == {"status": "verified", "email": teacher.email}
+    me = await api.client.get("/api/v1/users/me", headers=teacher.headers)
+    assert me.json()["email_verified"] is True
+    assert (await api.client.get(link)).status_code == 401
+    again = await api.client.post("/api/v1/auth/verify-email/resend", headers=teacher.headers)
+    assert again.status_code == 409
+
+
+async def test_no_mail_reaches_a_child_before_parental_consent(api: Api) -> None:
+    today = date.today()
+    parent_email = f"parent-{time.monotonic_ns()}@example.org"
+    child = await api.register(
+        "student", birth_date=date(today.year - 10, 3, 3).isoformat(), parent_email=parent_email
+    )
+    mail_dir = api.settings.resolved_data_dir / "mail"
+    await _wait_for_mail(mail_dir, parent_email)  # the relay has delivered the registration's mail
+    recipients = [email.message_from_bytes(p.read_bytes())["To"] for p in mail_dir.glob("*.eml")]
+    assert child.json()["user"]["email"] not in recipients

@@ -1,25 +1,10 @@
 """Profiles, avatars (type and size checked), GDPR export and erasure across stores."""
 
-import struct
-import zlib
-
 from sqlalchemy import select
 
 from platform_api.auth.models import RefreshToken, User
 from tests.fixtures.app import Api
-
-
-def tiny_png() -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-        )
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    pixels = zlib.compress(b"\x00\xff\x00\x00")
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
-    )
+from tests.fixtures.media import tiny_png
 
 
 async def test_profile_update_and_validation(api: Api) -> None:

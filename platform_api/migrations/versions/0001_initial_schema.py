@@ -410,6 +410,8 @@ def downgrade() -> None:
     op.drop_table("classes")
     op.drop_index(op.f("ix_users_email"), table_name="users")
     op.drop_table("users")
+    for enum_type in ("item_kind", "lesson_status", "user_role"):
+        sa.Enum(name=enum_type).drop(op.get_bind(), checkfirst=True)
     op.drop_table("processed_events")
     op.drop_index(op.f("ix_outbox_events_type"), table_name="outbox_events")
     op.drop_index(op.f("ix_outbox_events_published_at"), table_name="outbox_events")

@@ -1,0 +1,60 @@
+"""The README's copy-paste walk-through works, run as written against ``wc run``."""
+
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.postgres import free_port
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def walkthrough_script() -> str:
+    text = README.read_text()
+    section = text[text.index("## A first walk through the API") :]
+    match = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
+    assert match, "the README lost its walk-through"
+    return match.group(1)
+
+
+def wait_ready(url: str, server: subprocess.Popen[bytes], timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise AssertionError(f"{url} never answered")
+
+
+@pytest.mark.slow
+def test_readme_walkthrough(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "WC_DATA_DIR": str(tmp_path), "WC_PORT": str(port), "WC_DATABASE_URL": ""}
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("wc")), "run"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_ready(f"http://127.0.0.1:{port}/readyz", server)
+        script = walkthrough_script().replace("127.0.0.1:8000", f"127.0.0.1:{port}")
+        result = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=120
+        )
+    finally:
+        server.terminate()
+        server.wait(30)
+    assert result.returncode == 0, result.stderr
+    assert '"error"' not in result.stdout, result.stdout
+    assert '"status":"published"' in result.stdout
+    assert '"total":1' in result.stdout
