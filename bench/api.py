@@ -129,6 +129,7 @@ def main() -> None:
             "WC_PORT": str(platform_port),
             "WC_RATE_LIMIT_PER_MINUTE": "100000000",
             "WC_LOAD_DEMO_CONTENT": "false",
+            "WC_SERVE_LLM": "false",
         },
     )
     processes = [platform]

@@ -2,6 +2,8 @@
 
 import asyncio
 import json
+import subprocess
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -13,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from platform_api.infra.database import Database
 from platform_api.settings import Settings
 from platform_api.wiring import prepare_database
+from serving.cli import models_app, serve
 
 app = typer.Typer(
     help="Water Classroom: an open-source, self-hostable AI learning platform.",
@@ -23,6 +26,8 @@ import_app = typer.Typer(help="Import course content from other formats.", no_ar
 users_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 app.add_typer(users_app, name="users")
+app.add_typer(models_app, name="models")
+app.command("serve")(serve)
 console = Console(stderr=True)
 T = TypeVar("T")
 
@@ -59,17 +64,29 @@ def run(
                     await load_demo_course(session)
 
             _with_database(load)
+    llm = start_llm_application() if settings.serve_llm else None
     console.print(
         f"[bold green]Water Classroom[/] serving on [link]{settings.base_url}[/] "
         f"(API docs: {settings.base_url}/docs)"
     )
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        access_log=False,
-    )
+    try:
+        uvicorn.run(
+            create_app(settings),
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            access_log=False,
+        )
+    finally:
+        if llm is not None:
+            llm.terminate()
+            llm.wait(120)
+
+
+def start_llm_application() -> subprocess.Popen[bytes]:
+    """``wc serve`` as a child process: Ray's and vLLM's processes stay out of the API's."""
+    console.print("Starting the LLM application in the background (`wc serve`)…")
+    return subprocess.Popen([sys.argv[0], "serve"])
 
 
 @import_app.command("openstax")

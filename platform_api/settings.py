@@ -65,6 +65,15 @@ class Settings(BaseSettings):
     coppa_minimum_age: int = 13
     outbox_poll_seconds: float = Field(0.5, gt=0)
 
+    llm_base_url: str = Field(
+        "http://127.0.0.1:8001/v1", description="OpenAI-compatible endpoint of the LLM."
+    )
+    llm_model: str = Field("smollm2-135m-instruct", description="Model name sent to that endpoint.")
+    llm_api_key: str = Field("not-needed", description="API key of that endpoint.")
+    serve_llm: bool = Field(
+        True, description="`wc run` also starts the local LLM application (`wc serve`)."
+    )
+
     log_level: str = "INFO"
     log_json: bool = True
     load_demo_content: bool = True

@@ -1,5 +1,6 @@
-"""The platform, started through ``wc run`` (the ``make run`` code path), inside a network namespace
-with only loopback: proof that start-up and readiness need no address outside 127.0.0.0/8."""
+"""The whole platform, started through ``wc run`` (the ``make run`` code path: the API and the
+local LLM application), inside a network namespace with only loopback: start-up, readiness and a
+chat completion need no address outside 127.0.0.0/8."""
 
 import os
 import shutil
@@ -10,27 +11,43 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.llm import prepared_bundled_model
 from tests.fixtures.postgres import free_port
 
 PROBE = textwrap.dedent(
     """
-    import subprocess, sys, time, urllib.request
-    server = subprocess.Popen([sys.argv[1], "run"])
-    status = "no answer"
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and server.poll() is None:
+    import json, subprocess, sys, time, urllib.request
+
+    def get(url):
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status
+
+    def chat(url, model):
+        body = json.dumps({"model": model, "max_tokens": 8,
+                           "messages": [{"role": "user", "content": "Hi"}]}).encode()
+        request = urllib.request.Request(url, body, {"content-type": "application/json"})
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return response.status, json.load(response)["choices"][0]["message"]["content"]
+
+    def wait(check, seconds):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
             try:
-                with urllib.request.urlopen(sys.argv[2], timeout=2) as response:
-                    status = str(response.status)
-                    break
+                return check()
             except OSError as error:
-                status = f"error: {error}"
-                time.sleep(0.5)
+                last = error
+                time.sleep(1)
+        return f"error: {last}"
+
+    wc, api, llm, model = sys.argv[1:5]
+    server = subprocess.Popen([wc, "run"])
+    try:
+        print("READYZ", wait(lambda: get(api + "/readyz"), 180), flush=True)
+        print("MODELS", wait(lambda: get(llm + "/models"), 420), flush=True)
+        print("CHAT", wait(lambda: chat(llm + "/chat/completions", model)[0], 120), flush=True)
     finally:
         server.terminate()
-        server.wait(30)
-    print("READYZ", status)
+        server.wait(120)
     """
 )
 
@@ -43,15 +60,17 @@ def _can_unshare() -> bool:
 
 
 @pytest.mark.slow
-def test_wc_run_is_ready_inside_loopback_only_namespace(tmp_path: Path) -> None:
+def test_wc_run_works_inside_a_loopback_only_namespace(tmp_path: Path) -> None:
     if not _can_unshare():
         pytest.fail("unshare -n is not available: run the suite as root (CI does)")
     wc = Path(sys.executable).with_name("wc")
-    port = free_port()
+    api_port, llm_port = free_port(), free_port()
     env = {
         **os.environ,
         "WC_DATA_DIR": str(tmp_path / "data"),
-        "WC_PORT": str(port),
+        "WC_PORT": str(api_port),
+        "WC_SERVE_PORT": str(llm_port),
+        "WC_MODEL_SOURCE": str(prepared_bundled_model()),
         "WC_DATABASE_URL": "",
         "WC_REDIS_URL": "",
         "WC_AMQP_URL": "",
@@ -59,8 +78,19 @@ def test_wc_run_is_ready_inside_loopback_only_namespace(tmp_path: Path) -> None:
     }
     script = tmp_path / "probe.py"
     script.write_text(PROBE)
-    command = f"ip link set lo up && {sys.executable} {script} {wc} http://127.0.0.1:{port}/readyz"
-    result = subprocess.run(
-        ["unshare", "-n", "sh", "-c", command], env=env, capture_output=True, text=True, timeout=240
+    model = "smollm2-135m-instruct"
+    command = (
+        f"ip link set lo up && {sys.executable} {script} {wc} "
+        f"http://127.0.0.1:{api_port} http://127.0.0.1:{llm_port}/v1 {model}"
     )
-    assert "READYZ 200" in result.stdout, result.stdout[-2000:] + result.stderr[-4000:]
+    result = subprocess.run(
+        ["unshare", "-n", "sh", "-c", command],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    report = result.stdout[-2000:] + result.stderr[-4000:]
+    assert "READYZ 200" in result.stdout, report
+    assert "MODELS 200" in result.stdout, report
+    assert "CHAT 200" in result.stdout, report

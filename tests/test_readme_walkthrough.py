@@ -38,7 +38,13 @@ def wait_ready(url: str, server: subprocess.Popen[bytes], timeout: float = 120) 
 @pytest.mark.slow
 def test_readme_walkthrough(tmp_path: Path) -> None:
     port = free_port()
-    env = {**os.environ, "WC_DATA_DIR": str(tmp_path), "WC_PORT": str(port), "WC_DATABASE_URL": ""}
+    env = {
+        **os.environ,
+        "WC_DATA_DIR": str(tmp_path),
+        "WC_PORT": str(port),
+        "WC_DATABASE_URL": "",
+        "WC_SERVE_LLM": "false",
+    }
     server = subprocess.Popen(
         [str(Path(sys.executable).with_name("wc")), "run"],
         env=env,

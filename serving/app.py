@@ -1,0 +1,50 @@
+"""The Serve application, built from configuration.
+
+``build_app`` is an application builder: ``serve run serving.app:build_app`` and a ``serve deploy``
+config (``serving/serve_config.yaml``) call it with their ``args``; ``wc serve`` calls it with the
+``WC_*`` settings. The tutor, content and proctor deployments join this application as their
+issues add them.
+"""
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from serving.llm import ingress_deployment_config, llm_config
+from serving.models import prepare_model
+from serving.ray_runtime import runtime_env_vars
+from serving.settings import ServingSettings
+
+logger = logging.getLogger(__name__)
+
+APP_NAME = "water-classroom"
+
+
+def resolve_model_dir(settings: ServingSettings) -> Path:
+    """The directory to serve: the registry's champion when a registered model is named."""
+    from serving.registry import champion_uri
+
+    source = settings.model_source
+    if settings.registry_model_name:
+        source = champion_uri(settings.registry_model_name)
+    return prepare_model(source, settings.models_dir, settings.tracking_uri)
+
+
+def build_app(args: dict[str, Any] | None = None) -> Any:
+    """The OpenAI-compatible application; ``args`` override the ``WC_*`` settings by field name."""
+    from ray.serve.llm import build_openai_app
+
+    settings = ServingSettings(**(args or {}))
+    model_dir = resolve_model_dir(settings)
+    config = llm_config(settings, model_dir, runtime_env_vars())
+    logger.info(
+        "serve application built",
+        extra={
+            "model_id": settings.model_id,
+            "model_dir": str(model_dir),
+            "accelerator": settings.accelerator,
+        },
+    )
+    return build_openai_app(
+        {"llm_configs": [config], "ingress_deployment_config": ingress_deployment_config(settings)}
+    )

@@ -1,0 +1,85 @@
+"""The one LLM client of the platform and the graphs: any OpenAI-compatible endpoint by URL.
+
+Our Serve application, a remote vLLM, or a hosted OpenAI-compatible API all work unchanged; only
+``base_url``, ``model`` and ``api_key`` differ.
+"""
+
+from collections.abc import AsyncIterator
+from typing import Any, TypeVar
+
+from openai import AsyncOpenAI, AsyncStream
+from openai.types.chat import ChatCompletion, ChatCompletionChunk, ChatCompletionMessageParam
+from pydantic import BaseModel, ValidationError
+
+Structured = TypeVar("Structured", bound=BaseModel)
+Message = ChatCompletionMessageParam
+
+
+class StructuredOutputError(Exception):
+    """The model did not produce output matching the schema within the allowed attempts."""
+
+    def __init__(self, message: str, raw_outputs: list[str]) -> None:
+        super().__init__(message)
+        self.raw_outputs = raw_outputs
+
+
+class LLMClient:
+    def __init__(
+        self, base_url: str, model: str, api_key: str = "not-needed", timeout_seconds: float = 120.0
+    ) -> None:
+        self.model = model
+        self._client = AsyncOpenAI(
+            base_url=base_url, api_key=api_key, timeout=timeout_seconds, max_retries=2
+        )
+
+    async def chat(self, messages: list[Message], **options: Any) -> str:
+        response: ChatCompletion = await self._client.chat.completions.create(
+            model=self.model,
+            messages=messages,
+            **options,
+        )
+        return response.choices[0].message.content or ""
+
+    async def stream_chat(self, messages: list[Message], **options: Any) -> AsyncIterator[str]:
+        """Yield text as it is generated; closing the iterator closes the HTTP stream, which
+        cancels the generation on the server."""
+        stream: AsyncStream[ChatCompletionChunk] = await self._client.chat.completions.create(
+            model=self.model,
+            messages=messages,
+            stream=True,
+            **options,
+        )
+        try:
+            async for chunk in stream:
+                if chunk.choices and chunk.choices[0].delta.content:
+                    yield chunk.choices[0].delta.content
+        finally:
+            await stream.close()
+
+    async def structured(
+        self, messages: list[Message], schema: type[Structured], attempts: int = 3, **options: Any
+    ) -> Structured:
+        """Schema-constrained decoding (``response_format`` JSON schema), validated with
+        pydantic and retried a bounded number of times; every raw output is kept on failure."""
+        response_format = {
+            "type": "json_schema",
+            "json_schema": {
+                "name": schema.__name__,
+                "schema": schema.model_json_schema(),
+                "strict": True,
+            },
+        }
+        raw_outputs: list[str] = []
+        for _ in range(attempts):
+            raw = await self.chat(messages, response_format=response_format, **options)
+            raw_outputs.append(raw)
+            try:
+                return schema.model_validate_json(raw)
+            except ValidationError:
+                continue
+        raise StructuredOutputError(
+            f"no valid {schema.__name__} after {attempts} attempts", raw_outputs
+        )
+
+    async def close(self) -> None:
+        await self._client.close()

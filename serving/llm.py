@@ -1,0 +1,63 @@
+"""The LLM deployment: vLLM through Ray Serve LLM, configured for this CPU or for GPUs."""
+
+from pathlib import Path
+from typing import Any
+
+from serving.settings import ServingSettings
+
+
+def engine_kwargs(settings: ServingSettings) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {"dtype": settings.dtype, "max_model_len": settings.max_model_len}
+    if settings.accelerator == "cpu":
+        # CUDA graphs do not exist on the CPU backend.
+        kwargs["enforce_eager"] = True
+    else:
+        kwargs["tensor_parallel_size"] = settings.gpus_per_replica
+        kwargs["gpu_memory_utilization"] = settings.gpu_memory_utilization
+    return kwargs
+
+
+def placement_bundles(settings: ServingSettings) -> list[dict[str, float]]:
+    if settings.accelerator == "cpu":
+        return [{"CPU": settings.cpus_per_replica}]
+    return [{"GPU": 1, "CPU": 1} for _ in range(settings.gpus_per_replica)]
+
+
+def engine_env(settings: ServingSettings) -> dict[str, str]:
+    if settings.accelerator == "cpu":
+        return {"VLLM_CPU_KVCACHE_SPACE": str(settings.cpu_kv_cache_gib)}
+    return {}
+
+
+def llm_config(settings: ServingSettings, model_dir: Path, env_vars: dict[str, str]) -> Any:
+    """The Ray Serve LLM config of the one model this application serves."""
+    from ray.serve.llm import LLMConfig
+
+    return LLMConfig(
+        model_loading_config={"model_id": settings.model_id, "model_source": str(model_dir)},
+        engine_kwargs=engine_kwargs(settings),
+        placement_group_config={"bundles": placement_bundles(settings)},
+        deployment_config={
+            "autoscaling_config": {
+                "min_replicas": settings.min_replicas,
+                "max_replicas": settings.max_replicas,
+            },
+            "max_ongoing_requests": settings.max_ongoing_requests,
+        },
+        runtime_env={"env_vars": {**env_vars, **engine_env(settings)}},
+        log_engine_metrics=True,
+    )
+
+
+def ingress_deployment_config(settings: ServingSettings) -> dict[str, Any]:
+    """Back-pressure at the door: the OpenAI ingress admits as many requests as the LLM replicas
+    batch, queues ``max_queued_requests`` more, and Serve answers the rest with 503 and
+    ``Retry-After`` (instead of letting an unbounded queue grow latency for everyone)."""
+    return {
+        "max_ongoing_requests": settings.max_ongoing_requests * settings.max_replicas,
+        "max_queued_requests": settings.max_queued_requests,
+        "backpressure_config": {
+            "status_code": 503,
+            "retry_after_s": settings.overload_retry_after_seconds,
+        },
+    }

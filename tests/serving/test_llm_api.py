@@ -1,0 +1,171 @@
+"""The LLM application over HTTP, driven by the official ``openai`` client, with the real model."""
+
+import asyncio
+import re
+import time
+
+import httpx
+import pytest
+from openai import AsyncOpenAI, BadRequestError
+from pydantic import BaseModel, Field
+
+from serving.client import LLMClient
+from tests.fixtures.llm import MAX_ONGOING_REQUESTS, MAX_QUEUED_REQUESTS, LlmServer
+
+pytestmark = pytest.mark.slow
+QUESTION = [{"role": "user", "content": "In one sentence: why does ice float on water?"}]
+
+
+def openai_client(server: LlmServer) -> AsyncOpenAI:
+    return AsyncOpenAI(base_url=server.base_url, api_key="not-needed", max_retries=0)
+
+
+async def test_streamed_chat_arrives_token_by_token(llm_server: LlmServer) -> None:
+    client = openai_client(llm_server)
+    started = time.perf_counter()
+    stream = await client.chat.completions.create(
+        model=llm_server.model,
+        messages=QUESTION,
+        max_tokens=48,
+        stream=True,
+        stream_options={"include_usage": True},
+    )
+    arrivals: list[float] = []
+    text, usage = "", None
+    async for chunk in stream:
+        if chunk.choices and chunk.choices[0].delta.content:
+            arrivals.append(time.perf_counter() - started)
+            text += chunk.choices[0].delta.content
+        usage = chunk.usage or usage
+    assert text.strip()
+    assert len(arrivals) > 5
+    assert arrivals[0] < arrivals[-1]  # the first token came before generation ended
+    assert usage is not None and 0 < usage.completion_tokens <= 48
+
+
+class Answer(BaseModel):
+    answer: str = Field(max_length=400)
+    confidence: int = Field(ge=1, le=5)
+
+
+async def test_json_schema_output_validates(llm_server: LlmServer) -> None:
+    client = LLMClient(llm_server.base_url, llm_server.model)
+    try:
+        result = await client.structured(
+            [{"role": "user", "content": "What is H2O? Answer in JSON."}],
+            Answer,
+            max_tokens=120,
+            temperature=0,
+        )
+    finally:
+        await client.close()
+    assert isinstance(result, Answer)
+    assert 1 <= result.confidence <= 5
+
+
+async def test_plain_completions_endpoint(llm_server: LlmServer) -> None:
+    client = openai_client(llm_server)
+    response = await client.completions.create(
+        model=llm_server.model, prompt="Water freezes at", max_tokens=8, temperature=0
+    )
+    assert response.choices[0].text.strip()
+
+
+async def test_eight_concurrent_requests_are_batched(llm_server: LlmServer) -> None:
+    client = openai_client(llm_server)
+
+    async def one(n: int) -> int:
+        response = await client.chat.completions.create(
+            model=llm_server.model,
+            max_tokens=32,
+            temperature=0,
+            messages=[{"role": "user", "content": f"Give fact number {n} about rivers."}],
+            extra_body={"ignore_eos": True},
+        )
+        return response.usage.completion_tokens if response.usage else 0
+
+    single_started = time.perf_counter()
+    await one(0)
+    single = time.perf_counter() - single_started
+    started = time.perf_counter()
+    tokens = await asyncio.gather(*(one(n) for n in range(1, 9)))
+    together = time.perf_counter() - started
+    assert tokens == [32] * 8
+    # Continuous batching: eight requests take far less than eight times one request.
+    assert together < 8 * single * 0.75, (together, single)
+
+
+async def _running_llm_requests(metrics_url: str) -> float:
+    async with httpx.AsyncClient() as http:
+        text = (await http.get(metrics_url, timeout=5)).text
+    values = [
+        float(match.group(1))
+        for line in text.splitlines()
+        if line.startswith("ray_serve_replica_processing_queries")
+        and "LLMServer" in line
+        and (match := re.search(r"\s([0-9.eE+-]+)$", line))
+    ]
+    return sum(values)
+
+
+async def test_cancelled_stream_stops_generation(llm_server: LlmServer) -> None:
+    if llm_server.metrics_url is None:
+        pytest.skip("no metrics URL for a reused server")
+    client = openai_client(llm_server)
+    stream = await client.chat.completions.create(
+        model=llm_server.model,
+        messages=QUESTION,
+        max_tokens=1900,
+        stream=True,
+        extra_body={"ignore_eos": True},
+    )
+    received = 0
+    async for _ in stream:
+        received += 1
+        if received == 5:
+            break
+    await stream.close()  # the client goes away after a few tokens
+    closed = time.monotonic()
+    deadline = closed + 20  # generating 1900 tokens would take well over a minute here
+    busy = await _running_llm_requests(llm_server.metrics_url)
+    while busy > 0 and time.monotonic() < deadline:
+        await asyncio.sleep(0.5)
+        busy = await _running_llm_requests(llm_server.metrics_url)
+    assert busy == 0, "the LLM replica kept generating for a client that left"
+
+
+async def test_oversized_prompt_is_a_clear_400(llm_server: LlmServer) -> None:
+    client = openai_client(llm_server)
+    with pytest.raises(BadRequestError) as error:
+        await client.chat.completions.create(
+            model=llm_server.model,
+            max_tokens=8,
+            messages=[{"role": "user", "content": "water " * 5000}],
+        )
+    assert error.value.status_code == 400
+    assert "maximum context length" in str(error.value)
+
+
+async def test_overload_gets_503_with_retry_after(llm_server: LlmServer) -> None:
+    burst = MAX_ONGOING_REQUESTS + MAX_QUEUED_REQUESTS + 8
+    body = {
+        "model": llm_server.model,
+        "max_tokens": 64,
+        "ignore_eos": True,
+        "messages": [{"role": "user", "content": "Describe a lake."}],
+    }
+    async with httpx.AsyncClient(timeout=300) as http:
+        responses = await asyncio.gather(
+            *(http.post(f"{llm_server.base_url}/chat/completions", json=body) for _ in range(burst))
+        )
+    statuses = [response.status_code for response in responses]
+    refused = [response for response in responses if response.status_code == 503]
+    # A simultaneous burst meets the queue before Serve has assigned requests to the replica,
+    # so at least the queue's worth is admitted; the rest is refused at once, never left waiting.
+    assert statuses.count(200) >= MAX_QUEUED_REQUESTS, statuses
+    assert refused, statuses
+    assert all(int(response.headers["retry-after"]) >= 1 for response in refused)
+    assert set(statuses) <= {200, 503}
+    async with httpx.AsyncClient(timeout=300) as http:
+        after = await http.post(f"{llm_server.base_url}/chat/completions", json=body)
+    assert after.status_code == 200  # the refusals were back-pressure, not a broken service
