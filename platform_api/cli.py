@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import signal
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
@@ -69,6 +70,9 @@ def run(
         f"[bold green]Water Classroom[/] serving on [link]{settings.base_url}[/] "
         f"(API docs: {settings.base_url}/docs)"
     )
+    # uvicorn re-raises SIGTERM after its graceful shutdown; turning it into SystemExit lets
+    # the cleanup below and the embedded PostgreSQL's exit handler run.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         uvicorn.run(
             create_app(settings),
