@@ -31,6 +31,7 @@ run: $(STAMP)
 ## test: install, make sure the test servers answer on loopback, run the whole suite
 test: $(STAMP)
 	scripts/ensure-system-packages.sh
+	scripts/ensure-promtool.sh $(BIN)
 	$(BIN)/python -m pytest
 
 ## bench: print the API and LLM benchmark tables

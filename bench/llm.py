@@ -25,7 +25,6 @@ The "platform path" (tutor API → Serve) joins the table once it exists.
 
 import argparse
 import asyncio
-import gc
 import os
 import socket
 import sys
@@ -46,7 +45,7 @@ from llm_loadgen import QUESTIONS, LevelResult, StreamTiming, requests_for, run_
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
-    from vllm import SamplingParams
+    from vllm.sampling_params import SamplingParams
     from vllm.v1.engine.async_llm import AsyncLLM
 
 # Piped output (CI logs, `| tee`) gets 80 columns by default, which wraps the table beyond reading.
@@ -120,12 +119,22 @@ async def bare_stream(
     return StreamTiming((first or time.perf_counter()) - started, tokens, len(prompt_ids))
 
 
+def import_vllm() -> None:
+    """Import vLLM here, not inside ``bare_vllm``: the frame that first imports vLLM's modules
+    stays referenced for the life of the process, and if that frame held the engine, the engine
+    would outlive its shutdown and fail again in ``__del__`` at interpreter exit."""
+    import vllm.engine.arg_utils
+    import vllm.inputs
+    import vllm.sampling_params
+    import vllm.v1.engine.async_llm  # noqa: F401
+
+
 async def bare_vllm(
     model_dir: Path, settings: Any, args: argparse.Namespace, status: Status
 ) -> PathResult:
     from transformers import AutoTokenizer
-    from vllm import AsyncEngineArgs, SamplingParams
-    from vllm.sampling_params import RequestOutputKind
+    from vllm.engine.arg_utils import AsyncEngineArgs
+    from vllm.sampling_params import RequestOutputKind, SamplingParams
     from vllm.v1.engine.async_llm import AsyncLLM
 
     from serving.llm import engine_env, engine_kwargs
@@ -350,11 +359,9 @@ def main() -> None:
     with console.status("preparing the model") as status:
         model_dir = resolve_model_dir(settings)
         console.log(f"model {settings.model_id}: {model_dir}")
+        import_vllm()
         bare = asyncio.run(bare_vllm(model_dir, settings, args, status))
         status.update("bare vLLM: waiting for the engine processes to exit")
-        # The engine sits in a reference cycle; collect it now, while the modules its __del__
-        # needs are still loaded, instead of at interpreter exit.
-        gc.collect()
         wait_for_children_exit()
         served = serve_over_http(settings, args, status)
     console.print(results_table(bare, served, args))
