@@ -11,7 +11,6 @@ rate limit is raised for the run, since the benchmark is one user making thousan
 import argparse
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,15 +24,10 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from loadgen import LoadResult, run_load
+from ports import free_port
 
 console = Console()
 PASSWORD = "benchmark password"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def wait_ready(url: str, timeout: float = 120) -> None:
