@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SERVE_CONFIGS = [ROOT / "serving" / "serve_config.yaml", ROOT / "serving" / "serve_config.gpu.yaml"]
 CLUSTER_CONFIG = ROOT / "ray_cluster.yaml"
 ALERTS = ROOT / "serving" / "alerts.yml"
-METRIC_NAME = re.compile(r"\bray_serve_[a-z_]+\b")
+METRIC_NAME = re.compile(r"\bray_(serve|vllm)_[a-z_]+\b")
 # Identifiers in an expression that are PromQL, not metrics.
 PROMQL_WORDS = {
     "sum",
@@ -152,7 +152,7 @@ def assert_plausible_promql(expr: str) -> None:
     assert depth == 0, f"unbalanced parentheses: {expr}"
     assert expr.count("{") == expr.count("}"), expr
     assert expr.count("[") == expr.count("]"), expr
-    assert METRIC_NAME.search(expr), f"no ray_serve_* metric: {expr}"
+    assert METRIC_NAME.search(expr), f"no ray_serve_*/ray_vllm_* metric: {expr}"
     # Every other identifier followed by `{` or standing alone as a metric must be a Ray one.
     selectors = re.findall(r"\b([a-z_:][a-z0-9_:]*)\s*\{", expr)
     for name in selectors:

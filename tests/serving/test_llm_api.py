@@ -169,3 +169,27 @@ async def test_overload_gets_503_with_retry_after(llm_server: LlmServer) -> None
     async with httpx.AsyncClient(timeout=300) as http:
         after = await http.post(f"{llm_server.base_url}/chat/completions", json=body)
     assert after.status_code == 200  # the refusals were back-pressure, not a broken service
+
+
+async def test_engine_metrics_are_exported(llm_server: LlmServer) -> None:
+    """Time to first token, inter-token latency, queue depth and token counts reach Prometheus."""
+    if llm_server.metrics_url is None:
+        pytest.skip("no metrics URL for a reused server")
+    client = openai_client(llm_server)
+    await client.chat.completions.create(model=llm_server.model, messages=QUESTION, max_tokens=8)
+    wanted = {
+        "ray_vllm_time_to_first_token_seconds_bucket",
+        "ray_vllm_inter_token_latency_seconds_bucket",
+        "ray_vllm_num_requests_waiting",
+        "ray_vllm_generation_tokens_total",
+        "ray_serve_http_request_latency_ms_bucket",
+    }
+    deadline = time.monotonic() + 60  # Ray's metrics agent reports on an interval
+    missing = set(wanted)
+    while missing and time.monotonic() < deadline:
+        async with httpx.AsyncClient() as http:
+            text = (await http.get(llm_server.metrics_url, timeout=5)).text
+        missing = {name for name in wanted if f"\n{name}{{" not in text}
+        if missing:
+            await asyncio.sleep(2)
+    assert not missing
