@@ -51,15 +51,20 @@ async def test_bad_registration_input_is_a_clear_422(api: Api) -> None:
     assert {"email", "password", "display_name", "role"} <= fields
 
 
-async def _wait_for_mail(mail_dir: Path, to: str, timeout: float = 10.0) -> email.message.Message:
+async def _wait_for_mail(
+    mail_dir: Path, to: str, containing: str = "", timeout: float = 10.0
+) -> email.message.Message:
+    """The first message to ``to`` whose body holds ``containing`` (an address can get several:
+    a parent gets the consent request and, on signing up, their own verification link)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for path in mail_dir.glob("*.eml") if mail_dir.exists() else []:
             message = email.message_from_bytes(path.read_bytes())
-            if message["To"] == to:
+            body = message.get_payload(decode=True).decode()  # type: ignore[union-attr]
+            if message["To"] == to and containing in body:
                 return message
         await asyncio.sleep(0.05)
-    raise AssertionError(f"no mail to {to} in {mail_dir}")
+    raise AssertionError(f"no mail to {to} containing {containing!r} in {mail_dir}")
 
 
 async def test_under_13_stays_inactive_until_parent_confirms(api: Api) -> None:
@@ -76,7 +81,9 @@ async def test_under_13_stays_inactive_until_parent_confirms(api: Api) -> None:
     assert blocked.json()["error"]["code"] == "account_inactive"
 
     parent = await api.account("parent", email=parent_email)
-    message = await _wait_for_mail(api.settings.resolved_data_dir / "mail", parent_email)
+    message = await _wait_for_mail(
+        api.settings.resolved_data_dir / "mail", parent_email, "/parental-consent/confirm"
+    )
     body = message.get_payload(decode=True).decode()  # type: ignore[union-attr]
     link = re.search(r"(/api/v1/auth/parental-consent/confirm\?token=\S+)", body)
     assert link is not None
@@ -118,7 +125,7 @@ async def test_login_is_rate_limited(database_url_for_test: str, tmp_path: Path)
 
 
 async def _link_from_mail(api: Api, to: str, path: str) -> str:
-    message = await _wait_for_mail(api.settings.resolved_data_dir / "mail", to)
+    message = await _wait_for_mail(api.settings.resolved_data_dir / "mail", to, path)
     body = message.get_payload(decode=True).decode()  # type: ignore[union-attr]
     link = re.search(rf"({re.escape(path)}\?token=\S+)", body)
     assert link is not None, body
