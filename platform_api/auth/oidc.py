@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 
 from pydantic import BaseModel
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from platform_api.auth import oidc_client
@@ -206,5 +207,12 @@ async def finish_sign_in(
         identity = await client.redeem_code(
             code, redirect_uri(settings, provider_name), pending.code_verifier, pending.nonce
         )
-    user = await _account_for(session, settings, provider_name, identity, pending)
+    try:
+        user = await _account_for(session, settings, provider_name, identity, pending)
+        await session.flush()
+    except IntegrityError:
+        # A simultaneous first sign-in of the same person created the account (or the link)
+        # first; look again and find it.
+        await session.rollback()
+        user = await _account_for(session, settings, provider_name, identity, pending)
     return await issue_token_pair(session, stores, user)

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from platform_api.auth.tokens import AccessClaims
 from platform_api.curriculum import access
+from platform_api.curriculum.deletion import lesson_files_prefix
 from platform_api.curriculum.lesson_cache import PublishedLessonCache
 from platform_api.curriculum.models import Lesson
 from platform_api.curriculum.service import check_if_match, commit_new_version
@@ -23,7 +24,7 @@ ASSET_TYPES = IMAGE_TYPES | DOCUMENT_TYPES | AUDIO_VIDEO_TYPES
 
 
 def asset_key(lesson_id: uuid.UUID, asset_id: uuid.UUID) -> str:
-    return f"lessons/{lesson_id}/assets/{asset_id}"
+    return f"{lesson_files_prefix(lesson_id)}assets/{asset_id}"
 
 
 def _kind(media_type: str) -> str:

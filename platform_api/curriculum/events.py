@@ -34,3 +34,12 @@ class CourseImported(BaseModel):
 
 def record_course_imported(session: AsyncSession, event: CourseImported) -> None:
     add_event(session, COURSE_IMPORTED, event.model_dump(mode="json"))
+
+
+LESSON_DELETED = "curriculum.lesson_deleted"
+COURSE_DELETED = "curriculum.course_deleted"
+
+
+def record_deleted(session: AsyncSession, event_type: str, payload: dict[str, str]) -> None:
+    """``LESSON_DELETED`` / ``COURSE_DELETED``: consumers drop what they derived from it."""
+    add_event(session, event_type, payload)

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Header, Query, Response, UploadFile
 
 from platform_api.auth.permissions import Principal, Staff
-from platform_api.curriculum import access, assets, service
+from platform_api.curriculum import access, assets, deletion, service
 from platform_api.curriculum.lesson_cache import lesson_etag, published_lesson_cache
 from platform_api.curriculum.models import Lesson
 from platform_api.curriculum.schemas import (
@@ -271,4 +271,36 @@ async def get_asset(
     stored = await assets.read_asset(session, stores.objects, actor, lesson_id, asset_id)
     return Response(
         stored.data, media_type=stored.content_type, headers={"X-Content-Type-Options": "nosniff"}
+    )
+
+
+@router.delete(
+    "/lessons/{lesson_id}",
+    status_code=204,
+    summary="Delete a lesson with its versions, items and files (If-Match required)",
+    responses=responses(403, 404, 412, 428),
+)
+async def delete_lesson(
+    lesson_id: uuid.UUID,
+    session: DbSession,
+    stores: StoresDep,
+    actor: Staff,
+    if_match: IfMatch = None,
+) -> None:
+    await deletion.delete_lesson(
+        session, stores.objects, published_lesson_cache(stores), actor, lesson_id, if_match
+    )
+
+
+@router.delete(
+    "/courses/{course_id}",
+    status_code=204,
+    summary="Delete a course with its units, lessons and files",
+    responses=responses(403, 404),
+)
+async def delete_course(
+    course_id: uuid.UUID, session: DbSession, stores: StoresDep, actor: Staff
+) -> None:
+    await deletion.delete_course(
+        session, stores.objects, published_lesson_cache(stores), actor, course_id
     )

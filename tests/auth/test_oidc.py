@@ -1,5 +1,6 @@
 """OpenID Connect sign-in against a real OIDC issuer on loopback, through the app's HTTP API."""
 
+import asyncio
 import json
 import re
 import uuid
@@ -170,6 +171,19 @@ async def test_new_user_is_created_with_a_linked_identity(
     assert (await _user(api, me["id"])).email_verified
     no_password = await api.login(str(me["email"]), "anything at all")
     assert _error(no_password) == (401, "invalid_credentials")
+
+
+async def test_simultaneous_first_sign_ins_make_one_account(
+    api: Api, issuer: OidcIssuer, issuer_client: httpx.AsyncClient
+) -> None:
+    """Two tabs finishing the first sign-in at once: both succeed, one account, one link."""
+    assert issuer.user is not None
+    answers = [await _log_in(issuer_client, await _start(api)) for _ in range(2)]
+    first, second = await asyncio.gather(*(_callback(api, answer) for answer in answers))
+    assert (first.status_code, second.status_code) == (200, 200), (first.text, second.text)
+    assert await _count_users(api, issuer.user.email.lower()) == 1
+    me = await _me(api, first)
+    assert await _identities(api, me["id"]) == [("google", issuer.user.subject)]
 
 
 async def test_second_sign_in_finds_the_same_user_by_subject(
