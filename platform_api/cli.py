@@ -1,13 +1,11 @@
 """The ``wc`` command line: run the platform, import content, manage users."""
 
-import asyncio
 import json
 import signal
 import subprocess
 import sys
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -15,7 +13,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from platform_api.infra.database import Database
 from platform_api.settings import Settings
-from platform_api.wiring import prepare_database
+from platform_api.wiring import run_with_database
+from rag.cli import ingest, search
 from serving.cli import models_app, serve
 
 app = typer.Typer(
@@ -29,19 +28,9 @@ app.add_typer(import_app, name="import")
 app.add_typer(users_app, name="users")
 app.add_typer(models_app, name="models")
 app.command("serve")(serve)
+app.command("ingest")(ingest)
+app.command("search")(search)
 console = Console(stderr=True)
-T = TypeVar("T")
-
-
-def _with_database(work: Callable[[Database], Awaitable[T]]) -> T:
-    async def run() -> T:
-        database = Database(await prepare_database(Settings()), pool_size=2)
-        try:
-            return await work(database)
-        finally:
-            await database.close()
-
-    return asyncio.run(run())
 
 
 @app.command()
@@ -64,7 +53,7 @@ def run(
                 async with database.session() as session:
                     await load_demo_course(session)
 
-            _with_database(load)
+            run_with_database(load)
     llm = start_llm_application() if settings.serve_llm else None
     console.print(
         f"[bold green]Water Classroom[/] serving on [link]{settings.base_url}[/] "
@@ -131,7 +120,7 @@ def import_openstax(
         return [summary.model_dump(mode="json") for summary in summaries]
 
     try:
-        summaries = _with_database(work)
+        summaries = run_with_database(work)
     except ImportRejected as error:
         console.print(f"[bold red]Import refused:[/] {error.message}")
         if error.details:
@@ -171,7 +160,7 @@ def create_admin(
             return str(await create_or_promote_admin(session, email, display_name, password))
 
     try:
-        user_id = _with_database(work)
+        user_id = run_with_database(work)
     except ValueError as error:
         console.print(f"[bold red]{error}[/]")
         raise typer.Exit(code=2) from error

@@ -19,6 +19,7 @@ from platform_api.curriculum.models import (
 )
 from platform_api.infra.database import Base
 from platform_api.infra.outbox_models import OutboxEvent, ProcessedEvent
+from rag.models import RagChunk  # noqa: F401  (so Alembic sees the table)
 
 __all__ = [
     "AssessmentItem",

@@ -1,7 +1,10 @@
 """Builds every store from settings: the only place that chooses embedded or server backends."""
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from platform_api.auth.keys import SigningKey, load_or_create_signing_key
 from platform_api.auth.tokens import AccessTokenVerifier
@@ -15,6 +18,7 @@ from platform_api.infra.postgres_embedded import ensure_database, start_embedded
 from platform_api.settings import Settings
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass
@@ -127,3 +131,16 @@ async def open_stores(settings: Settings) -> Stores:
         },
     )
     return stores
+
+
+def run_with_database(work: Callable[[Database], Awaitable[T]]) -> T:
+    """For command-line tools: prepare the database from settings, run ``work``, close it."""
+
+    async def run() -> T:
+        database = Database(await prepare_database(Settings()), pool_size=2)
+        try:
+            return await work(database)
+        finally:
+            await database.close()
+
+    return asyncio.run(run())

@@ -1,0 +1,1 @@
+"""Course content as retrievable chunks: chunking, embeddings in pgvector, hybrid search."""

@@ -1,0 +1,139 @@
+"""Hybrid retrieval: pgvector cosine top-N and PostgreSQL full-text top-N, fused with RRF.
+
+Permissions are the caller's job: it passes the courses the learner may see, and nothing outside
+them is ever returned.
+"""
+
+import re
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import Select, Subquery, func, literal, select, text, union_all
+from sqlalchemy.sql.elements import ColumnElement
+
+from platform_api.curriculum.models import Lesson, Unit
+from platform_api.infra.database import Database
+from rag.embeddings import Embedder
+from rag.models import RagChunk
+from rag.settings import RagSettings
+
+_TERM = re.compile(r"\w+")
+# Enough distinct terms for any real question; a pasted page should not build a huge tsquery.
+MAX_QUERY_TERMS = 64
+
+
+class Hit(BaseModel):
+    chunk_id: uuid.UUID
+    lesson_id: uuid.UUID
+    lesson_title: str
+    chapter_title: str
+    source_module: str | None
+    score: float
+    text: str
+    kind: str
+
+
+def any_term_query(query: str) -> str:
+    """The query's words joined by ``or`` for ``websearch_to_tsquery``.
+
+    websearch_to_tsquery ANDs plain words, so a long question (an exercise, a learner's
+    paragraph) matches almost nothing; OR with ts_rank still puts chunks sharing more (and
+    rarer-weighted) terms first, and the vector side brings the precision.
+    """
+    terms = list(dict.fromkeys(term.lower() for term in _TERM.findall(query)))
+    return " or ".join(t for t in terms[:MAX_QUERY_TERMS] if t != "or")
+
+
+async def search(
+    database: Database,
+    query: str,
+    course_ids: Sequence[uuid.UUID],
+    k: int = 5,
+    *,
+    kinds: Sequence[str] | None = None,
+    embedder: Embedder | None = None,
+    settings: RagSettings | None = None,
+) -> list[Hit]:
+    """The k best chunks of these courses for the query (kinds: e.g. ["text"] to skip exercises)."""
+    if not query.strip() or not course_ids or k < 1:
+        return []
+    settings = settings or RagSettings()
+    embedder = embedder or Embedder(settings.embedding_model, batch_size=settings.batch_size)
+    vector = await embedder.encode_query(query)
+    scope: list[ColumnElement[bool]] = [RagChunk.course_id.in_(list(course_ids))]
+    if kinds:
+        scope.append(RagChunk.kind.in_(list(kinds)))
+    fused = _fused(
+        _vector_ranked(vector.tolist(), scope, settings.candidates),
+        _text_ranked(any_term_query(query), scope, settings.candidates),
+        settings.rrf_k,
+        k,
+    )
+    statement = (
+        select(fused.c.score, RagChunk, Lesson.title, Unit.title)
+        .join(RagChunk, RagChunk.id == fused.c.id)
+        .join(Lesson, Lesson.id == RagChunk.lesson_id)
+        .join(Unit, Unit.id == Lesson.unit_id)
+        .order_by(fused.c.score.desc(), RagChunk.id)
+    )
+    async with database.session() as session, session.begin():
+        # Filtered HNSW scans keep going until enough rows pass the course filter.
+        await session.execute(text("SET LOCAL hnsw.iterative_scan = relaxed_order"))
+        await session.execute(text(f"SET LOCAL hnsw.ef_search = {max(40, settings.candidates)}"))
+        rows = (await session.execute(statement)).all()
+    return [
+        Hit(
+            chunk_id=chunk.id,
+            lesson_id=chunk.lesson_id,
+            lesson_title=lesson_title,
+            chapter_title=chapter_title,
+            source_module=chunk.chunk_metadata.get("source_module"),
+            score=float(score),
+            text=chunk.text,
+            kind=chunk.kind,
+        )
+        for score, chunk, lesson_title, chapter_title in rows
+    ]
+
+
+def _vector_ranked(vector: list[float], scope: list[ColumnElement[bool]], n: int) -> Select[Any]:
+    distance = RagChunk.embedding.cosine_distance(vector)
+    nearest = (
+        select(RagChunk.id, distance.label("distance"))
+        .where(*scope)
+        .order_by(distance)
+        .limit(n)
+        .subquery("nearest")
+    )
+    rank = func.row_number().over(order_by=nearest.c.distance)
+    return select(nearest.c.id, rank.label("rank"))
+
+
+def _text_ranked(terms: str, scope: list[ColumnElement[bool]], n: int) -> Select[Any]:
+    if not terms:
+        return select(RagChunk.id, literal(0).label("rank")).where(literal(False))  # type: ignore[return-value]
+    tsquery = func.websearch_to_tsquery("english", terms)
+    relevance = func.ts_rank(RagChunk.search, tsquery)
+    matching = (
+        select(RagChunk.id, relevance.label("relevance"))
+        .where(*scope, RagChunk.search.op("@@")(tsquery))
+        .order_by(relevance.desc())
+        .limit(n)
+        .subquery("matching")
+    )
+    rank = func.row_number().over(order_by=matching.c.relevance.desc())
+    return select(matching.c.id, rank.label("rank"))
+
+
+def _fused(vector_ranked: Select[Any], text_ranked: Select[Any], rrf_k: int, k: int) -> Subquery:
+    ranked = union_all(vector_ranked, text_ranked).subquery("ranked")
+    score = func.sum(1.0 / (rrf_k + ranked.c.rank))
+    return (
+        select(ranked.c.id, score.label("score"))
+        .group_by(ranked.c.id)
+        .order_by(score.desc(), ranked.c.id)
+        .limit(k)
+        .subquery("fused")
+    )

