@@ -1,5 +1,6 @@
 """One family of domain errors, each with a stable ``code`` and HTTP status."""
 
+import math
 from typing import Any, ClassVar
 
 
@@ -79,6 +80,12 @@ class UnsupportedMediaType(AppError):
 class RateLimited(AppError):
     status_code = 429
     code = "rate_limited"
+
+    @classmethod
+    def retry_after(cls, seconds: float, message: str) -> "RateLimited":
+        """The error with ``Retry-After`` in whole seconds (at least 1, rounded up)."""
+        whole = max(1, math.ceil(seconds))
+        return cls(message, {"retry_after_seconds": whole}, {"Retry-After": str(whole)})
 
 
 class ImportRejected(AppError):

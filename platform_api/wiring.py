@@ -16,6 +16,7 @@ from platform_api.infra.objects import ObjectStore
 from platform_api.infra.outbox import OutboxRelay
 from platform_api.infra.postgres_embedded import ensure_database, start_embedded_postgres
 from platform_api.settings import Settings
+from serving.client import LLMClient
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -35,9 +36,11 @@ class Stores:
     relay: OutboxRelay
     signing_key: SigningKey
     token_verifier: AccessTokenVerifier
+    llm: LLMClient
 
     async def close(self) -> None:
         await self.relay.stop()
+        await self.llm.close()
         await self.bus.close()
         for store in (self.cache, self.rate_limiter, self.objects):
             await store.close()
@@ -120,6 +123,7 @@ async def open_stores(settings: Settings) -> Stores:
         relay=relay,
         signing_key=signing_key,
         token_verifier=AccessTokenVerifier(signing_key, settings.jwt_issuer),
+        llm=LLMClient(settings.llm_base_url, settings.llm_model, settings.llm_api_key),
     )
     logger.info(
         "stores open",

@@ -30,11 +30,8 @@ async def limit_login_attempts(request: Request, stores: StoresDep) -> None:
         f"rl:login:{client}", stores.settings.login_rate_limit_per_minute, 60.0
     )
     if not decision.allowed:
-        retry_after = str(max(1, round(decision.retry_after_seconds + 0.5)))
-        raise RateLimited(
-            "Too many sign-in attempts; wait a minute.",
-            {"retry_after_seconds": int(retry_after)},
-            {"Retry-After": retry_after},
+        raise RateLimited.retry_after(
+            decision.retry_after_seconds, "Too many sign-in attempts; wait a minute."
         )
 
 

@@ -10,6 +10,7 @@ from prometheus_client import Counter, Histogram
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from platform_api.errors import RateLimited
 from platform_api.http.errors import error_json
 from platform_api.http.logging import request_id_var
 from platform_api.infra.cache import RateLimiter
@@ -103,13 +104,11 @@ class RateLimitMiddleware:
         key = f"user:{subject}" if subject else f"ip:{client[0] if client else 'unknown'}"
         decision = await self.limiter().acquire(f"rl:api:{key}", self.per_minute, 60.0)
         if not decision.allowed:
-            retry_after = str(max(1, round(decision.retry_after_seconds + 0.5)))
+            error = RateLimited.retry_after(
+                decision.retry_after_seconds, "Too many requests; slow down."
+            )
             response = error_json(
-                429,
-                "rate_limited",
-                "Too many requests; slow down.",
-                {"retry_after_seconds": int(retry_after)},
-                {"Retry-After": retry_after},
+                error.status_code, error.code, error.message, error.details, error.headers
             )
             await response(scope, receive, send)
             return

@@ -3,6 +3,7 @@
 import asyncio
 import re
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -10,6 +11,7 @@ from openai import AsyncOpenAI, BadRequestError
 from pydantic import BaseModel, Field
 
 from serving.client import LLMClient
+from tests.fixtures.app import make_settings, running_api
 from tests.fixtures.llm import MAX_ONGOING_REQUESTS, MAX_QUEUED_REQUESTS, LlmServer
 
 pytestmark = pytest.mark.slow
@@ -193,3 +195,18 @@ async def test_engine_metrics_are_exported(llm_server: LlmServer) -> None:
         if missing:
             await asyncio.sleep(2)
     assert not missing
+
+
+async def test_platform_reaches_the_llm_by_its_configured_url(
+    llm_server: LlmServer, database_url_for_test: str, tmp_path: Path
+) -> None:
+    """The platform's client is configured by URL only: any OpenAI-compatible endpoint works."""
+    settings = make_settings(
+        database_url_for_test,
+        tmp_path,
+        llm_base_url=llm_server.base_url,
+        llm_model=llm_server.model,
+    )
+    async for api in running_api(settings):
+        answer = await api.stores.llm.chat(QUESTION, max_tokens=12)
+        assert answer.strip()
