@@ -33,6 +33,14 @@ def age_on(birth_date: date, today: date) -> int:
     return today.year - birth_date.year - (0 if had_birthday else 1)
 
 
+def is_under_age(birth_date: date | None, minimum_age: int) -> bool:
+    """Whether someone born on ``birth_date`` is younger than ``minimum_age`` today (UTC).
+
+    An unknown birth date (adults' accounts need none) counts as not under age.
+    """
+    return birth_date is not None and age_on(birth_date, datetime.now(UTC).date()) < minimum_age
+
+
 def _needs_parental_consent(request: RegisterRequest, minimum_age: int) -> bool:
     if request.role != Role.STUDENT.value:
         return False
@@ -40,7 +48,7 @@ def _needs_parental_consent(request: RegisterRequest, minimum_age: int) -> bool:
         raise ValidationFailed("Students give a birth date.", {"field": "birth_date"})
     if request.birth_date > datetime.now(UTC).date():
         raise ValidationFailed("The birth date is in the future.", {"field": "birth_date"})
-    return age_on(request.birth_date, datetime.now(UTC).date()) < minimum_age
+    return is_under_age(request.birth_date, minimum_age)
 
 
 async def register(session: AsyncSession, stores: Stores, request: RegisterRequest) -> User:
