@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     s3_secret_key: str = ""
     s3_region: str = "us-east-1"
     smtp_url: str = Field("", description="smtp://host:port for mail; empty = files in data dir.")
+    clickhouse_url: str = Field(
+        "",
+        description="ClickHouse HTTP URL (clickhouse-connect) for analytics; "
+        "empty = embedded chDB in the data dir.",
+    )
     mail_from: str = "Water Classroom <no-reply@water-classroom.local>"
 
     jwt_private_key_file: Path | None = Field(

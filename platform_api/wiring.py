@@ -8,6 +8,7 @@ from typing import TypeVar
 
 from platform_api.auth.keys import SigningKey, load_or_create_signing_key
 from platform_api.auth.tokens import AccessTokenVerifier
+from platform_api.infra.analytics import AnalyticsStore
 from platform_api.infra.bus import EventBus
 from platform_api.infra.cache import Cache, RateLimiter
 from platform_api.infra.database import Database, upgrade_schema_async
@@ -31,6 +32,7 @@ class Stores:
     cache: Cache
     rate_limiter: RateLimiter
     objects: ObjectStore
+    analytics: AnalyticsStore
     bus: EventBus
     mailer: Mailer
     relay: OutboxRelay
@@ -42,7 +44,7 @@ class Stores:
         await self.relay.stop()
         await self.llm.close()
         await self.bus.close()
-        for store in (self.cache, self.rate_limiter, self.objects):
+        for store in (self.cache, self.rate_limiter, self.objects, self.analytics):
             await store.close()
         await self.database.close()
 
@@ -93,6 +95,16 @@ def build_bus(settings: Settings) -> EventBus:
     return InProcessBus()
 
 
+def build_analytics(settings: Settings) -> AnalyticsStore:
+    if settings.clickhouse_url:
+        from platform_api.infra.analytics.clickhouse import ClickHouseAnalytics
+
+        return ClickHouseAnalytics.from_url(settings.clickhouse_url)
+    from platform_api.infra.analytics.chdb import ChdbAnalytics
+
+    return ChdbAnalytics(settings.resolved_data_dir / "clickhouse")
+
+
 def build_mailer(settings: Settings) -> Mailer:
     if settings.smtp_url:
         from platform_api.infra.mail.smtp import SmtpMailer
@@ -112,12 +124,16 @@ async def open_stores(settings: Settings) -> Stores:
     signing_key = load_or_create_signing_key(
         settings.jwt_private_key_file, settings.resolved_data_dir
     )
+    # Opened last: a chDB engine left open by a failed start would hold this process's one path.
+    analytics = build_analytics(settings)
+    await analytics.ensure_schema()
     stores = Stores(
         settings=settings,
         database=database,
         cache=cache,
         rate_limiter=rate_limiter,
         objects=build_object_store(settings),
+        analytics=analytics,
         bus=bus,
         mailer=build_mailer(settings),
         relay=relay,
@@ -132,6 +148,7 @@ async def open_stores(settings: Settings) -> Stores:
             "cache": "redis" if settings.redis_url else "memory",
             "bus": "rabbitmq" if settings.amqp_url else "in-process",
             "objects": "s3" if settings.s3_endpoint_url else "filesystem",
+            "analytics": "clickhouse" if settings.clickhouse_url else "chdb",
         },
     )
     return stores

@@ -1,0 +1,1 @@
+"""Analytics: tutor facts captured from the event bus into ClickHouse, scrubbed of personal data."""

@@ -1,0 +1,57 @@
+"""The analytics tables: one DDL statement each, accepted by chDB and ClickHouse server alike.
+
+Events arrive at least once, so each table is a ``ReplacingMergeTree`` whose sorting key ends with
+the event's id: a redelivered event collapses into the first copy when parts merge, and readers
+that must not count twice use ``FINAL`` (or ``GROUP BY`` the id). The columns before the id are
+fixed by the event itself (a turn's course and learner never change), so duplicates still share
+the whole key; they put a course's or a learner's rows together for dashboards and for erasure.
+"""
+
+TUTOR_TURNS = "tutor_turns"
+TUTOR_FEEDBACK = "tutor_feedback"
+
+CREATE_TUTOR_TURNS = f"""
+CREATE TABLE IF NOT EXISTS {TUTOR_TURNS}
+(
+    turn_id UUID,
+    session_id UUID,
+    learner_id UUID,
+    course_id UUID,
+    occurred_at DateTime64(3, 'UTC'),
+    question String,
+    answer String,
+    intent LowCardinality(String),
+    mode LowCardinality(String),
+    refused Bool,
+    retrieved_chunk_ids Array(UUID),
+    cited_lesson_ids Array(UUID),
+    latency_ms Float64,
+    ttft_ms Float64,
+    prompt_tokens UInt32,
+    completion_tokens UInt32,
+    model LowCardinality(String)
+)
+ENGINE = ReplacingMergeTree
+PARTITION BY toYYYYMM(occurred_at)
+ORDER BY (course_id, learner_id, turn_id)
+"""
+
+CREATE_TUTOR_FEEDBACK = f"""
+CREATE TABLE IF NOT EXISTS {TUTOR_FEEDBACK}
+(
+    feedback_id UUID,
+    turn_id UUID,
+    learner_id UUID,
+    rating LowCardinality(String),
+    comment String,
+    occurred_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplacingMergeTree
+PARTITION BY toYYYYMM(occurred_at)
+ORDER BY (turn_id, feedback_id)
+"""
+
+SCHEMA: tuple[str, ...] = (CREATE_TUTOR_TURNS, CREATE_TUTOR_FEEDBACK)
+
+# Every table with a learner_id column: erasing a learner deletes their rows from each.
+LEARNER_TABLES: tuple[str, ...] = (TUTOR_TURNS, TUTOR_FEEDBACK)
