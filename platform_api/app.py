@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from starlette.types import Scope
 
+from platform_api.analytics.capture import subscribe_capture
 from platform_api.auth.oidc_routes import router as oidc_router
 from platform_api.auth.permissions import identify_bearer
 from platform_api.auth.routes import router as auth_router
@@ -18,15 +19,22 @@ from platform_api.http.logging import configure_logging
 from platform_api.http.middleware import RateLimitMiddleware, RequestContextMiddleware
 from platform_api.infra.cache import RateLimiter
 from platform_api.notifications.events import subscribe_mailer
+from platform_api.notifications.routes import router as notifications_router
 from platform_api.openstax.routes import router as import_router
+from platform_api.realtime.hub import router as realtime_router
 from platform_api.settings import Settings
+from platform_api.tutor.routes import router as tutor_router
+from platform_api.tutor.runtime import open_tutor
 from platform_api.users.routes import router as users_router
 from platform_api.wiring import Stores, open_stores
+from rag.consumer import subscribe_reingestion
+from rag.embeddings import Embedder
+from rag.settings import RagSettings
 
 logger = logging.getLogger(__name__)
 
 DESCRIPTION = """
-The Water Classroom platform API: accounts, classes, curricula and lessons.
+The Water Classroom platform API: accounts, classes, curricula, lessons and notifications.
 
 Every error has the shape `{"error": {"code", "message", "details"}}` with a stable `code`.
 Send `Authorization: Bearer <access token>`; tokens come from `/api/v1/auth/login`.
@@ -39,14 +47,21 @@ ROUTERS: tuple[APIRouter, ...] = (
     import_router,
     users_router,
     classes_router,
+    tutor_router,
+    notifications_router,
+    realtime_router,
     auth_router,
     oidc_router,
     health_router,
 )
 
 
-async def start_background_work(stores: Stores) -> None:
+async def start_background_work(
+    stores: Stores, embedder: Embedder, rag_settings: RagSettings
+) -> None:
     await subscribe_mailer(stores.bus, stores.database, stores.mailer)
+    await subscribe_reingestion(stores.bus, stores.database, embedder, rag_settings)
+    await subscribe_capture(stores.bus, stores.analytics)
     stores.relay.start()
 
 
@@ -58,11 +73,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stores = await open_stores(settings)
         app.state.stores = stores
-        await start_background_work(stores)
+        # One embedder per process, shared by re-ingestion and the tutor; its model loads on
+        # first use, not at start-up.
+        rag_settings = RagSettings()
+        embedder = Embedder(rag_settings.embedding_model, batch_size=rag_settings.batch_size)
+        app.state.tutor = tutor = await open_tutor(stores, embedder, rag_settings)
+        await start_background_work(stores, embedder, rag_settings)
         logger.info("api ready", extra={"url": settings.base_url})
         try:
             yield
         finally:
+            await tutor.close()
             await stores.close()
 
     app = FastAPI(

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from platform_api.infra.database import Database
 from platform_api.settings import Settings
+from platform_api.tutor.cli import tutor_app
 from platform_api.wiring import run_with_database
 from rag.cli import ingest, search
 from serving.cli import models_app, serve
@@ -27,6 +28,7 @@ users_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 app.add_typer(users_app, name="users")
 app.add_typer(models_app, name="models")
+app.add_typer(tutor_app, name="tutor")
 app.command("serve")(serve)
 app.command("ingest")(ingest)
 app.command("search")(search)

@@ -1,5 +1,6 @@
 """Imports every table so that Alembic and ``Base.metadata`` see the whole schema."""
 
+from platform_api.assessments.models import ExamSitting
 from platform_api.auth.models import (
     EmailVerification,
     OidcIdentity,
@@ -19,6 +20,8 @@ from platform_api.curriculum.models import (
 )
 from platform_api.infra.database import Base
 from platform_api.infra.outbox_models import OutboxEvent, ProcessedEvent
+from platform_api.notifications.models import Notification
+from platform_api.tutor.models import TutorFlag, TutorPolicy, TutorSession
 from rag.models import RagChunk  # noqa: F401  (so Alembic sees the table)
 
 __all__ = [
@@ -29,8 +32,10 @@ __all__ = [
     "Curriculum",
     "EmailVerification",
     "Enrollment",
+    "ExamSitting",
     "Lesson",
     "LessonVersion",
+    "Notification",
     "OidcIdentity",
     "OutboxEvent",
     "ParentLink",
@@ -38,6 +43,9 @@ __all__ = [
     "ProcessedEvent",
     "RefreshToken",
     "SchoolClass",
+    "TutorFlag",
+    "TutorPolicy",
+    "TutorSession",
     "Unit",
     "User",
 ]

@@ -31,8 +31,10 @@ class Hit(BaseModel):
     chapter_title: str
     source_module: str | None
     score: float
+    similarity: float
     text: str
     kind: str
+    item_id: uuid.UUID | None = None  # the assessment item of an exercise chunk
 
 
 def any_term_query(query: str) -> str:
@@ -71,8 +73,9 @@ async def search(
         settings.rrf_k,
         k,
     )
+    similarity = 1 - RagChunk.embedding.cosine_distance(vector.tolist())
     statement = (
-        select(fused.c.score, RagChunk, Lesson.title, Unit.title)
+        select(fused.c.score, similarity, RagChunk, Lesson.title, Unit.title)
         .join(RagChunk, RagChunk.id == fused.c.id)
         .join(Lesson, Lesson.id == RagChunk.lesson_id)
         .join(Unit, Unit.id == Lesson.unit_id)
@@ -91,10 +94,12 @@ async def search(
             chapter_title=chapter_title,
             source_module=chunk.chunk_metadata.get("source_module"),
             score=float(score),
+            similarity=float(cosine),
             text=chunk.text,
             kind=chunk.kind,
+            item_id=chunk.chunk_metadata.get("item_id"),
         )
-        for score, chunk, lesson_title, chapter_title in rows
+        for score, cosine, chunk, lesson_title, chapter_title in rows
     ]
 
 

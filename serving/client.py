@@ -4,7 +4,8 @@ Our Serve application, a remote vLLM, or a hosted OpenAI-compatible API all work
 ``base_url``, ``model`` and ``api_key`` differ.
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from openai import AsyncOpenAI, AsyncStream
@@ -21,6 +22,14 @@ class StructuredOutputError(Exception):
     def __init__(self, message: str, raw_outputs: list[str]) -> None:
         super().__init__(message)
         self.raw_outputs = raw_outputs
+
+
+@dataclass
+class TokenUsage:
+    """Token counts of one generation, filled in when its stream ends."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
 
 
 class LLMClient:
@@ -40,9 +49,13 @@ class LLMClient:
         )
         return response.choices[0].message.content or ""
 
-    async def stream_chat(self, messages: list[Message], **options: Any) -> AsyncIterator[str]:
+    async def stream_chat(
+        self, messages: list[Message], usage: TokenUsage | None = None, **options: Any
+    ) -> AsyncGenerator[str, None]:
         """Yield text as it is generated; closing the iterator closes the HTTP stream, which
-        cancels the generation on the server."""
+        cancels the generation on the server. ``usage`` is filled in when the stream ends."""
+        if usage is not None:
+            options["stream_options"] = {"include_usage": True}
         stream: AsyncStream[ChatCompletionChunk] = await self._client.chat.completions.create(
             model=self.model,
             messages=messages,
@@ -51,6 +64,9 @@ class LLMClient:
         )
         try:
             async for chunk in stream:
+                if chunk.usage and usage is not None:
+                    usage.prompt_tokens = chunk.usage.prompt_tokens
+                    usage.completion_tokens = chunk.usage.completion_tokens
                 if chunk.choices and chunk.choices[0].delta.content:
                     yield chunk.choices[0].delta.content
         finally:

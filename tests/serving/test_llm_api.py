@@ -1,7 +1,6 @@
 """The LLM application over HTTP, driven by the official ``openai`` client, with the real model."""
 
 import asyncio
-import re
 import time
 from pathlib import Path
 
@@ -12,7 +11,12 @@ from pydantic import BaseModel, Field
 
 from serving.client import LLMClient
 from tests.fixtures.app import make_settings, running_api
-from tests.fixtures.llm import MAX_ONGOING_REQUESTS, MAX_QUEUED_REQUESTS, LlmServer
+from tests.fixtures.llm import (
+    MAX_ONGOING_REQUESTS,
+    MAX_QUEUED_REQUESTS,
+    LlmServer,
+    running_llm_requests,
+)
 
 pytestmark = pytest.mark.slow
 QUESTION = [{"role": "user", "content": "In one sentence: why does ice float on water?"}]
@@ -97,19 +101,6 @@ async def test_eight_concurrent_requests_are_batched(llm_server: LlmServer) -> N
     assert together < 8 * single * 0.75, (together, single)
 
 
-async def _running_llm_requests(metrics_url: str) -> float:
-    async with httpx.AsyncClient() as http:
-        text = (await http.get(metrics_url, timeout=5)).text
-    values = [
-        float(match.group(1))
-        for line in text.splitlines()
-        if line.startswith("ray_serve_replica_processing_queries")
-        and "LLMServer" in line
-        and (match := re.search(r"\s([0-9.eE+-]+)$", line))
-    ]
-    return sum(values)
-
-
 async def test_cancelled_stream_stops_generation(llm_server: LlmServer) -> None:
     if llm_server.metrics_url is None:
         pytest.skip("no metrics URL for a reused server")
@@ -129,10 +120,10 @@ async def test_cancelled_stream_stops_generation(llm_server: LlmServer) -> None:
     await stream.close()  # the client goes away after a few tokens
     closed = time.monotonic()
     deadline = closed + 20  # generating 1900 tokens would take well over a minute here
-    busy = await _running_llm_requests(llm_server.metrics_url)
+    busy = await running_llm_requests(llm_server.metrics_url)
     while busy > 0 and time.monotonic() < deadline:
         await asyncio.sleep(0.5)
-        busy = await _running_llm_requests(llm_server.metrics_url)
+        busy = await running_llm_requests(llm_server.metrics_url)
     assert busy == 0, "the LLM replica kept generating for a client that left"
 
 

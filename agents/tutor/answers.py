@@ -1,0 +1,104 @@
+"""Socratic mode's guarantee: the tutor does not hand over an exercise's final answer.
+
+The final answer is taken from the stored key and solution: every number in them that the
+exercise's own text does not already give, and the key itself when it is a short phrase. The
+streamed answer is screened word by word (a word is released only once complete), so a leaked
+final answer is cut before it reaches the learner.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+MINUS_SIGN = "\u2212"
+_NUMBER = re.compile(rf"(?<![\w.])[-{MINUS_SIGN}]?\d[\d,]*(?:\.\d+)?%?")
+_WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
+MAX_KEY_PHRASE_WORDS = 6
+MASK = "___"
+
+
+def normalise_number(raw: str) -> str:
+    """'1,500.50' → '1500.5'; '-0.450' → '-0.45'; '45%' → '45%'."""
+    percent = raw.endswith("%")
+    value = raw.rstrip("%").replace(",", "").replace(MINUS_SIGN, "-")
+    if "." in value:
+        value = value.rstrip("0").rstrip(".")
+    return value + ("%" if percent else "")
+
+
+def numbers_in(text: str) -> set[str]:
+    found = {normalise_number(m.group()) for m in _NUMBER.finditer(text)}
+    return found | {n.rstrip("%") for n in found if n.endswith("%")}
+
+
+def _phrase(text: str) -> str:
+    return " ".join(_WORD.findall(text.lower()))
+
+
+@dataclass(frozen=True)
+class FinalAnswer:
+    """What must not appear in a Socratic answer to one exercise."""
+
+    numbers: frozenset[str] = frozenset()
+    phrases: frozenset[str] = frozenset()
+
+    @classmethod
+    def of_exercise(cls, prompt: str, key: str | None, solution: str) -> "FinalAnswer":
+        given = numbers_in(prompt)
+        numbers = frozenset(numbers_in(f"{key or ''} {solution}") - given)
+        phrase = _phrase(key or "")
+        short_key = phrase and len(phrase.split()) <= MAX_KEY_PHRASE_WORDS and not phrase.isdigit()
+        # A one-letter key (a multiple-choice letter) would match every "a" in a sentence.
+        phrases = frozenset({phrase} if short_key and len(phrase) > 1 else set())
+        return cls(numbers, phrases)
+
+    def __bool__(self) -> bool:
+        return bool(self.numbers or self.phrases)
+
+    def found_in(self, text: str) -> bool:
+        if self.numbers & numbers_in(text):
+            return True
+        padded = f" {_phrase(text)} "
+        return any(f" {p} " in padded for p in self.phrases)
+
+    def mask(self, text: str) -> str:
+        """The text with every final-answer number blanked, for a worked-steps hint."""
+
+        def blank(match: re.Match[str]) -> str:
+            return MASK if normalise_number(match.group()) in self.numbers else match.group()
+
+        return _NUMBER.sub(blank, text)
+
+
+@dataclass
+class LeakGuard:
+    """Releases streamed text a whole word at a time and stops at the first final-answer leak."""
+
+    answer: FinalAnswer
+    released: str = ""
+    pending: str = ""
+    leaked: bool = field(default=False, init=False)
+
+    def feed(self, text: str) -> str:
+        """The part of ``text`` safe to show now ("" once a leak was seen)."""
+        if self.leaked:
+            return ""
+        self.pending += text
+        cut = max(self.pending.rfind(" "), self.pending.rfind("\n"))
+        if cut < 0:
+            return ""
+        return self._release(self.pending[: cut + 1], self.pending[cut + 1 :])
+
+    def flush(self) -> str:
+        """What is left at the end of the stream, if it is safe."""
+        if self.leaked:
+            return ""
+        return self._release(self.pending, "")
+
+    def _release(self, ready: str, rest: str) -> str:
+        if self.answer and self.answer.found_in(self.released + ready):
+            self.leaked = True
+            self.pending = ""
+            return ""
+        self.released += ready
+        self.pending = rest
+        return ready

@@ -1,0 +1,110 @@
+"""What the tutor is told to do, and the fixed words it says when it must not improvise."""
+
+import enum
+from collections.abc import Sequence
+
+from agents.tutor.citations import Source
+from agents.tutor.moderation import SafetyCategory
+
+# A source is cut to this many characters in the prompt: the bundled model reads 2,048 tokens.
+SOURCE_PROMPT_CHARS = 900
+
+
+class TutorMode(enum.StrEnum):
+    """Set per course by its teacher."""
+
+    SOCRATIC = "socratic"
+    EXPLAIN = "explain"
+
+
+NOT_COVERED = (
+    "I couldn't find this in your course material, so I won't guess. "
+    "Try asking about a topic from your lessons, or ask your teacher about this one."
+)
+EXAM_IN_PROGRESS = (
+    "You have an exam in progress for this course, so I can't help with it right now. "
+    "Good luck! I'll be here to help you review once the exam is over."
+)
+REFUSALS: dict[SafetyCategory, str] = {
+    SafetyCategory.SELF_HARM: (
+        "I'm really sorry you're feeling this way, and I'm glad you said something. "
+        "I'm not able to help with this here, but you deserve support from a person: please "
+        "talk to a trusted adult, a parent, a teacher or a school counsellor today. If you might "
+        "be in danger right now, call your local emergency number. Your teacher has been told "
+        "so that someone can check in with you."
+    ),
+    SafetyCategory.ABUSE: (
+        "Thank you for telling me. What you describe is not okay and it is not your fault. "
+        "I can't help with this here, but please talk to a trusted adult, a teacher or a school "
+        "counsellor as soon as you can; if you are in danger, call your local emergency number. "
+        "Your teacher has been told so that someone can help."
+    ),
+    SafetyCategory.PERSONAL_DATA: (
+        "Please don't share personal details like addresses, phone numbers, e-mails or "
+        "passwords here: keep them private to stay safe online. I didn't keep them in our "
+        "conversation. Let's get back to your lesson: what would you like to work on?"
+    ),
+}
+# Stands for a learner's message that shared personal details: it is not kept anywhere.
+WITHHELD = "[message withheld: it contained personal details]"
+
+_MODE_RULES = {
+    TutorMode.SOCRATIC: (
+        "Teach like a Socratic tutor: never give the final answer to an exercise. "
+        "Ask one guiding question or give one hint at a time, so the learner does the work."
+    ),
+    TutorMode.EXPLAIN: "Explain clearly and step by step, with a short example when it helps.",
+}
+HINT_LADDER = (
+    "Hint level 1: ask the learner what the exercise asks for and what they already know.",
+    "Hint level 2: name the idea or formula from the sources that applies, without using it.",
+    "Hint level 3: walk through the first steps of the worked solution below; the blanks ___ "
+    "stay blank, the learner fills them in.",
+)
+
+
+def hint_instruction(level: int) -> str:
+    return HINT_LADDER[min(level, len(HINT_LADDER) - 1)]
+
+
+def system_prompt(
+    course_title: str,
+    mode: TutorMode,
+    sources: Sequence[Source],
+    summary: str = "",
+    exercise_hint: str = "",
+) -> str:
+    """The instructions and the numbered sources, in that order."""
+    parts = [
+        f'You are a friendly tutor for the course "{course_title}".',
+        "Answer only with facts from the numbered sources below. After a sentence that uses a "
+        "source, write its number in brackets, like [1]. If the sources do not answer the "
+        "question, say that the course material does not cover it.",
+        _MODE_RULES[mode],
+        "Keep the answer under five sentences.",
+    ]
+    if exercise_hint:
+        parts.append(exercise_hint)
+    if summary:
+        parts.append(f"Earlier in this conversation: {summary}")
+    parts.append("Sources:")
+    parts += [f"[{s.number}] {s.lesson_title}: {s.text[:SOURCE_PROMPT_CHARS]}" for s in sources]
+    return "\n".join(parts)
+
+
+def socratic_redirect(first_source: Source | None) -> str:
+    """Said instead of an answer that gave an exercise's final answer away."""
+    where = ""
+    if first_source:
+        where = f" Look again at [{first_source.number}] {first_source.lesson_title}."
+    return (
+        "I won't give you the final answer, but let's get there together. "
+        "What is the exercise asking you to find, and which idea from your lesson fits it?"
+        f"{where} Try the first step and tell me what you get."
+    )
+
+
+SUMMARY_PROMPT = (
+    "Summarise this tutoring conversation in at most three sentences: the topics asked about, "
+    "what the learner understood, and what is still open. Do not add anything new."
+)

@@ -1,0 +1,1 @@
+"""LangGraph state graphs; each graph's nodes are visible in one file."""

@@ -1,0 +1,316 @@
+"""The tutor conversation, one turn per run, every node in this file.
+
+    load_context → classify ─┬─ unsafe / exam in progress ─→ refuse ─────────────→ END
+                             └─ retrieve ─┬─ not covered ─→ not_covered ─────────→ END
+                                          └─ condense → respond → check ─────────→ END
+
+Tokens reach the caller through LangGraph's ``custom`` stream as they are generated: events
+``{"type": "token", "text"}`` and, when the check node withdraws streamed text (a Socratic
+answer that started to give the final answer away), ``{"type": "replace", "text"}``.
+"""
+
+import time
+import uuid
+from contextlib import aclosing
+from typing import Any, cast
+
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.config import get_stream_writer
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+
+from agents.tutor import memory, policy
+from agents.tutor.answers import FinalAnswer, LeakGuard
+from agents.tutor.citations import (
+    Citation,
+    Source,
+    cite,
+    sources_line,
+    strip_unknown_markers,
+)
+from agents.tutor.moderation import SafetyCategory, screen
+from graphs.tutor_chat.ports import ExerciseKey, FlagReport, LearnerContext, TutorDeps
+from graphs.tutor_chat.state import TutorState
+from rag.retrieve import Hit
+from serving.client import Message, TokenUsage
+
+# A follow-up this short ("why?", "I don't get it") is retrieved together with the question before.
+SHORT_FOLLOW_UP_WORDS = 8
+SUMMARY_MAX_TOKENS = 120
+
+
+def build_tutor_graph(
+    deps: TutorDeps, checkpointer: BaseCheckpointSaver[Any] | None = None
+) -> CompiledStateGraph[Any]:
+    settings = deps.settings
+
+    async def load_context(state: TutorState) -> dict[str, Any]:
+        context = await deps.ports.learner_context(
+            uuid.UUID(state["learner_id"]), uuid.UUID(state["course_id"])
+        )
+        return {"context": context.model_dump(mode="json")}
+
+    async def classify(state: TutorState) -> dict[str, Any]:
+        safety = screen(state["question"])
+        if safety is None and state.get("personal_data_removed"):
+            safety = SafetyCategory.PERSONAL_DATA
+        if safety is not None:
+            return {"intent": "unsafe", "safety": safety.value}
+        if LearnerContext.model_validate(state["context"]).exam_in_progress:
+            return {"intent": "exam_in_progress", "safety": None}
+        return {"intent": "content_question", "safety": None}
+
+    async def retrieve(state: TutorState) -> dict[str, Any]:
+        course_id = uuid.UUID(state["course_id"])
+        hits = await deps.ports.retrieve(_retrieval_query(state), course_id, settings.sources)
+        if not hits or max(h.similarity for h in hits) < settings.min_relevance:
+            return {"intent": "off_topic", "sources": [], "exercise": None}
+        sources = [_source(number, hit) for number, hit in enumerate(hits, start=1)]
+        exercise = await _matching_exercise(hits, deps)
+        if exercise is None:
+            return {"intent": "content_question", "sources": _dump(sources), "exercise": None}
+        levels = dict(state.get("hint_levels") or {})
+        key = str(exercise.item_id)
+        levels[key] = levels.get(key, -1) + 1
+        return {
+            "intent": "homework_help",
+            "sources": _dump(sources),
+            "exercise": exercise.model_dump(mode="json"),
+            "hint_levels": levels,
+        }
+
+    async def condense(state: TutorState) -> dict[str, Any]:
+        start = state.get("summarized", 0)
+        recent = state["messages"][start:]
+        count = memory.to_summarise(recent, settings.memory_tokens)
+        if count == 0:
+            return {}
+        previous = state.get("summary", "")
+        summary = await deps.llm.chat(
+            [
+                {"role": "system", "content": policy.SUMMARY_PROMPT},
+                {
+                    "role": "user",
+                    "content": f"{previous}\n{memory.transcript(recent[:count])}".strip(),
+                },
+            ],
+            max_tokens=SUMMARY_MAX_TOKENS,
+            temperature=0.0,
+        )
+        return {"summary": summary.strip(), "summarized": start + count}
+
+    async def respond(state: TutorState) -> dict[str, Any]:
+        write = get_stream_writer()
+        guard = LeakGuard(_final_answer(state))
+        usage = TokenUsage()
+        started = time.perf_counter()
+        first_token_at: float | None = None
+        async with aclosing(
+            deps.llm.stream_chat(
+                _prompt(state, settings.memory_tokens),
+                usage=usage,
+                max_tokens=settings.max_answer_tokens,
+                temperature=settings.temperature,
+            )
+        ) as pieces:
+            async for piece in pieces:
+                first_token_at = first_token_at or time.perf_counter()
+                if released := guard.feed(piece):
+                    write({"type": "token", "text": released})
+                if guard.leaked:
+                    break  # leaving the block closes the stream: the LLM stops generating
+        if tail := guard.flush():
+            write({"type": "token", "text": tail})
+        ttft = ((first_token_at or time.perf_counter()) - started) * 1000
+        return {
+            "answer": guard.released,
+            "leaked": guard.leaked,
+            "usage": {
+                "prompt_tokens": usage.prompt_tokens,
+                "completion_tokens": usage.completion_tokens,
+                "ttft_ms": ttft,
+            },
+        }
+
+    async def check(state: TutorState) -> dict[str, Any]:
+        sources = [Source.model_validate(s) for s in state["sources"]]
+        shown = state["answer"]
+        answer = strip_unknown_markers(shown, len(sources)).rstrip()
+        if state.get("leaked") or not answer.strip():
+            answer = policy.socratic_redirect(sources[0] if sources else None)
+        citations = cite(answer, sources)
+        final = f"{answer}\n\n{sources_line(citations)}"
+        get_stream_writer()(_continuation(shown, final))
+        dumped = _dump(citations)
+        return {
+            "answer": final,
+            "citations": dumped,
+            "refused": False,
+            "messages": [_reply(state, final, dumped)],
+        }
+
+    async def refuse(state: TutorState) -> dict[str, Any]:
+        if state["intent"] == "exam_in_progress":
+            text = policy.EXAM_IN_PROGRESS
+        else:
+            category = SafetyCategory(cast(str, state["safety"]))  # set with intent "unsafe"
+            text = policy.REFUSALS[category]
+            await deps.ports.flag(
+                FlagReport(
+                    session_id=uuid.UUID(state["session_id"]),
+                    turn_id=uuid.UUID(state["turn_id"]),
+                    learner_id=uuid.UUID(state["learner_id"]),
+                    course_id=uuid.UUID(state["course_id"]),
+                    category=category,
+                )
+            )
+            if category is SafetyCategory.PERSONAL_DATA:
+                return _withhold_question(state, _fixed_reply(state, text, refused=True))
+        return _fixed_reply(state, text, refused=True)
+
+    async def not_covered(state: TutorState) -> dict[str, Any]:
+        return _fixed_reply(state, policy.NOT_COVERED, refused=False)
+
+    graph = StateGraph(TutorState)
+    for node in (load_context, classify, retrieve, condense, respond, check, refuse, not_covered):
+        graph.add_node(node.__name__, node)
+    graph.add_edge(START, "load_context")
+    graph.add_edge("load_context", "classify")
+    graph.add_conditional_edges("classify", _after_classify, ["refuse", "retrieve"])
+    graph.add_conditional_edges("retrieve", _after_retrieve, ["not_covered", "condense"])
+    graph.add_edge("condense", "respond")
+    graph.add_edge("respond", "check")
+    for last in ("check", "refuse", "not_covered"):
+        graph.add_edge(last, END)
+    return graph.compile(checkpointer=checkpointer, name="tutor_chat")
+
+
+def _after_classify(state: TutorState) -> str:
+    return "refuse" if state["intent"] in ("unsafe", "exam_in_progress") else "retrieve"
+
+
+def _after_retrieve(state: TutorState) -> str:
+    return "not_covered" if state["intent"] == "off_topic" else "condense"
+
+
+def _retrieval_query(state: TutorState) -> str:
+    """The question, with the learner's previous question when this one is a short follow-up."""
+    question = state["question"]
+    if len(question.split()) >= SHORT_FOLLOW_UP_WORDS:
+        return question
+    earlier = [m.text for m in state["messages"][:-1] if isinstance(m, HumanMessage)]
+    return f"{earlier[-1]} {question}" if earlier else question
+
+
+async def _matching_exercise(hits: list[Hit], deps: TutorDeps) -> ExerciseKey | None:
+    """The exercise the learner is asking about, when one matches the message closely."""
+    threshold = deps.settings.exercise_match
+    for hit in hits:
+        if hit.kind == "exercise" and hit.item_id and hit.similarity >= threshold:
+            return await deps.ports.exercise(hit.item_id)
+    return None
+
+
+def _final_answer(state: TutorState) -> FinalAnswer:
+    """What this answer must not contain: the exercise's final answer, in Socratic mode."""
+    exercise = state.get("exercise")
+    mode = LearnerContext.model_validate(state["context"]).mode
+    if exercise is None or mode is not policy.TutorMode.SOCRATIC:
+        return FinalAnswer()
+    key = ExerciseKey.model_validate(exercise)
+    return FinalAnswer.of_exercise(key.prompt, key.answer, key.solution)
+
+
+def _exercise_hint(state: TutorState, context: LearnerContext) -> str:
+    """The hint-ladder rung for the exercise under discussion (Socratic mode only)."""
+    exercise = state.get("exercise")
+    if exercise is None or context.mode is not policy.TutorMode.SOCRATIC:
+        return ""
+    key = ExerciseKey.model_validate(exercise)
+    level = (state.get("hint_levels") or {}).get(str(key.item_id), 0)
+    hint = policy.hint_instruction(level)
+    if level >= len(policy.HINT_LADDER) - 1 and key.solution:
+        masked = FinalAnswer.of_exercise(key.prompt, key.answer, key.solution).mask(key.solution)
+        hint += f"\nWorked solution with the answer blanked: {masked}"
+    return hint
+
+
+def _prompt(state: TutorState, memory_tokens: int) -> list[Message]:
+    context = LearnerContext.model_validate(state["context"])
+    sources = [Source.model_validate(s) for s in state["sources"]]
+    history = memory.fit_history(state["messages"][state.get("summarized", 0) :], memory_tokens)
+    system = policy.system_prompt(
+        context.course_title,
+        context.mode,
+        sources,
+        summary=state.get("summary", ""),
+        exercise_hint=_exercise_hint(state, context),
+    )
+    return [{"role": "system", "content": system}, *map(_chat_message, history)]
+
+
+def _chat_message(message: AnyMessage) -> Message:
+    if isinstance(message, HumanMessage):
+        return {"role": "user", "content": message.text}
+    return {"role": "assistant", "content": message.text}
+
+
+def _source(number: int, hit: Hit) -> Source:
+    return Source(
+        number=number,
+        chunk_id=hit.chunk_id,
+        lesson_id=hit.lesson_id,
+        lesson_title=hit.lesson_title,
+        chapter_title=hit.chapter_title,
+        source_module=hit.source_module,
+        kind=hit.kind,
+        similarity=hit.similarity,
+        text=hit.text,
+    )
+
+
+def _continuation(shown: str, final: str) -> dict[str, str]:
+    """The stream event that turns what the client shows into the final text: the missing tail
+    as one more token, or a ``replace`` when the text changed (a withdrawn leak, a bad marker)."""
+    if final.startswith(shown):
+        return {"type": "token", "text": final[len(shown) :]}
+    return {"type": "replace", "text": final}
+
+
+def _dump(models: list[Source] | list[Citation]) -> list[dict[str, Any]]:
+    return [m.model_dump(mode="json") for m in models]
+
+
+def _reply(state: TutorState, text: str, citations: list[dict[str, Any]]) -> AIMessage:
+    """The tutor's message of this turn, with what the API shows beside it."""
+    return AIMessage(
+        id=f"{state['turn_id']}:answer",
+        content=text,
+        additional_kwargs={
+            "turn_id": state["turn_id"],
+            "citations": citations,
+            "refused": state["intent"] in ("unsafe", "exam_in_progress"),
+            "intent": state["intent"],
+        },
+    )
+
+
+def _withhold_question(state: TutorState, update: dict[str, Any]) -> dict[str, Any]:
+    """The learner's message replaced by a placeholder in memory and analytics: the scrubber
+    misses details written in unusual shapes that the safety screen still recognised."""
+    withheld = HumanMessage(id=f"{state['turn_id']}:question", content=policy.WITHHELD)
+    return {**update, "question": policy.WITHHELD, "messages": [withheld, *update["messages"]]}
+
+
+def _fixed_reply(state: TutorState, text: str, *, refused: bool) -> dict[str, Any]:
+    """A reply the tutor says word for word (refusals, "not covered"), streamed at once."""
+    get_stream_writer()({"type": "token", "text": text})
+    return {
+        "answer": text,
+        "citations": [],
+        "refused": refused,
+        "sources": [],
+        "usage": {"prompt_tokens": 0, "completion_tokens": 0, "ttft_ms": 0.0},
+        "messages": [_reply(state, text, [])],
+    }

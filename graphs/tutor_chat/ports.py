@@ -1,0 +1,63 @@
+"""What the tutor graph needs from the platform, as an interface: no SQL or HTTP in the graph."""
+
+import uuid
+from dataclasses import dataclass
+from typing import Protocol
+
+from pydantic import BaseModel
+
+from agents.tutor.moderation import SafetyCategory
+from agents.tutor.policy import TutorMode
+from agents.tutor.settings import TutorSettings
+from rag.retrieve import Hit
+from serving.client import LLMClient
+
+
+class LearnerContext(BaseModel):
+    """Who is asking, in which course, under which policy."""
+
+    learner_id: uuid.UUID
+    course_id: uuid.UUID
+    course_title: str
+    mode: TutorMode
+    minor: bool
+    exam_in_progress: bool
+    lessons_completed: int | None = None  # None until progress tracking exists
+
+
+class ExerciseKey(BaseModel):
+    """A stored exercise with the key and worked solution the tutor must not give away."""
+
+    item_id: uuid.UUID
+    prompt: str
+    answer: str | None
+    solution: str
+
+
+class FlagReport(BaseModel):
+    """An unsafe turn, for the learner's teachers (and parents of under-13 learners)."""
+
+    session_id: uuid.UUID
+    turn_id: uuid.UUID
+    learner_id: uuid.UUID
+    course_id: uuid.UUID
+    category: SafetyCategory
+
+
+class TutorPorts(Protocol):
+    async def learner_context(
+        self, learner_id: uuid.UUID, course_id: uuid.UUID
+    ) -> LearnerContext: ...
+
+    async def retrieve(self, query: str, course_id: uuid.UUID, k: int) -> list[Hit]: ...
+
+    async def exercise(self, item_id: uuid.UUID) -> ExerciseKey | None: ...
+
+    async def flag(self, report: FlagReport) -> None: ...
+
+
+@dataclass(frozen=True)
+class TutorDeps:
+    ports: TutorPorts
+    llm: LLMClient
+    settings: TutorSettings

@@ -1,0 +1,68 @@
+"""The tutor graph's state: the persisted conversation plus the fields of the turn in progress."""
+
+import uuid
+from typing import Annotated, Any, Literal, TypedDict
+
+from langchain_core.messages import AnyMessage, HumanMessage
+from langgraph.graph.message import add_messages
+
+from platform_api.analytics.pii import scrub
+
+Intent = Literal["content_question", "homework_help", "off_topic", "unsafe", "exam_in_progress"]
+
+
+class TurnUsage(TypedDict):
+    prompt_tokens: int
+    completion_tokens: int
+    ttft_ms: float
+
+
+class TutorState(TypedDict, total=False):
+    # The conversation, kept across turns (checkpointed per session).
+    messages: Annotated[list[AnyMessage], add_messages]
+    summary: str
+    summarized: int  # how many of the oldest messages the summary stands for
+    hint_levels: dict[str, int]  # per exercise item id: the rung of the hint ladder reached
+    # The turn in progress (replaced by every new turn's input).
+    session_id: str
+    turn_id: str
+    learner_id: str
+    course_id: str
+    question: str
+    personal_data_removed: bool
+    context: dict[str, Any]
+    intent: Intent
+    safety: str | None
+    sources: list[dict[str, Any]]
+    exercise: dict[str, Any] | None
+    answer: str
+    leaked: bool
+    citations: list[dict[str, Any]]
+    refused: bool
+    usage: TurnUsage
+
+
+def turn_input(
+    session_id: uuid.UUID,
+    turn_id: uuid.UUID,
+    learner_id: uuid.UUID,
+    course_id: uuid.UUID,
+    question: str,
+) -> dict[str, Any]:
+    """A new turn's fields for the graph; personal details never reach the stored conversation."""
+    stored = scrub(question)
+    return {
+        "messages": [HumanMessage(id=f"{turn_id}:question", content=stored)],
+        "session_id": str(session_id),
+        "turn_id": str(turn_id),
+        "learner_id": str(learner_id),
+        "course_id": str(course_id),
+        "question": stored,
+        "personal_data_removed": stored != question,
+        "sources": [],
+        "exercise": None,
+        "answer": "",
+        "leaked": False,
+        "citations": [],
+        "refused": False,
+    }

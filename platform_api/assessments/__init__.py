@@ -1,0 +1,1 @@
+"""Assessments: what the platform knows about learners sitting exams."""

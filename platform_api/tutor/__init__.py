@@ -1,0 +1,1 @@
+"""The tutor's web layer: sessions, streamed turns, feedback, per-course policy."""

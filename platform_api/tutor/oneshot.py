@@ -1,0 +1,86 @@
+"""One question to the tutor outside any conversation: ``wc tutor ask`` and evaluation runs.
+
+The turn goes through the same graph as a learner's (classification, retrieval, policy, leak
+check) but has no learner: no memory, no progress, no exam check, and an unsafe question is
+refused without flagging anyone, since there is nobody to look after.
+"""
+
+import logging
+import uuid
+from typing import Any
+
+from pydantic import BaseModel
+
+from agents.tutor.policy import TutorMode
+from agents.tutor.settings import TutorSettings
+from graphs.tutor_chat.graph import build_tutor_graph
+from graphs.tutor_chat.ports import FlagReport, LearnerContext, TutorDeps
+from graphs.tutor_chat.state import turn_input
+from platform_api.curriculum.models import Course
+from platform_api.errors import NotFound
+from platform_api.infra.database import Database
+from platform_api.tutor.ports import PlatformTutorPorts, course_mode
+from rag.embeddings import Embedder
+from rag.settings import RagSettings
+from serving.client import LLMClient
+
+logger = logging.getLogger(__name__)
+NOBODY = uuid.UUID(int=0)
+
+
+class CitationOut(BaseModel):
+    lesson_id: uuid.UUID
+    source_module: str | None
+    title: str
+
+
+class OneShotAnswer(BaseModel):
+    answer: str
+    citations: list[CitationOut]
+    refused: bool
+
+
+class OperatorPorts(PlatformTutorPorts):
+    """The platform's ports for a question asked by nobody in particular."""
+
+    def __init__(self, *args: Any, mode: TutorMode | None = None) -> None:
+        super().__init__(*args)
+        self.mode = mode
+
+    async def learner_context(self, learner_id: uuid.UUID, course_id: uuid.UUID) -> LearnerContext:
+        async with self.database.session() as session:
+            course = await session.get(Course, course_id)
+            if course is None:
+                raise NotFound("No such course.")
+            return LearnerContext(
+                learner_id=learner_id,
+                course_id=course_id,
+                course_title=course.title,
+                mode=self.mode or await course_mode(session, course_id),
+                minor=False,
+                exam_in_progress=False,
+            )
+
+    async def flag(self, report: FlagReport) -> None:
+        logger.info("one-shot question refused", extra={"category": report.category.value})
+
+
+async def ask_once(
+    database: Database,
+    llm: LLMClient,
+    question: str,
+    course_id: uuid.UUID,
+    mode: TutorMode | None = None,
+) -> OneShotAnswer:
+    rag_settings = RagSettings()
+    embedder = Embedder(rag_settings.embedding_model, batch_size=rag_settings.batch_size)
+    ports = OperatorPorts(database, embedder, rag_settings, 0, mode=mode)
+    graph = build_tutor_graph(TutorDeps(ports, llm, TutorSettings()))
+    values = await graph.ainvoke(
+        turn_input(uuid.uuid4(), uuid.uuid4(), NOBODY, course_id, question)
+    )
+    return OneShotAnswer(
+        answer=values["answer"],
+        citations=[CitationOut.model_validate(c) for c in values["citations"]],
+        refused=values["refused"],
+    )

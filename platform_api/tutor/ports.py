@@ -1,0 +1,119 @@
+"""The platform's side of the tutor graph's ports: learner context, scoped retrieval, exercise
+keys, and flags that reach the learner's teachers and parents."""
+
+import uuid
+
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agents.tutor.policy import TutorMode
+from graphs.tutor_chat.ports import ExerciseKey, FlagReport, LearnerContext
+from platform_api.assessments.service import exam_in_progress
+from platform_api.auth.models import User
+from platform_api.auth.service import is_under_age
+from platform_api.curriculum.models import AssessmentItem, Course
+from platform_api.errors import NotFound
+from platform_api.infra.database import Database
+from platform_api.notifications.service import notify_guardians
+from platform_api.tutor.models import TutorFlag, TutorPolicy
+from rag import retrieve
+from rag.embeddings import Embedder
+from rag.settings import RagSettings
+
+FLAG_KIND = "tutor.flagged_turn"
+FLAG_TITLES = {
+    "self_harm": "A learner may need support (self-harm)",
+    "abuse": "A learner may need support (abuse)",
+    "personal_data": "A learner shared personal details with the tutor",
+}
+
+
+class PlatformTutorPorts:
+    def __init__(
+        self,
+        database: Database,
+        embedder: Embedder,
+        rag_settings: RagSettings,
+        coppa_minimum_age: int,
+    ) -> None:
+        self.database = database
+        self.embedder = embedder
+        self.rag_settings = rag_settings
+        self.coppa_minimum_age = coppa_minimum_age
+
+    async def learner_context(self, learner_id: uuid.UUID, course_id: uuid.UUID) -> LearnerContext:
+        async with self.database.session() as session:
+            course = await session.get(Course, course_id)
+            learner = await session.get(User, learner_id)
+            if course is None or learner is None:
+                raise NotFound("No such course.")
+            return LearnerContext(
+                learner_id=learner_id,
+                course_id=course_id,
+                course_title=course.title,
+                mode=await course_mode(session, course_id),
+                minor=is_under_age(learner.birth_date, self.coppa_minimum_age),
+                exam_in_progress=await exam_in_progress(session, learner_id, course_id),
+            )
+
+    async def retrieve(self, query: str, course_id: uuid.UUID, k: int) -> list[retrieve.Hit]:
+        return await retrieve.search(
+            self.database,
+            query,
+            [course_id],
+            k,
+            embedder=self.embedder,
+            settings=self.rag_settings,
+        )
+
+    async def exercise(self, item_id: uuid.UUID) -> ExerciseKey | None:
+        async with self.database.session() as session:
+            item = await session.get(AssessmentItem, item_id)
+        if item is None:
+            return None
+        return ExerciseKey(
+            item_id=item.id, prompt=item.prompt, answer=item.answer, solution=item.solution
+        )
+
+    async def flag(self, report: FlagReport) -> None:
+        """Record the flag and tell the adults, once per turn, in one transaction."""
+        async with self.database.session() as session, session.begin():
+            inserted = await session.scalar(
+                insert(TutorFlag)
+                .values(
+                    id=uuid.uuid4(),
+                    turn_id=report.turn_id,
+                    session_id=report.session_id,
+                    learner_id=report.learner_id,
+                    course_id=report.course_id,
+                    category=report.category,
+                )
+                .on_conflict_do_nothing(index_elements=[TutorFlag.turn_id])
+                .returning(TutorFlag.id)
+            )
+            if inserted is None:
+                return
+            await notify_guardians(
+                session,
+                report.learner_id,
+                report.course_id,
+                self.coppa_minimum_age,
+                kind=FLAG_KIND,
+                title=FLAG_TITLES[report.category.value],
+                body=(
+                    "The tutor refused a message from a learner you look after and flagged it "
+                    "for an adult to follow up. Please check in with them."
+                ),
+                payload={
+                    "flag_id": str(inserted),
+                    "session_id": str(report.session_id),
+                    "turn_id": str(report.turn_id),
+                    "course_id": str(report.course_id),
+                    "category": report.category.value,
+                },
+            )
+
+
+async def course_mode(session: AsyncSession, course_id: uuid.UUID) -> TutorMode:
+    policy = await session.get(TutorPolicy, course_id)
+    return policy.mode if policy else TutorMode.SOCRATIC
