@@ -1,7 +1,14 @@
 """Tutor benchmarks, each next to the bare library in the same run; prints rich tables.
 
     .venv/bin/python bench/tutor.py [--sizes 10000,100000] [--queries 200] [--database-url URL]
-                                    [--skip-retrieval] [--skip-ingest]
+                                    [--skip-retrieval] [--skip-ingest] [--skip-streaming]
+                                    [--turns 8] [--llm-base-url URL]
+
+(a) Streaming: time to first token and tokens/s of tutor answers through the whole API (auth,
+rate limits, retrieval, the graph, SSE) next to the LLM application answering the very same
+prompt directly; see bench/_streaming.py for the method. Runs last, on the Python book's
+lessons (ingested by part (c), or here when it is skipped). Without --llm-base-url it starts
+``wc serve`` with the bundled model.
 
 (b) Retrieval. Both OpenStax books (../shared/data/openstax or WC_OPENSTAX_DIR) are imported as
 ``wc import openstax`` does (3 courses, 294 lessons). For each size N, ``rag_chunks`` is refilled
@@ -93,12 +100,23 @@ from _retrieval import (
     time_path,
     uses_hnsw,
 )
+from _streaming import (
+    TOKENS_GOAL,
+    TTFT_GOAL_MS,
+    TTFT_GOAL_RATIO,
+    Summary,
+    goals_met,
+    llm_application,
+    measure_streaming,
+    summary,
+)
 
 from platform_api.curriculum.models import AssessmentItem, Course, Lesson
 from platform_api.infra.database import Database, async_url, upgrade_schema_async
 from platform_api.infra.postgres_embedded import ensure_database, start_embedded_postgres
 from platform_api.openstax.service import import_openstax_source
 from rag.embeddings import Embedder
+from rag.ingest import ingest_course
 from rag.settings import RagSettings
 
 console = Console(width=None if sys.stdout.isatty() else 140)
@@ -530,13 +548,18 @@ async def retrieval_tables(
 # -- (c) ingestion ------------------------------------------------------------------------------
 
 
-async def ingestion_table(server: BenchServer, database: Database) -> Table:
+async def python_book(database: Database) -> uuid.UUID:
     async with database.session() as session:
         course_id = await session.scalar(
             select(Course.id).where(Course.source_key == INGEST_COURSE)
         )
     if course_id is None:
         raise RuntimeError(f"course {INGEST_COURSE} was not imported")
+    return course_id
+
+
+async def ingestion_table(server: BenchServer, database: Database) -> Table:
+    course_id = await python_book(database)
 
     def start_watch() -> Callable[[], float]:
         return CpuWatch(server.server_pid).others_share
@@ -566,6 +589,47 @@ def ingest_cells(timing: IngestTiming, bare: IngestTiming) -> list[str]:
     ]
 
 
+# -- (a) streaming ------------------------------------------------------------------------------
+
+
+async def streaming_table(
+    server: BenchServer, database: Database, args: argparse.Namespace
+) -> Table:
+    course_id = await python_book(database)
+    await ingest_course(database, course_id)  # a no-op when part (c) just did it
+    console.log("streaming: tutor answers through the API, then the same prompts bare")
+    async with llm_application(args.llm_base_url) as llm:
+        watch = CpuWatch(server.server_pid)
+        result = await measure_streaming(database, server.url, course_id, llm, args.turns)
+        others = watch.others_share()
+    api, bare = summary(result.api), summary(result.bare)
+    ttft_met, tokens_met = goals_met(api, bare)
+    table = Table(
+        title=f"(a) tutor answers, {args.turns} questions on the Python book, greedy, explain mode",
+        caption=(
+            f"goal: TTFT p50 ≤ {TTFT_GOAL_RATIO}× bare + {TTFT_GOAL_MS:.0f} ms "
+            f"({verdict(ttft_met)}), tokens/s ≥ {TOKENS_GOAL}× bare ({verdict(tokens_met)}); "
+            f"others' CPU {others:.0%}"
+        ),
+    )
+    for column in ("path", "TTFT p50 ms", "TTFT p95 ms", "tokens/s", "tokens", "vs bare"):
+        table.add_column(column, justify="left" if column == "path" else "right")
+    table.add_row("LLM application, bare", *streaming_cells(bare), "")
+    overhead = api.ttft_p50_ms - bare.ttft_p50_ms
+    speed = api.tokens_per_s / bare.tokens_per_s
+    table.add_row("tutor API (SSE)", *streaming_cells(api), f"+{overhead:.0f} ms, {speed:.2f}×")
+    return table
+
+
+def streaming_cells(row: Summary) -> list[str]:
+    return [
+        f"{row.ttft_p50_ms:.0f}",
+        f"{row.ttft_p95_ms:.0f}",
+        f"{row.tokens_per_s:.1f}",
+        f"{row.tokens:.0f}",
+    ]
+
+
 # -- main ---------------------------------------------------------------------------------------
 
 
@@ -581,6 +645,8 @@ async def run(args: argparse.Namespace) -> None:
                     console.print(view)
             if not args.skip_ingest:
                 console.print(await ingestion_table(server, database))
+            if not args.skip_streaming:
+                console.print(await streaming_table(server, database, args))
         finally:
             await database.close()
 
@@ -606,6 +672,9 @@ def main() -> None:
     parser.add_argument("--database-url", default="", help="server with pgvector (else embedded)")
     parser.add_argument("--skip-retrieval", action="store_true", help="skip part (b)")
     parser.add_argument("--skip-ingest", action="store_true", help="skip part (c)")
+    parser.add_argument("--skip-streaming", action="store_true", help="skip part (a)")
+    parser.add_argument("--turns", type=int, default=8, help="questions timed in part (a)")
+    parser.add_argument("--llm-base-url", default="", help="running LLM API (else wc serve)")
     args = parser.parse_args()
     # A terminated run unwinds like Ctrl-C: the embedded server stops, the temp dir goes.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))

@@ -1,25 +1,12 @@
 """Hybrid retrieval finds the lesson a question comes from, only inside the allowed courses."""
 
-import asyncio
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 from platform_api.infra.database import Database
 from rag.ingest import ingest_course
 from rag.retrieve import any_term_query, search
+from tests.fixtures.cli import run_wc
 from tests.rag.factories import LOOPS, PHOTOSYNTHESIS, VOLCANOES, LessonSpec, make_course
-
-WC = str(Path(sys.executable).with_name("wc"))
-
-
-async def run_wc(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "WC_DATABASE_URL": database_url}
-    return await asyncio.to_thread(
-        subprocess.run, [WC, *args], env=env, capture_output=True, text=True, timeout=300
-    )
 
 
 async def two_courses(database: Database) -> tuple[list, list]:  # type: ignore[type-arg]

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, text
 from platform_api.analytics.capture import TUTOR_TURN_COMPLETED
 from platform_api.infra.outbox import OutboxEvent
 from tests.fixtures.app import Api
-from tests.fixtures.llm import LlmServer, assert_llm_aborted, wait_until_llm_busy
+from tests.fixtures.llm import LlmServer, assert_llm_aborted, quiet_llm_count, wait_until_llm_busy
 from tests.tutor.conftest import (
     LONG_QUESTION,
     TutorCourse,
@@ -91,6 +91,7 @@ async def test_closing_the_stream_stops_the_llm(
     course = await explained_course(api)
     learner = await api.account("student")
     session_id = await new_session(api.client, learner.headers, course.course_id)
+    finished = await quiet_llm_count(metrics_url)
 
     async with api.client.stream(
         "POST",
@@ -103,7 +104,7 @@ async def test_closing_the_stream_stops_the_llm(
             if line.startswith("event:") and "token" in line:
                 break
         # Generation of up to 1,500 tokens takes ~40 s here; the gauge lags by a few seconds.
-        finished = await wait_until_llm_busy(metrics_url)
+        await wait_until_llm_busy(metrics_url)
     # The client went away mid-answer.
     await assert_llm_aborted(metrics_url, finished)
     async with api.stores.database.session() as session:

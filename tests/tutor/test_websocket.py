@@ -10,7 +10,7 @@ from websockets.exceptions import ConnectionClosed
 
 from agents.tutor.policy import NOT_COVERED
 from tests.fixtures.app import Account, Api
-from tests.fixtures.llm import LlmServer, assert_llm_aborted, wait_until_llm_busy
+from tests.fixtures.llm import LlmServer, assert_llm_aborted, quiet_llm_count, wait_until_llm_busy
 from tests.tutor.conftest import LONG_QUESTION, TutorCourse, explained_course
 from tests.tutor.sse import new_session
 
@@ -110,6 +110,7 @@ async def test_cancel_frame_stops_the_llm(long_answer_api: Api, llm_server: LlmS
     course = await explained_course(api)
     learner = await api.account("student")
     session_id = await new_session(api.client, learner.headers, course.course_id)
+    finished = await quiet_llm_count(llm_server.metrics_url)
     async with connect(hub_url(api)) as socket:
         await signed_in(socket, learner)
         await socket.send(
@@ -123,7 +124,7 @@ async def test_cancel_frame_stops_the_llm(long_answer_api: Api, llm_server: LlmS
             )
         )
         assert (await frames_until(socket, "tutor.token"))[-1]["type"] == "tutor.token"
-        finished = await wait_until_llm_busy(llm_server.metrics_url)
+        await wait_until_llm_busy(llm_server.metrics_url)
         await socket.send(json.dumps({"type": "tutor.cancel", "request_id": "long"}))
         frames = await frames_until(socket, "tutor.cancelled")
         assert frames[-1] == {"type": "tutor.cancelled", "request_id": "long"}
