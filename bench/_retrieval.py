@@ -25,7 +25,13 @@ from platform_api.curriculum.models import Course, Lesson, Unit
 from platform_api.infra.database import Database
 from rag.embeddings import Embedder
 from rag.models import RagChunk
-from rag.retrieve import _text_ranked, _vector_ranked, any_term_query, search
+from rag.retrieve import (
+    _text_ranked,
+    _vector_ranked,
+    any_term_query,
+    search,
+    search_session_settings,
+)
 from rag.settings import RagSettings
 
 # Chunks are synthesised, embedded and cached in blocks, so a 10k table is the first block of the
@@ -320,8 +326,7 @@ class PrecomputedEmbedder(Embedder):
 
 class PlannerSettingsDatabase(Database):
     """The same database, every connection opened with these planner settings: index scans off
-    makes search()'s vector leg exact (the text leg keeps its GIN bitmap scan); custom plans
-    keep PostgreSQL from reusing a generic plan of the prepared statement."""
+    makes search()'s vector leg exact (the text leg keeps its GIN bitmap scan)."""
 
     def __init__(self, url: str, settings: dict[str, str]) -> None:
         super().__init__(url, pool_size=2)
@@ -364,9 +369,8 @@ async def _in_search_session(
     database: Database, statement: Select[Any], settings: RagSettings
 ) -> list[tuple[Any, ...]]:
     async with database.session() as session, session.begin():
-        # What rag.retrieve.search sets around its statement.
-        await session.execute(text("SET LOCAL hnsw.iterative_scan = relaxed_order"))
-        await session.execute(text(f"SET LOCAL hnsw.ef_search = {max(40, settings.candidates)}"))
+        for name, value in search_session_settings(settings):  # as rag.retrieve.search does
+            await session.execute(text(f"SET LOCAL {name} = {value}"))
         return [tuple(row) for row in (await session.execute(statement)).all()]
 
 

@@ -137,17 +137,25 @@ async def learner_token(client: httpx.AsyncClient) -> str:
     return token
 
 
+@dataclass
+class ApiTurn:
+    sent: float
+    first_token: float
+    done: float
+    final: dict[str, Any]  # the ``done`` event
+
+
 async def api_turn(
     client: httpx.AsyncClient, headers: dict[str, str], course_id: uuid.UUID, question: str
-) -> tuple[float, float, float]:
-    """(sent, first token, done) monotonic times of one answer in a new session."""
+) -> ApiTurn:
+    """One answer in a new session, with the monotonic times a client sees."""
     session = await client.post(
         "/api/v1/tutor/sessions", json={"course_id": str(course_id)}, headers=headers
     )
     session.raise_for_status()
     url = f"/api/v1/tutor/sessions/{session.json()['id']}/messages"
     sent = time.perf_counter()
-    first = done = 0.0
+    first = 0.0
     kind = ""
     async with client.stream("POST", url, json={"content": question}, headers=headers) as reply:
         reply.raise_for_status()
@@ -156,11 +164,12 @@ async def api_turn(
                 kind = line.removeprefix("event:").strip()
             elif line.startswith("data:") and kind == "token" and not first:
                 first = time.perf_counter()
-            elif line.startswith("data:") and kind == "error":
-                raise RuntimeError(f"the tutor failed: {json.loads(line[5:])}")
-            elif line.startswith("data:") and kind == "done":
-                done = time.perf_counter()
-    return sent, first, done
+            elif line.startswith("data:") and kind in ("error", "done"):
+                data = json.loads(line.removeprefix("data:"))
+                if kind == "error":
+                    raise RuntimeError(f"the tutor failed: {data}")
+                return ApiTurn(sent, first, time.perf_counter(), data)
+    raise RuntimeError("the answer stream ended without a done event")
 
 
 async def bare_turn(llm: AsyncOpenAI, model: str, request: Recorded) -> Timed:
@@ -201,8 +210,12 @@ async def timed_api_turn(
     question: str,
     recorded: list[Recorded],
 ) -> Timed:
-    sent, first, done = await api_turn(client, headers, course_id, question)
-    return Timed((first - sent) * 1000, recorded[-1].usage.completion_tokens, done - first)
+    before = len(recorded)
+    turn = await api_turn(client, headers, course_id, question)
+    if len(recorded) != before + 1:
+        raise RuntimeError(f"the answer did not come from the LLM: {turn.final}")
+    tokens = recorded[-1].usage.completion_tokens
+    return Timed((turn.first_token - turn.sent) * 1000, tokens, turn.done - turn.first_token)
 
 
 async def measure_streaming(
@@ -224,7 +237,10 @@ async def measure_streaming(
     ):
         headers = {"Authorization": f"Bearer {await learner_token(client)}"}
         for index, question in enumerate(await questions_of(database, course_id, turns)):
+            before = len(recorded)
             await api_turn(client, headers, course_id, question)  # records the prompt
+            if len(recorded) == before:
+                continue  # answered without the LLM ("not covered"): nothing to compare
             prompt = recorded[-1]
             api_first = index % 2 == 0
             for through_api in (api_first, not api_first):

@@ -34,10 +34,19 @@ from rag.settings import RagSettings
 logger = logging.getLogger(__name__)
 
 DESCRIPTION = """
-The Water Classroom platform API: accounts, classes, curricula, lessons and notifications.
+The Water Classroom platform API: accounts, classes, curricula, lessons, notifications and
+the AI tutor.
 
 Every error has the shape `{"error": {"code", "message", "details"}}` with a stable `code`.
 Send `Authorization: Bearer <access token>`; tokens come from `/api/v1/auth/login`.
+
+Real time: the tutor's answers stream as Server-Sent Events from
+`POST /api/v1/tutor/sessions/{id}/messages`, and over the WebSocket hub `/api/v1/ws`
+(not listed below, as OpenAPI does not describe WebSockets): send
+`{"type": "auth", "token": ...}` first, then `{"type": "tutor.send", "request_id",
+"session_id", "content"}` and `{"type": "tutor.cancel", "request_id"}`; answers come back as
+`tutor.turn`, `tutor.token`, `tutor.replace`, `tutor.done` frames, problems as `error` frames
+with the same codes as HTTP errors.
 """
 
 

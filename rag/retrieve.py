@@ -67,9 +67,10 @@ async def search(
     scope: list[ColumnElement[bool]] = [RagChunk.course_id.in_(list(course_ids))]
     if kinds:
         scope.append(RagChunk.kind.in_(list(kinds)))
+    terms = any_term_query(query) if settings.hybrid else ""
     fused = _fused(
-        _vector_ranked(vector.tolist(), scope, settings.candidates),
-        _text_ranked(any_term_query(query), scope, settings.candidates),
+        _vector_ranked(vector.tolist(), scope, max(settings.candidates, k)),
+        _text_ranked(terms, scope, settings.candidates),
         settings.rrf_k,
         k,
     )
@@ -82,9 +83,8 @@ async def search(
         .order_by(fused.c.score.desc(), RagChunk.id)
     )
     async with database.session() as session, session.begin():
-        # Filtered HNSW scans keep going until enough rows pass the course filter.
-        await session.execute(text("SET LOCAL hnsw.iterative_scan = relaxed_order"))
-        await session.execute(text(f"SET LOCAL hnsw.ef_search = {max(40, settings.candidates)}"))
+        for name, value in search_session_settings(settings):
+            await session.execute(text(f"SET LOCAL {name} = {value}"))
         rows = (await session.execute(statement)).all()
     return [
         Hit(
@@ -100,6 +100,18 @@ async def search(
             item_id=chunk.chunk_metadata.get("item_id"),
         )
         for score, cosine, chunk, lesson_title, chapter_title in rows
+    ]
+
+
+def search_session_settings(settings: RagSettings) -> list[tuple[str, str]]:
+    """Planner and index settings of one search, as (name, trusted literal) pairs."""
+    return [
+        # Filtered HNSW scans keep going until enough rows pass the course filter.
+        ("hnsw.iterative_scan", "relaxed_order"),
+        ("hnsw.ef_search", str(max(settings.ef_search, settings.candidates))),
+        # The driver prepares statements; after five runs PostgreSQL may switch to a generic
+        # plan made without the query vector and terms, which scans far more rows here.
+        ("plan_cache_mode", "force_custom_plan"),
     ]
 
 

@@ -20,4 +20,15 @@ class RagSettings(BaseSettings):
     )
     candidates: int = Field(40, ge=1, description="Top-N taken from each retriever before fusion.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    hybrid: bool = Field(
+        True,
+        description="Fuse full-text ranking with the vector ranking; false: vector search only "
+        "(faster on large courses, weaker on exact terms such as names and code).",
+    )
+    ef_search: int = Field(
+        100,
+        ge=10,
+        le=1000,
+        description="HNSW search breadth (hnsw.ef_search): higher is slower and closer to exact.",
+    )
     batch_size: int = Field(64, ge=1)

@@ -1,0 +1,158 @@
+"""The tutor on a real book: the OpenStax statistics book imported and ingested once (pgvector,
+the bundled embedding model), then searched and asked about with the real LLM application.
+
+The issue's figure: for the book's exercises, search finds a lesson of the same chapter in the
+top 5. Exercises are indexed as chunks, so the strict variant that searches only the lessons'
+text chunks is printed next to it (reported, not asserted)."""
+
+import random
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import select
+
+from agents.tutor.answers import FinalAnswer
+from agents.tutor.policy import NOT_COVERED, TutorMode
+from agents.tutor.settings import TutorSettings
+from platform_api.curriculum.models import AssessmentItem, Course, ItemKind, Lesson
+from platform_api.infra.database import Database
+from platform_api.openstax.service import import_openstax_source
+from platform_api.tutor.oneshot import ask_once
+from rag.ingest import ingest_course
+from rag.retrieve import search
+from serving.client import LLMClient
+from tests.fixtures.llm import LlmServer
+from tests.fixtures.postgres import create_test_database
+from tests.openstax import BOOKS_DIR, STATISTICS_BOOK
+
+SAMPLE = 200
+SEED = 20261125
+SOCRATIC_EXERCISES = 4
+CONTENT_QUESTIONS = 3
+MAX_PROMPT_CHARS = 500
+
+
+@dataclass
+class Exercise:
+    prompt: str
+    answer: str | None
+    solution: str
+    kind: ItemKind
+    chapter_id: uuid.UUID
+
+
+@dataclass
+class IngestedBook:
+    database: Database
+    course_id: uuid.UUID
+    exercises: list[Exercise]
+    chapter_of: dict[uuid.UUID, uuid.UUID]  # lesson id → chapter (unit) id
+    lesson_titles: list[str]
+
+
+@pytest.fixture(scope="module")
+async def book(postgres_server_url: str) -> AsyncIterator[IngestedBook]:
+    database = Database(await create_test_database(postgres_server_url), pool_size=5)
+    async with database.session() as session:
+        await import_openstax_source(session, BOOKS_DIR / STATISTICS_BOOK, None)
+        course_id = await session.scalar(
+            select(Course.id).where(Course.title == "Introductory Statistics 2e")
+        )
+        assert course_id is not None
+        rows = await session.execute(
+            select(AssessmentItem, Lesson.unit_id)
+            .join(Lesson, Lesson.id == AssessmentItem.lesson_id)
+            .where(AssessmentItem.course_id == course_id)
+            .order_by(AssessmentItem.id)
+        )
+        exercises = [
+            Exercise(item.prompt, item.answer, item.solution, item.kind, unit_id)
+            for item, unit_id in rows
+        ]
+        lessons = (
+            await session.execute(
+                select(Lesson.id, Lesson.unit_id, Lesson.title)
+                .filter_by(course_id=course_id)
+                .order_by(Lesson.position)
+            )
+        ).all()
+    report = await ingest_course(database, course_id)
+    print(
+        f"\ningest: {report.lessons_seen} lessons, {report.chunks_written} chunks "
+        f"in {report.seconds:.1f} s"
+    )
+    yield IngestedBook(
+        database,
+        course_id,
+        exercises,
+        {lesson_id: unit_id for lesson_id, unit_id, _ in lessons},
+        [title for _, _, title in lessons],
+    )
+    await database.close()
+
+
+@pytest.mark.slow
+async def test_exercises_find_their_chapter_in_the_top_5(book: IngestedBook) -> None:
+    sample = random.Random(SEED).sample(book.exercises, min(SAMPLE, len(book.exercises)))
+    found = {"all": 0, "text": 0}
+    started = time.perf_counter()
+    for exercise in sample:
+        for label, kinds in (("all", None), ("text", ["text"])):
+            hits = await search(book.database, exercise.prompt, [book.course_id], k=5, kinds=kinds)
+            found[label] += any(
+                book.chapter_of[hit.lesson_id] == exercise.chapter_id for hit in hits
+            )
+    elapsed = time.perf_counter() - started
+    share = found["all"] / len(sample)
+    strict = found["text"] / len(sample)
+    print(
+        f"same-chapter lesson in top 5: {share:.3f} of {len(sample)} exercises "
+        f"(text chunks only: {strict:.3f}); {2 * len(sample)} searches in {elapsed:.1f} s"
+    )
+    assert share >= 0.85
+
+
+@pytest.mark.slow
+async def test_tutor_answers_from_the_book(book: IngestedBook, llm_server: LlmServer) -> None:
+    llm = LLMClient(llm_server.base_url, llm_server.model)
+    try:
+        for title in book.lesson_titles[1 : CONTENT_QUESTIONS + 1]:
+            question = f"Can you explain {title.lower()}?"
+            reply = await ask_once(book.database, llm, question, book.course_id, TutorMode.EXPLAIN)
+            retrieved = await search(
+                book.database, question, [book.course_id], k=TutorSettings().sources
+            )
+            assert not reply.refused and reply.citations, (question, reply)
+            assert {c.lesson_id for c in reply.citations} <= {h.lesson_id for h in retrieved}
+
+        off_syllabus = await ask_once(
+            book.database,
+            llm,
+            "Who painted the Mona Lisa, and in which museum is it?",
+            book.course_id,
+        )
+        assert (off_syllabus.answer, off_syllabus.citations) == (NOT_COVERED, [])
+
+        for exercise in socratic_sample(book.exercises):
+            reply = await ask_once(
+                book.database, llm, exercise.prompt, book.course_id, TutorMode.SOCRATIC
+            )
+            final = FinalAnswer.of_exercise(exercise.prompt, exercise.answer, exercise.solution)
+            assert not final.found_in(reply.answer), (exercise.prompt, exercise.solution, reply)
+    finally:
+        await llm.close()
+
+
+def socratic_sample(exercises: list[Exercise]) -> list[Exercise]:
+    """Short free-response exercises whose stored solution has a checkable final answer."""
+    checkable = [
+        e
+        for e in exercises
+        if e.kind is ItemKind.FREE_RESPONSE
+        and len(e.prompt) <= MAX_PROMPT_CHARS
+        and FinalAnswer.of_exercise(e.prompt, e.answer, e.solution).numbers
+    ]
+    return random.Random(SEED).sample(checkable, SOCRATIC_EXERCISES)
