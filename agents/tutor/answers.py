@@ -1,7 +1,9 @@
 """Socratic mode's guarantee: the tutor does not hand over an exercise's final answer.
 
 The final answer is taken from the stored key and solution: every number in them that the
-exercise's own text does not already give, and the key itself when it is a short phrase. The
+exercise's own text does not already give (small whole numbers of the worked solution, such as
+"step 2" or "1 - p", only when they are the key itself), and the key itself when it is a short
+phrase. Citation markers such as "[1]" are not numbers of the answer. The
 streamed answer is screened word by word (a word is released only once complete), so a leaked
 final answer is cut before it reaches the learner.
 """
@@ -12,7 +14,10 @@ from dataclasses import dataclass, field
 MINUS_SIGN = "\u2212"
 _NUMBER = re.compile(rf"(?<![\w.])[-{MINUS_SIGN}]?\d[\d,]*(?:\.\d+)?%?")
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
+_CITATION_MARKER = re.compile(r"\[\d+\]")
 MAX_KEY_PHRASE_WORDS = 6
+# Whole numbers up to this appear in explanations ("2 steps", "1 - p"): only a key forbids them.
+SMALL_WHOLE_NUMBER = 10
 MASK = "___"
 
 
@@ -26,8 +31,13 @@ def normalise_number(raw: str) -> str:
 
 
 def numbers_in(text: str) -> set[str]:
-    found = {normalise_number(m.group()) for m in _NUMBER.finditer(text)}
+    """The numbers written in ``text``, normalised; citation markers do not count."""
+    found = {normalise_number(m.group()) for m in _NUMBER.finditer(_CITATION_MARKER.sub(" ", text))}
     return found | {n.rstrip("%") for n in found if n.endswith("%")}
+
+
+def _small_whole(number: str) -> bool:
+    return number.lstrip("-").isdigit() and abs(int(number)) <= SMALL_WHOLE_NUMBER
 
 
 def _phrase(text: str) -> str:
@@ -44,7 +54,8 @@ class FinalAnswer:
     @classmethod
     def of_exercise(cls, prompt: str, key: str | None, solution: str) -> "FinalAnswer":
         given = numbers_in(prompt)
-        numbers = frozenset(numbers_in(f"{key or ''} {solution}") - given)
+        worked = {n for n in numbers_in(solution) if not _small_whole(n)}
+        numbers = frozenset((numbers_in(key or "") | worked) - given)
         phrase = _phrase(key or "")
         short_key = phrase and len(phrase.split()) <= MAX_KEY_PHRASE_WORDS and not phrase.isdigit()
         # A one-letter key (a multiple-choice letter) would match every "a" in a sentence.

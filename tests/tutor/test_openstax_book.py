@@ -31,7 +31,11 @@ from tests.openstax import BOOKS_DIR, STATISTICS_BOOK
 SAMPLE = 200
 SEED = 20261125
 SOCRATIC_EXERCISES = 4
-CONTENT_QUESTIONS = 3
+CONTENT_QUESTIONS = (
+    "What does the standard deviation of a data set tell me?",
+    "How do I find the median of a data set?",
+    "What is a confidence interval for a population mean?",
+)
 MAX_PROMPT_CHARS = 500
 
 
@@ -50,7 +54,6 @@ class IngestedBook:
     course_id: uuid.UUID
     exercises: list[Exercise]
     chapter_of: dict[uuid.UUID, uuid.UUID]  # lesson id → chapter (unit) id
-    lesson_titles: list[str]
 
 
 @pytest.fixture(scope="module")
@@ -72,13 +75,13 @@ async def book(postgres_server_url: str) -> AsyncIterator[IngestedBook]:
             Exercise(item.prompt, item.answer, item.solution, item.kind, unit_id)
             for item, unit_id in rows
         ]
-        lessons = (
-            await session.execute(
-                select(Lesson.id, Lesson.unit_id, Lesson.title)
-                .filter_by(course_id=course_id)
-                .order_by(Lesson.position)
-            )
-        ).all()
+        chapter_of = dict(
+            (
+                await session.execute(
+                    select(Lesson.id, Lesson.unit_id).filter_by(course_id=course_id)
+                )
+            ).all()
+        )
     report = await ingest_course(database, course_id)
     print(
         f"\ningest: {report.lessons_seen} lessons, {report.chunks_written} chunks "
@@ -88,8 +91,7 @@ async def book(postgres_server_url: str) -> AsyncIterator[IngestedBook]:
         database,
         course_id,
         exercises,
-        {lesson_id: unit_id for lesson_id, unit_id, _ in lessons},
-        [title for _, _, title in lessons],
+        chapter_of,
     )
     await database.close()
 
@@ -119,8 +121,7 @@ async def test_exercises_find_their_chapter_in_the_top_5(book: IngestedBook) -> 
 async def test_tutor_answers_from_the_book(book: IngestedBook, llm_server: LlmServer) -> None:
     llm = LLMClient(llm_server.base_url, llm_server.model)
     try:
-        for title in book.lesson_titles[1 : CONTENT_QUESTIONS + 1]:
-            question = f"Can you explain {title.lower()}?"
+        for question in CONTENT_QUESTIONS:
             reply = await ask_once(book.database, llm, question, book.course_id, TutorMode.EXPLAIN)
             retrieved = await search(
                 book.database, question, [book.course_id], k=TutorSettings().sources
