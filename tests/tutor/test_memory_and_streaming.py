@@ -3,7 +3,7 @@ LLM; every turn and its feedback land in ClickHouse."""
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,35 @@ async def test_conversation_survives_a_restart_and_resumes_with_its_history(
         after = (await api.client.get(path, headers=learner.headers)).json()
         assert len(after["messages"]) == 4
         assert after["messages"][2]["content"] == "And what makes it faster?"
+
+
+@pytest.fixture
+async def short_memory_api(
+    monkeypatch: pytest.MonkeyPatch,
+    database_url_for_test: str,
+    tmp_path: Path,
+    llm_server: LlmServer,
+) -> AsyncIterator[Api]:
+    monkeypatch.setenv("WC_TUTOR_MEMORY_TOKENS", "100")
+    async for api in live_api(tutor_settings(database_url_for_test, tmp_path, llm_server)):
+        yield api
+
+
+async def test_a_long_conversation_is_summarised_and_goes_on(short_memory_api: Api) -> None:
+    api = short_memory_api
+    course = await make_tutor_course(api.stores.database)
+    learner = await api.account("student")
+    session_id = await new_session(api.client, learner.headers, course.course_id)
+    questions = ("How do clouds form?", "What makes water evaporate faster?", "What is dew?")
+    for question in questions:
+        turn = await ask(api.client, learner.headers, session_id, question)
+        assert turn.status == 200 and turn.done["answer"], turn.error
+
+    detail = (
+        await api.client.get(f"/api/v1/tutor/sessions/{session_id}", headers=learner.headers)
+    ).json()
+    assert detail["summary"], "older turns beyond the memory budget were summarised"
+    assert len(detail["messages"]) == 2 * len(questions)  # the learner still sees every turn
 
 
 async def test_learner_lists_and_deletes_their_conversations(

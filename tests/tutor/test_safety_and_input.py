@@ -9,9 +9,11 @@ import pytest
 from sqlalchemy import func, select
 
 from agents.tutor.moderation import SafetyCategory
-from agents.tutor.policy import REFUSALS, WITHHELD
+from agents.tutor.policy import EXAM_IN_PROGRESS, REFUSALS, WITHHELD
 from platform_api.analytics.capture import TUTOR_TURN_COMPLETED
+from platform_api.assessments.models import ExamSitting
 from platform_api.auth.models import User
+from platform_api.infra.database import utcnow
 from platform_api.infra.outbox import OutboxEvent
 from platform_api.tutor.models import TutorFlag
 from platform_api.tutor.ports import FLAG_KIND
@@ -67,6 +69,27 @@ async def test_unsafe_turn_is_refused_flagged_and_the_teacher_told(
     # The learner is not told about themselves, and the classroom's other adults only via class.
     mine = await tutor_api.client.get("/api/v1/notifications", headers=learner.headers)
     assert mine.json()["items"] == []
+
+
+async def test_no_help_during_a_proctored_exam_of_that_course(
+    tutor_api: Api, course: TutorCourse
+) -> None:
+    learner = await tutor_api.account("student")
+    session_id = await new_session(tutor_api.client, learner.headers, course.course_id)
+    async with tutor_api.stores.database.session() as session:
+        sitting = ExamSitting(learner_id=learner.id, course_id=course.course_id)
+        session.add(sitting)
+        await session.commit()
+
+    during = await ask(tutor_api.client, learner.headers, session_id, "How do clouds form?")
+    assert during.done["intent"] == "exam_in_progress" and during.done["refused"]
+    assert during.done["answer"] == EXAM_IN_PROGRESS
+
+    async with tutor_api.stores.database.session() as session:
+        (await session.get(ExamSitting, sitting.id)).ended_at = utcnow()  # type: ignore[union-attr]
+        await session.commit()
+    after = await ask(tutor_api.client, learner.headers, session_id, "How do clouds form?")
+    assert after.done["intent"] != "exam_in_progress" and not after.done["refused"]
 
 
 async def test_personal_data_is_refused_and_never_stored(
