@@ -61,7 +61,9 @@ def ask(
         console.print(f"[red]The LLM at {settings.llm_base_url} did not answer:[/] {error}")
         raise typer.Exit(2) from error
     if as_json:
-        typer.echo(json.dumps(result.model_dump(mode="json"), indent=2))
+        # The stable shape of the evaluation harness: citations without their [n] marker.
+        output = result.model_dump(mode="json", exclude={"citations": {"__all__": {"marker"}}})
+        typer.echo(json.dumps(output, indent=2))
         return
     console.print(result.answer, markup=False)
     for citation in result.citations:

@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from agents.tutor.citations import Citation
 from agents.tutor.policy import TutorMode
 from agents.tutor.settings import TutorSettings
 from graphs.tutor_chat.graph import build_tutor_graph
@@ -28,15 +29,9 @@ logger = logging.getLogger(__name__)
 NOBODY = uuid.UUID(int=0)
 
 
-class CitationOut(BaseModel):
-    lesson_id: uuid.UUID
-    source_module: str | None
-    title: str
-
-
 class OneShotAnswer(BaseModel):
     answer: str
-    citations: list[CitationOut]
+    citations: list[Citation]
     refused: bool
 
 
@@ -81,6 +76,6 @@ async def ask_once(
     )
     return OneShotAnswer(
         answer=values["answer"],
-        citations=[CitationOut.model_validate(c) for c in values["citations"]],
+        citations=[Citation.model_validate(c) for c in values["citations"]],
         refused=values["refused"],
     )
