@@ -12,6 +12,8 @@ from platform_api.auth.oidc_routes import router as oidc_router
 from platform_api.auth.permissions import identify_bearer
 from platform_api.auth.routes import router as auth_router
 from platform_api.classes.routes import router as classes_router
+from platform_api.content.events import subscribe_webhooks
+from platform_api.content.routes import router as content_router
 from platform_api.curriculum.routes import router as curriculum_router
 from platform_api.http.errors import install_error_handlers
 from platform_api.http.health import router as health_router
@@ -57,6 +59,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     users_router,
     classes_router,
     tutor_router,
+    content_router,
     notifications_router,
     realtime_router,
     auth_router,
@@ -71,6 +74,10 @@ async def start_background_work(
     await subscribe_mailer(stores.bus, stores.database, stores.mailer)
     await subscribe_reingestion(stores.bus, stores.database, embedder, rag_settings)
     await subscribe_capture(stores.bus, stores.analytics)
+    settings = stores.settings
+    await subscribe_webhooks(
+        stores.bus, stores.database, settings.webhook_secret, settings.webhook_timeout_seconds
+    )
     stores.relay.start()
 
 

@@ -11,6 +11,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from platform_api.auth.models import Role
+from platform_api.content.cli import content_app, generate
 from platform_api.infra.database import Database
 from platform_api.settings import Settings
 from platform_api.tutor.cli import tutor_app
@@ -29,6 +31,8 @@ app.add_typer(import_app, name="import")
 app.add_typer(users_app, name="users")
 app.add_typer(models_app, name="models")
 app.add_typer(tutor_app, name="tutor")
+app.add_typer(content_app, name="content")
+app.command("generate")(generate)
 app.command("serve")(serve)
 app.command("ingest")(ingest)
 app.command("search")(search)
@@ -137,6 +141,26 @@ def import_openstax(
                 f"{summary['lessons']} lessons, {summary['exercises']} exercises "
                 f"(course {summary['course_id']})"
             )
+
+
+@users_app.command("set-role")
+def set_role(
+    email: Annotated[str, typer.Argument(help="E-mail of the account.")],
+    role: Annotated[Role, typer.Argument(help="The new role.")],
+) -> None:
+    """Change an account's role (content_editor and admin are given this way)."""
+    from platform_api.auth.admin import set_role as assign
+
+    async def work(database: Database) -> str:
+        async with database.session() as session:
+            return str(await assign(session, email, role))
+
+    try:
+        user_id = run_with_database(work)
+    except ValueError as error:
+        console.print(f"[red]{error}[/]")
+        raise typer.Exit(2) from error
+    console.print(f"{email} ({user_id}) is now {role.value}; new tokens carry the role.")
 
 
 @users_app.command("create-admin")

@@ -10,8 +10,10 @@ from platform_api.auth.models import (
     User,
 )
 from platform_api.classes.models import ClassCourse, Enrollment, SchoolClass
+from platform_api.content.models import ContentJob, ContentTopic
 from platform_api.curriculum.models import (
     AssessmentItem,
+    AssessmentItemVersion,
     Course,
     Curriculum,
     Lesson,
@@ -26,8 +28,11 @@ from rag.models import RagChunk  # noqa: F401  (so Alembic sees the table)
 
 __all__ = [
     "AssessmentItem",
+    "AssessmentItemVersion",
     "Base",
     "ClassCourse",
+    "ContentJob",
+    "ContentTopic",
     "Course",
     "Curriculum",
     "EmailVerification",

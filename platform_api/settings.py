@@ -79,6 +79,11 @@ class Settings(BaseSettings):
         True, description="`wc run` also starts the local LLM application (`wc serve`)."
     )
 
+    webhook_secret: str = Field(
+        "", description="HMAC-SHA256 key signing webhook bodies; empty sends them unsigned."
+    )
+    webhook_timeout_seconds: float = Field(10.0, gt=0)
+
     log_level: str = "INFO"
     log_json: bool = True
     load_demo_content: bool = True

@@ -29,3 +29,13 @@ async def create_or_promote_admin(
     user.password_hash = await hash_password(password)
     await session.commit()
     return user.id
+
+
+async def set_role(session: AsyncSession, email: str, role: Role) -> uuid.UUID:
+    """Give an existing account a role (e.g. ``content_editor``, which nobody can self-assign)."""
+    user = await session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise ValueError(f"No account with the e-mail {email}")
+    user.role = role
+    await session.commit()
+    return user.id

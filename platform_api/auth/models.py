@@ -17,6 +17,7 @@ class Role(enum.StrEnum):
     TEACHER = "teacher"
     PARENT = "parent"
     ADMIN = "admin"
+    CONTENT_EDITOR = "content_editor"
 
 
 class User(Base):

@@ -84,3 +84,8 @@ class RoleGate:
 
 Staff = Annotated[AccessClaims, Depends(RoleGate(Role.TEACHER, Role.ADMIN))]
 Admin = Annotated[AccessClaims, Depends(RoleGate(Role.ADMIN))]
+# Content generation and review: content editors and admins on any course, teachers on their own
+# (the per-course part is checked by the content service).
+ContentTeam = Annotated[
+    AccessClaims, Depends(RoleGate(Role.CONTENT_EDITOR, Role.ADMIN, Role.TEACHER))
+]

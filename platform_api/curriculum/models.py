@@ -31,6 +31,8 @@ class LessonStatus(enum.StrEnum):
 class ItemKind(enum.StrEnum):
     MULTIPLE_CHOICE = "multiple_choice"
     FREE_RESPONSE = "free_response"
+    NUMERIC = "numeric"
+    SHORT_ANSWER = "short_answer"
 
 
 def _enum(kind: type[enum.Enum], name: str) -> Enum:
@@ -116,6 +118,13 @@ class Lesson(Base):
     )
 
 
+class AuthorKind(enum.StrEnum):
+    """Who wrote a version: a person (``author_id``) or a model (its name and prompt version)."""
+
+    HUMAN = "human"
+    MODEL = "model"
+
+
 class LessonVersion(Base):
     """An immutable snapshot of a lesson, written on every change."""
 
@@ -132,6 +141,9 @@ class LessonVersion(Base):
     objectives: Mapped[list[str]] = mapped_column(JSONB, default=list)
     status: Mapped[LessonStatus] = mapped_column(_enum(LessonStatus, "lesson_status"))
     author_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    author_kind: Mapped[str] = mapped_column(String(10), default=AuthorKind.HUMAN)
+    model_name: Mapped[str | None] = mapped_column(String(200))
+    prompt_version: Mapped[str | None] = mapped_column(String(100))
     change_note: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -156,3 +168,29 @@ class AssessmentItem(Base):
     solution: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
     source_key: Mapped[str | None] = mapped_column(String(200))
+    # Generated items keep their full structure (rationales, tolerance, rubric), their hint
+    # ladder and the verdicts of the quality checks.
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    hints: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    verdicts: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class AssessmentItemVersion(Base):
+    """An immutable snapshot of an item, written on every change, with its author."""
+
+    __tablename__ = "assessment_item_versions"
+    __table_args__ = (UniqueConstraint("item_id", "version"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    item_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("assessment_items.id", ondelete="CASCADE")
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    author_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    author_kind: Mapped[str] = mapped_column(String(10), default=AuthorKind.HUMAN)
+    model_name: Mapped[str | None] = mapped_column(String(200))
+    prompt_version: Mapped[str | None] = mapped_column(String(100))
+    change_note: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,150 @@
+"""Quality checks whose verdicts are stored with every generated lesson and item.
+
+The checks here need no model: distinct options, objective coverage, reading level, banned
+content, grounding. The ones that need retrieval or the critic (answerable, duplicates) take the
+evidence as arguments and only judge it, so every verdict here is a pure function.
+"""
+
+import enum
+import re
+from collections.abc import Sequence
+
+from pydantic import BaseModel
+
+from agents.content.readability import flesch_kincaid_grade
+from agents.content.schemas import CriticVerdict, LessonDraft, MultipleChoiceItem
+from agents.content.screening import banned_categories
+
+_WORD = re.compile(r"\w+")
+# Options whose word sets overlap this much say the same thing.
+SAME_OPTION_OVERLAP = 0.9
+# A paragraph this short is a transition, not a claim that needs a source.
+CLAIM_MIN_WORDS = 12
+
+
+class Check(enum.StrEnum):
+    ANSWERABLE = "answerable"
+    DISTRACTORS = "distractors"
+    NOT_DUPLICATE = "not_duplicate"
+    OBJECTIVE_COVERAGE = "objective_coverage"
+    READING_LEVEL = "reading_level"
+    BANNED_CONTENT = "banned_content"
+    GROUNDED = "grounded"
+
+
+class Verdict(BaseModel):
+    check: Check
+    passed: bool
+    reason: str
+    score: float | None = None
+
+
+def _words(text: str) -> set[str]:
+    return {word.lower() for word in _WORD.findall(text)}
+
+
+def _overlap(first: str, second: str) -> float:
+    a, b = _words(first), _words(second)
+    return len(a & b) / max(1, len(a | b))
+
+
+def distractors(item: MultipleChoiceItem, critic: CriticVerdict | None) -> Verdict:
+    """Options differ from each other, and none but the key is also correct (the critic's call)."""
+    texts = [option.text for option in item.options]
+    for i, first in enumerate(texts):
+        for j in range(i + 1, len(texts)):
+            if _overlap(first, texts[j]) >= SAME_OPTION_OVERLAP:
+                return Verdict(
+                    check=Check.DISTRACTORS,
+                    passed=False,
+                    reason=f"options {i} and {j} say the same thing",
+                )
+    also_correct = sorted(
+        {i for i in (critic.other_correct_options if critic else []) if i != item.key}
+    )
+    if also_correct:
+        return Verdict(
+            check=Check.DISTRACTORS,
+            passed=False,
+            reason=f"the critic finds options {also_correct} also correct",
+        )
+    return Verdict(check=Check.DISTRACTORS, passed=True, reason="four distinct options, one key")
+
+
+def answerable(critic: CriticVerdict | None, evidence_similarity: float, minimum: float) -> Verdict:
+    """The key is supported: retrieval found evidence for the item and the critic agrees."""
+    if critic is None:
+        return Verdict(check=Check.ANSWERABLE, passed=False, reason="the critic gave no verdict")
+    if evidence_similarity < minimum:
+        return Verdict(
+            check=Check.ANSWERABLE,
+            passed=False,
+            reason=f"no passage of the lesson or sources is close to the item "
+            f"(best similarity {evidence_similarity:.2f} < {minimum:.2f})",
+            score=evidence_similarity,
+        )
+    return Verdict(
+        check=Check.ANSWERABLE,
+        passed=critic.key_supported,
+        reason=critic.reason,
+        score=evidence_similarity,
+    )
+
+
+def not_duplicate(similarity: float, threshold: float) -> Verdict:
+    """``similarity``: the highest cosine similarity to an item already in the course."""
+    if similarity >= threshold:
+        reason = f"near-duplicate of an existing item (similarity {similarity:.2f})"
+    else:
+        reason = f"closest existing item at similarity {similarity:.2f}"
+    return Verdict(
+        check=Check.NOT_DUPLICATE, passed=similarity < threshold, reason=reason, score=similarity
+    )
+
+
+def objective_coverage(objectives: int, covered: Sequence[int]) -> Verdict:
+    missing = sorted(set(range(objectives)) - set(covered))
+    if missing:
+        return Verdict(
+            check=Check.OBJECTIVE_COVERAGE,
+            passed=False,
+            reason=f"objectives {missing} have no item",
+        )
+    return Verdict(
+        check=Check.OBJECTIVE_COVERAGE, passed=True, reason="every objective has an item"
+    )
+
+
+def reading_level(text: str, target_grade: float, tolerance: float) -> Verdict:
+    grade = flesch_kincaid_grade(text)
+    passed = abs(grade - target_grade) <= tolerance
+    return Verdict(
+        check=Check.READING_LEVEL,
+        passed=passed,
+        reason=f"Flesch-Kincaid grade {grade} for a target of {target_grade} ± {tolerance}",
+        score=grade,
+    )
+
+
+def banned_content(texts: Sequence[str]) -> Verdict:
+    found = sorted({category for text in texts for category in banned_categories(text)})
+    if found:
+        return Verdict(check=Check.BANNED_CONTENT, passed=False, reason=f"contains {found}")
+    return Verdict(check=Check.BANNED_CONTENT, passed=True, reason="nothing banned found")
+
+
+def grounded(lesson: LessonDraft, sources: int, required: bool) -> Verdict:
+    """Every claim-bearing paragraph names one of the ``sources`` given to the writer."""
+    if not required:
+        return Verdict(check=Check.GROUNDED, passed=True, reason="ungrounded generation requested")
+    uncited = [
+        f"{s}.{p}"
+        for s, section in enumerate(lesson.sections)
+        for p, paragraph in enumerate(section.paragraphs)
+        if len(_words(paragraph.text)) >= CLAIM_MIN_WORDS and not 1 <= paragraph.source <= sources
+    ]
+    if uncited:
+        return Verdict(
+            check=Check.GROUNDED, passed=False, reason=f"paragraphs {uncited} cite no source"
+        )
+    return Verdict(check=Check.GROUNDED, passed=True, reason="every claim cites a source")

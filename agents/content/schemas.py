@@ -1,0 +1,116 @@
+"""What the content roles produce: the JSON schemas the LLM is held to, validated with pydantic.
+
+Every model here is sent to the serving endpoint as a JSON schema (schema-constrained decoding)
+and validated again on the way back, so bounds are stated in the schema, not checked later.
+"""
+
+import enum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# Tight bounds: the grammar holds a small model to them, where it would otherwise ramble on.
+ShortText = Annotated[str, Field(min_length=1, max_length=120)]
+Sentence = Annotated[str, Field(min_length=2, max_length=240)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BloomLevel(enum.StrEnum):
+    REMEMBER = "remember"
+    UNDERSTAND = "understand"
+    APPLY = "apply"
+    ANALYZE = "analyze"
+    EVALUATE = "evaluate"
+    CREATE = "create"
+
+
+class Objective(Strict):
+    text: Sentence
+    bloom_level: BloomLevel
+
+
+class ObjectivePlan(Strict):
+    objectives: list[Objective] = Field(min_length=1, max_length=3)
+
+
+class OutlineSection(Strict):
+    heading: ShortText
+    points: list[ShortText] = Field(min_length=1, max_length=3)
+
+
+class Outline(Strict):
+    sections: list[OutlineSection] = Field(min_length=1, max_length=3)
+
+
+class Paragraph(Strict):
+    text: Annotated[str, Field(min_length=20, max_length=500)]
+    source: int = Field(
+        ge=0, le=9, description="Number of the source passage this paragraph rests on; 0: none."
+    )
+
+
+class LessonSection(Strict):
+    heading: ShortText
+    paragraphs: list[Paragraph] = Field(min_length=1, max_length=2)
+
+
+class LessonDraft(Strict):
+    sections: list[LessonSection] = Field(min_length=1, max_length=3)
+
+
+class ChoiceOption(Strict):
+    text: ShortText
+    rationale: Sentence = Field(description="Why this option is right (the key) or wrong.")
+
+
+class MultipleChoiceItem(Strict):
+    kind: Literal["multiple_choice"] = "multiple_choice"
+    stem: Sentence
+    options: list[ChoiceOption] = Field(min_length=4, max_length=4)
+    key: int = Field(ge=0, le=3, description="Index of the correct option.")
+
+
+class NumericItem(Strict):
+    kind: Literal["numeric"] = "numeric"
+    stem: Sentence
+    answer: float
+    tolerance: float = Field(ge=0)
+    unit: Annotated[str, Field(max_length=30)]
+    rubric: Sentence
+
+
+class ShortAnswerItem(Strict):
+    kind: Literal["short_answer"] = "short_answer"
+    stem: Sentence
+    model_answer: Sentence
+    rubric: list[ShortText] = Field(min_length=1, max_length=4)
+
+
+QuizItem = Annotated[
+    MultipleChoiceItem | NumericItem | ShortAnswerItem, Field(discriminator="kind")
+]
+ItemKind = Literal["multiple_choice", "numeric", "short_answer"]
+ITEM_SCHEMAS: dict[str, type[MultipleChoiceItem | NumericItem | ShortAnswerItem]] = {
+    "multiple_choice": MultipleChoiceItem,
+    "numeric": NumericItem,
+    "short_answer": ShortAnswerItem,
+}
+
+
+class HintLadder(Strict):
+    """Three steps, from a nudge to nearly the answer, never the answer itself."""
+
+    hints: list[Sentence] = Field(min_length=3, max_length=3)
+
+
+class CriticVerdict(Strict):
+    """The critic's reading of one item against the lesson and sources."""
+
+    key_supported: bool = Field(description="The key follows from the lesson or the sources.")
+    other_correct_options: list[int] = Field(
+        max_length=3, description="Indexes of options other than the key that are also correct."
+    )
+    reason: Sentence

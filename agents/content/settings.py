@@ -1,0 +1,49 @@
+"""Configuration of content generation (``WC_CONTENT_*``)."""
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ContentSettings(BaseSettings):
+    """Budgets of the generation graph, its checks, and the bulk-job runner."""
+
+    model_config = SettingsConfigDict(env_prefix="WC_CONTENT_", env_file=".env", extra="ignore")
+
+    structured_attempts: int = Field(
+        3, ge=1, le=10, description="Tries per structured LLM call before the item fails."
+    )
+    regenerations: int = Field(
+        1, ge=0, le=5, description="Times an item failing a check is written again."
+    )
+    sources: int = Field(4, ge=1, le=9, description="Source passages given to the writers.")
+    min_source_relevance: float = Field(
+        0.25, ge=0.0, le=1.0, description="Similarity a passage needs to count as a source."
+    )
+    duplicate_similarity: float = Field(
+        0.92, ge=0.0, le=1.0, description="Cosine similarity above which an item is a duplicate."
+    )
+    reading_grade_tolerance: float = Field(
+        3.0, ge=0.0, description="Grades a lesson may sit above or below the course target."
+    )
+    lesson_max_tokens: int = Field(700, ge=64)
+    item_max_tokens: int = Field(400, ge=64)
+    temperature: float = Field(0.3, ge=0.0, le=2.0)
+    repetition_penalty: float = Field(
+        1.15,
+        ge=1.0,
+        le=2.0,
+        description="vLLM's repetition penalty (1.0: not sent); keeps small models from looping.",
+    )
+
+    workers: int = Field(1, ge=1, le=64, description="Ray workers per job runner.")
+    items_per_worker: int = Field(
+        4, ge=1, le=64, description="Topics one worker generates at once (LLM calls overlap)."
+    )
+    tenant_max_running: int = Field(
+        8, ge=1, description="Topics of one tenant (curriculum) generated at once, all jobs."
+    )
+    lease_seconds: float = Field(
+        300.0, ge=5.0, description="A running topic whose worker is silent this long is retried."
+    )
+    max_input_bytes: int = Field(5 * 1024 * 1024, ge=1024, description="Largest topics file.")
+    max_topics: int = Field(1000, ge=1, description="Most topics in one job.")

@@ -1,0 +1,1 @@
+"""Content generation: topic → objectives → outline → lesson → items → hints → checks."""

@@ -1,0 +1,360 @@
+"""Content generation for one topic, every node in this file.
+
+    retrieve_sources → plan_objectives → write_outline → write_lesson
+      → write_items → write_hints → critique → check_answerable → check_distractors
+      → check_duplicates → check_banned_content → check_reading_level → check_grounding
+      → check_coverage → plan_rewrites ─┬─ items failing a check, tries left → write_items
+                                        └─ END
+
+A lesson step whose structured output never validates ends the run as failed; an item step that
+fails leaves that item empty. Either way the failure and its raw outputs are kept in the state.
+Items are written one per objective, so an item's index is its objective's index.
+"""
+
+import itertools
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import numpy as np
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+
+from agents.content import checks, critic, item_writer, writer
+from agents.content.brief import Brief, SourcePassage
+from agents.content.schemas import (
+    CriticVerdict,
+    LessonDraft,
+    MultipleChoiceItem,
+    Objective,
+    Outline,
+)
+from agents.content.structured_calls import StructuredCalls
+from graphs.content_gen.ports import ContentDeps
+from graphs.content_gen.state import Failure, GeneratedItem, TopicRequest, TopicState
+from serving.client import StructuredOutputError
+
+Update = dict[str, Any]
+EVIDENCE_PASSAGES = 3
+# The check nodes, in the order they run; each stores its verdicts.
+CHECKS = (
+    "check_answerable",
+    "check_distractors",
+    "check_duplicates",
+    "check_banned_content",
+    "check_reading_level",
+    "check_grounding",
+    "check_coverage",
+)
+
+
+def _failure(step: str, error: Exception) -> Update:
+    raw = error.raw_outputs if isinstance(error, StructuredOutputError) else []
+    return Failure(step=step, error=str(error), raw_outputs=raw).model_dump()
+
+
+def _request(state: TopicState) -> TopicRequest:
+    return TopicRequest.model_validate(state["request"])
+
+
+def _brief(state: TopicState) -> Brief:
+    request = _request(state)
+    sources = tuple(
+        SourcePassage(number=n, title=s["title"], text=s["text"])
+        for n, s in enumerate(state.get("sources", []), start=1)
+    )
+    return Brief(request.course_title, request.reading_grade, request.topic, sources)
+
+
+def _items(state: TopicState) -> list[GeneratedItem]:
+    return [GeneratedItem.model_validate(item) for item in state.get("items", [])]
+
+
+def _objectives(state: TopicState) -> list[Objective]:
+    return [Objective.model_validate(o) for o in state.get("objectives", [])]
+
+
+def _rounds_items(state: TopicState) -> list[tuple[int, GeneratedItem]]:
+    """The items written this round that exist (a failed write leaves none to check)."""
+    items = _items(state)
+    return [(i, items[i]) for i in state.get("redo", []) if items[i].item is not None]
+
+
+def _verdicts(found: dict[int, checks.Verdict]) -> Update:
+    return {
+        "item_verdicts": {
+            str(i): {verdict.check.value: verdict.model_dump(mode="json")}
+            for i, verdict in found.items()
+        }
+    }
+
+
+def _lesson_verdict(verdict: checks.Verdict) -> Update:
+    return {"lesson_verdicts": {verdict.check.value: verdict.model_dump(mode="json")}}
+
+
+def _failed_reasons(state: TopicState, index: int) -> str:
+    verdicts = state.get("item_verdicts", {}).get(str(index), {}).values()
+    return "; ".join(v["reason"] for v in verdicts if not v["passed"])
+
+
+def calls_for(deps: ContentDeps) -> StructuredCalls:
+    """A fresh account of LLM calls for one node."""
+    settings = deps.settings
+    return StructuredCalls(
+        deps.llm, settings.structured_attempts, settings.temperature, settings.repetition_penalty
+    )
+
+
+def build_content_graph(deps: ContentDeps) -> CompiledStateGraph[Any]:
+    settings = deps.settings
+
+    async def with_llm(step: str, work: Callable[[StructuredCalls], Awaitable[Update]]) -> Update:
+        calls = calls_for(deps)
+        try:
+            update = await work(calls)
+        except StructuredOutputError as error:
+            update = {"failed": True, "failures": [_failure(step, error)]}
+        return {**update, "llm_seconds": calls.seconds, "llm_calls": calls.calls}
+
+    async def retrieve_sources(state: TopicState) -> Update:
+        request = _request(state)
+        query = " ".join([request.topic, *request.objectives])
+        passages = await deps.ports.sources(request.course_id, query, settings.sources)
+        relevant = [p for p in passages if p.similarity >= settings.min_source_relevance]
+        if not relevant and not request.allow_ungrounded:
+            error = Failure(
+                step="retrieve_sources",
+                error="the course has no source material on this topic; add material or "
+                "allow ungrounded generation",
+            )
+            return {"failed": True, "failures": [error.model_dump()]}
+        return {"sources": [p.model_dump(mode="json") for p in relevant]}
+
+    async def plan_objectives(state: TopicState) -> Update:
+        async def work(calls: StructuredCalls) -> Update:
+            given = _request(state).objectives
+            objectives = await writer.plan_objectives(calls, _brief(state), given)
+            return {"objectives": [o.model_dump(mode="json") for o in objectives]}
+
+        return await with_llm("plan_objectives", work)
+
+    async def write_outline(state: TopicState) -> Update:
+        async def work(calls: StructuredCalls) -> Update:
+            outline = await writer.write_outline(calls, _brief(state), _objectives(state))
+            return {"outline": outline.model_dump(mode="json")}
+
+        return await with_llm("write_outline", work)
+
+    async def write_lesson(state: TopicState) -> Update:
+        async def work(calls: StructuredCalls) -> Update:
+            brief, outline = _brief(state), Outline.model_validate(state["outline"])
+            lesson = await writer.write_lesson(calls, brief, outline, settings.lesson_max_tokens)
+            markdown = writer.lesson_markdown(lesson, brief)
+            return {"lesson": lesson.model_dump(mode="json"), "lesson_markdown": markdown}
+
+        return await with_llm("write_lesson", work)
+
+    async def write_items(state: TopicState) -> Update:
+        request, brief, objectives = _request(state), _brief(state), _objectives(state)
+        items = _items(state) or [
+            GeneratedItem(objective=i, kind=request.item_kinds[i % len(request.item_kinds)])
+            for i in range(len(objectives))
+        ]
+        redo = state.get("redo") or list(range(len(objectives)))
+        calls = calls_for(deps)
+        failures: list[Update] = []
+        for index in redo:
+            entry = items[index]
+            entry.attempts += 1
+            try:
+                entry.item = await item_writer.write_item(
+                    calls,
+                    brief,
+                    state["lesson_markdown"],
+                    objectives[index],
+                    entry.kind,
+                    settings.item_max_tokens,
+                    _failed_reasons(state, index),
+                )
+                entry.hints = []
+            except StructuredOutputError as error:
+                failures.append(_failure(f"write_item {index}", error))
+        return {
+            "items": [item.model_dump(mode="json") for item in items],
+            "redo": redo,
+            "failures": failures,
+            "llm_seconds": calls.seconds,
+            "llm_calls": calls.calls,
+        }
+
+    async def write_hints(state: TopicState) -> Update:
+        items, brief = _items(state), _brief(state)
+        calls = calls_for(deps)
+        failures: list[Update] = []
+        for index, entry in _rounds_items(state):
+            assert entry.item is not None
+            try:
+                items[index].hints = await item_writer.write_hints(calls, brief, entry.item)
+            except StructuredOutputError as error:
+                failures.append(_failure(f"write_hints {index}", error))
+        return {
+            "items": [item.model_dump(mode="json") for item in items],
+            "failures": failures,
+            "llm_seconds": calls.seconds,
+            "llm_calls": calls.calls,
+        }
+
+    async def critique(state: TopicState) -> Update:
+        """Retrieval finds the passages closest to each item; the critic reads the item
+        against them."""
+        lesson = LessonDraft.model_validate(state["lesson"])
+        passages = [p.text for s in lesson.sections for p in s.paragraphs]
+        passages += [s["text"] for s in state.get("sources", [])]
+        rounds_items = _rounds_items(state)
+        questions = [
+            f"{e.item.stem} {item_writer.answer_text(e.item)}"
+            for _, e in rounds_items
+            if e.item is not None
+        ]
+        vectors = await deps.ports.embed([*questions, *passages])
+        similarity = vectors[: len(questions)] @ vectors[len(questions) :].T
+        calls = calls_for(deps)
+        found: dict[str, Update] = {}
+        failures: list[Update] = []
+        for row, (index, entry) in enumerate(rounds_items):
+            assert entry.item is not None
+            closest = np.argsort(-similarity[row])[:EVIDENCE_PASSAGES]
+            evidence = [passages[int(i)] for i in closest]
+            verdict: CriticVerdict | None = None
+            try:
+                verdict = await critic.review_item(calls, entry.item, evidence)
+            except StructuredOutputError as error:
+                failures.append(_failure(f"critique {index}", error))
+            found[str(index)] = {
+                "verdict": verdict.model_dump() if verdict else None,
+                "similarity": float(similarity[row].max(initial=0.0)),
+            }
+        return {
+            "critiques": found,
+            "failures": failures,
+            "llm_seconds": calls.seconds,
+            "llm_calls": calls.calls,
+        }
+
+    def critique_of(state: TopicState, index: int) -> tuple[CriticVerdict | None, float]:
+        found = state.get("critiques", {}).get(str(index), {})
+        verdict = found.get("verdict")
+        return (
+            CriticVerdict.model_validate(verdict) if verdict else None,
+            float(found.get("similarity", 0.0)),
+        )
+
+    async def check_answerable(state: TopicState) -> Update:
+        found = {}
+        for index, _ in _rounds_items(state):
+            verdict, similarity = critique_of(state, index)
+            found[index] = checks.answerable(verdict, similarity, settings.min_source_relevance)
+        return _verdicts(found)
+
+    async def check_distractors(state: TopicState) -> Update:
+        found = {
+            index: checks.distractors(entry.item, critique_of(state, index)[0])
+            for index, entry in _rounds_items(state)
+            if isinstance(entry.item, MultipleChoiceItem)
+        }
+        return _verdicts(found)
+
+    async def check_duplicates(state: TopicState) -> Update:
+        request, items = _request(state), _items(state)
+        existing = await deps.ports.course_item_vectors(request.course_id)
+        stems = [e.item.stem if e.item else "" for e in items]
+        own = await deps.ports.embed(stems)
+        found = {}
+        for index, _ in _rounds_items(state):
+            others = np.delete(own, index, axis=0) if len(items) > 1 else own[:0]
+            pool = np.vstack([existing, others]) if len(existing) else others
+            closest = float((pool @ own[index]).max(initial=0.0))
+            found[index] = checks.not_duplicate(closest, settings.duplicate_similarity)
+        return _verdicts(found)
+
+    async def check_banned_content(state: TopicState) -> Update:
+        found = {}
+        for index, entry in _rounds_items(state):
+            assert entry.item is not None
+            found[index] = checks.banned_content([entry.item.model_dump_json(), *entry.hints])
+        lesson = checks.banned_content([state["lesson_markdown"]])
+        return {**_verdicts(found), **_lesson_verdict(lesson)}
+
+    async def check_reading_level(state: TopicState) -> Update:
+        target = _request(state).reading_grade
+        verdict = checks.reading_level(
+            state["lesson_markdown"], target, settings.reading_grade_tolerance
+        )
+        return _lesson_verdict(verdict)
+
+    async def check_grounding(state: TopicState) -> Update:
+        lesson = LessonDraft.model_validate(state["lesson"])
+        sources = len(state.get("sources", []))
+        return _lesson_verdict(checks.grounded(lesson, sources, required=sources > 0))
+
+    async def check_coverage(state: TopicState) -> Update:
+        covered = [e.objective for e in _items(state) if e.item is not None]
+        return _lesson_verdict(checks.objective_coverage(len(_objectives(state)), covered))
+
+    async def plan_rewrites(state: TopicState) -> Update:
+        verdicts = state.get("item_verdicts", {})
+        update: Update = {
+            "redo": [
+                index
+                for index, entry in enumerate(_items(state))
+                if entry.attempts <= settings.regenerations
+                and (
+                    entry.item is None
+                    or not all(v["passed"] for v in verdicts.get(str(index), {}).values())
+                )
+            ]
+        }
+        if "first_pass" not in state:
+            every = [*state.get("lesson_verdicts", {}).values()]
+            every += [v for item in verdicts.values() for v in item.values()]
+            update["first_pass"] = {
+                "checks": len(every),
+                "passed": sum(1 for v in every if v["passed"]),
+            }
+        return update
+
+    def route_unless_failed(next_node: str) -> Callable[[TopicState], str]:
+        def route(state: TopicState) -> str:
+            return END if state.get("failed") else next_node
+
+        return route
+
+    def route_rewrites(state: TopicState) -> str:
+        return "write_items" if state.get("redo") else END
+
+    graph = StateGraph(TopicState)
+    graph.add_node("retrieve_sources", retrieve_sources)
+    graph.add_node("plan_objectives", plan_objectives)
+    graph.add_node("write_outline", write_outline)
+    graph.add_node("write_lesson", write_lesson)
+    graph.add_node("write_items", write_items)
+    graph.add_node("write_hints", write_hints)
+    graph.add_node("critique", critique)
+    graph.add_node("check_answerable", check_answerable)
+    graph.add_node("check_distractors", check_distractors)
+    graph.add_node("check_duplicates", check_duplicates)
+    graph.add_node("check_banned_content", check_banned_content)
+    graph.add_node("check_reading_level", check_reading_level)
+    graph.add_node("check_grounding", check_grounding)
+    graph.add_node("check_coverage", check_coverage)
+    graph.add_node("plan_rewrites", plan_rewrites)
+
+    graph.add_edge(START, "retrieve_sources")
+    lesson_steps = ("retrieve_sources", "plan_objectives", "write_outline", "write_lesson")
+    for step, next_step in itertools.pairwise((*lesson_steps, "write_items")):
+        graph.add_conditional_edges(step, route_unless_failed(next_step), [next_step, END])
+    item_steps = ("write_items", "write_hints", "critique", *CHECKS, "plan_rewrites")
+    for step, next_step in itertools.pairwise(item_steps):
+        graph.add_edge(step, next_step)
+    graph.add_conditional_edges("plan_rewrites", route_rewrites, ["write_items", END])
+    return graph.compile()

@@ -1,0 +1,38 @@
+"""What the content graph needs from the platform, as an interface: no SQL in the graph."""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+from pydantic import BaseModel
+
+from agents.content.settings import ContentSettings
+from serving.client import LLMClient
+
+
+class Passage(BaseModel):
+    """A retrieved passage of the course's own material."""
+
+    lesson_id: uuid.UUID
+    title: str
+    text: str
+    similarity: float
+
+
+class ContentPorts(Protocol):
+    async def sources(self, course_id: uuid.UUID, query: str, k: int) -> list[Passage]: ...
+
+    async def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    async def course_item_vectors(self, course_id: uuid.UUID) -> np.ndarray:
+        """Normalised vectors of the prompts of every item the course already has."""
+        ...
+
+
+@dataclass(frozen=True)
+class ContentDeps:
+    ports: ContentPorts
+    llm: LLMClient
+    settings: ContentSettings

@@ -1,0 +1,1 @@
+"""Generated course content: lessons and quiz items, and their export formats."""

@@ -1,0 +1,216 @@
+"""``wc generate`` and ``wc content runner``: bulk generation from the command line.
+
+``wc generate`` submits a job and runs it to the end with a progress bar (it is its own runner;
+``--detach`` leaves the job to a ``wc content runner``). The job's idempotency key is derived
+from the course, the file and the options, so running the same command again after a crash
+resumes that job: finished topics are kept, the rest are generated.
+"""
+
+import asyncio
+import hashlib
+import json
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from sqlalchemy import select
+
+from agents.content.settings import ContentSettings
+from platform_api.auth.models import Role, User
+from platform_api.auth.tokens import AccessClaims
+from platform_api.content.schemas import JobOptions, JobOut
+from platform_api.content.topics_input import format_of, parse_topics
+from platform_api.curriculum.models import Course
+from platform_api.errors import AppError
+from platform_api.infra.database import Database
+from platform_api.settings import Settings
+from platform_api.wiring import prepare_database
+
+if TYPE_CHECKING:  # the worker module imports the graph and Ray's side: loaded when a job runs
+    from platform_api.content.worker import WorkerConfig
+
+content_app = typer.Typer(help="Run content-generation jobs.", no_args_is_help=True)
+console = Console(stderr=True)
+
+
+async def operator_claims(
+    database: Database, course_id: uuid.UUID, email: str | None
+) -> AccessClaims:
+    """Who the command acts as: the named account, else the course's owner, else an admin."""
+    async with database.session() as session:
+        if email:
+            user = await session.scalar(select(User).where(User.email == email.lower()))
+        else:
+            course = await session.get(Course, course_id)
+            owner = await session.get(User, course.owner_id) if course and course.owner_id else None
+            user = owner or await session.scalar(
+                select(User).where(User.role == Role.ADMIN).order_by(User.created_at).limit(1)
+            )
+    if user is None:
+        raise typer.BadParameter("no such account: name one with --as, or create an admin first")
+    return AccessClaims(user_id=user.id, role=user.role, expires_at=0)
+
+
+def worker_config(
+    settings: Settings, content: ContentSettings, database_url: str
+) -> "WorkerConfig":
+    from platform_api.content.worker import WorkerConfig
+
+    return WorkerConfig(
+        database_url=database_url,
+        llm_base_url=settings.llm_base_url,
+        llm_model=settings.llm_model,
+        llm_api_key=settings.llm_api_key,
+        content=content,
+    )
+
+
+async def _progress(database: Database, job_id: uuid.UUID) -> JobOut:
+    from platform_api.content.models import ContentJob
+    from platform_api.content.service import job_progress
+
+    async with database.session() as session:
+        job = await session.get(ContentJob, job_id)
+        assert job is not None
+        return await job_progress(session, job)
+
+
+async def _follow(
+    database: Database, job_id: uuid.UUID, runner_task: asyncio.Task[None] | None
+) -> JobOut:
+    columns = (
+        TextColumn("[bold]generating"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[statuses]}"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console) as bar:
+        job = await _progress(database, job_id)
+        task = bar.add_task("job", total=job.total, statuses="")
+        while True:
+            job = await _progress(database, job_id)
+            done = round(job.percent * job.total / 100)
+            statuses = " ".join(f"{k}={v}" for k, v in sorted(job.topics_by_status.items()))
+            bar.update(task, completed=done, statuses=statuses)
+            if job.finished_at is not None or (runner_task and runner_task.done()):
+                if runner_task and runner_task.done():
+                    runner_task.result()  # re-raise a runner failure
+                return job
+            await asyncio.sleep(1)
+
+
+@content_app.command("runner")
+def runner(
+    workers: Annotated[int | None, typer.Option(help="Ray workers (WC_CONTENT_WORKERS).")] = None,
+) -> None:
+    """Run every queued content job, for ever (Ctrl-C stops; unfinished topics are requeued)."""
+    from platform_api.content.runner import ContentRunner
+
+    settings, content = Settings(), ContentSettings()
+    if workers:
+        content = content.model_copy(update={"workers": workers})
+
+    async def work() -> None:
+        url = await prepare_database(settings)
+        database = Database(url, pool_size=4)
+        try:
+            await ContentRunner(database, worker_config(settings, content, url)).run()
+        finally:
+            await database.close()
+
+    console.print(f"content runner: {content.workers} worker(s), LLM at {settings.llm_base_url}")
+    asyncio.run(work())
+
+
+def generate(
+    input_file: Annotated[
+        Path, typer.Option("--input", exists=True, dir_okay=False, help="Topics: .csv or .jsonl")
+    ],
+    course: Annotated[uuid.UUID, typer.Option("--course", help="Course id to write into.")],
+    reading_grade: Annotated[float, typer.Option(help="US school grade of the lessons.")] = 8.0,
+    allow_ungrounded: Annotated[
+        bool, typer.Option(help="Write topics the course's material does not cover.")
+    ] = False,
+    workers: Annotated[int | None, typer.Option(help="Ray workers (WC_CONTENT_WORKERS).")] = None,
+    as_email: Annotated[
+        str | None, typer.Option("--as", help="Account the job belongs to.")
+    ] = None,
+    detach: Annotated[
+        bool, typer.Option(help="Only submit; a running `wc content runner` generates it.")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the job as JSON on stdout.")
+    ] = False,
+) -> None:
+    """Generate lessons, quiz items and hints for every topic of a file."""
+    settings, content = Settings(), ContentSettings()
+    if workers:
+        content = content.model_copy(update={"workers": workers})
+    data = input_file.read_bytes()
+    if len(data) > content.max_input_bytes:
+        raise typer.BadParameter(f"the file is larger than {content.max_input_bytes} bytes")
+    try:
+        parsed = parse_topics(data, format_of(input_file.name))
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from error
+    for refused in parsed.errors:
+        console.print(f"[yellow]row {refused.row}: {refused.error}[/]")
+    options = JobOptions(reading_grade=reading_grade, allow_ungrounded=allow_ungrounded)
+    key = (
+        "cli:"
+        + hashlib.sha256(course.bytes + data + options.model_dump_json().encode()).hexdigest()
+    )
+
+    async def work() -> JobOut:
+        from platform_api.content.service import submit_job
+
+        url = await prepare_database(settings)
+        database = Database(url, pool_size=4)
+        try:
+            actor = await operator_claims(database, course, as_email)
+            async with database.session() as session:
+                job = await submit_job(
+                    session,
+                    actor,
+                    course,
+                    parsed,
+                    options,
+                    model_name=settings.llm_model,
+                    max_topics=content.max_topics,
+                    idempotency_key=key,
+                )
+            console.print(f"job {job.id}: {job.total} topics")
+            if detach:
+                return await _progress(database, job.id)
+            return await _run_and_follow(database, job.id, worker_config(settings, content, url))
+        finally:
+            await database.close()
+
+    try:
+        job = asyncio.run(work())
+    except AppError as error:
+        console.print(f"[red]{error.message}[/] {error.details or ''}")
+        raise typer.Exit(2) from error
+    if as_json:
+        typer.echo(json.dumps(job.model_dump(mode="json"), indent=2))
+    else:
+        console.print(f"job {job.id} {job.status.value}: {job.topics_by_status}")
+
+
+async def _run_and_follow(database: Database, job_id: uuid.UUID, config: "WorkerConfig") -> JobOut:
+    from platform_api.content.runner import ContentRunner
+
+    runner = ContentRunner(database, config)
+    with console.status("starting Ray workers…"):
+        await asyncio.to_thread(runner.start_workers)
+    task = asyncio.create_task(runner.run(until=lambda finished: job_id in finished))
+    try:
+        return await _follow(database, job_id, task)
+    finally:
+        if not task.done():
+            task.cancel()
+        await asyncio.gather(task, return_exceptions=True)

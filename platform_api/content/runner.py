@@ -1,0 +1,161 @@
+"""Runs content jobs on Ray: claims topics from PostgreSQL and hands them to worker actors.
+
+The runner (``wc content runner``, or ``wc generate`` for its own job) is the driver; workers are
+Ray actors, so on a cluster they spread over its nodes unchanged. All state lives in PostgreSQL:
+a killed worker is restarted by Ray and its topic queued again; a killed runner leaves leases
+that expire, after which the next runner claims those topics. Results are stored under the lease,
+so a topic is never stored twice.
+"""
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from platform_api.content import store
+from platform_api.content.worker import TopicOutcome, TopicWorker, WorkerConfig
+from platform_api.infra.database import Database
+from serving.ray_runtime import start_ray
+
+logger = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.5
+
+
+class ContentRunner:
+    def __init__(
+        self,
+        database: Database,
+        config: WorkerConfig,
+        *,
+        ray_address: str = "",
+        on_outcome: Callable[[TopicOutcome], None] | None = None,
+    ) -> None:
+        self._database = database
+        self._config = config
+        self._settings = config.content
+        self._ray_address = ray_address
+        self._on_outcome = on_outcome
+        self._workers: list[Any] = []
+        self._load: dict[int, int] = {}
+        self._in_flight: dict[asyncio.Future[Any], tuple[store.Claim, Any, int]] = {}
+        self.finished_jobs: set[uuid.UUID] = set()
+
+    @property
+    def capacity(self) -> int:
+        return self._settings.workers * self._settings.items_per_worker
+
+    def start_workers(self) -> None:
+        import ray
+
+        start_ray(self._ray_address)
+        actor = ray.remote(TopicWorker).options(
+            max_concurrency=self._settings.items_per_worker,
+            max_restarts=-1,
+            max_task_retries=0,
+            num_cpus=1,
+        )
+        self._workers = [actor.remote(self._config) for _ in range(self._settings.workers)]
+        self._load = dict.fromkeys(range(len(self._workers)), 0)
+        logger.info("content workers started", extra={"workers": len(self._workers)})
+
+    async def worker_pids(self) -> list[int]:
+        return [await worker.pid.remote() for worker in self._workers]
+
+    async def run(
+        self,
+        *,
+        until: Callable[[set[uuid.UUID]], bool] | None = None,
+        stop: asyncio.Event | None = None,
+    ) -> None:
+        """Work until ``until(finished job ids)`` is true or ``stop`` is set."""
+        if not self._workers:
+            self.start_workers()
+        renewed = time.monotonic()
+        try:
+            while not (stop and stop.is_set()):
+                await self._fill()
+                await self._cancel_requested()
+                await self._collect()
+                if time.monotonic() - renewed > self._settings.lease_seconds / 3:
+                    claims = [claim for claim, _, _ in self._in_flight.values()]
+                    await store.renew_leases(self._database, claims, self._settings.lease_seconds)
+                    renewed = time.monotonic()
+                await self._close_finished_jobs()
+                if until and until(self.finished_jobs):
+                    return
+        finally:
+            await self._abandon_in_flight()
+
+    async def _fill(self) -> None:
+        free = self.capacity - len(self._in_flight)
+        if free <= 0:
+            return
+        claims = await store.claim_topics(
+            self._database, free, self._settings.lease_seconds, self._settings.tenant_max_running
+        )
+        for claim in claims:
+            index = min(self._load, key=self._load.__getitem__)
+            ref = self._workers[index].generate.remote(claim)
+            self._in_flight[asyncio.wrap_future(ref.future())] = (claim, ref, index)
+            self._load[index] += 1
+
+    async def _collect(self) -> None:
+        if not self._in_flight:
+            await asyncio.sleep(POLL_SECONDS)
+            return
+        done, _ = await asyncio.wait(
+            self._in_flight, timeout=POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED
+        )
+        for future in done:
+            claim, _, index = self._in_flight.pop(future)
+            self._load[index] -= 1
+            await self._settle(claim, future)
+
+    async def _settle(self, claim: store.Claim, future: asyncio.Future[Any]) -> None:
+        from ray.exceptions import RayActorError, TaskCancelledError
+
+        try:
+            outcome: TopicOutcome = future.result()
+        except (TaskCancelledError, asyncio.CancelledError):
+            await store.cancel_topic(self._database, claim)
+            return
+        except RayActorError as error:
+            logger.warning(
+                "content worker died; topic queued again",
+                extra={"topic_id": str(claim.topic_id), "error": str(error)[:300]},
+            )
+            await store.release(self._database, claim, "its worker died")
+            return
+        except Exception as error:  # the graph raised: LLM or database unreachable, a bug
+            logger.exception("topic failed in its worker", extra={"topic_id": str(claim.topic_id)})
+            await store.release(self._database, claim, f"{type(error).__name__}: {error}"[:2000])
+            return
+        logger.info("topic generated", extra=outcome.model_dump(mode="json"))
+        if self._on_outcome:
+            self._on_outcome(outcome)
+
+    async def _cancel_requested(self) -> None:
+        import ray
+
+        cancelling = await store.cancelling_jobs(self._database)
+        for claim, ref, _ in self._in_flight.values():
+            if claim.job_id in cancelling:
+                ray.cancel(ref)
+
+    async def _close_finished_jobs(self) -> None:
+        for job_id in await store.finish_jobs(self._database):
+            logger.info("content job finished", extra={"job_id": str(job_id)})
+            self.finished_jobs.add(job_id)
+
+    async def _abandon_in_flight(self) -> None:
+        """On stop, hand unfinished topics back at once rather than when their leases expire."""
+        import ray
+
+        for future, (claim, ref, _) in list(self._in_flight.items()):
+            ray.cancel(ref)
+            future.cancel()
+            await store.release(self._database, claim, "its runner stopped")
+        self._in_flight.clear()

@@ -1,0 +1,133 @@
+"""Request and response models of content generation and review."""
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+
+from agents.content.schemas import ItemKind
+from graphs.content_gen.state import DEFAULT_ITEM_KINDS
+from platform_api.content.models import JobStatus, ReviewStatus, TopicStatus
+from platform_api.content.topics_input import RowError
+
+
+class JobOptions(BaseModel):
+    reading_grade: float = Field(8.0, ge=1, le=18, description="US school grade of the lessons.")
+    allow_ungrounded: bool = Field(
+        False,
+        description="Write topics the course's material does not cover (no citations then).",
+    )
+    item_kinds: list[ItemKind] = Field(
+        default_factory=lambda: list(DEFAULT_ITEM_KINDS),
+        min_length=1,
+        description="Item kinds, cycled over each topic's objectives.",
+    )
+
+
+class JobCreate(BaseModel):
+    course_id: uuid.UUID
+    topics: list[dict[str, Any]] = Field(
+        min_length=1,
+        max_length=1000,
+        description='Rows like {"topic": "...", "objectives": ["..."]}; a bad row is reported '
+        "in `input_errors` and the others run.",
+    )
+    options: JobOptions = Field(default_factory=JobOptions)
+    webhook_url: HttpUrl | None = Field(
+        None, description="POSTed a `content.job.finished` event when the job ends."
+    )
+
+
+class JobOut(BaseModel):
+    id: uuid.UUID
+    course_id: uuid.UUID
+    unit_id: uuid.UUID
+    status: JobStatus
+    total: int
+    topics_by_status: dict[str, int]
+    percent: float = Field(description="Topics finished (any final status), in percent.")
+    eta_seconds: float | None = Field(
+        None, description="Estimated from the finished topics' pace; null before the first."
+    )
+    input_errors: list[RowError]
+    options: JobOptions
+    model_name: str
+    prompt_version: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class TopicOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    row: int
+    topic: str
+    objectives: list[str]
+    status: TopicStatus
+    attempts: int
+    lesson_id: uuid.UUID | None
+    error: str | None
+    failures: list[dict[str, Any]]
+    first_pass_checks: int
+    first_pass_passed: int
+    llm_seconds: float
+    wall_seconds: float
+    review_status: ReviewStatus
+    review_reason: str | None
+
+
+class GeneratedItemOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    kind: str
+    prompt: str
+    options: list[dict[str, str]]
+    answer: str | None
+    solution: str
+    details: dict[str, Any] | None
+    hints: list[str]
+    verdicts: list[dict[str, Any]]
+    version: int
+
+
+class ReviewEntry(BaseModel):
+    """A generated lesson awaiting a reviewer, with what the checks found and what it cites."""
+
+    topic: TopicOut
+    lesson_title: str | None
+    lesson_markdown: str | None
+    lesson_verdicts: list[dict[str, Any]]
+    sources: list[dict[str, Any]]
+    items: list[GeneratedItemOut]
+
+
+class ReviewDecision(BaseModel):
+    decision: Literal["approve", "reject"]
+    reason: str = Field("", max_length=2000, description="Required when rejecting.")
+
+
+class ItemEdit(BaseModel):
+    version: int = Field(description="The version being edited (optimistic concurrency).")
+    prompt: str | None = Field(None, min_length=1, max_length=4000)
+    options: list[dict[str, str]] | None = None
+    answer: str | None = Field(None, max_length=2000)
+    solution: str | None = Field(None, max_length=4000)
+    hints: list[str] | None = Field(None, max_length=3)
+    change_note: str = Field("edited", max_length=500)
+
+
+class ItemVersionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    version: int
+    snapshot: dict[str, Any]
+    author_id: uuid.UUID | None
+    author_kind: str
+    model_name: str | None
+    prompt_version: str | None
+    change_note: str
+    created_at: datetime

@@ -1,0 +1,62 @@
+"""The content graph's ports on the real stores: retrieval over the course, the bundled embedder."""
+
+import uuid
+from collections.abc import Sequence
+
+import numpy as np
+from sqlalchemy import select
+
+from graphs.content_gen.ports import Passage
+from platform_api.curriculum.models import AssessmentItem
+from platform_api.infra.database import Database
+from rag.embeddings import Embedder
+from rag.retrieve import search
+from rag.settings import RagSettings
+
+
+class DatabaseContentPorts:
+    """``ContentPorts`` over PostgreSQL + pgvector; item vectors are cached by prompt text."""
+
+    def __init__(self, database: Database, embedder: Embedder, rag_settings: RagSettings) -> None:
+        self._database = database
+        self._embedder = embedder
+        self._rag_settings = rag_settings
+        self._item_vectors: dict[str, np.ndarray] = {}
+
+    async def sources(self, course_id: uuid.UUID, query: str, k: int) -> list[Passage]:
+        hits = await search(
+            self._database,
+            query,
+            [course_id],
+            k,
+            kinds=["text"],
+            embedder=self._embedder,
+            settings=self._rag_settings,
+        )
+        return [
+            Passage(
+                lesson_id=hit.lesson_id,
+                title=hit.lesson_title,
+                text=hit.text,
+                similarity=hit.similarity,
+            )
+            for hit in hits
+        ]
+
+    async def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return await self._embedder.encode(texts)
+
+    async def course_item_vectors(self, course_id: uuid.UUID) -> np.ndarray:
+        async with self._database.session() as session:
+            prompts = list(
+                await session.scalars(
+                    select(AssessmentItem.prompt).where(AssessmentItem.course_id == course_id)
+                )
+            )
+        missing = [p for p in dict.fromkeys(prompts) if p not in self._item_vectors]
+        if missing:
+            for prompt, vector in zip(missing, await self.embed(missing), strict=True):
+                self._item_vectors[prompt] = vector
+        if not prompts:
+            return np.zeros((0, self._embedder.dimensions), dtype=np.float32)
+        return np.stack([self._item_vectors[p] for p in prompts])

@@ -1,0 +1,81 @@
+"""A Ray worker that generates topics: one graph, one LLM client, one embedder per process.
+
+The runner makes it a Ray actor (``ray.remote(TopicWorker)``) so workers spread over a cluster
+unchanged; a worker stores each result itself, under the lease the runner took for it.
+"""
+
+import logging
+import time
+import uuid
+from typing import cast
+
+from pydantic import BaseModel
+
+from agents.content.settings import ContentSettings
+from graphs.content_gen.graph import build_content_graph
+from graphs.content_gen.ports import ContentDeps
+from graphs.content_gen.state import TopicResult, TopicState
+from platform_api.content import store
+from platform_api.content.sources import DatabaseContentPorts
+from platform_api.infra.database import Database
+from rag.embeddings import Embedder
+from rag.settings import RagSettings
+from serving.client import LLMClient
+
+logger = logging.getLogger(__name__)
+
+
+class WorkerConfig(BaseModel):
+    """Everything a worker process needs, sent to it by the runner (it reads no environment)."""
+
+    database_url: str
+    llm_base_url: str
+    llm_model: str
+    llm_api_key: str
+    content: ContentSettings
+
+
+class TopicOutcome(BaseModel):
+    topic_id: uuid.UUID
+    status: str
+    stored: bool
+    llm_seconds: float
+    wall_seconds: float
+
+
+class TopicWorker:
+    def __init__(self, config: WorkerConfig) -> None:
+        from platform_api import boot  # noqa: F401  (offline switches before any model loads)
+
+        self._database = Database(config.database_url, pool_size=4)
+        self._llm = LLMClient(config.llm_base_url, config.llm_model, config.llm_api_key)
+        rag_settings = RagSettings()
+        embedder = Embedder(rag_settings.embedding_model, batch_size=rag_settings.batch_size)
+        ports = DatabaseContentPorts(self._database, embedder, rag_settings)
+        self._graph = build_content_graph(ContentDeps(ports, self._llm, config.content))
+
+    async def generate(self, claim: store.Claim) -> TopicOutcome:
+        started = time.perf_counter()
+        request = await store.topic_request(self._database, claim.topic_id)
+        state = await self._graph.ainvoke({"request": request.model_dump(mode="json")})
+        result = TopicResult.of(cast(TopicState, state))
+        wall_seconds = time.perf_counter() - started
+        stored = await store.store_result(self._database, claim, result, wall_seconds)
+        if not stored:
+            logger.warning(
+                "topic result discarded: its lease was lost (another worker took it over)",
+                extra={"topic_id": str(claim.topic_id)},
+            )
+        return TopicOutcome(
+            topic_id=claim.topic_id,
+            status=result.status.value,
+            stored=stored,
+            llm_seconds=result.llm_seconds,
+            wall_seconds=wall_seconds,
+        )
+
+    def pid(self) -> int:
+        """The worker's process id (operators and the crash test kill it by this)."""
+        import os
+
+        return os.getpid()
