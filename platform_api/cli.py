@@ -61,6 +61,7 @@ def run(
 
             run_with_database(load)
     llm = start_llm_application() if settings.serve_llm else None
+    runner = start_content_runner() if settings.content_runner else None
     console.print(
         f"[bold green]Water Classroom[/] serving on [link]{settings.base_url}[/] "
         f"(API docs: {settings.base_url}/docs)"
@@ -77,15 +78,22 @@ def run(
             access_log=False,
         )
     finally:
-        if llm is not None:
-            llm.terminate()
-            llm.wait(120)
+        for child in (runner, llm):
+            if child is not None:
+                child.terminate()
+                child.wait(120)
 
 
 def start_llm_application() -> subprocess.Popen[bytes]:
     """``wc serve`` as a child process: Ray's and vLLM's processes stay out of the API's."""
     console.print("Starting the LLM application in the background (`wc serve`)…")
     return subprocess.Popen([sys.argv[0], "serve"])
+
+
+def start_content_runner() -> subprocess.Popen[bytes]:
+    """``wc content runner`` as a child process: it generates the jobs submitted to the API."""
+    console.print("Starting the content-job runner in the background (`wc content runner`)…")
+    return subprocess.Popen([sys.argv[0], "content", "runner"])
 
 
 @import_app.command("openstax")

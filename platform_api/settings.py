@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     serve_llm: bool = Field(
         True, description="`wc run` also starts the local LLM application (`wc serve`)."
     )
+    content_runner: bool = Field(
+        True, description="`wc run` also starts a content-job runner (`wc content runner`)."
+    )
 
     webhook_secret: str = Field(
         "", description="HMAC-SHA256 key signing webhook bodies; empty sends them unsigned."

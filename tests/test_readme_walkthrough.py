@@ -44,6 +44,7 @@ def test_readme_walkthrough(tmp_path: Path) -> None:
         "WC_PORT": str(port),
         "WC_DATABASE_URL": "",
         "WC_SERVE_LLM": "false",
+        "WC_CONTENT_RUNNER": "false",
     }
     server = subprocess.Popen(
         [str(Path(sys.executable).with_name("wc")), "run"],

@@ -5,8 +5,6 @@ from agents.content.item_writer import QuizItemModel, answer_text
 from agents.content.schemas import CriticVerdict, MultipleChoiceItem
 from agents.content.structured_calls import StructuredCalls
 
-CRITIC_MAX_TOKENS = 160
-
 
 async def review_item(
     calls: StructuredCalls, item: QuizItemModel, evidence: list[str]
@@ -17,4 +15,4 @@ async def review_item(
     user = prompts.CRITIC.format(
         evidence="\n---\n".join(evidence), stem=item.stem, options=options, key=answer_text(item)
     )
-    return await calls.ask(prompts.CRITIC_SYSTEM, user, CriticVerdict, CRITIC_MAX_TOKENS)
+    return await calls.ask(prompts.CRITIC_SYSTEM, user, CriticVerdict)

@@ -14,7 +14,6 @@ from agents.content.schemas import (
 from agents.content.structured_calls import StructuredCalls
 
 QuizItemModel = MultipleChoiceItem | NumericItem | ShortAnswerItem
-HINTS_MAX_TOKENS = 220
 
 _TEMPLATES: dict[str, str] = {
     "multiple_choice": prompts.MULTIPLE_CHOICE,
@@ -29,7 +28,6 @@ async def write_item(
     lesson_markdown: str,
     objective: Objective,
     kind: ItemKind,
-    max_tokens: int,
     rejected_because: str = "",
 ) -> QuizItemModel:
     feedback = (
@@ -39,7 +37,7 @@ async def write_item(
         lesson=lesson_markdown, objective=objective.text, feedback=feedback
     )
     system = prompts.ITEM_WRITER_SYSTEM.format(course=brief.course_title, grade=brief.grade)
-    return await calls.ask(system, user, ITEM_SCHEMAS[kind], max_tokens)
+    return await calls.ask(system, user, ITEM_SCHEMAS[kind])
 
 
 def answer_text(item: QuizItemModel) -> str:
@@ -54,5 +52,5 @@ def answer_text(item: QuizItemModel) -> str:
 async def write_hints(calls: StructuredCalls, brief: Brief, item: QuizItemModel) -> list[str]:
     user = prompts.HINTS.format(stem=item.stem, answer=answer_text(item))
     system = prompts.ITEM_WRITER_SYSTEM.format(course=brief.course_title, grade=brief.grade)
-    ladder = await calls.ask(system, user, HintLadder, HINTS_MAX_TOKENS)
+    ladder = await calls.ask(system, user, HintLadder)
     return ladder.hints

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 # Tight bounds: the grammar holds a small model to them, where it would otherwise ramble on.
+Heading = Annotated[str, Field(min_length=1, max_length=80)]
 ShortText = Annotated[str, Field(min_length=1, max_length=120)]
 Sentence = Annotated[str, Field(min_length=2, max_length=240)]
 
@@ -37,8 +38,10 @@ class ObjectivePlan(Strict):
 
 
 class OutlineSection(Strict):
-    heading: ShortText
-    points: list[ShortText] = Field(min_length=1, max_length=3)
+    heading: Heading
+    points: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        min_length=1, max_length=2
+    )
 
 
 class Outline(Strict):
@@ -46,14 +49,14 @@ class Outline(Strict):
 
 
 class Paragraph(Strict):
-    text: Annotated[str, Field(min_length=20, max_length=500)]
+    text: Annotated[str, Field(min_length=20, max_length=320)]
     source: int = Field(
         ge=0, le=9, description="Number of the source passage this paragraph rests on; 0: none."
     )
 
 
 class LessonSection(Strict):
-    heading: ShortText
+    heading: Heading
     paragraphs: list[Paragraph] = Field(min_length=1, max_length=2)
 
 
@@ -63,7 +66,9 @@ class LessonDraft(Strict):
 
 class ChoiceOption(Strict):
     text: ShortText
-    rationale: Sentence = Field(description="Why this option is right (the key) or wrong.")
+    rationale: Annotated[str, Field(min_length=2, max_length=160)] = Field(
+        description="Why this option is right (the key) or wrong."
+    )
 
 
 class MultipleChoiceItem(Strict):

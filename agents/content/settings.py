@@ -25,8 +25,9 @@ class ContentSettings(BaseSettings):
     reading_grade_tolerance: float = Field(
         3.0, ge=0.0, description="Grades a lesson may sit above or below the course target."
     )
-    lesson_max_tokens: int = Field(700, ge=64)
-    item_max_tokens: int = Field(400, ge=64)
+    source_chars: int = Field(
+        500, ge=100, description="Longest source passage shown to a writer (the prompt must fit)."
+    )
     temperature: float = Field(0.3, ge=0.0, le=2.0)
     repetition_penalty: float = Field(
         1.15,

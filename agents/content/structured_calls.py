@@ -6,6 +6,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
+from agents.content.budget import token_budget
 from serving.client import LLMClient
 
 Output = TypeVar("Output", bound=BaseModel)
@@ -26,7 +27,8 @@ class StructuredCalls:
     seconds: float = 0.0
     calls: int = 0
 
-    async def ask(self, system: str, user: str, schema: type[Output], max_tokens: int) -> Output:
+    async def ask(self, system: str, user: str, schema: type[Output]) -> Output:
+        """The schema's answer; its token budget fits the longest answer the schema admits."""
         started = time.perf_counter()
         # A vLLM sampling option, sent only when set: other OpenAI-compatible servers may not
         # know it.
@@ -40,7 +42,7 @@ class StructuredCalls:
                 [{"role": "system", "content": system}, {"role": "user", "content": user}],
                 schema,
                 attempts=self.attempts,
-                max_tokens=max_tokens,
+                max_tokens=token_budget(schema),
                 temperature=self.temperature,
                 **extra,
             )

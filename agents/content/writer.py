@@ -14,8 +14,6 @@ from agents.content.schemas import (
 from agents.content.structured_calls import StructuredCalls
 
 OBJECTIVE_COUNT = 2
-PLAN_MAX_TOKENS = 200
-OUTLINE_MAX_TOKENS = 250
 
 # The usual verbs of each level of Bloom's revised taxonomy, for objectives given by a person.
 BLOOM_VERBS: dict[BloomLevel, frozenset[str]] = {
@@ -54,7 +52,7 @@ async def plan_objectives(
     user = prompts.OBJECTIVES.format(
         topic=brief.topic, given="", sources=brief.sources_block(), count=OBJECTIVE_COUNT
     )
-    plan = await calls.ask(_system(brief), user, ObjectivePlan, PLAN_MAX_TOKENS)
+    plan = await calls.ask(_system(brief), user, ObjectivePlan)
     return plan.objectives
 
 
@@ -65,17 +63,15 @@ async def write_outline(
     user = prompts.OUTLINE.format(
         topic=brief.topic, objectives=listed, sources=brief.sources_block()
     )
-    return await calls.ask(_system(brief), user, Outline, OUTLINE_MAX_TOKENS)
+    return await calls.ask(_system(brief), user, Outline)
 
 
-async def write_lesson(
-    calls: StructuredCalls, brief: Brief, outline: Outline, max_tokens: int
-) -> LessonDraft:
+async def write_lesson(calls: StructuredCalls, brief: Brief, outline: Outline) -> LessonDraft:
     sections = "\n".join(
         f"- {section.heading}: " + "; ".join(section.points) for section in outline.sections
     )
     user = prompts.LESSON.format(topic=brief.topic, outline=sections, sources=brief.sources_block())
-    return await calls.ask(_system(brief), user, LessonDraft, max_tokens)
+    return await calls.ask(_system(brief), user, LessonDraft)
 
 
 def lesson_markdown(lesson: LessonDraft, brief: Brief) -> str:

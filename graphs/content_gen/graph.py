@@ -12,8 +12,10 @@ Items are written one per objective, so an item's index is its objective's index
 """
 
 import itertools
+import textwrap
+import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from langgraph.graph import END, START, StateGraph
@@ -105,6 +107,21 @@ def calls_for(deps: ContentDeps) -> StructuredCalls:
     )
 
 
+class Node(Protocol):
+    def __call__(self, state: TopicState) -> Awaitable[Update]: ...
+
+
+def timed(name: str, node: Node) -> Node:
+    """The node, its wall time added to ``node_seconds`` (what the bench splits the graph by)."""
+
+    async def run(state: TopicState) -> Update:
+        started = time.perf_counter()
+        update = await node(state)
+        return {**update, "node_seconds": {name: time.perf_counter() - started}}
+
+    return run
+
+
 def build_content_graph(deps: ContentDeps) -> CompiledStateGraph[Any]:
     settings = deps.settings
 
@@ -128,6 +145,9 @@ def build_content_graph(deps: ContentDeps) -> CompiledStateGraph[Any]:
                 "allow ungrounded generation",
             )
             return {"failed": True, "failures": [error.model_dump()]}
+        # Cut long passages so every prompt, with its answer's budget, fits the model's context.
+        for passage in relevant:
+            passage.text = textwrap.shorten(passage.text, settings.source_chars, placeholder=" …")
         return {"sources": [p.model_dump(mode="json") for p in relevant]}
 
     async def plan_objectives(state: TopicState) -> Update:
@@ -148,7 +168,7 @@ def build_content_graph(deps: ContentDeps) -> CompiledStateGraph[Any]:
     async def write_lesson(state: TopicState) -> Update:
         async def work(calls: StructuredCalls) -> Update:
             brief, outline = _brief(state), Outline.model_validate(state["outline"])
-            lesson = await writer.write_lesson(calls, brief, outline, settings.lesson_max_tokens)
+            lesson = await writer.write_lesson(calls, brief, outline)
             markdown = writer.lesson_markdown(lesson, brief)
             return {"lesson": lesson.model_dump(mode="json"), "lesson_markdown": markdown}
 
@@ -173,7 +193,6 @@ def build_content_graph(deps: ContentDeps) -> CompiledStateGraph[Any]:
                     state["lesson_markdown"],
                     objectives[index],
                     entry.kind,
-                    settings.item_max_tokens,
                     _failed_reasons(state, index),
                 )
                 entry.hints = []
@@ -333,21 +352,21 @@ def build_content_graph(deps: ContentDeps) -> CompiledStateGraph[Any]:
         return "write_items" if state.get("redo") else END
 
     graph = StateGraph(TopicState)
-    graph.add_node("retrieve_sources", retrieve_sources)
-    graph.add_node("plan_objectives", plan_objectives)
-    graph.add_node("write_outline", write_outline)
-    graph.add_node("write_lesson", write_lesson)
-    graph.add_node("write_items", write_items)
-    graph.add_node("write_hints", write_hints)
-    graph.add_node("critique", critique)
-    graph.add_node("check_answerable", check_answerable)
-    graph.add_node("check_distractors", check_distractors)
-    graph.add_node("check_duplicates", check_duplicates)
-    graph.add_node("check_banned_content", check_banned_content)
-    graph.add_node("check_reading_level", check_reading_level)
-    graph.add_node("check_grounding", check_grounding)
-    graph.add_node("check_coverage", check_coverage)
-    graph.add_node("plan_rewrites", plan_rewrites)
+    graph.add_node("retrieve_sources", timed("retrieve_sources", retrieve_sources))
+    graph.add_node("plan_objectives", timed("plan_objectives", plan_objectives))
+    graph.add_node("write_outline", timed("write_outline", write_outline))
+    graph.add_node("write_lesson", timed("write_lesson", write_lesson))
+    graph.add_node("write_items", timed("write_items", write_items))
+    graph.add_node("write_hints", timed("write_hints", write_hints))
+    graph.add_node("critique", timed("critique", critique))
+    graph.add_node("check_answerable", timed("check_answerable", check_answerable))
+    graph.add_node("check_distractors", timed("check_distractors", check_distractors))
+    graph.add_node("check_duplicates", timed("check_duplicates", check_duplicates))
+    graph.add_node("check_banned_content", timed("check_banned_content", check_banned_content))
+    graph.add_node("check_reading_level", timed("check_reading_level", check_reading_level))
+    graph.add_node("check_grounding", timed("check_grounding", check_grounding))
+    graph.add_node("check_coverage", timed("check_coverage", check_coverage))
+    graph.add_node("plan_rewrites", timed("plan_rewrites", plan_rewrites))
 
     graph.add_edge(START, "retrieve_sources")
     lesson_steps = ("retrieve_sources", "plan_objectives", "write_outline", "write_lesson")

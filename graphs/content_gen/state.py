@@ -10,7 +10,6 @@ from pydantic import BaseModel, Field
 from agents.content.checks import Verdict
 from agents.content.schemas import ItemKind, Objective, QuizItem
 
-
 # Kinds cycle over a topic's objectives: the first gets a multiple-choice item, and so on.
 DEFAULT_ITEM_KINDS: tuple[ItemKind, ...] = ("multiple_choice", "short_answer", "numeric")
 
@@ -61,6 +60,11 @@ def merge_per_key(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def add_per_key(old: dict[str, float], new: dict[str, float]) -> dict[str, float]:
+    """Reducer: sums per key (a node that runs twice counts its time twice)."""
+    return {key: old.get(key, 0.0) + new.get(key, 0.0) for key in old.keys() | new.keys()}
+
+
 class TopicState(TypedDict, total=False):
     request: dict[str, Any]
     sources: list[dict[str, Any]]
@@ -80,6 +84,7 @@ class TopicState(TypedDict, total=False):
     first_pass: dict[str, int]
     llm_seconds: Annotated[float, operator.add]
     llm_calls: Annotated[int, operator.add]
+    node_seconds: Annotated[dict[str, float], add_per_key]
 
 
 class TopicStatus(enum.StrEnum):
@@ -102,6 +107,9 @@ class TopicResult(BaseModel):
     first_pass_passed: int
     llm_seconds: float
     llm_calls: int
+    node_seconds: dict[str, float] = Field(
+        default_factory=dict, description="Wall time per node (LLM waits included)."
+    )
 
     @classmethod
     def of(cls, state: TopicState) -> "TopicResult":
@@ -134,4 +142,5 @@ class TopicResult(BaseModel):
             first_pass_passed=first_pass.get("passed", 0),
             llm_seconds=state.get("llm_seconds", 0.0),
             llm_calls=state.get("llm_calls", 0),
+            node_seconds=state.get("node_seconds", {}),
         )

@@ -9,6 +9,7 @@ resumes that job: finished topics are kept, the rest are generated.
 import asyncio
 import hashlib
 import json
+import signal
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -25,6 +26,7 @@ from platform_api.content.schemas import JobOptions, JobOut
 from platform_api.content.topics_input import format_of, parse_topics
 from platform_api.curriculum.models import Course
 from platform_api.errors import AppError
+from platform_api.http.logging import configure_logging
 from platform_api.infra.database import Database
 from platform_api.settings import Settings
 from platform_api.wiring import prepare_database
@@ -111,16 +113,23 @@ def runner(
     from platform_api.content.runner import ContentRunner
 
     settings, content = Settings(), ContentSettings()
+    configure_logging(settings.log_level, settings.log_json)
     if workers:
         content = content.model_copy(update={"workers": workers})
 
     async def work() -> None:
+        # SIGTERM (a supervisor, `wc run` stopping) ends the loop cleanly: running topics are
+        # handed back at once and Ray is shut down with its workers.
+        stop = asyncio.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            asyncio.get_running_loop().add_signal_handler(signum, stop.set)
         url = await prepare_database(settings)
         database = Database(url, pool_size=4)
         try:
-            await ContentRunner(database, worker_config(settings, content, url)).run()
+            await ContentRunner(database, worker_config(settings, content, url)).run(stop=stop)
         finally:
             await database.close()
+            shutdown_ray()
 
     console.print(f"content runner: {content.workers} worker(s), LLM at {settings.llm_base_url}")
     asyncio.run(work())
@@ -201,6 +210,12 @@ def generate(
         console.print(f"job {job.id} {job.status.value}: {job.topics_by_status}")
 
 
+def shutdown_ray() -> None:
+    import ray
+
+    ray.shutdown()
+
+
 async def _run_and_follow(database: Database, job_id: uuid.UUID, config: "WorkerConfig") -> JobOut:
     from platform_api.content.runner import ContentRunner
 
@@ -214,3 +229,4 @@ async def _run_and_follow(database: Database, job_id: uuid.UUID, config: "Worker
         if not task.done():
             task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+        shutdown_ray()

@@ -15,13 +15,16 @@ from collections.abc import Callable
 from typing import Any
 
 from platform_api.content import store
-from platform_api.content.worker import TopicOutcome, TopicWorker, WorkerConfig
+from platform_api.content.worker import LlmUnavailable, TopicOutcome, TopicWorker, WorkerConfig
 from platform_api.infra.database import Database
 from serving.ray_runtime import start_ray
 
 logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.5
+# Back-off while the LLM is unreachable: no topic is claimed until it has passed.
+LLM_RETRY_BASE_SECONDS = 2.0
+LLM_RETRY_MAX_SECONDS = 60.0
 
 
 class ContentRunner:
@@ -42,6 +45,8 @@ class ContentRunner:
         self._load: dict[int, int] = {}
         self._in_flight: dict[asyncio.Future[Any], tuple[store.Claim, Any, int]] = {}
         self.finished_jobs: set[uuid.UUID] = set()
+        self._llm_failures = 0
+        self._paused_until = 0.0
 
     @property
     def capacity(self) -> int:
@@ -91,7 +96,7 @@ class ContentRunner:
 
     async def _fill(self) -> None:
         free = self.capacity - len(self._in_flight)
-        if free <= 0:
+        if free <= 0 or time.monotonic() < self._paused_until:
             return
         claims = await store.claim_topics(
             self._database, free, self._settings.lease_seconds, self._settings.tenant_max_running
@@ -119,6 +124,9 @@ class ContentRunner:
 
         try:
             outcome: TopicOutcome = future.result()
+        except LlmUnavailable as error:
+            await self._llm_unavailable(claim, error)
+            return
         except (TaskCancelledError, asyncio.CancelledError):
             await store.cancel_topic(self._database, claim)
             return
@@ -133,9 +141,22 @@ class ContentRunner:
             logger.exception("topic failed in its worker", extra={"topic_id": str(claim.topic_id)})
             await store.release(self._database, claim, f"{type(error).__name__}: {error}"[:2000])
             return
+        self._llm_failures = 0
         logger.info("topic generated", extra=outcome.model_dump(mode="json"))
         if self._on_outcome:
             self._on_outcome(outcome)
+
+    async def _llm_unavailable(self, claim: store.Claim, error: Exception) -> None:
+        self._llm_failures += 1
+        delay = min(LLM_RETRY_BASE_SECONDS * 2 ** (self._llm_failures - 1), LLM_RETRY_MAX_SECONDS)
+        self._paused_until = time.monotonic() + delay
+        logger.warning(
+            "the LLM is unreachable; topic queued again, claiming paused for %.0f s "
+            "(check WC_LLM_BASE_URL and the LLM application)",
+            delay,
+            extra={"topic_id": str(claim.topic_id), "error": str(error)[:300]},
+        )
+        await store.release(self._database, claim, str(error)[:2000], count_attempt=False)
 
     async def _cancel_requested(self) -> None:
         import ray

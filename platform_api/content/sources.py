@@ -1,5 +1,6 @@
 """The content graph's ports on the real stores: retrieval over the course, the bundled embedder."""
 
+import asyncio
 import uuid
 from collections.abc import Sequence
 
@@ -22,6 +23,8 @@ class DatabaseContentPorts:
         self._embedder = embedder
         self._rag_settings = rag_settings
         self._item_vectors: dict[str, np.ndarray] = {}
+        # Topics generated side by side would otherwise all embed the course's items at once.
+        self._embedding_items = asyncio.Lock()
 
     async def sources(self, course_id: uuid.UUID, query: str, k: int) -> list[Passage]:
         hits = await search(
@@ -53,10 +56,11 @@ class DatabaseContentPorts:
                     select(AssessmentItem.prompt).where(AssessmentItem.course_id == course_id)
                 )
             )
-        missing = [p for p in dict.fromkeys(prompts) if p not in self._item_vectors]
-        if missing:
-            for prompt, vector in zip(missing, await self.embed(missing), strict=True):
-                self._item_vectors[prompt] = vector
+        async with self._embedding_items:
+            missing = [p for p in dict.fromkeys(prompts) if p not in self._item_vectors]
+            if missing:
+                for prompt, vector in zip(missing, await self.embed(missing), strict=True):
+                    self._item_vectors[prompt] = vector
         if not prompts:
             return np.zeros((0, self._embedder.dimensions), dtype=np.float32)
         return np.stack([self._item_vectors[p] for p in prompts])

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from agents.content.prompts import PROMPT_VERSION
 from agents.content.schemas import MultipleChoiceItem, NumericItem
 from graphs.content_gen.state import GeneratedItem, TopicRequest, TopicResult
+from platform_api import models as _all_tables  # noqa: F401  (workers need every foreign key's table)
 from platform_api.content.events import record_job_finished
 from platform_api.content.models import (
     ContentJob,
@@ -138,14 +139,19 @@ async def _held(session: AsyncSession, claim: Claim) -> ContentTopic | None:
     return topic
 
 
-async def release(database: Database, claim: Claim, reason: str) -> None:
-    """The worker died with the topic: queue it again (or give up after ``MAX_CLAIMS``)."""
+async def release(
+    database: Database, claim: Claim, reason: str, *, count_attempt: bool = True
+) -> None:
+    """Queue the topic again: its worker died (or gave up after ``MAX_CLAIMS`` of those), or,
+    with ``count_attempt=False``, something outside it failed (the LLM was unreachable)."""
     async with database.session() as session, session.begin():
         topic = await _held(session, claim)
         if topic is None:
             return
         topic.error = reason
-        if topic.attempts >= MAX_CLAIMS:
+        if not count_attempt:
+            topic.attempts -= 1
+        elif topic.attempts >= MAX_CLAIMS:
             _give_up(topic, f"{reason} ({topic.attempts} times)")
             return
         topic.status, topic.lease_token, topic.lease_expires_at = TopicStatus.QUEUED, None, None

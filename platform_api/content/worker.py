@@ -9,6 +9,7 @@ import time
 import uuid
 from typing import cast
 
+from openai import APIConnectionError, APITimeoutError, InternalServerError
 from pydantic import BaseModel
 
 from agents.content.settings import ContentSettings
@@ -35,6 +36,11 @@ class WorkerConfig(BaseModel):
     content: ContentSettings
 
 
+class LlmUnavailable(Exception):
+    """The LLM endpoint did not answer (connection refused, timeout, 5xx, overloaded): not the
+    topic's fault, so the runner queues it again without counting an attempt, and backs off."""
+
+
 class TopicOutcome(BaseModel):
     topic_id: uuid.UUID
     status: str
@@ -57,7 +63,10 @@ class TopicWorker:
     async def generate(self, claim: store.Claim) -> TopicOutcome:
         started = time.perf_counter()
         request = await store.topic_request(self._database, claim.topic_id)
-        state = await self._graph.ainvoke({"request": request.model_dump(mode="json")})
+        try:
+            state = await self._graph.ainvoke({"request": request.model_dump(mode="json")})
+        except (APIConnectionError, APITimeoutError, InternalServerError) as error:
+            raise LlmUnavailable(f"{type(error).__name__}: {error}") from error
         result = TopicResult.of(cast(TopicState, state))
         wall_seconds = time.perf_counter() - started
         stored = await store.store_result(self._database, claim, result, wall_seconds)

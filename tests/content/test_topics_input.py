@@ -9,12 +9,12 @@ from platform_api.content.topics_input import format_of, parse_topics, rows_of
 
 def test_csv_with_malformed_and_empty_rows_keeps_the_good_ones() -> None:
     data = (
-        "topic,objectives\n"
-        "Mean and median,Compute the mean;Find the median\n"
-        '"Broken row",with,too many fields\n'
-        ",Explain nothing\n"
-        "Standard deviation,\n"
-    ).encode()
+        b"topic,objectives\n"
+        b"Mean and median,Compute the mean;Find the median\n"
+        b'"Broken row",with,too many fields\n'
+        b",Explain nothing\n"
+        b"Standard deviation,\n"
+    )
     parsed = parse_topics(data, "csv")
     assert [(r.row, r.topic, r.objectives) for r in parsed.rows] == [
         (1, "Mean and median", ["Compute the mean", "Find the median"]),
@@ -59,5 +59,5 @@ def test_json_objects_from_the_api_are_checked_like_rows() -> None:
 def test_only_csv_and_jsonl_names_are_accepted() -> None:
     assert format_of("Topics.CSV") == "csv"
     assert format_of("t.jsonl") == "jsonl"
-    with pytest.raises(ValueError, match="csv or .jsonl"):
+    with pytest.raises(ValueError, match=r"csv or \.jsonl"):
         format_of("topics.xlsx")

@@ -1,0 +1,189 @@
+"""Content generation on the real stack: a book imported and indexed once, the API on it, the
+LLM application, and ``wc content runner`` processes (real Ray workers) that tests may kill."""
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+
+from platform_api.auth.models import Role, User
+from platform_api.curriculum.models import Course, Lesson
+from platform_api.infra.database import Database
+from platform_api.openstax.service import import_openstax_source
+from rag.ingest import ingest_course
+from tests.fixtures.app import Account, Api, make_settings, running_api
+from tests.fixtures.llm import LlmServer
+from tests.fixtures.postgres import create_test_database
+from tests.openstax import BOOKS_DIR, PYTHON_BOOK
+
+FINAL = {"needs_review", "failed", "done", "cancelled"}
+
+
+@dataclass
+class Book:
+    database_url: str
+    course_id: uuid.UUID
+    lessons: list[Lesson]
+
+
+@pytest.fixture(scope="module")
+async def python_book(postgres_server_url: str) -> AsyncIterator[Book]:
+    """The OpenStax Python book, imported and ingested into its own database."""
+    url = await create_test_database(postgres_server_url)
+    database = Database(url, pool_size=3)
+    try:
+        async with database.session() as session:
+            await import_openstax_source(session, BOOKS_DIR / PYTHON_BOOK, None)
+            course_id = await session.scalar(select(Course.id))
+            assert course_id is not None
+            lessons = list(
+                await session.scalars(
+                    select(Lesson).where(Lesson.course_id == course_id).order_by(Lesson.position)
+                )
+            )
+        await ingest_course(database, course_id)
+        yield Book(url, course_id, lessons)
+    finally:
+        await database.close()
+
+
+@pytest.fixture
+async def content_api(
+    python_book: Book, llm_server: LlmServer, tmp_path: Path
+) -> AsyncIterator[Api]:
+    settings = make_settings(python_book.database_url, tmp_path, llm_base_url=llm_server.base_url)
+    async for running in running_api(settings):
+        yield running
+
+
+async def content_editor(api: Api) -> Account:
+    """A content editor: registered as a teacher, then given the role (as ``wc users set-role``)."""
+    account = await api.account("teacher")
+    async with api.stores.database.session() as session:
+        await session.execute(
+            update(User).where(User.id == account.id).values(role=Role.CONTENT_EDITOR)
+        )
+        await session.commit()
+    tokens = (await api.login(account.email)).json()
+    return Account(account.id, account.email, "content_editor", tokens["access_token"], "")
+
+
+NOT_TOPICS = {"Preface", "Introduction", "Chapter summary"}
+
+
+def topics_of(book: Book, count: int, start: int = 0) -> list[dict[str, Any]]:
+    """Topics as a content team would list them: a section's title and its objectives (most
+    sections of this book state none: the writer then proposes them)."""
+    sections = [lesson for lesson in book.lessons if lesson.title not in NOT_TOPICS]
+    chosen = sections[start : start + count]
+    assert len(chosen) == count
+    return [{"topic": lesson.title, "objectives": lesson.objectives[:2]} for lesson in chosen]
+
+
+@dataclass
+class Runner:
+    """A ``wc content runner`` process in its own process group (its Ray goes down with it)."""
+
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def kill(self) -> None:
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(30)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(60)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def start_runner(book: Book, llm_server: LlmServer, folder: Path, **settings: str) -> Runner:
+    folder.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "WC_DATABASE_URL": book.database_url,
+        "WC_DATA_DIR": str(folder / "data"),
+        "WC_LLM_BASE_URL": llm_server.base_url,
+        "WC_LOG_JSON": "false",
+        **{f"WC_CONTENT_{name.upper()}": value for name, value in settings.items()},
+    }
+    log = folder / f"runner-{uuid.uuid4().hex[:6]}.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).with_name("wc")), "content", "runner"],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    return Runner(process, log)
+
+
+@pytest.fixture
+def runners(tmp_path: Path) -> Iterator[list[Runner]]:
+    started: list[Runner] = []
+    yield started
+    for runner in started:
+        runner.stop()
+
+
+async def wait_for_job(
+    api: Api, account: Account, job_id: str, runner: Runner, timeout: float = 900
+) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = (
+            await api.client.get(f"/api/v1/content/jobs/{job_id}", headers=account.headers)
+        ).json()
+        if job["finished_at"]:
+            return dict(job)
+        assert runner.process.poll() is None, runner.log.read_text()[-4000:]
+        await asyncio.sleep(2)
+    raise AssertionError(f"job not finished in {timeout}s:\n{runner.log.read_text()[-4000:]}")
+
+
+@dataclass
+class WebhookReceiver:
+    url: str
+    bodies: list[dict[str, Any]] = field(default_factory=list)
+    headers: list[dict[str, str]] = field(default_factory=list)
+
+
+@pytest.fixture
+def webhook() -> Iterator[WebhookReceiver]:
+    """A loopback HTTP server recording every POST, as a customer's endpoint would."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    receiver = WebhookReceiver(f"http://127.0.0.1:{server.server_port}/hooks/content")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", 0))
+            receiver.bodies.append(json.loads(self.rfile.read(length)))
+            receiver.headers.append(dict(self.headers.items()))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    server.RequestHandlerClass = Handler
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield receiver
+    server.shutdown()

@@ -1,0 +1,358 @@
+"""Bulk generation on the real stack: the OpenStax Python book, the API, the LLM application
+and ``wc content runner`` processes with real Ray workers."""
+
+import asyncio
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+from pydantic import TypeAdapter
+from sqlalchemy import func, select
+
+from agents.content.checks import Verdict
+from agents.content.schemas import QuizItem
+from platform_api.content.models import ContentTopic
+from platform_api.curriculum.models import Lesson, LessonStatus
+from tests.content.conftest import (
+    FINAL,
+    Book,
+    Runner,
+    WebhookReceiver,
+    content_editor,
+    start_runner,
+    topics_of,
+    wait_for_job,
+)
+from tests.content.qti_checker import check_package
+from tests.fixtures.app import Api
+from tests.fixtures.llm import LlmServer
+from tests.fixtures.tcp_proxy import TcpProxy
+
+QUIZ_ITEM: TypeAdapter[Any] = TypeAdapter(QuizItem)
+
+
+async def test_bad_input_gets_clear_errors_and_the_good_rows_run(
+    content_api: Api, python_book: Book
+) -> None:
+    editor = await content_editor(content_api)
+    client, headers = content_api.client, editor.headers
+    unknown = await client.post(
+        "/api/v1/content/jobs",
+        json={"course_id": str(uuid.uuid4()), "topics": [{"topic": "Loops"}]},
+        headers=headers,
+    )
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "not_found"
+    course = {"course_id": str(python_book.course_id)}
+    csv = b'topic,objectives\nFor loops,Write a for loop\n"Broken",a,b\n,Nothing\n'
+    accepted = await client.post(
+        "/api/v1/content/jobs/file",
+        data=course,
+        files={"file": ("topics.csv", csv, "text/csv")},
+        headers=headers,
+    )
+    assert accepted.status_code == 202, accepted.text
+    job = accepted.json()
+    assert job["total"] == 1 and job["topics_by_status"] == {"queued": 1}
+    assert [(e["row"], e["error"]) for e in job["input_errors"]] == [
+        (2, "3 fields where the header has 2"),
+        (3, "the topic is empty"),
+    ]
+    huge = b"topic\n" + b"x" * (10 * 1024 * 1024)
+    too_large = await client.post(
+        "/api/v1/content/jobs/file",
+        data=course,
+        files={"file": ("topics.csv", huge, "text/csv")},
+        headers=headers,
+    )
+    assert too_large.status_code == 413
+    assert too_large.json()["error"]["code"] == "payload_too_large"
+    nothing = await client.post(
+        "/api/v1/content/jobs", json={**course, "topics": [{"topic": " "}]}, headers=headers
+    )
+    assert nothing.status_code == 422 and nothing.json()["error"]["details"][0]["row"] == 1
+    learner = await content_api.account("student")
+    forbidden = await client.post(
+        "/api/v1/content/jobs", json={**course, "topics": [{"topic": "x"}]}, headers=learner.headers
+    )
+    assert forbidden.status_code == 403
+    # Nothing runs these topics (no runner here): cancelling closes the job at once.
+    cancelled = await client.post(f"/api/v1/content/jobs/{job['id']}/cancel", headers=headers)
+    assert cancelled.json()["status"] == "cancelled"
+    assert cancelled.json()["topics_by_status"] == {"cancelled": 1}
+
+
+async def test_a_twenty_topic_job_completes_with_every_output_checked(
+    content_api: Api,
+    python_book: Book,
+    llm_server: LlmServer,
+    runners: list[Runner],
+    webhook: WebhookReceiver,
+    tmp_path: Path,
+) -> None:
+    editor = await content_editor(content_api)
+    client, headers = content_api.client, editor.headers
+    topics = topics_of(python_book, 20)
+    body = {
+        "course_id": str(python_book.course_id),
+        "topics": topics,
+        "options": {"reading_grade": 9},
+        "webhook_url": webhook.url,
+    }
+    submitted = await client.post(
+        "/api/v1/content/jobs", json=body, headers={**headers, "Idempotency-Key": "book-20"}
+    )
+    assert submitted.status_code == 202, submitted.text
+    job_id = submitted.json()["id"]
+    again = await client.post(
+        "/api/v1/content/jobs", json=body, headers={**headers, "Idempotency-Key": "book-20"}
+    )
+    assert again.json()["id"] == job_id  # the same key is the same job
+    # As many topics at once as the test LLM application batches (its max_ongoing_requests).
+    runners.append(start_runner(python_book, llm_server, tmp_path, items_per_worker="8"))
+    job = await wait_for_job(content_api, editor, job_id, runners[-1])
+
+    # No topic lost: count in = count out, every one in a final status, the spread recorded.
+    assert job["status"] == "finished" and job["percent"] == 100
+    assert sum(job["topics_by_status"].values()) == 20
+    assert set(job["topics_by_status"]) <= FINAL
+    topics_out = (await client.get(f"/api/v1/content/jobs/{job_id}/topics", headers=headers)).json()
+    assert sorted(t["topic"] for t in topics_out) == sorted(t["topic"] for t in topics)
+    print("\nstatuses:", job["topics_by_status"])
+
+    generated = [t for t in topics_out if t["lesson_id"]]
+    assert generated, "no topic produced a lesson"
+    for topic in topics_out:
+        if topic["status"] == "failed":
+            assert topic["error"] and (topic["failures"] or topic["lesson_id"] is None)
+            assert all(
+                f["raw_outputs"] for f in topic["failures"] if f["step"] != "retrieve_sources"
+            )
+    items_seen = 0
+    for topic in generated:
+        entry = (await client.get(f"/api/v1/content/review/{topic['id']}", headers=headers)).json()
+        assert entry["lesson_markdown"] and entry["lesson_verdicts"]
+        for verdict in entry["lesson_verdicts"]:
+            Verdict.model_validate(verdict)
+        for item in entry["items"]:
+            QUIZ_ITEM.validate_python(item["details"])  # 100% of stored outputs validate
+            assert item["verdicts"], "an item without check verdicts"
+            checks = {Verdict.model_validate(v).check.value for v in item["verdicts"]}
+            assert {"answerable", "not_duplicate", "banned_content"} <= checks
+            assert len(item["hints"]) == 3 or any(
+                f["step"].startswith("write_hints") for f in topic["failures"]
+            )
+            items_seen += 1
+    assert items_seen > 0
+    async with content_api.stores.database.session() as session:
+        lessons = await session.scalar(
+            select(func.count()).select_from(Lesson).where(Lesson.unit_id == job["unit_id"])
+        )
+    assert lessons == len(generated)
+
+    # The event reached the webhook, with the same counts.
+    async def delivered() -> bool:
+        return bool(webhook.bodies)
+
+    await wait_until(delivered, 30, "the webhook")
+    assert webhook.bodies[0]["type"] == "content.job.finished"
+    assert webhook.bodies[0]["data"]["job_id"] == job_id
+    assert webhook.bodies[0]["data"]["topics_by_status"] == job["topics_by_status"]
+
+    # Exports: the QTI package passes the structural check; JSON and Markdown have everything.
+    qti = await client.get(f"/api/v1/content/jobs/{job_id}/export?format=qti", headers=headers)
+    assert qti.headers["content-type"] == "application/zip"
+    check_package(qti.content)
+    exported = (
+        await client.get(f"/api/v1/content/jobs/{job_id}/export?format=json", headers=headers)
+    ).json()
+    assert sum(len(lesson["items"]) for lesson in exported) == items_seen
+    markdown = await client.get(
+        f"/api/v1/content/jobs/{job_id}/export?format=markdown", headers=headers
+    )
+    assert markdown.text.count("\n# ") + markdown.text.startswith("# ") == len(generated)
+
+    await review_flow(content_api, editor.headers, job_id, generated)
+
+
+async def review_flow(
+    api: Api, headers: dict[str, str], job_id: str, generated: list[dict[str, Any]]
+) -> None:
+    """Edit an item, approve one lesson (published), reject another with its reason."""
+    client = api.client
+    job = (await client.get(f"/api/v1/content/jobs/{job_id}", headers=headers)).json()
+    queue = (
+        await client.get(f"/api/v1/content/review?course_id={job['course_id']}", headers=headers)
+    ).json()
+    assert {t["id"] for t in queue} == {t["id"] for t in generated if t["status"] != "failed"}
+    first, second = queue[0], queue[1]
+    entry = (await client.get(f"/api/v1/content/review/{first['id']}", headers=headers)).json()
+    if entry["items"]:
+        item = entry["items"][0]
+        edited = await client.put(
+            f"/api/v1/content/items/{item['id']}",
+            json={"version": 1, "prompt": "A clearer question?", "change_note": "reworded"},
+            headers=headers,
+        )
+        assert edited.status_code == 200 and edited.json()["version"] == 2
+        stale = await client.put(
+            f"/api/v1/content/items/{item['id']}",
+            json={"version": 1, "prompt": "x"},
+            headers=headers,
+        )
+        assert stale.status_code == 412
+        versions = (
+            await client.get(f"/api/v1/content/items/{item['id']}/versions", headers=headers)
+        ).json()
+        assert [(v["author_kind"], v["model_name"] is not None) for v in versions] == [
+            ("model", True),
+            ("human", False),
+        ]
+        assert versions[0]["prompt_version"]
+    approved = await client.post(
+        f"/api/v1/content/review/{first['id']}/decision",
+        json={"decision": "approve"},
+        headers=headers,
+    )
+    assert approved.json()["review_status"] == "approved"
+    no_reason = await client.post(
+        f"/api/v1/content/review/{second['id']}/decision",
+        json={"decision": "reject"},
+        headers=headers,
+    )
+    assert no_reason.status_code == 422
+    rejected = await client.post(
+        f"/api/v1/content/review/{second['id']}/decision",
+        json={"decision": "reject", "reason": "off topic"},
+        headers=headers,
+    )
+    assert rejected.json()["review_reason"] == "off topic"
+    async with api.stores.database.session() as session:
+        published = await session.get(Lesson, uuid.UUID(first["lesson_id"]))
+        drafted = await session.get(Lesson, uuid.UUID(second["lesson_id"]))
+    assert published is not None and published.status is LessonStatus.PUBLISHED
+    assert drafted is not None and drafted.status is LessonStatus.DRAFT
+
+
+def topic_worker_pids() -> list[int]:
+    return [
+        p.pid
+        for p in psutil.process_iter(["cmdline"])
+        if any("TopicWorker" in part for part in (p.info["cmdline"] or []))
+    ]
+
+
+async def wait_until(condition: Any, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not await condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.5)
+
+
+async def test_killed_workers_and_runner_finish_the_job_without_duplicates(
+    content_api: Api,
+    python_book: Book,
+    llm_server: LlmServer,
+    runners: list[Runner],
+    tmp_path: Path,
+) -> None:
+    editor = await content_editor(content_api)
+    body = {
+        "course_id": str(python_book.course_id),
+        "topics": topics_of(python_book, 4, start=20),
+    }
+    job_id = (
+        await content_api.client.post("/api/v1/content/jobs", json=body, headers=editor.headers)
+    ).json()["id"]
+    settings = {"items_per_worker": "2", "lease_seconds": "8", "regenerations": "0"}
+    runners.append(start_runner(python_book, llm_server, tmp_path, **settings))
+
+    async def statuses() -> dict[str, int]:
+        job = (
+            await content_api.client.get(f"/api/v1/content/jobs/{job_id}", headers=editor.headers)
+        ).json()
+        return dict(job["topics_by_status"])
+
+    async def running() -> bool:
+        return (await statuses()).get("running", 0) > 0 and bool(topic_worker_pids())
+
+    # 1. A Ray worker dies mid-topic: Ray restarts it and its topics are queued again.
+    await wait_until(running, 180, "a topic in a worker")
+    for pid in topic_worker_pids():
+        psutil.Process(pid).kill()
+
+    async def one_final() -> bool:
+        return sum(n for s, n in (await statuses()).items() if s in FINAL) >= 1
+
+    # 2. The runner itself (and its Ray) is killed once a topic is stored and others run.
+    await wait_until(one_final, 600, "a finished topic")
+    await wait_until(running, 120, "a running topic after the first finished")
+    runners[-1].kill()
+    before = await statuses()
+    runners.append(start_runner(python_book, llm_server, tmp_path, **settings))
+    job = await wait_for_job(content_api, editor, job_id, runners[-1])
+
+    assert job["status"] == "finished" and sum(job["topics_by_status"].values()) == 4
+    async with content_api.stores.database.session() as session:
+        topics = list(
+            await session.scalars(
+                select(ContentTopic).where(ContentTopic.job_id == uuid.UUID(job_id))
+            )
+        )
+        lessons = list(
+            await session.scalars(select(Lesson).where(Lesson.unit_id == uuid.UUID(job["unit_id"])))
+        )
+    assert {t.status.value for t in topics} <= FINAL
+    # One lesson per stored topic, none left over from an attempt cut short.
+    assert sorted(str(t.lesson_id) for t in topics if t.lesson_id) == sorted(
+        str(lesson.id) for lesson in lessons
+    )
+    assert len({lesson.position for lesson in lessons}) == len(lessons)
+    assert max(t.attempts for t in topics) >= 2, f"nothing was retried: {before}"
+
+
+async def test_an_llm_outage_holds_topics_back_and_loses_none(
+    content_api: Api,
+    python_book: Book,
+    llm_server: LlmServer,
+    runners: list[Runner],
+    tmp_path: Path,
+) -> None:
+    editor = await content_editor(content_api)
+    body = {"course_id": str(python_book.course_id), "topics": topics_of(python_book, 2, start=30)}
+    created = await content_api.client.post(
+        "/api/v1/content/jobs", json=body, headers=editor.headers
+    )
+    job_id = created.json()["id"]
+    llm_url = httpx.URL(llm_server.base_url)
+    proxy = TcpProxy(llm_url.host, llm_url.port or 80)
+    await proxy.start()
+    await proxy.cut()
+    outage = LlmServer(f"http://127.0.0.1:{proxy.port}{llm_url.path}", None, llm_server.model)
+    runners.append(start_runner(python_book, outage, tmp_path, regenerations="0"))
+    try:
+
+        async def tried() -> bool:
+            topics = await job_topics(content_api, editor.headers, job_id)
+            return any(t["error"] and "APIConnectionError" in t["error"] for t in topics)
+
+        await wait_until(tried, 180, "a topic to meet the outage")
+        await asyncio.sleep(10)  # the runner keeps backing off: nothing fails meanwhile
+        topics = await job_topics(content_api, editor.headers, job_id)
+        assert {t["status"] for t in topics} <= {"queued", "running"}
+        assert all(t["attempts"] <= 1 for t in topics)
+        await proxy.restore()
+        job = await wait_for_job(content_api, editor, job_id, runners[-1])
+    finally:
+        await proxy.cut()
+    assert sum(job["topics_by_status"].values()) == 2
+    topics = await job_topics(content_api, editor.headers, job_id)
+    assert all(t["attempts"] == 1 for t in topics), topics
+
+
+async def job_topics(api: Api, headers: dict[str, str], job_id: str) -> list[dict[str, Any]]:
+    response = await api.client.get(f"/api/v1/content/jobs/{job_id}/topics", headers=headers)
+    topics: list[dict[str, Any]] = response.json()
+    return topics
