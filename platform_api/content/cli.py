@@ -140,7 +140,9 @@ def generate(
         Path, typer.Option("--input", exists=True, dir_okay=False, help="Topics: .csv or .jsonl")
     ],
     course: Annotated[uuid.UUID, typer.Option("--course", help="Course id to write into.")],
-    reading_grade: Annotated[float, typer.Option(help="US school grade of the lessons.")] = 8.0,
+    reading_grade: Annotated[
+        float | None, typer.Option(help="US school grade of the lessons; default: the course's.")
+    ] = None,
     allow_ungrounded: Annotated[
         bool, typer.Option(help="Write topics the course's material does not cover.")
     ] = False,
@@ -192,9 +194,10 @@ def generate(
                     max_topics=content.max_topics,
                     idempotency_key=key,
                 )
-            console.print(f"job {job.id}: {job.total} topics")
-            if detach:
-                return await _progress(database, job.id)
+            progress = await _progress(database, job.id)
+            console.print(f"job {job.id}: {job.total} topics, {progress.percent:.0f}% done")
+            if detach or progress.finished_at is not None:
+                return progress
             return await _run_and_follow(database, job.id, worker_config(settings, content, url))
         finally:
             await database.close()
@@ -219,10 +222,12 @@ def shutdown_ray() -> None:
 async def _run_and_follow(database: Database, job_id: uuid.UUID, config: "WorkerConfig") -> JobOut:
     from platform_api.content.runner import ContentRunner
 
-    runner = ContentRunner(database, config)
+    runner = ContentRunner(database, config, only_job=job_id)
     with console.status("starting Ray workers…"):
         await asyncio.to_thread(runner.start_workers)
-    task = asyncio.create_task(runner.run(until=lambda finished: job_id in finished))
+    # Following the job in the database (not this runner's own closing of it) ends the command
+    # even when a `wc content runner` working beside it closes the job.
+    task = asyncio.create_task(runner.run())
     try:
         return await _follow(database, job_id, task)
     finally:

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from agents.content.settings import ContentSettings
 from platform_api.auth.permissions import ContentTeam
-from platform_api.content import exports, service
+from platform_api.content import exports, review, service
 from platform_api.content.schemas import (
     GeneratedItemOut,
     ItemEdit,
@@ -17,6 +17,7 @@ from platform_api.content.schemas import (
     JobCreate,
     JobOptions,
     JobOut,
+    LessonEdit,
     ReviewDecision,
     ReviewEntry,
     TopicOut,
@@ -28,7 +29,9 @@ from platform_api.errors import ValidationFailed
 from platform_api.http.errors import responses
 from platform_api.http.uploads import read_limited
 
-router = APIRouter(prefix="/api/v1/content", tags=["content"], responses=responses(401, 403, 422))
+router = APIRouter(
+    prefix="/api/v1/content", tags=["content"], responses=responses(401, 403, 422, 429)
+)
 
 IdempotencyKey = Annotated[
     str | None,
@@ -196,7 +199,7 @@ async def review_queue(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[TopicOut]:
-    return await service.review_queue(session, actor, course_id, limit, offset)
+    return await review.review_queue(session, actor, course_id, limit, offset)
 
 
 @router.get(
@@ -206,7 +209,7 @@ async def review_queue(
     responses=responses(404),
 )
 async def review_entry(topic_id: uuid.UUID, session: DbSession, actor: ContentTeam) -> ReviewEntry:
-    return await service.review_entry(session, actor, topic_id)
+    return await review.review_entry(session, actor, topic_id)
 
 
 @router.post(
@@ -223,7 +226,24 @@ async def decide(
     actor: ContentTeam,
 ) -> TopicOut:
     cache = published_lesson_cache(stores)
-    return await service.decide(session, actor, topic_id, body, cache)
+    return await review.decide(session, actor, topic_id, body, cache)
+
+
+@router.put(
+    "/review/{topic_id}/lesson",
+    response_model=ReviewEntry,
+    summary="Edit a generated lesson under review (a new version, authored by you)",
+    responses=responses(404, 409, 412),
+)
+async def edit_lesson(
+    topic_id: uuid.UUID,
+    body: LessonEdit,
+    session: DbSession,
+    stores: StoresDep,
+    actor: ContentTeam,
+) -> ReviewEntry:
+    cache = published_lesson_cache(stores)
+    return await review.edit_lesson(session, actor, topic_id, body, cache)
 
 
 @router.put(
@@ -235,7 +255,7 @@ async def decide(
 async def edit_item(
     item_id: uuid.UUID, body: ItemEdit, session: DbSession, actor: ContentTeam
 ) -> GeneratedItemOut:
-    item = await service.edit_item(session, actor, item_id, body)
+    item = await review.edit_item(session, actor, item_id, body)
     return GeneratedItemOut.model_validate(item)
 
 
@@ -248,5 +268,5 @@ async def edit_item(
 async def item_versions(
     item_id: uuid.UUID, session: DbSession, actor: ContentTeam
 ) -> list[ItemVersionOut]:
-    versions = await service.item_versions(session, actor, item_id)
+    versions = await review.item_versions(session, actor, item_id)
     return [ItemVersionOut.model_validate(version) for version in versions]

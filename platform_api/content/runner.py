@@ -34,13 +34,13 @@ class ContentRunner:
         config: WorkerConfig,
         *,
         ray_address: str = "",
-        on_outcome: Callable[[TopicOutcome], None] | None = None,
+        only_job: uuid.UUID | None = None,
     ) -> None:
         self._database = database
         self._config = config
         self._settings = config.content
         self._ray_address = ray_address
-        self._on_outcome = on_outcome
+        self._only_job = only_job
         self._workers: list[Any] = []
         self._load: dict[int, int] = {}
         self._in_flight: dict[asyncio.Future[Any], tuple[store.Claim, Any, int]] = {}
@@ -99,7 +99,11 @@ class ContentRunner:
         if free <= 0 or time.monotonic() < self._paused_until:
             return
         claims = await store.claim_topics(
-            self._database, free, self._settings.lease_seconds, self._settings.tenant_max_running
+            self._database,
+            free,
+            self._settings.lease_seconds,
+            self._settings.tenant_max_running,
+            self._only_job,
         )
         for claim in claims:
             index = min(self._load, key=self._load.__getitem__)
@@ -143,8 +147,6 @@ class ContentRunner:
             return
         self._llm_failures = 0
         logger.info("topic generated", extra=outcome.model_dump(mode="json"))
-        if self._on_outcome:
-            self._on_outcome(outcome)
 
     async def _llm_unavailable(self, claim: store.Claim, error: Exception) -> None:
         self._llm_failures += 1

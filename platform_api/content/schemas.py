@@ -13,7 +13,9 @@ from platform_api.content.topics_input import RowError
 
 
 class JobOptions(BaseModel):
-    reading_grade: float = Field(8.0, ge=1, le=18, description="US school grade of the lessons.")
+    reading_grade: float | None = Field(
+        None, ge=1, le=18, description="US school grade of the lessons; default: the course's."
+    )
     allow_ungrounded: bool = Field(
         False,
         description="Write topics the course's material does not cover (no citations then).",
@@ -99,6 +101,7 @@ class ReviewEntry(BaseModel):
 
     topic: TopicOut
     lesson_title: str | None
+    lesson_version: int | None = Field(description="Send it back with an edit.")
     lesson_markdown: str | None
     lesson_verdicts: list[dict[str, Any]]
     sources: list[dict[str, Any]]
@@ -118,6 +121,14 @@ class ItemEdit(BaseModel):
     solution: str | None = Field(None, max_length=4000)
     hints: list[str] | None = Field(None, max_length=3)
     change_note: str = Field("edited", max_length=500)
+
+
+class LessonEdit(BaseModel):
+    version: int = Field(description="The version being edited (optimistic concurrency).")
+    title: str | None = Field(None, min_length=1, max_length=300)
+    body_markdown: str | None = Field(None, max_length=200_000)
+    objectives: list[str] | None = Field(None, max_length=20)
+    change_note: str = Field("edited in review", max_length=500)
 
 
 class ItemVersionOut(BaseModel):

@@ -71,9 +71,14 @@ async def _running_per_tenant(session: AsyncSession) -> dict[uuid.UUID, int]:
 
 
 async def claim_topics(
-    database: Database, limit: int, lease_seconds: float, tenant_max_running: int
+    database: Database,
+    limit: int,
+    lease_seconds: float,
+    tenant_max_running: int,
+    job_id: uuid.UUID | None = None,
 ) -> list[Claim]:
-    """Up to ``limit`` topics of active jobs, oldest job first, within each tenant's limit."""
+    """Up to ``limit`` topics of active jobs (or of ``job_id`` only), oldest job first, within
+    each tenant's limit."""
     now = utcnow()
     async with database.session() as session, session.begin():
         running = await _running_per_tenant(session)
@@ -85,6 +90,8 @@ async def claim_topics(
             .limit(limit * 4)
             .with_for_update(of=ContentTopic, skip_locked=True)
         )
+        if job_id is not None:
+            statement = statement.where(ContentJob.id == job_id)
         claims: list[Claim] = []
         for topic, job in (await session.execute(statement)).all():
             if len(claims) == limit:

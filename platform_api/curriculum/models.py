@@ -9,6 +9,7 @@ from sqlalchemy import (
     Computed,
     DateTime,
     Enum,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -61,6 +62,8 @@ class Course(Base):
     owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # Stable key of imported content (e.g. "openstax:col11562"); makes re-import idempotent.
     source_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # The US school grade generated lessons aim at (a job may override it).
+    reading_grade: Mapped[float] = mapped_column(Float, default=8.0, server_default="8")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -27,7 +27,9 @@ class CurriculumOut(BaseModel):
 
 
 class CourseCreate(CurriculumCreate):
-    pass
+    reading_grade: float = Field(
+        8.0, ge=1, le=18, description="US school grade generated lessons are written for."
+    )
 
 
 class UnitCreate(BaseModel):
@@ -65,6 +67,7 @@ class CourseOut(BaseModel):
     title: str
     description: str
     owner_id: uuid.UUID | None
+    reading_grade: float
     created_at: datetime
     units: list[UnitOut] = []
 

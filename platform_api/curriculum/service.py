@@ -64,6 +64,7 @@ async def create_course(
         title=body.title,
         description=body.description,
         owner_id=curriculum.owner_id,
+        reading_grade=body.reading_grade,
     )
     session.add(course)
     await session.commit()

@@ -17,9 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from platform_api.auth.models import Role, User
 from platform_api.curriculum.models import Course, Lesson
 from platform_api.infra.database import Database
 from platform_api.openstax.service import import_openstax_source
@@ -67,18 +66,6 @@ async def content_api(
     settings = make_settings(python_book.database_url, tmp_path, llm_base_url=llm_server.base_url)
     async for running in running_api(settings):
         yield running
-
-
-async def content_editor(api: Api) -> Account:
-    """A content editor: registered as a teacher, then given the role (as ``wc users set-role``)."""
-    account = await api.account("teacher")
-    async with api.stores.database.session() as session:
-        await session.execute(
-            update(User).where(User.id == account.id).values(role=Role.CONTENT_EDITOR)
-        )
-        await session.commit()
-    tokens = (await api.login(account.email)).json()
-    return Account(account.id, account.email, "content_editor", tokens["access_token"], "")
 
 
 NOT_TOPICS = {"Preface", "Introduction", "Chapter summary"}

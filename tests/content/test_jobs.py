@@ -15,13 +15,12 @@ from sqlalchemy import func, select
 from agents.content.checks import Verdict
 from agents.content.schemas import QuizItem
 from platform_api.content.models import ContentTopic
-from platform_api.curriculum.models import Lesson, LessonStatus
+from platform_api.curriculum.models import Lesson, LessonStatus, LessonVersion
 from tests.content.conftest import (
     FINAL,
     Book,
     Runner,
     WebhookReceiver,
-    content_editor,
     start_runner,
     topics_of,
     wait_for_job,
@@ -37,7 +36,7 @@ QUIZ_ITEM: TypeAdapter[Any] = TypeAdapter(QuizItem)
 async def test_bad_input_gets_clear_errors_and_the_good_rows_run(
     content_api: Api, python_book: Book
 ) -> None:
-    editor = await content_editor(content_api)
+    editor = await content_api.account("content_editor")
     client, headers = content_api.client, editor.headers
     unknown = await client.post(
         "/api/v1/content/jobs",
@@ -92,7 +91,7 @@ async def test_a_twenty_topic_job_completes_with_every_output_checked(
     webhook: WebhookReceiver,
     tmp_path: Path,
 ) -> None:
-    editor = await content_editor(content_api)
+    editor = await content_api.account("content_editor")
     client, headers = content_api.client, editor.headers
     topics = topics_of(python_book, 20)
     body = {
@@ -211,6 +210,16 @@ async def review_flow(
             ("human", False),
         ]
         assert versions[0]["prompt_version"]
+    lesson_edit = {"version": entry["lesson_version"], "body_markdown": "## Edited\n\nBy a person."}
+    edited_lesson = await client.put(
+        f"/api/v1/content/review/{first['id']}/lesson", json=lesson_edit, headers=headers
+    )
+    assert edited_lesson.status_code == 200, edited_lesson.text
+    assert edited_lesson.json()["lesson_version"] == entry["lesson_version"] + 1
+    stale_lesson = await client.put(
+        f"/api/v1/content/review/{first['id']}/lesson", json=lesson_edit, headers=headers
+    )
+    assert stale_lesson.status_code == 412
     approved = await client.post(
         f"/api/v1/content/review/{first['id']}/decision",
         json={"decision": "approve"},
@@ -233,6 +242,19 @@ async def review_flow(
         published = await session.get(Lesson, uuid.UUID(first["lesson_id"]))
         drafted = await session.get(Lesson, uuid.UUID(second["lesson_id"]))
     assert published is not None and published.status is LessonStatus.PUBLISHED
+    assert published.body_markdown == "## Edited\n\nBy a person."
+    async with api.stores.database.session() as session:
+        authors = (
+            await session.execute(
+                select(
+                    LessonVersion.author_kind, LessonVersion.model_name, LessonVersion.change_note
+                )
+                .where(LessonVersion.lesson_id == published.id)
+                .order_by(LessonVersion.version)
+            )
+        ).all()
+    assert [kind for kind, _, _ in authors] == ["model", "human", "human"]
+    assert authors[0][1] and authors[2][2] == "approved"
     assert drafted is not None and drafted.status is LessonStatus.DRAFT
 
 
@@ -258,7 +280,7 @@ async def test_killed_workers_and_runner_finish_the_job_without_duplicates(
     runners: list[Runner],
     tmp_path: Path,
 ) -> None:
-    editor = await content_editor(content_api)
+    editor = await content_api.account("content_editor")
     body = {
         "course_id": str(python_book.course_id),
         "topics": topics_of(python_book, 4, start=20),
@@ -320,7 +342,7 @@ async def test_an_llm_outage_holds_topics_back_and_loses_none(
     runners: list[Runner],
     tmp_path: Path,
 ) -> None:
-    editor = await content_editor(content_api)
+    editor = await content_api.account("content_editor")
     body = {"course_id": str(python_book.course_id), "topics": topics_of(python_book, 2, start=30)}
     created = await content_api.client.post(
         "/api/v1/content/jobs", json=body, headers=editor.headers
@@ -356,3 +378,38 @@ async def job_topics(api: Api, headers: dict[str, str], job_id: str) -> list[dic
     response = await api.client.get(f"/api/v1/content/jobs/{job_id}/topics", headers=headers)
     topics: list[dict[str, Any]] = response.json()
     return topics
+
+
+async def test_cancelling_a_running_job_stops_its_topics(
+    content_api: Api,
+    python_book: Book,
+    llm_server: LlmServer,
+    runners: list[Runner],
+    tmp_path: Path,
+) -> None:
+    editor = await content_api.account("content_editor")
+    body = {"course_id": str(python_book.course_id), "topics": topics_of(python_book, 3, start=40)}
+    created = await content_api.client.post(
+        "/api/v1/content/jobs", json=body, headers=editor.headers
+    )
+    job_id = created.json()["id"]
+    runners.append(start_runner(python_book, llm_server, tmp_path, items_per_worker="2"))
+
+    async def running() -> bool:
+        topics = await job_topics(content_api, editor.headers, job_id)
+        return any(t["status"] == "running" for t in topics)
+
+    await wait_until(running, 180, "a running topic")
+    cancelling = await content_api.client.post(
+        f"/api/v1/content/jobs/{job_id}/cancel", headers=editor.headers
+    )
+    assert cancelling.json()["status"] == "cancelling"
+    assert cancelling.json()["topics_by_status"].get("queued", 0) == 0  # cancelled at once
+    job = await wait_for_job(content_api, editor, job_id, runners[-1], timeout=120)
+    assert job["status"] == "cancelled"
+    assert sum(job["topics_by_status"].values()) == 3
+    assert job["topics_by_status"].get("cancelled", 0) >= 2
+    again = await content_api.client.post(
+        f"/api/v1/content/jobs/{job_id}/cancel", headers=editor.headers
+    )
+    assert again.status_code == 409

@@ -47,6 +47,9 @@ def upgrade() -> None:
         op.execute("ALTER TYPE user_role ADD VALUE IF NOT EXISTS 'content_editor'")
         op.execute("ALTER TYPE item_kind ADD VALUE IF NOT EXISTS 'numeric'")
         op.execute("ALTER TYPE item_kind ADD VALUE IF NOT EXISTS 'short_answer'")
+    op.add_column(
+        "courses", sa.Column("reading_grade", sa.Float(), nullable=False, server_default="8")
+    )
     op.create_table(
         "content_jobs",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -144,6 +147,7 @@ def downgrade() -> None:
         op.drop_column("lesson_versions", column)
     for column in ("details", "hints", "verdicts", "version"):
         op.drop_column("assessment_items", column)
+    op.drop_column("courses", "reading_grade")
     op.drop_table("content_topics")
     op.drop_table("content_jobs")
     for enum in (REVIEW_STATUS, TOPIC_STATUS, JOB_STATUS):
