@@ -25,6 +25,14 @@ POLL_SECONDS = 0.5
 # Back-off while the LLM is unreachable: no topic is claimed until it has passed.
 LLM_RETRY_BASE_SECONDS = 2.0
 LLM_RETRY_MAX_SECONDS = 60.0
+MAX_REASON_CHARS = 2000
+
+
+def reason_of(error: BaseException) -> str:
+    """What went wrong in a worker, in one line: the original exception, not Ray's wrapping of
+    it (its remote traceback, in colour, runs to kilobytes)."""
+    cause = getattr(error, "cause", None) or error
+    return f"{type(cause).__name__}: {cause}"[:MAX_REASON_CHARS]
 
 
 class ContentRunner:
@@ -141,9 +149,9 @@ class ContentRunner:
             )
             await store.release(self._database, claim, "its worker died")
             return
-        except Exception as error:  # the graph raised: LLM or database unreachable, a bug
+        except Exception as error:  # the graph raised: the database unreachable, a bug
             logger.exception("topic failed in its worker", extra={"topic_id": str(claim.topic_id)})
-            await store.release(self._database, claim, f"{type(error).__name__}: {error}"[:2000])
+            await store.release(self._database, claim, reason_of(error))
             return
         self._llm_failures = 0
         logger.info("topic generated", extra=outcome.model_dump(mode="json"))
@@ -156,9 +164,9 @@ class ContentRunner:
             "the LLM is unreachable; topic queued again, claiming paused for %.0f s "
             "(check WC_LLM_BASE_URL and the LLM application)",
             delay,
-            extra={"topic_id": str(claim.topic_id), "error": str(error)[:300]},
+            extra={"topic_id": str(claim.topic_id), "error": reason_of(error)},
         )
-        await store.release(self._database, claim, str(error)[:2000], count_attempt=False)
+        await store.release(self._database, claim, reason_of(error), count_attempt=False)
 
     async def _cancel_requested(self) -> None:
         import ray

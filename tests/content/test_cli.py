@@ -3,7 +3,10 @@
 import json
 from pathlib import Path
 
+from sqlalchemy import select
+
 from platform_api.auth.admin import create_or_promote_admin
+from platform_api.content.models import ContentTopic
 from platform_api.infra.database import Database
 from tests.fixtures.cli import run_wc
 from tests.fixtures.llm import LlmServer
@@ -19,7 +22,7 @@ async def test_generate_reports_bad_rows_runs_the_good_and_resumes(
     env = {
         "WC_LLM_BASE_URL": llm_server.base_url,
         "WC_DATA_DIR": str(tmp_path / "data"),
-        "WC_CONTENT_REGENERATIONS": "0",
+        "WC_CONTENT_REGENERATIONS": "1",
     }
     topics = tmp_path / "topics.csv"
     topics.write_text('topic,objectives\nAdding fractions,Add two fractions\n"broken",a,b\n')
@@ -32,6 +35,12 @@ async def test_generate_reports_bad_rows_runs_the_good_and_resumes(
     assert job["total"] == 1 and job["finished_at"] and job["status"] == "finished"
     assert sum(job["topics_by_status"].values()) == 1
     assert job["input_errors"] == [{"row": 2, "error": "3 fields where the header has 2"}]
+    async with database.session() as session:
+        topic = await session.scalar(select(ContentTopic))
+    assert topic is not None and topic.result is not None
+    for item in topic.result["items"]:  # a failing item was written again, once
+        if not all(verdict["passed"] for verdict in item["verdicts"]):
+            assert item["attempts"] == 2, item
 
     # The same command again is the same job, already finished: nothing is generated twice.
     again = await run_wc(database_url_for_test, *args, "--allow-ungrounded", "--json", env=env)
