@@ -53,7 +53,8 @@ VLLM_COUNTERS = {
 }
 # Ray exports metrics every few seconds, in two hops.
 METRICS_LAG_SECONDS = 15
-console = Console()
+# Wide enough for the runs table when the output goes to a file or a pipe.
+console = Console(width=220)
 
 
 @dataclass
