@@ -22,6 +22,8 @@ from serving.ray_runtime import start_ray
 logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.5
+# An idle runner holds no Ray: it checks the database this often for work.
+IDLE_POLL_SECONDS = 2.0
 # Back-off while the LLM is unreachable: no topic is claimed until it has passed.
 LLM_RETRY_BASE_SECONDS = 2.0
 LLM_RETRY_MAX_SECONDS = 60.0
@@ -83,12 +85,20 @@ class ContentRunner:
         until: Callable[[set[uuid.UUID]], bool] | None = None,
         stop: asyncio.Event | None = None,
     ) -> None:
-        """Work until ``until(finished job ids)`` is true or ``stop`` is set."""
-        if not self._workers:
-            self.start_workers()
+        """Work until ``until(finished job ids)`` is true or ``stop`` is set.
+
+        Ray and the workers start with the first topic to claim: a runner beside an API that
+        nobody submits jobs to costs a database query every few seconds, nothing more.
+        """
         renewed = time.monotonic()
         try:
             while not (stop and stop.is_set()):
+                if not self._workers:
+                    if not await store.has_claimable(self._database):
+                        await self._close_finished_jobs()
+                        await asyncio.sleep(IDLE_POLL_SECONDS)
+                        continue
+                    await asyncio.to_thread(self.start_workers)
                 await self._fill()
                 await self._cancel_requested()
                 await self._collect()

@@ -122,6 +122,18 @@ def _give_up(topic: ContentTopic, reason: str) -> None:
     topic.lease_token = topic.lease_expires_at = None
 
 
+async def has_claimable(database: Database) -> bool:
+    """Whether any active job has a topic to claim (a cheap check for an idle runner)."""
+    statement = (
+        select(ContentTopic.id)
+        .join(ContentJob, ContentJob.id == ContentTopic.job_id)
+        .where(ContentJob.status.in_(ACTIVE_JOB_STATUSES), _claimable(utcnow()))
+        .exists()
+    )
+    async with database.session() as session:
+        return bool(await session.scalar(select(statement)))
+
+
 async def renew_leases(database: Database, claims: list[Claim], lease_seconds: float) -> None:
     if not claims:
         return

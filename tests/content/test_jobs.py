@@ -118,7 +118,7 @@ async def test_a_twenty_topic_job_completes_with_every_output_checked(
 
     # No topic lost: count in = count out, every one in a final status, the spread recorded.
     assert job["status"] == "finished" and job["percent"] == 100
-    assert sum(job["topics_by_status"].values()) == 10
+    assert sum(job["topics_by_status"].values()) == 20
     assert set(job["topics_by_status"]) <= FINAL
     topics_out = (await client.get(f"/api/v1/content/jobs/{job_id}/topics", headers=headers)).json()
     assert sorted(t["topic"] for t in topics_out) == sorted(t["topic"] for t in topics)

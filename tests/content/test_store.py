@@ -87,7 +87,9 @@ async def test_one_tenant_runs_at_most_its_limit_across_jobs(database: Database)
 async def test_a_result_is_stored_once_and_only_under_its_lease(database: Database) -> None:
     async with database.session() as session:
         course = await make_course(session, "Arithmetic", [])
+    assert not await store.has_claimable(database)  # an idle runner starts no Ray
     job_id = await submit(database, course.course_id, 1)
+    assert await store.has_claimable(database)
     (first,) = await store.claim_topics(database, 1, lease_seconds=0.2, tenant_max_running=9)
     await asyncio.sleep(0.3)  # the lease runs out: the topic may be claimed again
     (second,) = await store.claim_topics(database, 1, lease_seconds=60, tenant_max_running=9)
