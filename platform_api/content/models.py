@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import (
     DateTime,
-    Enum,
     Float,
     ForeignKey,
     Index,
@@ -19,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from platform_api.infra.database import Base, utcnow
+from platform_api.infra.database import Base, utcnow, value_enum
 
 
 class JobStatus(enum.StrEnum):
@@ -50,10 +49,6 @@ class ReviewStatus(enum.StrEnum):
     REJECTED = "rejected"
 
 
-def _enum(kind: type[enum.Enum], name: str) -> Enum:
-    return Enum(kind, name=name, values_callable=lambda members: [m.value for m in members])
-
-
 class ContentJob(Base):
     __tablename__ = "content_jobs"
     __table_args__ = (UniqueConstraint("created_by", "idempotency_key"),)
@@ -70,7 +65,7 @@ class ContentJob(Base):
         ForeignKey("users.id", ondelete="SET NULL")
     )
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
-    status: Mapped[JobStatus] = mapped_column(_enum(JobStatus, "content_job_status"))
+    status: Mapped[JobStatus] = mapped_column(value_enum(JobStatus, "content_job_status"))
     options: Mapped[dict[str, Any]] = mapped_column(JSONB)
     webhook_url: Mapped[str | None] = mapped_column(String(2000))
     total: Mapped[int] = mapped_column(Integer)
@@ -96,7 +91,7 @@ class ContentTopic(Base):
     row: Mapped[int] = mapped_column(Integer)
     topic: Mapped[str] = mapped_column(String(300))
     objectives: Mapped[list[str]] = mapped_column(JSONB, default=list)
-    status: Mapped[TopicStatus] = mapped_column(_enum(TopicStatus, "content_topic_status"))
+    status: Mapped[TopicStatus] = mapped_column(value_enum(TopicStatus, "content_topic_status"))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # The claim of the runner working on it; a result is stored only under the current lease.
     lease_token: Mapped[uuid.UUID | None]
@@ -112,7 +107,7 @@ class ContentTopic(Base):
     llm_seconds: Mapped[float] = mapped_column(Float, default=0.0)
     wall_seconds: Mapped[float] = mapped_column(Float, default=0.0)
     review_status: Mapped[ReviewStatus] = mapped_column(
-        _enum(ReviewStatus, "content_review_status"), default=ReviewStatus.PENDING
+        value_enum(ReviewStatus, "content_review_status"), default=ReviewStatus.PENDING
     )
     reviewed_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")

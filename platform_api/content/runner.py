@@ -76,9 +76,6 @@ class ContentRunner:
         self._load = dict.fromkeys(range(len(self._workers)), 0)
         logger.info("content workers started", extra={"workers": len(self._workers)})
 
-    async def worker_pids(self) -> list[int]:
-        return [await worker.pid.remote() for worker in self._workers]
-
     async def run(
         self,
         *,
@@ -181,6 +178,8 @@ class ContentRunner:
     async def _cancel_requested(self) -> None:
         import ray
 
+        if not self._in_flight:
+            return
         cancelling = await store.cancelling_jobs(self._database)
         for claim, ref, _ in self._in_flight.values():
             if claim.job_id in cancelling:

@@ -82,9 +82,3 @@ class TopicWorker:
             llm_seconds=result.llm_seconds,
             wall_seconds=wall_seconds,
         )
-
-    def pid(self) -> int:
-        """The worker's process id (operators and the crash test kill it by this)."""
-        import os
-
-        return os.getpid()

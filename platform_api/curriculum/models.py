@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import (
     Computed,
     DateTime,
-    Enum,
     Float,
     ForeignKey,
     Index,
@@ -20,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
-from platform_api.infra.database import Base, utcnow
+from platform_api.infra.database import Base, utcnow, value_enum
 
 
 class LessonStatus(enum.StrEnum):
@@ -34,10 +33,6 @@ class ItemKind(enum.StrEnum):
     FREE_RESPONSE = "free_response"
     NUMERIC = "numeric"
     SHORT_ANSWER = "short_answer"
-
-
-def _enum(kind: type[enum.Enum], name: str) -> Enum:
-    return Enum(kind, name=name, values_callable=lambda members: [m.value for m in members])
 
 
 class Curriculum(Base):
@@ -101,7 +96,7 @@ class Lesson(Base):
     assets: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
     position: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[LessonStatus] = mapped_column(
-        _enum(LessonStatus, "lesson_status"), default=LessonStatus.DRAFT
+        value_enum(LessonStatus, "lesson_status"), default=LessonStatus.DRAFT
     )
     version: Mapped[int] = mapped_column(Integer, default=1)
     source_key: Mapped[str | None] = mapped_column(String(200))
@@ -142,7 +137,7 @@ class LessonVersion(Base):
     title: Mapped[str] = mapped_column(String(300))
     body_markdown: Mapped[str] = mapped_column(Text)
     objectives: Mapped[list[str]] = mapped_column(JSONB, default=list)
-    status: Mapped[LessonStatus] = mapped_column(_enum(LessonStatus, "lesson_status"))
+    status: Mapped[LessonStatus] = mapped_column(value_enum(LessonStatus, "lesson_status"))
     author_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     author_kind: Mapped[str] = mapped_column(String(10), default=AuthorKind.HUMAN)
     model_name: Mapped[str | None] = mapped_column(String(200))
@@ -164,7 +159,7 @@ class AssessmentItem(Base):
     course_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("courses.id", ondelete="CASCADE"), index=True
     )
-    kind: Mapped[ItemKind] = mapped_column(_enum(ItemKind, "item_kind"))
+    kind: Mapped[ItemKind] = mapped_column(value_enum(ItemKind, "item_kind"))
     prompt: Mapped[str] = mapped_column(Text)
     options: Mapped[list[dict[str, str]]] = mapped_column(JSONB, default=list)
     answer: Mapped[str | None] = mapped_column(Text)

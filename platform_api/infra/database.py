@@ -1,6 +1,7 @@
 """PostgreSQL access: the declarative base, the async engine and session factory, migrations."""
 
 import asyncio
+import enum
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -8,7 +9,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import MetaData
+from sqlalchemy import Enum, MetaData
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -32,6 +33,11 @@ class Base(DeclarativeBase):
     """Declarative base of every table."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def value_enum(kind: type[enum.Enum], name: str) -> Enum:
+    """A PostgreSQL enum type named ``name`` that stores the members' values, not their names."""
+    return Enum(kind, name=name, values_callable=lambda members: [m.value for m in members])
 
 
 def utcnow() -> datetime:

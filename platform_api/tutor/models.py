@@ -4,12 +4,12 @@ each course's pedagogy policy, and flagged turns."""
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, Enum, ForeignKey, Index, String
+from sqlalchemy import DateTime, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from agents.tutor.moderation import SafetyCategory
 from agents.tutor.policy import TutorMode
-from platform_api.infra.database import Base, utcnow
+from platform_api.infra.database import Base, utcnow, value_enum
 
 
 class TutorSession(Base):
@@ -35,9 +35,7 @@ class TutorPolicy(Base):
     course_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True
     )
-    mode: Mapped[TutorMode] = mapped_column(
-        Enum(TutorMode, name="tutor_mode", values_callable=lambda e: [m.value for m in e])
-    )
+    mode: Mapped[TutorMode] = mapped_column(value_enum(TutorMode, "tutor_mode"))
     updated_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )
@@ -58,7 +56,5 @@ class TutorFlag(Base):
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
     course_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
-    category: Mapped[SafetyCategory] = mapped_column(
-        Enum(SafetyCategory, name="safety_category", values_callable=lambda e: [m.value for m in e])
-    )
+    category: Mapped[SafetyCategory] = mapped_column(value_enum(SafetyCategory, "safety_category"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -80,6 +80,21 @@ def topics_of(book: Book, count: int, start: int = 0) -> list[dict[str, Any]]:
     return [{"topic": lesson.title, "objectives": lesson.objectives[:2]} for lesson in chosen]
 
 
+async def submit_topics(api: Api, account: Account, book: Book, count: int, start: int) -> str:
+    """A job of ``count`` of the book's sections; its id."""
+    body = {"course_id": str(book.course_id), "topics": topics_of(book, count, start)}
+    created = await api.client.post("/api/v1/content/jobs", json=body, headers=account.headers)
+    assert created.status_code == 202, created.text
+    job_id: str = created.json()["id"]
+    return job_id
+
+
+async def job_topics(api: Api, headers: dict[str, str], job_id: str) -> list[dict[str, Any]]:
+    response = await api.client.get(f"/api/v1/content/jobs/{job_id}/topics", headers=headers)
+    topics: list[dict[str, Any]] = response.json()
+    return topics
+
+
 @dataclass
 class Runner:
     """A ``wc content runner`` process in its own process group (its Ray goes down with it)."""

@@ -21,7 +21,9 @@ from tests.content.conftest import (
     Book,
     Runner,
     WebhookReceiver,
+    job_topics,
     start_runner,
+    submit_topics,
     topics_of,
     wait_for_job,
 )
@@ -120,7 +122,7 @@ async def test_a_twenty_topic_job_completes_with_every_output_checked(
     assert job["status"] == "finished" and job["percent"] == 100
     assert sum(job["topics_by_status"].values()) == 20
     assert set(job["topics_by_status"]) <= FINAL
-    topics_out = (await client.get(f"/api/v1/content/jobs/{job_id}/topics", headers=headers)).json()
+    topics_out = await job_topics(content_api, headers, job_id)
     assert sorted(t["topic"] for t in topics_out) == sorted(t["topic"] for t in topics)
     print("\nstatuses:", job["topics_by_status"])
 
@@ -284,13 +286,7 @@ async def test_killed_workers_and_runner_finish_the_job_without_duplicates(
     tmp_path: Path,
 ) -> None:
     editor = await content_api.account("content_editor")
-    body = {
-        "course_id": str(python_book.course_id),
-        "topics": topics_of(python_book, 4, start=20),
-    }
-    job_id = (
-        await content_api.client.post("/api/v1/content/jobs", json=body, headers=editor.headers)
-    ).json()["id"]
+    job_id = await submit_topics(content_api, editor, python_book, 4, start=20)
     settings = {"items_per_worker": "2", "lease_seconds": "5", "regenerations": "0"}
     runners.append(start_runner(python_book, llm_server, tmp_path, **settings))
 
@@ -346,11 +342,7 @@ async def test_an_llm_outage_holds_topics_back_and_loses_none(
     tmp_path: Path,
 ) -> None:
     editor = await content_api.account("content_editor")
-    body = {"course_id": str(python_book.course_id), "topics": topics_of(python_book, 1, start=30)}
-    created = await content_api.client.post(
-        "/api/v1/content/jobs", json=body, headers=editor.headers
-    )
-    job_id = created.json()["id"]
+    job_id = await submit_topics(content_api, editor, python_book, 1, start=30)
     llm_url = httpx.URL(llm_server.base_url)
     proxy = TcpProxy(llm_url.host, llm_url.port or 80)
     await proxy.start()
@@ -377,12 +369,6 @@ async def test_an_llm_outage_holds_topics_back_and_loses_none(
     assert all(t["attempts"] == 1 for t in topics), topics
 
 
-async def job_topics(api: Api, headers: dict[str, str], job_id: str) -> list[dict[str, Any]]:
-    response = await api.client.get(f"/api/v1/content/jobs/{job_id}/topics", headers=headers)
-    topics: list[dict[str, Any]] = response.json()
-    return topics
-
-
 async def test_cancelling_a_running_job_stops_its_topics(
     content_api: Api,
     python_book: Book,
@@ -391,11 +377,7 @@ async def test_cancelling_a_running_job_stops_its_topics(
     tmp_path: Path,
 ) -> None:
     editor = await content_api.account("content_editor")
-    body = {"course_id": str(python_book.course_id), "topics": topics_of(python_book, 3, start=40)}
-    created = await content_api.client.post(
-        "/api/v1/content/jobs", json=body, headers=editor.headers
-    )
-    job_id = created.json()["id"]
+    job_id = await submit_topics(content_api, editor, python_book, 3, start=40)
     runners.append(start_runner(python_book, llm_server, tmp_path, items_per_worker="2"))
 
     async def running() -> bool:
