@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, text
 
 import rag.ingest
-from platform_api.curriculum.models import Lesson
-from platform_api.infra.database import Database
+from core.curriculum.models import Lesson
+from core.infra.database import Database
 from rag.chunking import chunk_lesson
 from rag.embeddings import Embedder
 from rag.ingest import _published_lessons, ingest_course

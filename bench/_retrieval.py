@@ -21,8 +21,8 @@ from sqlalchemy import Select, select, text
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from sqlalchemy.sql.elements import ColumnElement
 
-from platform_api.curriculum.models import Course, Lesson, Unit
-from platform_api.infra.database import Database
+from core.curriculum.models import Course, Lesson, Unit
+from core.infra.database import Database
 from rag.embeddings import Embedder
 from rag.models import RagChunk
 from rag.retrieve import (

@@ -36,10 +36,10 @@ from ports import free_port
 from sqlalchemy import select
 
 from agents.tutor.policy import TutorMode
+from core.curriculum.models import Lesson
+from core.infra.database import Database
+from core.settings import Settings
 from platform_api.app import create_app
-from platform_api.curriculum.models import Lesson
-from platform_api.infra.database import Database
-from platform_api.settings import Settings
 from platform_api.tutor.models import TutorPolicy
 from serving.client import LLMClient, TokenUsage
 from serving.settings import ServingSettings

@@ -28,6 +28,9 @@ from sqlalchemy import delete, func, select
 from tutor import BOOKS_DIR, bench_server
 
 from agents.content.settings import ContentSettings
+from core.curriculum.models import AssessmentItem, Course, Lesson, Unit
+from core.infra.database import Database
+from core.settings import Settings
 from platform_api.auth.admin import create_or_promote_admin
 from platform_api.auth.models import Role
 from platform_api.auth.tokens import AccessClaims
@@ -37,10 +40,7 @@ from platform_api.content.schemas import JobOptions
 from platform_api.content.service import submit_job
 from platform_api.content.topics_input import ParsedTopics, TopicRow
 from platform_api.content.worker import WorkerConfig
-from platform_api.curriculum.models import AssessmentItem, Course, Lesson, Unit
-from platform_api.infra.database import Database
 from platform_api.openstax.service import import_openstax_source
-from platform_api.settings import Settings
 from rag.ingest import ingest_course
 
 BOOK = BOOKS_DIR / "introduction-python-programming"

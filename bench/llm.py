@@ -364,7 +364,7 @@ def parse_args() -> argparse.Namespace:
 
 
 def main() -> None:
-    from platform_api.boot import apply_offline_switches
+    from core.boot import apply_offline_switches
 
     apply_offline_switches()
     args = parse_args()

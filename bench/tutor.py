@@ -109,10 +109,11 @@ from _streaming import (
     summary,
 )
 
-from platform_api.curriculum.models import AssessmentItem, Course, Lesson
-from platform_api.infra.database import Database, async_url, upgrade_schema_async
-from platform_api.infra.postgres_embedded import ensure_database, start_embedded_postgres
+from core.curriculum.models import AssessmentItem, Course, Lesson
+from core.infra.database import Database, async_url
+from core.infra.postgres_embedded import ensure_database, start_embedded_postgres
 from platform_api.openstax.service import import_openstax_source
+from platform_api.schema import upgrade_schema_async
 from rag.embeddings import Embedder
 from rag.ingest import ingest_course
 from rag.settings import RagSettings

@@ -1,3 +1,3 @@
 """Water Classroom platform layer: auth, users, classes, curriculum on embedded or server stores."""
 
-from platform_api import boot as _boot  # noqa: F401  (network switches before any library import)
+from core import boot as _boot  # noqa: F401  (network switches before any library import)

@@ -7,6 +7,8 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from starlette.types import Scope
 
+from core.infra.cache import RateLimiter
+from core.settings import Settings
 from platform_api.analytics.capture import subscribe_capture
 from platform_api.auth.oidc_routes import router as oidc_router
 from platform_api.auth.permissions import identify_bearer
@@ -19,12 +21,10 @@ from platform_api.http.errors import install_error_handlers
 from platform_api.http.health import router as health_router
 from platform_api.http.logging import configure_logging
 from platform_api.http.middleware import RateLimitMiddleware, RequestContextMiddleware
-from platform_api.infra.cache import RateLimiter
 from platform_api.notifications.events import subscribe_mailer
 from platform_api.notifications.routes import router as notifications_router
 from platform_api.openstax.routes import router as import_router
 from platform_api.realtime.hub import router as realtime_router
-from platform_api.settings import Settings
 from platform_api.tutor.routes import router as tutor_router
 from platform_api.tutor.runtime import open_tutor
 from platform_api.users.routes import router as users_router

@@ -11,13 +11,13 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from core.infra.database import Database
+from core.settings import Settings
 from platform_api.auth.models import Role
 from platform_api.content.cli import content_app, generate
-from platform_api.infra.database import Database
-from platform_api.settings import Settings
+from platform_api.retrieval.cli import ingest, search
 from platform_api.tutor.cli import tutor_app
 from platform_api.wiring import run_with_database
-from rag.cli import ingest, search
 from serving.cli import models_app, serve
 
 app = typer.Typer(
@@ -110,7 +110,7 @@ def import_openstax(
     With --json, stdout is {"courses": [{"course_id", "title", "chapters", "lessons",
     "exercises", "created", "source_key"}, ...]}.
     """
-    from platform_api.errors import ImportRejected
+    from core.errors import ImportRejected
     from platform_api.openstax.service import import_openstax_source
 
     progress = Progress(

@@ -1,5 +1,16 @@
 """Imports every table so that Alembic and ``Base.metadata`` see the whole schema."""
 
+from core.curriculum.models import (
+    AssessmentItem,
+    AssessmentItemVersion,
+    Course,
+    Curriculum,
+    Lesson,
+    LessonVersion,
+    Unit,
+)
+from core.infra.database import Base
+from core.infra.outbox_models import OutboxEvent, ProcessedEvent
 from platform_api.assessments.models import ExamSitting
 from platform_api.auth.models import (
     EmailVerification,
@@ -11,17 +22,6 @@ from platform_api.auth.models import (
 )
 from platform_api.classes.models import ClassCourse, Enrollment, SchoolClass
 from platform_api.content.models import ContentJob, ContentTopic
-from platform_api.curriculum.models import (
-    AssessmentItem,
-    AssessmentItemVersion,
-    Course,
-    Curriculum,
-    Lesson,
-    LessonVersion,
-    Unit,
-)
-from platform_api.infra.database import Base
-from platform_api.infra.outbox_models import OutboxEvent, ProcessedEvent
 from platform_api.notifications.models import Notification
 from platform_api.tutor.models import TutorFlag, TutorPolicy, TutorSession
 from rag.models import RagChunk  # noqa: F401  (so Alembic sees the table)

@@ -6,17 +6,18 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from core.infra.analytics import AnalyticsStore
+from core.infra.bus import EventBus
+from core.infra.cache import Cache, RateLimiter
+from core.infra.database import Database
+from core.infra.mail import Mailer
+from core.infra.objects import ObjectStore
+from core.infra.outbox import OutboxRelay
+from core.infra.postgres_embedded import ensure_database, start_embedded_postgres
+from core.settings import Settings
 from platform_api.auth.keys import SigningKey, load_or_create_signing_key
 from platform_api.auth.tokens import AccessTokenVerifier
-from platform_api.infra.analytics import AnalyticsStore
-from platform_api.infra.bus import EventBus
-from platform_api.infra.cache import Cache, RateLimiter
-from platform_api.infra.database import Database, upgrade_schema_async
-from platform_api.infra.mail import Mailer
-from platform_api.infra.objects import ObjectStore
-from platform_api.infra.outbox import OutboxRelay
-from platform_api.infra.postgres_embedded import ensure_database, start_embedded_postgres
-from platform_api.settings import Settings
+from platform_api.schema import upgrade_schema_async
 from serving.client import LLMClient
 
 logger = logging.getLogger(__name__)
@@ -59,19 +60,19 @@ async def prepare_database(settings: Settings) -> str:
 
 def build_cache(settings: Settings) -> tuple[Cache, RateLimiter]:
     if settings.redis_url:
-        from platform_api.infra.cache.redis import RedisCache, RedisRateLimiter
+        from core.infra.cache.redis import RedisCache, RedisRateLimiter
 
         return RedisCache.from_url(settings.redis_url), RedisRateLimiter.from_url(
             settings.redis_url
         )
-    from platform_api.infra.cache.memory import MemoryCache, MemoryRateLimiter
+    from core.infra.cache.memory import MemoryCache, MemoryRateLimiter
 
     return MemoryCache(), MemoryRateLimiter()
 
 
 def build_object_store(settings: Settings) -> ObjectStore:
     if settings.s3_endpoint_url:
-        from platform_api.infra.objects.s3 import S3ObjectStore
+        from core.infra.objects.s3 import S3ObjectStore
 
         return S3ObjectStore(
             settings.s3_endpoint_url,
@@ -80,37 +81,37 @@ def build_object_store(settings: Settings) -> ObjectStore:
             settings.s3_secret_key,
             settings.s3_region,
         )
-    from platform_api.infra.objects.filesystem import FilesystemObjectStore
+    from core.infra.objects.filesystem import FilesystemObjectStore
 
     return FilesystemObjectStore(settings.resolved_data_dir / "objects")
 
 
 def build_bus(settings: Settings) -> EventBus:
     if settings.amqp_url:
-        from platform_api.infra.bus.rabbitmq import RabbitMqBus
+        from core.infra.bus.rabbitmq import RabbitMqBus
 
         return RabbitMqBus(settings.amqp_url)
-    from platform_api.infra.bus.inprocess import InProcessBus
+    from core.infra.bus.inprocess import InProcessBus
 
     return InProcessBus()
 
 
 def build_analytics(settings: Settings) -> AnalyticsStore:
     if settings.clickhouse_url:
-        from platform_api.infra.analytics.clickhouse import ClickHouseAnalytics
+        from core.infra.analytics.clickhouse import ClickHouseAnalytics
 
         return ClickHouseAnalytics.from_url(settings.clickhouse_url)
-    from platform_api.infra.analytics.chdb import ChdbAnalytics
+    from core.infra.analytics.chdb import ChdbAnalytics
 
     return ChdbAnalytics(settings.resolved_data_dir / "clickhouse")
 
 
 def build_mailer(settings: Settings) -> Mailer:
     if settings.smtp_url:
-        from platform_api.infra.mail.smtp import SmtpMailer
+        from core.infra.mail.smtp import SmtpMailer
 
         return SmtpMailer(settings.smtp_url, settings.mail_from)
-    from platform_api.infra.mail.files import FileMailer
+    from core.infra.mail.files import FileMailer
 
     return FileMailer(settings.resolved_data_dir / "mail", settings.mail_from)
 

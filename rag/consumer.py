@@ -17,14 +17,14 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from platform_api.curriculum.events import (
+from core.curriculum.events import (
     COURSE_IMPORTED,
     LESSON_PUBLISHED,
     CourseImported,
     LessonPublished,
 )
-from platform_api.infra.bus import Event, EventBus
-from platform_api.infra.database import Database
+from core.infra.bus import Event, EventBus
+from core.infra.database import Database
 from rag.embeddings import Embedder
 from rag.ingest import IngestReport, ingest_course, ingest_lessons
 from rag.settings import RagSettings

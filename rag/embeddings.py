@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from platform_api import boot as _boot  # noqa: F401  (no hub look-ups before the model loads)
+from core import boot as _boot  # noqa: F401  (no hub look-ups before the model loads)
 from rag.settings import BUNDLED_EMBEDDING_MODEL
 
 if TYPE_CHECKING:

@@ -15,8 +15,8 @@ from pydantic import BaseModel
 from sqlalchemy import ColumnElement, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from platform_api.curriculum.models import AssessmentItem, Lesson, LessonStatus, Unit
-from platform_api.infra.database import Database
+from core.curriculum.models import AssessmentItem, Lesson, LessonStatus, Unit
+from core.infra.database import Database
 from rag.chunking import Chunk, ExerciseContent, LessonContent, chunk_lesson
 from rag.embeddings import Embedder
 from rag.models import RagChunk

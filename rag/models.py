@@ -8,7 +8,7 @@ from sqlalchemy import Computed, ForeignKey, Index, Integer, String, Text, Uniqu
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
-from platform_api.infra.database import Base
+from core.infra.database import Base
 
 EMBEDDING_DIMENSIONS = 384
 

@@ -13,8 +13,8 @@ from pydantic import BaseModel
 from sqlalchemy import Select, Subquery, func, literal, select, text, union_all
 from sqlalchemy.sql.elements import ColumnElement
 
-from platform_api.curriculum.models import Lesson, Unit
-from platform_api.infra.database import Database
+from core.curriculum.models import Lesson, Unit
+from core.infra.database import Database
 from rag.embeddings import Embedder
 from rag.models import RagChunk
 from rag.settings import RagSettings

@@ -1,3 +1,3 @@
 """The Ray Serve application: the LLM (vLLM through Ray Serve LLM) and the AI deployments."""
 
-from platform_api import boot as _boot  # noqa: F401  (network switches before Ray/vLLM import)
+from core import boot as _boot  # noqa: F401  (network switches before Ray/vLLM import)

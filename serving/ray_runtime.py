@@ -2,7 +2,7 @@
 
 Ray's dashboard asks the cloud-metadata address (169.254.169.254) which cloud it runs on unless
 ``~/ray_bootstrap_config.yaml`` exists (a cluster-launcher head always has one); usage stats are
-off by the switches in ``platform_api.boot``. A local Ray binds to 127.0.0.1 only.
+off by the switches in ``core.boot``. A local Ray binds to 127.0.0.1 only.
 """
 
 import logging
@@ -31,7 +31,7 @@ def ensure_bootstrap_config() -> None:
 def runtime_env_vars() -> dict[str, str]:
     """The offline switches, passed to every Ray worker (workers do not import our boot module
     before Ray's and vLLM's own imports)."""
-    from platform_api.boot import OFFLINE_SWITCHES
+    from core.boot import OFFLINE_SWITCHES
 
     return {name: os.environ.get(name, value) for name, value in OFFLINE_SWITCHES.items()}
 

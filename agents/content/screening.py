@@ -7,7 +7,7 @@ caught by the analytics scrubber's patterns.
 
 import re
 
-from platform_api.analytics.pii import scrub
+from core.pii import scrub
 
 
 def _patterns(*expressions: str) -> re.Pattern[str]:

@@ -8,7 +8,7 @@ minors (a false positive is a kind refusal and a note to the teacher, not a puni
 import enum
 import re
 
-from platform_api.analytics.pii import scrub
+from core.pii import scrub
 
 
 class SafetyCategory(enum.StrEnum):

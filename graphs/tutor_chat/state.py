@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal, TypedDict
 from langchain_core.messages import AnyMessage, HumanMessage
 from langgraph.graph.message import add_messages
 
-from platform_api.analytics.pii import scrub
+from core.pii import scrub
 
 Intent = Literal["content_question", "homework_help", "off_topic", "unsafe", "exam_in_progress"]
 

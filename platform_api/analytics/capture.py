@@ -17,11 +17,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from platform_api.analytics.pii import scrub
+from core.infra.analytics import AnalyticsStore
+from core.infra.analytics.schema import TUTOR_FEEDBACK, TUTOR_TURNS
+from core.infra.bus import Event, EventBus
+from core.pii import scrub
 from platform_api.analytics.service import erase_learner
-from platform_api.infra.analytics import AnalyticsStore
-from platform_api.infra.analytics.schema import TUTOR_FEEDBACK, TUTOR_TURNS
-from platform_api.infra.bus import Event, EventBus
 from platform_api.users.service import USER_ERASED
 
 TUTOR_TURN_COMPLETED = "tutor.turn_completed"

@@ -2,8 +2,8 @@
 
 import uuid
 
-from platform_api.infra.analytics import AnalyticsStore
-from platform_api.infra.analytics.schema import LEARNER_TABLES
+from core.infra.analytics import AnalyticsStore
+from core.infra.analytics.schema import LEARNER_TABLES
 
 
 async def erase_learner(analytics: AnalyticsStore, learner_id: uuid.UUID) -> None:

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.errors import InvalidToken
 from platform_api.auth.models import EmailVerification, User
 from platform_api.auth.tokens import hash_opaque_token, new_opaque_token
-from platform_api.errors import InvalidToken
 from platform_api.notifications.events import request_email
 from platform_api.wiring import Stores
 

@@ -9,7 +9,7 @@ from sqlalchemy import Date, DateTime, ForeignKey, String, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from platform_api.infra.database import Base, utcnow, value_enum
+from core.infra.database import Base, utcnow, value_enum
 
 
 class Role(enum.StrEnum):

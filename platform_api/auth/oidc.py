@@ -13,12 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from platform_api.auth import oidc_client
-from platform_api.auth.models import OidcIdentity, Role, User
-from platform_api.auth.oidc_client import IdentityClaims
-from platform_api.auth.schemas import SelfServiceRole, TokenPair
-from platform_api.auth.service import age_on, issue_token_pair
-from platform_api.errors import (
+from core.errors import (
     AccountInactive,
     Conflict,
     Forbidden,
@@ -26,7 +21,12 @@ from platform_api.errors import (
     NotFound,
     ValidationFailed,
 )
-from platform_api.settings import OidcProvider, Settings
+from core.settings import OidcProvider, Settings
+from platform_api.auth import oidc_client
+from platform_api.auth.models import OidcIdentity, Role, User
+from platform_api.auth.oidc_client import IdentityClaims
+from platform_api.auth.schemas import SelfServiceRole, TokenPair
+from platform_api.auth.service import age_on, issue_token_pair
 from platform_api.wiring import Stores
 
 logger = logging.getLogger(__name__)

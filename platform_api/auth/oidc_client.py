@@ -17,8 +17,8 @@ import httpx
 import jwt
 from pydantic import BaseModel, ValidationError
 
-from platform_api.errors import InvalidToken, ServiceUnavailable
-from platform_api.settings import OidcProvider
+from core.errors import InvalidToken, ServiceUnavailable
+from core.settings import OidcProvider
 
 METADATA_TTL_SECONDS = 3600
 CLOCK_LEEWAY_SECONDS = 60

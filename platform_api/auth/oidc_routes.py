@@ -7,10 +7,10 @@ from fastapi import APIRouter, Form, Path, Query
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
+from core.errors import InvalidToken, ValidationFailed
 from platform_api.auth import oidc
 from platform_api.auth.schemas import SelfServiceRole, TokenPair
 from platform_api.deps import DbSession, StoresDep
-from platform_api.errors import InvalidToken, ValidationFailed
 from platform_api.http.errors import responses
 
 router = APIRouter(

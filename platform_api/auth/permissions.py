@@ -10,11 +10,11 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.types import Scope
 
+from core.errors import AppError, Forbidden, NotAuthenticated
 from platform_api.auth.models import Role, User
 from platform_api.auth.service import get_active_user
 from platform_api.auth.tokens import AccessClaims, AccessTokenVerifier
 from platform_api.deps import DbSession
-from platform_api.errors import AppError, Forbidden, NotAuthenticated
 from platform_api.wiring import Stores
 
 _bearer = HTTPBearer(auto_error=False, description="RS256 access token from /api/v1/auth/login")

@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from core.errors import Conflict, RateLimited
 from platform_api.auth import email_verification, service
 from platform_api.auth.permissions import CurrentUser
 from platform_api.auth.schemas import (
@@ -16,7 +17,6 @@ from platform_api.auth.schemas import (
     TokenPair,
 )
 from platform_api.deps import DbSession, StoresDep
-from platform_api.errors import Conflict, RateLimited
 from platform_api.http.errors import responses
 from platform_api.users.schemas import UserOut
 

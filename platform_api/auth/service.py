@@ -7,12 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from platform_api.auth.email_verification import request_email_verification
-from platform_api.auth.models import ParentalConsent, ParentLink, RefreshToken, Role, User
-from platform_api.auth.passwords import hash_password, verify_password
-from platform_api.auth.schemas import RegisterRequest, TokenPair
-from platform_api.auth.tokens import hash_opaque_token, issue_access_token, new_opaque_token
-from platform_api.errors import (
+from core.errors import (
     AccountInactive,
     Conflict,
     InvalidCredentials,
@@ -20,6 +15,11 @@ from platform_api.errors import (
     NotFound,
     ValidationFailed,
 )
+from platform_api.auth.email_verification import request_email_verification
+from platform_api.auth.models import ParentalConsent, ParentLink, RefreshToken, Role, User
+from platform_api.auth.passwords import hash_password, verify_password
+from platform_api.auth.schemas import RegisterRequest, TokenPair
+from platform_api.auth.tokens import hash_opaque_token, issue_access_token, new_opaque_token
 from platform_api.notifications.events import request_email
 from platform_api.wiring import Stores
 

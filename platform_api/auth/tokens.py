@@ -10,9 +10,9 @@ from typing import Any
 
 import jwt
 
+from core.errors import InvalidToken
 from platform_api.auth.keys import SigningKey
 from platform_api.auth.models import Role
-from platform_api.errors import InvalidToken
 
 ACCESS_TOKEN_TYPE = "access"
 

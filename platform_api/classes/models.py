@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from platform_api.infra.database import Base, utcnow
+from core.infra.database import Base, utcnow
 
 
 class SchoolClass(Base):

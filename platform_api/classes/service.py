@@ -5,12 +5,12 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.curriculum.models import Course
+from core.errors import Forbidden, NotFound
 from platform_api.auth.models import ParentLink, Role, User
 from platform_api.auth.tokens import AccessClaims
 from platform_api.classes.models import ClassCourse, Enrollment, SchoolClass
 from platform_api.classes.schemas import ClassOut
-from platform_api.curriculum.models import Course
-from platform_api.errors import Forbidden, NotFound
 
 
 async def create_class(session: AsyncSession, actor: AccessClaims, name: str) -> SchoolClass:

@@ -20,15 +20,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy import select
 
 from agents.content.settings import ContentSettings
+from core.curriculum.models import Course
+from core.errors import AppError
+from core.infra.database import Database
+from core.settings import Settings
 from platform_api.auth.models import Role, User
 from platform_api.auth.tokens import AccessClaims
 from platform_api.content.schemas import JobOptions, JobOut
 from platform_api.content.topics_input import format_of, parse_topics
-from platform_api.curriculum.models import Course
-from platform_api.errors import AppError
 from platform_api.http.logging import configure_logging
-from platform_api.infra.database import Database
-from platform_api.settings import Settings
 from platform_api.wiring import prepare_database
 
 if TYPE_CHECKING:  # the worker module imports the graph and Ray's side: loaded when a job runs

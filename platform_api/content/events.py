@@ -18,10 +18,10 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.infra.bus import Event, EventBus
+from core.infra.database import Database
+from core.infra.outbox import add_event, idempotent
 from platform_api.content.models import ContentJob, ContentTopic, JobStatus
-from platform_api.infra.bus import Event, EventBus
-from platform_api.infra.database import Database
-from platform_api.infra.outbox import add_event, idempotent
 
 logger = logging.getLogger(__name__)
 

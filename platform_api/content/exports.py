@@ -13,10 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agents.content.schemas import QuizItem
+from core.curriculum.models import AssessmentItem, Lesson
 from platform_api.content.models import ContentJob, ContentTopic
 from platform_api.content.qti import QtiItem, qti_package
 from platform_api.content.store import OPTION_LABELS
-from platform_api.curriculum.models import AssessmentItem, Lesson
 
 _QUIZ_ITEM: TypeAdapter[Any] = TypeAdapter(QuizItem)
 

@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from platform_api.infra.database import Base, utcnow, value_enum
+from core.infra.database import Base, utcnow, value_enum
 
 
 class JobStatus(enum.StrEnum):

@@ -9,6 +9,14 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.curriculum.models import (
+    AssessmentItem,
+    AssessmentItemVersion,
+    Lesson,
+    LessonStatus,
+)
+from core.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
+from core.infra.database import utcnow
 from platform_api.auth.tokens import AccessClaims
 from platform_api.content.models import ContentJob, ContentTopic, ReviewStatus, TopicStatus
 from platform_api.content.schemas import (
@@ -22,15 +30,7 @@ from platform_api.content.schemas import (
 from platform_api.content.service import content_course, readable_job
 from platform_api.content.store import item_snapshot
 from platform_api.curriculum.lesson_cache import PublishedLessonCache
-from platform_api.curriculum.models import (
-    AssessmentItem,
-    AssessmentItemVersion,
-    Lesson,
-    LessonStatus,
-)
 from platform_api.curriculum.service import commit_new_version
-from platform_api.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
-from platform_api.infra.database import utcnow
 
 REVIEWABLE = (TopicStatus.DONE, TopicStatus.NEEDS_REVIEW)
 

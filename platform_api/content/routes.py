@@ -8,6 +8,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from agents.content.settings import ContentSettings
+from core.errors import ValidationFailed
 from platform_api.auth.permissions import ContentTeam
 from platform_api.content import exports, review, service
 from platform_api.content.schemas import (
@@ -25,7 +26,6 @@ from platform_api.content.schemas import (
 from platform_api.content.topics_input import format_of, parse_topics, rows_of
 from platform_api.curriculum.lesson_cache import published_lesson_cache
 from platform_api.deps import DbSession, StoresDep
-from platform_api.errors import ValidationFailed
 from platform_api.http.errors import responses
 from platform_api.http.uploads import read_limited
 

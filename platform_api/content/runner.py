@@ -14,9 +14,9 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from core.infra.database import Database
 from platform_api.content import store
 from platform_api.content.worker import LlmUnavailable, TopicOutcome, TopicWorker, WorkerConfig
-from platform_api.infra.database import Database
 from serving.ray_runtime import start_ray
 
 logger = logging.getLogger(__name__)

@@ -8,6 +8,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agents.content.prompts import PROMPT_VERSION
+from core.curriculum.models import (
+    Course,
+    Unit,
+)
+from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from core.infra.database import utcnow
 from platform_api.auth.models import Role
 from platform_api.auth.tokens import AccessClaims
 from platform_api.content.events import record_job_finished
@@ -24,12 +30,6 @@ from platform_api.content.schemas import (
     TopicOut,
 )
 from platform_api.content.topics_input import ParsedTopics
-from platform_api.curriculum.models import (
-    Course,
-    Unit,
-)
-from platform_api.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from platform_api.infra.database import utcnow
 
 
 async def content_course(

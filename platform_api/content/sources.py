@@ -7,9 +7,9 @@ from collections.abc import Sequence
 import numpy as np
 from sqlalchemy import select
 
+from core.curriculum.models import AssessmentItem
+from core.infra.database import Database
 from graphs.content_gen.ports import Passage
-from platform_api.curriculum.models import AssessmentItem
-from platform_api.infra.database import Database
 from rag.embeddings import Embedder
 from rag.retrieve import search
 from rag.settings import RagSettings

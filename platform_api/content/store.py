@@ -16,16 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agents.content.prompts import PROMPT_VERSION
 from agents.content.schemas import MultipleChoiceItem, NumericItem
-from graphs.content_gen.state import GeneratedItem, TopicRequest, TopicResult
-from platform_api import models as _all_tables  # noqa: F401  (workers need every foreign key's table)
-from platform_api.content.events import record_job_finished
-from platform_api.content.models import (
-    ContentJob,
-    ContentTopic,
-    JobStatus,
-    TopicStatus,
-)
-from platform_api.curriculum.models import (
+from core.curriculum.models import (
     AssessmentItem,
     AssessmentItemVersion,
     AuthorKind,
@@ -35,7 +26,16 @@ from platform_api.curriculum.models import (
     LessonStatus,
     LessonVersion,
 )
-from platform_api.infra.database import Database, utcnow
+from core.infra.database import Database, utcnow
+from graphs.content_gen.state import GeneratedItem, TopicRequest, TopicResult
+from platform_api import models as _all_tables  # noqa: F401  (workers need every foreign key's table)
+from platform_api.content.events import record_job_finished
+from platform_api.content.models import (
+    ContentJob,
+    ContentTopic,
+    JobStatus,
+    TopicStatus,
+)
 
 ACTIVE_JOB_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
 OPEN_JOB_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.CANCELLING)

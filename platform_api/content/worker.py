@@ -13,12 +13,12 @@ from openai import APIConnectionError, APITimeoutError, InternalServerError
 from pydantic import BaseModel
 
 from agents.content.settings import ContentSettings
+from core.infra.database import Database
 from graphs.content_gen.graph import build_content_graph
 from graphs.content_gen.ports import ContentDeps
 from graphs.content_gen.state import TopicResult, TopicState
 from platform_api.content import store
 from platform_api.content.sources import DatabaseContentPorts
-from platform_api.infra.database import Database
 from rag.embeddings import Embedder
 from rag.settings import RagSettings
 from serving.client import LLMClient
@@ -51,7 +51,7 @@ class TopicOutcome(BaseModel):
 
 class TopicWorker:
     def __init__(self, config: WorkerConfig) -> None:
-        from platform_api import boot  # noqa: F401  (offline switches before any model loads)
+        from core import boot  # noqa: F401  (offline switches before any model loads)
 
         self._database = Database(config.database_url, pool_size=4)
         self._llm = LLMClient(config.llm_base_url, config.llm_model, config.llm_api_key)

@@ -4,10 +4,10 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.curriculum.models import Course, Curriculum, Lesson, LessonStatus, Unit
+from core.errors import Forbidden, NotFound
 from platform_api.auth.models import Role
 from platform_api.auth.tokens import AccessClaims
-from platform_api.curriculum.models import Course, Curriculum, Lesson, LessonStatus, Unit
-from platform_api.errors import Forbidden, NotFound
 
 
 def _require_owner(actor: AccessClaims, owner_id: uuid.UUID | None) -> None:

@@ -5,20 +5,20 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from platform_api.auth.tokens import AccessClaims
-from platform_api.curriculum import access
-from platform_api.curriculum.deletion import lesson_files_prefix
-from platform_api.curriculum.lesson_cache import PublishedLessonCache
-from platform_api.curriculum.models import Lesson
-from platform_api.curriculum.service import check_if_match, commit_new_version
-from platform_api.errors import NotFound
-from platform_api.infra.objects import ObjectStore, StoredObject
-from platform_api.infra.objects.media import (
+from core.curriculum.models import Lesson
+from core.errors import NotFound
+from core.infra.objects import ObjectStore, StoredObject
+from core.infra.objects.media import (
     AUDIO_VIDEO_TYPES,
     DOCUMENT_TYPES,
     IMAGE_TYPES,
     check_upload,
 )
+from platform_api.auth.tokens import AccessClaims
+from platform_api.curriculum import access
+from platform_api.curriculum.deletion import lesson_files_prefix
+from platform_api.curriculum.lesson_cache import PublishedLessonCache
+from platform_api.curriculum.service import check_if_match, commit_new_version
 
 ASSET_TYPES = IMAGE_TYPES | DOCUMENT_TYPES | AUDIO_VIDEO_TYPES
 

@@ -5,13 +5,13 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.curriculum.events import COURSE_DELETED, LESSON_DELETED, record_deleted
+from core.curriculum.models import Lesson
+from core.infra.objects import ObjectStore
 from platform_api.auth.tokens import AccessClaims
 from platform_api.curriculum import access
-from platform_api.curriculum.events import COURSE_DELETED, LESSON_DELETED, record_deleted
 from platform_api.curriculum.lesson_cache import PublishedLessonCache
-from platform_api.curriculum.models import Lesson
 from platform_api.curriculum.service import check_if_match
-from platform_api.infra.objects import ObjectStore
 
 
 def lesson_files_prefix(lesson_id: uuid.UUID) -> str:

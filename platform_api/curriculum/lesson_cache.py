@@ -2,9 +2,9 @@
 
 import uuid
 
-from platform_api.curriculum.models import Lesson, LessonStatus
+from core.curriculum.models import Lesson, LessonStatus
+from core.infra.cache import Cache
 from platform_api.curriculum.schemas import LessonOut
-from platform_api.infra.cache import Cache
 from platform_api.wiring import Stores
 
 

@@ -5,10 +5,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Header, Query, Response, UploadFile
 
+from core.curriculum.models import Lesson
 from platform_api.auth.permissions import Principal, Staff
 from platform_api.curriculum import access, assets, deletion, service
 from platform_api.curriculum.lesson_cache import lesson_etag, published_lesson_cache
-from platform_api.curriculum.models import Lesson
 from platform_api.curriculum.schemas import (
     CourseCreate,
     CourseOut,

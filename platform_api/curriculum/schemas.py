@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
-from platform_api.curriculum.models import ItemKind, LessonStatus
+from core.curriculum.models import ItemKind, LessonStatus
 
 
 class CurriculumCreate(BaseModel):

@@ -5,9 +5,9 @@ import uuid
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.curriculum.models import Course, Lesson, LessonStatus
 from platform_api.auth.models import Role
 from platform_api.auth.tokens import AccessClaims
-from platform_api.curriculum.models import Course, Lesson, LessonStatus
 from platform_api.curriculum.schemas import SearchHit, SearchPage
 
 

@@ -7,11 +7,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from platform_api.auth.tokens import AccessClaims
-from platform_api.curriculum import access
-from platform_api.curriculum.events import LessonPublished, record_lesson_published
-from platform_api.curriculum.lesson_cache import PublishedLessonCache, lesson_etag
-from platform_api.curriculum.models import (
+from core.curriculum.events import LessonPublished, record_lesson_published
+from core.curriculum.models import (
     AssessmentItem,
     Course,
     Curriculum,
@@ -20,6 +17,10 @@ from platform_api.curriculum.models import (
     LessonVersion,
     Unit,
 )
+from core.errors import Conflict, NotFound, PreconditionFailed, PreconditionRequired
+from platform_api.auth.tokens import AccessClaims
+from platform_api.curriculum import access
+from platform_api.curriculum.lesson_cache import PublishedLessonCache, lesson_etag
 from platform_api.curriculum.schemas import (
     CourseCreate,
     CourseOut,
@@ -32,7 +33,6 @@ from platform_api.curriculum.schemas import (
     UnitCreate,
     UnitOut,
 )
-from platform_api.errors import Conflict, NotFound, PreconditionFailed, PreconditionRequired
 
 ALLOWED_TRANSITIONS: dict[LessonStatus, set[LessonStatus]] = {
     LessonStatus.DRAFT: {LessonStatus.REVIEW, LessonStatus.PUBLISHED},

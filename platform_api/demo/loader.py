@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from platform_api.curriculum.models import (
+from core.curriculum.models import (
     AssessmentItem,
     Course,
     Curriculum,

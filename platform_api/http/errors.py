@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from platform_api.errors import AppError
+from core.errors import AppError
 
 logger = logging.getLogger(__name__)
 

@@ -10,10 +10,10 @@ from prometheus_client import Counter, Histogram
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from platform_api.errors import RateLimited
+from core.errors import RateLimited
+from core.infra.cache import RateLimiter
 from platform_api.http.errors import error_json
 from platform_api.http.logging import request_id_var
-from platform_api.infra.cache import RateLimiter
 
 logger = logging.getLogger("platform_api.access")
 

@@ -2,7 +2,7 @@
 
 from fastapi import UploadFile
 
-from platform_api.errors import PayloadTooLarge
+from core.errors import PayloadTooLarge
 
 
 async def read_limited(file: UploadFile, max_bytes: int, what: str) -> bytes:

@@ -7,10 +7,10 @@ it, so a crash between the two can send a message twice, never zero times.
 from pydantic import BaseModel, EmailStr
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from platform_api.infra.bus import Event, EventBus
-from platform_api.infra.database import Database
-from platform_api.infra.mail import Mailer, OutgoingMail
-from platform_api.infra.outbox import add_event, idempotent
+from core.infra.bus import Event, EventBus
+from core.infra.database import Database
+from core.infra.mail import Mailer, OutgoingMail
+from core.infra.outbox import add_event, idempotent
 
 EMAIL_REQUESTED = "notification.email_requested"
 CONSUMER = "notifications.mailer"

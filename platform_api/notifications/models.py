@@ -8,7 +8,7 @@ from sqlalchemy import DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from platform_api.infra.database import Base, utcnow
+from core.infra.database import Base, utcnow
 
 
 class Notification(Base):

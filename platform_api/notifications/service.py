@@ -11,11 +11,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.errors import NotFound
+from core.infra.database import utcnow
 from platform_api.auth.models import ParentLink, User
 from platform_api.auth.service import is_under_age
 from platform_api.classes.models import ClassCourse, Enrollment, SchoolClass
-from platform_api.errors import NotFound
-from platform_api.infra.database import utcnow
 from platform_api.notifications.events import request_email
 from platform_api.notifications.models import Notification
 from platform_api.notifications.schemas import NotificationOut, NotificationPage

@@ -15,7 +15,7 @@ from sqlalchemy import delete, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from platform_api.curriculum.models import (
+from core.curriculum.models import (
     AssessmentItem,
     Course,
     Curriculum,

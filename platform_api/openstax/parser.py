@@ -13,8 +13,8 @@ from typing import Protocol
 
 from lxml import etree
 
-from platform_api.curriculum.models import ItemKind
-from platform_api.errors import ImportRejected
+from core.curriculum.models import ItemKind
+from core.errors import ImportRejected
 from platform_api.openstax.markdown import (
     CNXML_NS,
     classes,

@@ -8,9 +8,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from platform_api.curriculum.events import CourseImported, record_course_imported
+from core.curriculum.events import CourseImported, record_course_imported
+from core.curriculum.models import Lesson
 from platform_api.curriculum.lesson_cache import PublishedLessonCache
-from platform_api.curriculum.models import Lesson
 from platform_api.openstax.importer import ImportSummary, import_collections
 from platform_api.openstax.parser import (
     ParsedCollection,

@@ -23,8 +23,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
+from core.errors import AppError, NotAuthenticated
 from platform_api.auth.tokens import AccessClaims
-from platform_api.errors import AppError, NotAuthenticated
 from platform_api.tutor.schemas import MessageText
 from platform_api.tutor.service import Turn, TutorService
 from platform_api.wiring import Stores

@@ -10,9 +10,9 @@ from rich.console import Console
 
 from agents.tutor.policy import TutorMode
 from agents.tutor.settings import TutorSettings
-from platform_api.errors import AppError
-from platform_api.infra.database import Database
-from platform_api.settings import Settings
+from core.errors import AppError
+from core.infra.database import Database
+from core.settings import Settings
 from platform_api.wiring import run_with_database
 
 tutor_app = typer.Typer(help="Ask the tutor from the command line.", no_args_is_help=True)

@@ -5,8 +5,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from agents.tutor.settings import TutorSettings
-from platform_api.errors import RateLimited
-from platform_api.infra.cache import RateLimiter
+from core.errors import RateLimited
+from core.infra.cache import RateLimiter
 
 MINUTE = 60.0
 # A learner whose previous answer is still streaming is asked to wait about this long.

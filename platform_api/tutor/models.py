@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from agents.tutor.moderation import SafetyCategory
 from agents.tutor.policy import TutorMode
-from platform_api.infra.database import Base, utcnow, value_enum
+from core.infra.database import Base, utcnow, value_enum
 
 
 class TutorSession(Base):

@@ -14,12 +14,12 @@ from pydantic import BaseModel
 from agents.tutor.citations import Citation
 from agents.tutor.policy import TutorMode
 from agents.tutor.settings import TutorSettings
+from core.curriculum.models import Course
+from core.errors import NotFound
+from core.infra.database import Database
 from graphs.tutor_chat.graph import build_tutor_graph
 from graphs.tutor_chat.ports import FlagReport, LearnerContext, TutorDeps
 from graphs.tutor_chat.state import turn_input
-from platform_api.curriculum.models import Course
-from platform_api.errors import NotFound
-from platform_api.infra.database import Database
 from platform_api.tutor.ports import PlatformTutorPorts, course_mode
 from rag.embeddings import Embedder
 from rag.settings import RagSettings

@@ -7,13 +7,13 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agents.tutor.policy import TutorMode
+from core.curriculum.models import AssessmentItem, Course
+from core.errors import NotFound
+from core.infra.database import Database
 from graphs.tutor_chat.ports import ExerciseKey, FlagReport, LearnerContext
 from platform_api.assessments.service import exam_in_progress
 from platform_api.auth.models import User
 from platform_api.auth.service import is_under_age
-from platform_api.curriculum.models import AssessmentItem, Course
-from platform_api.errors import NotFound
-from platform_api.infra.database import Database
 from platform_api.notifications.service import notify_guardians
 from platform_api.tutor.models import TutorFlag, TutorPolicy
 from rag import retrieve

@@ -3,9 +3,9 @@
 import uuid
 
 from agents.tutor.settings import TutorSettings
+from core.infra.bus import Event, EventBus
 from graphs.tutor_chat.graph import build_tutor_graph
 from graphs.tutor_chat.ports import TutorDeps
-from platform_api.infra.bus import Event, EventBus
 from platform_api.tutor.limits import TutorLimits
 from platform_api.tutor.memory import TutorMemory
 from platform_api.tutor.ports import PlatformTutorPorts

@@ -15,6 +15,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agents.tutor.policy import TutorMode
+from core.curriculum.models import Course
+from core.errors import AppError, NotFound
+from core.infra.database import Database, utcnow
+from core.infra.outbox import add_event
+from core.pii import scrub
 from graphs.tutor_chat.state import turn_input
 from platform_api.analytics.capture import (
     TUTOR_FEEDBACK_GIVEN,
@@ -22,14 +27,9 @@ from platform_api.analytics.capture import (
     FeedbackGiven,
     TurnCompleted,
 )
-from platform_api.analytics.pii import scrub
 from platform_api.auth.models import User
 from platform_api.auth.tokens import AccessClaims
 from platform_api.curriculum.access import editable_course
-from platform_api.curriculum.models import Course
-from platform_api.errors import AppError, NotFound
-from platform_api.infra.database import Database, utcnow
-from platform_api.infra.outbox import add_event
 from platform_api.tutor.limits import TutorLimits
 from platform_api.tutor.memory import TutorMemory, thread_id
 from platform_api.tutor.models import TutorPolicy, TutorSession

@@ -2,7 +2,7 @@
 
 import uuid
 
-from platform_api.infra.objects.media import IMAGE_TYPES, check_upload
+from core.infra.objects.media import IMAGE_TYPES, check_upload
 
 
 def validate_avatar(data: bytes, max_bytes: int) -> str:

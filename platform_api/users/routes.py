@@ -4,9 +4,9 @@ import uuid
 
 from fastapi import APIRouter, Response, UploadFile
 
+from core.errors import NotFound
 from platform_api.auth.permissions import CurrentUser, Principal
 from platform_api.deps import DbSession, StoresDep
-from platform_api.errors import NotFound
 from platform_api.http.errors import responses
 from platform_api.http.uploads import read_limited
 from platform_api.users import service

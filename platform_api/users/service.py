@@ -7,12 +7,12 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.curriculum.models import LessonVersion
+from core.errors import Forbidden, NotFound
+from core.infra.outbox import add_event
 from platform_api.auth.models import OidcIdentity, ParentLink, RefreshToken, Role, User
 from platform_api.auth.tokens import AccessClaims
 from platform_api.classes.models import Enrollment, SchoolClass
-from platform_api.curriculum.models import LessonVersion
-from platform_api.errors import Forbidden, NotFound
-from platform_api.infra.outbox import add_event
 from platform_api.users.avatars import avatar_key, avatar_prefix, validate_avatar
 from platform_api.users.schemas import ProfileUpdate, UserExport, UserOut
 from platform_api.wiring import Stores

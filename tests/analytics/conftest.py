@@ -12,9 +12,9 @@ from pathlib import Path
 import clickhouse_connect
 import pytest
 
-from platform_api.infra.analytics import AnalyticsStore
-from platform_api.infra.analytics.chdb import ChdbAnalytics
-from platform_api.infra.analytics.clickhouse import ClickHouseAnalytics
+from core.infra.analytics import AnalyticsStore
+from core.infra.analytics.chdb import ChdbAnalytics
+from core.infra.analytics.clickhouse import ClickHouseAnalytics
 
 BACKENDS = ["chdb", "clickhouse-connect"]
 

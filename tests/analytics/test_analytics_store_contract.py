@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from core.infra.analytics import AnalyticsError, AnalyticsStore
+from core.infra.analytics.chdb import ChdbAnalytics
+from core.infra.analytics.clickhouse import ClickHouseAnalytics
+from core.infra.analytics.schema import TUTOR_FEEDBACK, TUTOR_TURNS
 from platform_api.analytics.service import erase_learner
-from platform_api.infra.analytics import AnalyticsError, AnalyticsStore
-from platform_api.infra.analytics.chdb import ChdbAnalytics
-from platform_api.infra.analytics.clickhouse import ClickHouseAnalytics
-from platform_api.infra.analytics.schema import TUTOR_FEEDBACK, TUTOR_TURNS
 from tests.analytics.conftest import open_analytics
 from tests.analytics.factories import make_feedback, make_turn
 from tests.fixtures.postgres import free_port

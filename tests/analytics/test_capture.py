@@ -6,17 +6,17 @@ from typing import Any
 
 import pytest
 
+from core.infra.analytics import AnalyticsStore
+from core.infra.bus.base import Event
+from core.infra.bus.inprocess import InProcessBus
+from core.infra.database import Database
+from core.infra.outbox import OutboxRelay, add_event
 from platform_api.analytics.capture import (
     CONSUMER,
     TUTOR_FEEDBACK_GIVEN,
     TUTOR_TURN_COMPLETED,
     subscribe_capture,
 )
-from platform_api.infra.analytics import AnalyticsStore
-from platform_api.infra.bus.base import Event
-from platform_api.infra.bus.inprocess import InProcessBus
-from platform_api.infra.database import Database
-from platform_api.infra.outbox import OutboxRelay, add_event
 from platform_api.users.service import USER_ERASED
 from tests.analytics.factories import make_feedback, make_turn
 from tests.infra.bus_support import eventually

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from platform_api.analytics.pii import scrub
+from core.pii import scrub
 
 
 @pytest.mark.parametrize(

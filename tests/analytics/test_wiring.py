@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from platform_api.infra.analytics.chdb import ChdbAnalytics
-from platform_api.infra.analytics.clickhouse import ClickHouseAnalytics
+from core.infra.analytics.chdb import ChdbAnalytics
+from core.infra.analytics.clickhouse import ClickHouseAnalytics
 from platform_api.wiring import build_analytics, open_stores
 from tests.fixtures.app import make_settings
 

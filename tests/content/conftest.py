@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from platform_api.curriculum.models import Course, Lesson
-from platform_api.infra.database import Database
+from core.curriculum.models import Course, Lesson
+from core.infra.database import Database
 from platform_api.openstax.service import import_openstax_source
 from rag.ingest import ingest_course
 from tests.fixtures.app import Account, Api, make_settings, running_api

@@ -5,9 +5,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from core.infra.database import Database
 from platform_api.auth.admin import create_or_promote_admin
 from platform_api.content.models import ContentTopic
-from platform_api.infra.database import Database
 from tests.fixtures.cli import run_wc
 from tests.fixtures.llm import LlmServer
 from tests.rag.factories import make_course

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 
 from agents.content.checks import Verdict
 from agents.content.schemas import QuizItem
+from core.curriculum.models import Lesson, LessonStatus, LessonVersion
 from platform_api.content.models import ContentTopic
-from platform_api.curriculum.models import Lesson, LessonStatus, LessonVersion
 from tests.content.conftest import (
     FINAL,
     Book,

@@ -7,6 +7,8 @@ from sqlalchemy import func, select
 
 from agents.content.checks import Check, Verdict
 from agents.content.schemas import ChoiceOption, MultipleChoiceItem, Objective
+from core.curriculum.models import AssessmentItemVersion, Lesson
+from core.infra.database import Database
 from graphs.content_gen.state import GeneratedItem, TopicResult, TopicStatus
 from platform_api.auth.models import Role
 from platform_api.auth.tokens import AccessClaims
@@ -16,8 +18,6 @@ from platform_api.content.models import TopicStatus as StoredStatus
 from platform_api.content.schemas import JobOptions
 from platform_api.content.service import submit_job
 from platform_api.content.topics_input import ParsedTopics, TopicRow
-from platform_api.curriculum.models import AssessmentItemVersion, Lesson
-from platform_api.infra.database import Database
 from tests.rag.factories import make_course
 
 

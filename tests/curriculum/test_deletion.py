@@ -2,8 +2,8 @@
 
 from sqlalchemy import select
 
-from platform_api.curriculum.events import COURSE_DELETED, LESSON_DELETED
-from platform_api.infra.outbox_models import OutboxEvent
+from core.curriculum.events import COURSE_DELETED, LESSON_DELETED
+from core.infra.outbox_models import OutboxEvent
 from tests.curriculum.test_lessons import make_course, make_lesson, publish
 from tests.fixtures.app import Api
 from tests.fixtures.media import tiny_png

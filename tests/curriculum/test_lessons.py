@@ -6,8 +6,8 @@ import uuid
 
 from sqlalchemy import select
 
-from platform_api.curriculum.events import LESSON_PUBLISHED
-from platform_api.infra.outbox_models import OutboxEvent
+from core.curriculum.events import LESSON_PUBLISHED
+from core.infra.outbox_models import OutboxEvent
 from tests.fixtures.app import Account, Api
 
 
@@ -197,7 +197,7 @@ async def test_unknown_lesson_is_404_with_error_shape(api: Api) -> None:
 
 
 async def test_demo_course_loads_once(api: Api) -> None:
-    from platform_api.curriculum.models import Course, Lesson
+    from core.curriculum.models import Course, Lesson
     from platform_api.demo.loader import load_demo_course
 
     async with api.stores.database.session() as session:

@@ -3,7 +3,7 @@
 import uuid
 from pathlib import Path
 
-from platform_api.infra.database import Database
+from core.infra.database import Database
 from tests.fixtures.app import Api, make_settings, running_api
 
 

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import aio_pika
 
-from platform_api.infra.bus.rabbitmq import RabbitMqBus
+from core.infra.bus.rabbitmq import RabbitMqBus
 from tests.fixtures.tcp_proxy import TcpProxy
 
 

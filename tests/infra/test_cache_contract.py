@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from platform_api.infra.cache.base import Cache
-from platform_api.infra.cache.memory import MemoryCache
-from platform_api.infra.cache.redis import RedisCache
+from core.infra.cache.base import Cache
+from core.infra.cache.memory import MemoryCache
+from core.infra.cache.redis import RedisCache
 from tests.fixtures.postgres import free_port
 
 

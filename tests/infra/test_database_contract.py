@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from platform_api.infra.database import Database
-from platform_api.settings import Settings
+from core.infra.database import Database
+from core.settings import Settings
 from platform_api.wiring import prepare_database
 from tests.fixtures.postgres import create_test_database
 

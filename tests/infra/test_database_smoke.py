@@ -1,6 +1,6 @@
 from sqlalchemy import text
 
-from platform_api.infra.database import Database
+from core.infra.database import Database
 
 
 async def test_fresh_database_has_schema_and_pgvector(database: Database) -> None:

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from platform_api.infra.bus.base import BusUnavailable, Event, EventBus
-from platform_api.infra.bus.inprocess import InProcessBus
+from core.infra.bus.base import BusUnavailable, Event, EventBus
+from core.infra.bus.inprocess import InProcessBus
 from tests.fixtures.tcp_proxy import TcpProxy
 from tests.infra.bus_support import delete_rabbitmq_topology, eventually, proxied_rabbitmq
 

@@ -13,9 +13,9 @@ import aiosmtplib
 import pytest
 from aiosmtpd.controller import Controller
 
-from platform_api.infra.mail.base import Mailer, OutgoingMail
-from platform_api.infra.mail.files import FileMailer
-from platform_api.infra.mail.smtp import SmtpMailer
+from core.infra.mail.base import Mailer, OutgoingMail
+from core.infra.mail.files import FileMailer
+from core.infra.mail.smtp import SmtpMailer
 from tests.fixtures.postgres import free_port
 
 SENDER = "Water Classroom <noreply@water.example>"

@@ -5,8 +5,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection
 
-from platform_api.infra.database import Database, alembic_config
+from core.infra.database import Database
 from platform_api.models import Base
+from platform_api.schema import alembic_config
 
 
 def _differences(connection: Connection) -> list[object]:

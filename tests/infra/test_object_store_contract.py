@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from platform_api.infra.objects.base import ObjectStore
-from platform_api.infra.objects.filesystem import FilesystemObjectStore
-from platform_api.infra.objects.s3 import S3ObjectStore
+from core.infra.objects.base import ObjectStore
+from core.infra.objects.filesystem import FilesystemObjectStore
+from core.infra.objects.s3 import S3ObjectStore
 from tests.fixtures.postgres import free_port
 from tests.fixtures.servers import S3Server
 

@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from platform_api.infra.bus.base import Event, EventBus
-from platform_api.infra.bus.inprocess import InProcessBus
-from platform_api.infra.database import Database
-from platform_api.infra.outbox import OutboxRelay, add_event, idempotent
-from platform_api.infra.outbox_models import OutboxEvent, ProcessedEvent
+from core.infra.bus.base import Event, EventBus
+from core.infra.bus.inprocess import InProcessBus
+from core.infra.database import Database
+from core.infra.outbox import OutboxRelay, add_event, idempotent
+from core.infra.outbox_models import OutboxEvent, ProcessedEvent
 from tests.infra.bus_support import delete_rabbitmq_topology, eventually, proxied_rabbitmq
 
 EVENT_TYPE = "enrolment.created"

@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from platform_api.infra.cache.base import RateLimiter
-from platform_api.infra.cache.memory import MemoryRateLimiter
-from platform_api.infra.cache.redis import RedisRateLimiter
+from core.infra.cache.base import RateLimiter
+from core.infra.cache.memory import MemoryRateLimiter
+from core.infra.cache.redis import RedisRateLimiter
 
 
 @pytest.fixture(params=["memory", "redis"])

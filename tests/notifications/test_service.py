@@ -4,9 +4,9 @@ import uuid
 
 from sqlalchemy import select
 
+from core.infra.database import Database
+from core.infra.outbox_models import OutboxEvent
 from platform_api.auth.models import Role, User
-from platform_api.infra.database import Database
-from platform_api.infra.outbox_models import OutboxEvent
 from platform_api.notifications.events import EMAIL_REQUESTED
 from platform_api.notifications.models import Notification
 from platform_api.notifications.service import learner_guardians, notify, notify_guardians

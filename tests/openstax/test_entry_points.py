@@ -10,7 +10,7 @@ import pytest
 from lxml import etree
 from sqlalchemy import func, select
 
-from platform_api.curriculum.models import Course, Lesson
+from core.curriculum.models import Course, Lesson
 from tests.fixtures.app import Api
 from tests.openstax import BOOKS_DIR, PYTHON_BOOK, expected_counts
 from tests.openstax.books import insert_line, small_book, zip_book

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from platform_api.curriculum.models import (
+from core.curriculum.models import (
     AssessmentItem,
     Course,
     Curriculum,
@@ -19,7 +19,7 @@ from platform_api.curriculum.models import (
     LessonVersion,
     Unit,
 )
-from platform_api.infra.database import Database
+from core.infra.database import Database
 from platform_api.openstax.importer import ImportSummary, import_collections
 from platform_api.openstax.parser import CnxmlError, ParsedCollection, parse_collection_dir
 from tests.openstax import BOOKS_DIR, PYTHON_BOOK, STATISTICS_BOOK, expected_counts

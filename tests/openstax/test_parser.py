@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from platform_api.curriculum.models import ItemKind
-from platform_api.errors import ImportRejected
+from core.curriculum.models import ItemKind
+from core.errors import ImportRejected
 from platform_api.openstax.parser import (
     CnxmlError,
     ParsedCollection,

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from platform_api.curriculum.models import (
+from core.curriculum.models import (
     AssessmentItem,
     Course,
     Curriculum,

@@ -2,8 +2,8 @@
 
 from sqlalchemy import func, select, text, update
 
-from platform_api.curriculum.models import Lesson, LessonStatus
-from platform_api.infra.database import Database
+from core.curriculum.models import Lesson, LessonStatus
+from core.infra.database import Database
 from rag.ingest import ingest_course, ingest_lessons
 from rag.models import RagChunk
 from tests.rag.factories import LOOPS, PHOTOSYNTHESIS, VOLCANOES, LessonSpec, make_course

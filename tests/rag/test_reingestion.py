@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from platform_api.infra.database import Database
+from core.infra.database import Database
 from rag.consumer import CONSUMER
 from rag.models import RagChunk
 from rag.retrieve import search

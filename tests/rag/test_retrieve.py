@@ -2,7 +2,7 @@
 
 import json
 
-from platform_api.infra.database import Database
+from core.infra.database import Database
 from rag.ingest import ingest_course
 from rag.retrieve import any_term_query, search
 from tests.fixtures.cli import run_wc

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from platform_api.boot import OFFLINE_SWITCHES
+from core.boot import OFFLINE_SWITCHES
 from serving.app import APP_NAME
 from serving.settings import ServingSettings
 

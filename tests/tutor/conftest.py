@@ -12,10 +12,10 @@ import httpx
 import pytest
 import uvicorn
 
+from core.curriculum.models import AssessmentItem, ItemKind
+from core.infra.database import Database
+from core.settings import Settings
 from platform_api.app import create_app
-from platform_api.curriculum.models import AssessmentItem, ItemKind
-from platform_api.infra.database import Database
-from platform_api.settings import Settings
 from rag.ingest import ingest_course
 from tests.fixtures.app import Api, make_settings
 from tests.fixtures.llm import LlmServer

@@ -4,7 +4,7 @@ import json
 
 from agents.tutor.answers import FinalAnswer
 from agents.tutor.policy import NOT_COVERED
-from platform_api.infra.database import Database
+from core.infra.database import Database
 from tests.fixtures.cli import run_wc
 from tests.fixtures.llm import LlmServer
 from tests.tutor.conftest import POND_ANSWER, POND_EXERCISE, POND_SOLUTION, make_tutor_course

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, text
 
+from core.infra.outbox import OutboxEvent
 from platform_api.analytics.capture import TUTOR_TURN_COMPLETED
-from platform_api.infra.outbox import OutboxEvent
 from tests.fixtures.app import Api
 from tests.fixtures.llm import LlmServer, assert_llm_aborted, quiet_llm_count, wait_until_llm_busy
 from tests.tutor.conftest import (

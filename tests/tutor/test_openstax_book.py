@@ -17,8 +17,8 @@ from sqlalchemy import select
 from agents.tutor.answers import FinalAnswer
 from agents.tutor.policy import NOT_COVERED, TutorMode
 from agents.tutor.settings import TutorSettings
-from platform_api.curriculum.models import AssessmentItem, Course, ItemKind, Lesson
-from platform_api.infra.database import Database
+from core.curriculum.models import AssessmentItem, Course, ItemKind, Lesson
+from core.infra.database import Database
 from platform_api.openstax.service import import_openstax_source
 from platform_api.tutor.oneshot import ask_once
 from rag.ingest import ingest_course

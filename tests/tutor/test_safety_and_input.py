@@ -10,11 +10,11 @@ from sqlalchemy import func, select
 
 from agents.tutor.moderation import SafetyCategory
 from agents.tutor.policy import EXAM_IN_PROGRESS, REFUSALS, WITHHELD
+from core.infra.database import utcnow
+from core.infra.outbox import OutboxEvent
 from platform_api.analytics.capture import TUTOR_TURN_COMPLETED
 from platform_api.assessments.models import ExamSitting
 from platform_api.auth.models import User
-from platform_api.infra.database import utcnow
-from platform_api.infra.outbox import OutboxEvent
 from platform_api.tutor.models import TutorFlag
 from platform_api.tutor.ports import FLAG_KIND
 from tests.fixtures.app import Account, Api

@@ -1,0 +1,1 @@
+"""The curriculum tables and events that the platform writes and the AI packages read."""

@@ -1,0 +1,5 @@
+"""Cache and rate limiting: in-process (single node) or Redis."""
+
+from core.infra.cache.base import Cache, RateDecision, RateLimiter
+
+__all__ = ["Cache", "RateDecision", "RateLimiter"]

@@ -1,5 +1,0 @@
-"""Analytics store (ClickHouse): chDB in the data dir, or a server through clickhouse-connect."""
-
-from platform_api.infra.analytics.base import AnalyticsError, AnalyticsStore
-
-__all__ = ["AnalyticsError", "AnalyticsStore"]

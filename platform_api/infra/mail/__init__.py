@@ -1,5 +1,0 @@
-"""Outgoing e-mail: an SMTP server, or files in the data dir when none is configured."""
-
-from platform_api.infra.mail.base import Mailer, OutgoingMail
-
-__all__ = ["Mailer", "OutgoingMail"]

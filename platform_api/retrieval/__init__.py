@@ -1,0 +1,1 @@
+"""Command-line tools over the retrieval index (``wc ingest``, ``wc search``)."""
