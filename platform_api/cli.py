@@ -107,8 +107,9 @@ def import_openstax(
 ) -> None:
     """Import an OpenStax CNXML book: every collection becomes a course.
 
-    With --json, stdout is {"courses": [{"course_id", "title", "chapters", "lessons",
-    "exercises", "created", "source_key"}, ...]}.
+    With --json, stdout is {"courses": [{"course_id", "title", "chapters", "groups", "lessons",
+    "exercises", "created", "source_key"}, ...]}; "groups" counts the book's parts that group
+    chapters (OpenStax units), 0 for a book of chapters only.
     """
     from core.errors import ImportRejected
     from platform_api.openstax.service import import_openstax_source
@@ -144,8 +145,9 @@ def import_openstax(
         typer.echo(json.dumps({"courses": summaries}, indent=2))
     else:
         for summary in summaries:
+            grouped = f" in {summary['groups']} groups" if summary["groups"] else ""
             console.print(
-                f"[green]✓[/] {summary['title']}: {summary['chapters']} chapters, "
+                f"[green]✓[/] {summary['title']}: {summary['chapters']} chapters{grouped}, "
                 f"{summary['lessons']} lessons, {summary['exercises']} exercises "
                 f"(course {summary['course_id']})"
             )

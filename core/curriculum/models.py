@@ -73,6 +73,9 @@ class Unit(Base):
     title: Mapped[str] = mapped_column(String(300))
     position: Mapped[int] = mapped_column(Integer, default=0)
     source_key: Mapped[str | None] = mapped_column(String(200))
+    # The part of the book that groups this unit (an OpenStax unit above its chapters), if any;
+    # consecutive units with the same title form one group in the outline.
+    group_title: Mapped[str | None] = mapped_column(String(300))
 
 
 class Lesson(Base):

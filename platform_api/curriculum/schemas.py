@@ -8,6 +8,11 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 from core.curriculum.models import ItemKind, LessonStatus
 
+GROUP_TITLE = (
+    "The part of the book that groups this unit (e.g. an OpenStax unit above its chapters); "
+    "consecutive units with the same group title form one group."
+)
+
 
 class CurriculumCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -37,6 +42,7 @@ class UnitCreate(BaseModel):
 
     title: str = Field(min_length=1, max_length=300)
     position: int | None = Field(None, ge=0)
+    group_title: str | None = Field(None, min_length=1, max_length=300, description=GROUP_TITLE)
 
 
 class LessonSummary(BaseModel):
@@ -56,6 +62,7 @@ class UnitOut(BaseModel):
     course_id: uuid.UUID
     title: str
     position: int
+    group_title: str | None = Field(None, description=GROUP_TITLE)
     lessons: list[LessonSummary] = []
 
 

@@ -115,7 +115,9 @@ async def create_unit(
     position = body.position
     if position is None:
         position = await _next_position(session, Unit.position, Unit.course_id, course.id)
-    unit = Unit(course_id=course.id, title=body.title, position=position)
+    unit = Unit(
+        course_id=course.id, title=body.title, position=position, group_title=body.group_title
+    )
     session.add(unit)
     await session.commit()
     return unit

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import delete, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,7 +38,8 @@ class ImportSummary(BaseModel):
     course_id: uuid.UUID
     source_key: str
     title: str
-    chapters: int
+    chapters: int = Field(description="Units of the course: the book's chapters and matter runs.")
+    groups: int = Field(description="Parts of the book that group chapters (OpenStax units).")
     lessons: int
     exercises: int
     created: bool
@@ -77,6 +78,7 @@ async def _import_collection(
         source_key=collection.source_key,
         title=collection.title,
         chapters=len(collection.chapters),
+        groups=len({c.group_title for c in collection.chapters if c.group_title is not None}),
         lessons=len(lesson_ids),
         exercises=exercises,
         created=created,
@@ -121,6 +123,7 @@ async def _upsert_units(
             "title": chapter.title,
             "position": chapter.position,
             "source_key": chapter.source_key,
+            "group_title": chapter.group_title,
         }
         for chapter in collection.chapters
     ]
@@ -128,7 +131,7 @@ async def _upsert_units(
     result = await session.execute(
         statement.on_conflict_do_update(
             index_elements=[Unit.course_id, Unit.source_key],
-            set_={"title": statement.excluded.title, "position": statement.excluded.position},
+            set_={name: statement.excluded[name] for name in ("title", "position", "group_title")},
         ).returning(Unit.source_key, Unit.id)
     )
     return {str(key): unit_id for key, unit_id in result.all()}

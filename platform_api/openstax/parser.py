@@ -1,7 +1,10 @@
 """Parse OpenStax books (collection XML + CNXML modules), from a folder or a zip, into dataclasses.
 
-Top-level modules outside any chapter (prefaces, appendices) are kept: each run of them becomes a
-unit of its own, "Front matter" before the first chapter and "Back matter" after one.
+A chapter is a subcollection of modules. A subcollection that holds subcollections groups
+chapters (an OpenStax "unit", as in unit → chapter → section books): its chapters keep its
+title as their ``group_title``. Modules outside any chapter (prefaces, appendices) are kept: each
+run of them becomes a unit of its own, "Front matter" before the first chapter and "Back matter"
+after one (inside a group, the group's title).
 """
 
 import io
@@ -71,6 +74,8 @@ class ParsedChapter:
     title: str
     position: int
     modules: list[ParsedModule]
+    # The titles of the subcollections that group this chapter, outermost first, " / "-joined.
+    group_title: str | None = None
 
 
 @dataclass(frozen=True)
@@ -223,32 +228,63 @@ def _parse_collection(
 def _parse_chapters(
     source: BookSource, path: str, content: etree._Element, modules: dict[str, ParsedModule]
 ) -> list[ParsedChapter]:
-    chapters: list[ParsedChapter] = []
-    loose: list[ParsedModule] = []
-    numbered = 0
+    outline = _Outline(source, path, modules)
+    outline.walk(content, None)
+    return outline.chapters
 
-    def close_matter() -> None:
-        if loose:
-            title = "Back matter" if numbered else "Front matter"
-            chapters.append(ParsedChapter(f"matter:{numbered}", title, len(chapters), list(loose)))
-            loose.clear()
 
-    seen: set[str] = set()
-    for child in content:
-        name = local_name(child)
-        if name == "module":
-            loose.append(_module(source, path, child, modules, seen))
-        elif name == "subcollection":
-            close_matter()
-            numbered += 1
-            members = [
-                _module(source, path, ref, modules, seen)
-                for ref in child.iterfind(".//col:module", NS)
-            ]
-            title = _first_text(child, "md:title") or f"Chapter {numbered}"
-            chapters.append(ParsedChapter(f"chapter:{numbered}", title, len(chapters), members))
-    close_matter()
-    return chapters
+class _Outline:
+    """Walks a collection's content tree into chapters, numbered in reading order."""
+
+    def __init__(self, source: BookSource, path: str, modules: dict[str, ParsedModule]) -> None:
+        self.source = source
+        self.path = path
+        self.modules = modules
+        self.chapters: list[ParsedChapter] = []
+        self.numbered = 0
+        self.seen: set[str] = set()
+
+    def walk(self, content: etree._Element, group: str | None) -> None:
+        """Add the chapters under ``content``; runs of loose modules become units of their own."""
+        loose: list[ParsedModule] = []
+        for child in content:
+            name = local_name(child)
+            if name == "module":
+                loose.append(self.module(child))
+            elif name == "subcollection":
+                self.close_matter(loose, group)
+                self.subcollection(child, group)
+        self.close_matter(loose, group)
+
+    def subcollection(self, element: etree._Element, group: str | None) -> None:
+        title = _first_text(element, "md:title")
+        inner = element.find("col:content", NS)
+        if inner is not None and _holds_subcollections(inner):
+            self.walk(inner, " / ".join(filter(None, (group, title))) or None)
+            return
+        self.numbered += 1
+        members = [self.module(ref) for ref in element.iterfind(".//col:module", NS)]
+        self.add(f"chapter:{self.numbered}", title or f"Chapter {self.numbered}", members, group)
+
+    def close_matter(self, loose: list[ParsedModule], group: str | None) -> None:
+        if not loose:
+            return
+        if group is None:
+            title = "Back matter" if self.numbered else "Front matter"
+            self.add(f"matter:{self.numbered}", title, list(loose), None)
+        else:  # the position keeps it apart from a top-level run after the same chapter
+            self.add(f"group-matter:{len(self.chapters)}", group, list(loose), group)
+        loose.clear()
+
+    def add(self, key: str, title: str, members: list[ParsedModule], group: str | None) -> None:
+        self.chapters.append(ParsedChapter(key, title, len(self.chapters), members, group))
+
+    def module(self, ref: etree._Element) -> ParsedModule:
+        return _module(self.source, self.path, ref, self.modules, self.seen)
+
+
+def _holds_subcollections(content: etree._Element) -> bool:
+    return any(local_name(child) == "subcollection" for child in content)
 
 
 def _module(

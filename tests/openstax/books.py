@@ -21,11 +21,35 @@ SMALL_COLLECTION = """<col:collection xmlns:col="http://cnx.rice.edu/collxml"
 </col:collection>
 """
 
+# The same two modules nested deeper: a part inside a part holds a loose module and a chapter.
+NESTED_COLLECTION = """<col:collection xmlns:col="http://cnx.rice.edu/collxml"
+  xmlns:md="http://cnx.rice.edu/mdml" xmlns="http://cnx.rice.edu/collxml">
+  <col:metadata><md:title>Nested</md:title><md:slug>nested</md:slug></col:metadata>
+  <col:content>
+    <col:subcollection>
+      <md:title>Outer</md:title>
+      <col:content>
+        <col:subcollection>
+          <md:title>Inner</md:title>
+          <col:content>
+            <col:module document="m00001"/>
+            <col:subcollection>
+              <md:title>One</md:title>
+              <col:content><col:module document="m00002"/></col:content>
+            </col:subcollection>
+          </col:content>
+        </col:subcollection>
+      </col:content>
+    </col:subcollection>
+  </col:content>
+</col:collection>
+"""
 
-def small_book(tmp_path: Path) -> Path:
+
+def small_book(tmp_path: Path, collection: str = SMALL_COLLECTION) -> Path:
     book = tmp_path / "small"
     (book / "collections").mkdir(parents=True)
-    (book / "collections" / "small.collection.xml").write_text(SMALL_COLLECTION)
+    (book / "collections" / "small.collection.xml").write_text(collection)
     for module in ("m00001", "m00002"):
         (book / "modules" / module).mkdir(parents=True)
         source = BOOKS_DIR / PYTHON_BOOK / "modules" / module / "index.cnxml"

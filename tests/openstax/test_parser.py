@@ -12,33 +12,56 @@ from core.errors import ImportRejected
 from platform_api.openstax.parser import (
     CnxmlError,
     ParsedCollection,
+    ParsedModule,
     parse_collection_dir,
     parse_collection_zip,
 )
-from tests.openstax import BOOKS_DIR, PYTHON_BOOK, STATISTICS_BOOK, expected_counts
-from tests.openstax.books import insert_line, small_book, zip_book
+from tests.openstax import (
+    ANATOMY_BOOK,
+    BOOKS_DIR,
+    NS,
+    PYTHON_BOOK,
+    STATISTICS_BOOK,
+    chapter_outline,
+    expected_counts,
+)
+from tests.openstax.books import NESTED_COLLECTION, insert_line, small_book, zip_book
 
 pytestmark = pytest.mark.skipif(not BOOKS_DIR.is_dir(), reason=f"no OpenStax books at {BOOKS_DIR}")
 
 BOOKS = [PYTHON_BOOK, STATISTICS_BOOK]
 
 
-def counts(collections: list[ParsedCollection]) -> dict[str, tuple[int, int, int]]:
+def counts(collections: list[ParsedCollection]) -> dict[str, tuple[int, int, int, int]]:
     result = {}
     for collection in collections:
         modules = [m for chapter in collection.chapters for m in chapter.modules]
         exercises = sum(len(m.exercises) for m in modules)
-        result[collection.source_key] = (len(collection.chapters), len(modules), exercises)
+        groups = {c.group_title for c in collection.chapters if c.group_title is not None}
+        result[collection.source_key] = (
+            len(collection.chapters),
+            len(modules),
+            exercises,
+            len(groups),
+        )
     return result
 
 
-def expected_tuples(book_dir: Path) -> dict[str, tuple[int, int, int]]:
+def expected_tuples(book_dir: Path) -> dict[str, tuple[int, int, int, int]]:
     return {
-        key: (e.chapters, e.lessons, e.exercises) for key, e in expected_counts(book_dir).items()
+        key: (e.chapters, e.lessons, e.exercises, e.groups)
+        for key, e in expected_counts(book_dir).items()
     }
 
 
-@pytest.mark.parametrize("book", BOOKS)
+@pytest.fixture(scope="module")
+def anatomy() -> ParsedCollection:
+    """Anatomy and Physiology, parsed once for this module's read-only checks."""
+    (collection,) = parse_collection_dir(BOOKS_DIR / ANATOMY_BOOK)
+    return collection
+
+
+@pytest.mark.parametrize("book", [*BOOKS, ANATOMY_BOOK])
 def test_counts_match_the_xml(book: str) -> None:
     assert counts(parse_collection_dir(BOOKS_DIR / book)) == expected_tuples(BOOKS_DIR / book)
 
@@ -52,6 +75,54 @@ def test_the_statistics_bundle_holds_two_courses() -> None:
     assert [c.title for c in collections if c.chapters[0].title == "Front matter"] == [
         c.title for c in collections
     ]
+
+
+def test_a_three_level_book_keeps_its_chapters_under_their_units(
+    anatomy: ParsedCollection,
+) -> None:
+    expected = chapter_outline(BOOKS_DIR / ANATOMY_BOOK)
+    chapters = [c for c in anatomy.chapters if c.source_key.startswith("chapter:")]
+    assert [(c.title, c.group_title, len(c.modules)) for c in chapters] == expected
+    groups = {group for _, group, _ in expected}
+    assert None not in groups and 1 < len(groups) < len(chapters)
+    assert [c.position for c in anatomy.chapters] == list(range(len(anatomy.chapters)))
+    assert [c.source_key for c in chapters] == [f"chapter:{n}" for n in range(1, len(expected) + 1)]
+
+
+def test_every_lettered_review_question_of_anatomy_is_keyed(anatomy: ParsedCollection) -> None:
+    """Each exercise whose problem holds one lettered list names its key letter in the solution."""
+    lettered = sum(
+        int(
+            module_xml(m.module_id).xpath(
+                "count(//c:exercise[count(c:problem//c:list[@number-style='lower-alpha']) = 1])",
+                namespaces=NS,
+            )
+        )
+        for m in modules_of(anatomy)
+    )
+    choices = [
+        e for m in modules_of(anatomy) for e in m.exercises if e.kind is ItemKind.MULTIPLE_CHOICE
+    ]
+    assert len(choices) == lettered
+    assert all(e.answer in {o["label"] for o in e.options} and e.solution for e in choices)
+
+
+def test_every_glossary_definition_of_anatomy_becomes_a_key_term(
+    anatomy: ParsedCollection,
+) -> None:
+    for module in modules_of(anatomy):
+        terms = module_xml(module.module_id).iterfind("c:glossary/c:definition/c:term", NS)
+        glossary = {" ".join("".join(term.itertext()).split()).lower() for term in terms}
+        defined = {t["term"].lower() for t in module.key_terms if t["definition"]}
+        assert glossary <= defined, module.module_id
+
+
+def modules_of(collection: ParsedCollection) -> list[ParsedModule]:
+    return [m for chapter in collection.chapters for m in chapter.modules]
+
+
+def module_xml(module_id: str) -> etree._ElementTree:
+    return etree.parse(str(BOOKS_DIR / ANATOMY_BOOK / "modules" / module_id / "index.cnxml"))
 
 
 def test_one_collection_file_can_be_chosen() -> None:
@@ -144,6 +215,15 @@ def test_zip_limits_are_enforced() -> None:
 def test_the_small_book_parses(tmp_path: Path) -> None:
     book = small_book(tmp_path)
     assert counts(parse_collection_dir(book)) == expected_tuples(book)
+
+
+def test_nested_parts_and_their_loose_modules_are_kept(tmp_path: Path) -> None:
+    book = small_book(tmp_path, NESTED_COLLECTION)
+    (collection,) = parse_collection_dir(book)
+    assert counts([collection]) == expected_tuples(book)
+    outline = [(c.title, c.group_title, len(c.modules)) for c in collection.chapters]
+    (chapter,) = chapter_outline(book)
+    assert outline == [("Outer / Inner", "Outer / Inner", 1), chapter]
 
 
 def test_unclosed_tag_names_module_and_line(tmp_path: Path) -> None:
