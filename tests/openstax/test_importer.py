@@ -1,6 +1,7 @@
 """Importing the real books into PostgreSQL: counts, idempotent re-import, versions, atomicity."""
 
 import dataclasses
+import itertools
 import time
 import uuid
 from pathlib import Path
@@ -21,8 +22,13 @@ from core.curriculum.models import (
 )
 from core.infra.database import Database
 from platform_api.openstax.importer import ImportSummary, import_collections
-from platform_api.openstax.parser import CnxmlError, ParsedCollection, parse_collection_dir
-from tests.openstax import BOOKS_DIR, PYTHON_BOOK, STATISTICS_BOOK, expected_counts
+from platform_api.openstax.parser import (
+    CnxmlError,
+    ParsedChapter,
+    ParsedCollection,
+    parse_collection_dir,
+)
+from tests.openstax import ANATOMY_BOOK, BOOKS_DIR, PYTHON_BOOK, STATISTICS_BOOK, expected_counts
 
 pytestmark = pytest.mark.skipif(not BOOKS_DIR.is_dir(), reason=f"no OpenStax books at {BOOKS_DIR}")
 
@@ -159,6 +165,48 @@ async def test_changed_content_bumps_the_version_and_drops_vanished_items(
         assert await count(session, AssessmentItem) == created.exercises - 1
         others = await session.scalars(select(Lesson.version).where(Lesson.id != lesson.id))
         assert set(others) == {1}
+
+
+def as_imported_before_groups(collection: ParsedCollection) -> ParsedCollection:
+    """The book as the importer once read it: each group of chapters one unit, keyed chapter:N."""
+    units = []
+    for number, (group, chapters) in enumerate(
+        itertools.groupby(collection.chapters, key=lambda c: c.group_title)
+    ):
+        members = list(chapters)
+        modules = [m for chapter in members for m in chapter.modules]
+        key = f"chapter:{number}" if group else members[0].source_key
+        units.append(ParsedChapter(key, group or members[0].title, number, modules))
+    return dataclasses.replace(collection, chapters=units)
+
+
+async def test_reimport_regroups_a_book_imported_with_its_units_as_chapters(
+    database: Database,
+) -> None:
+    [whole] = parse_collection_dir(BOOKS_DIR / ANATOMY_BOOK)
+    kept = list(dict.fromkeys(c.group_title for c in whole.chapters))[:3]  # short: two units
+    book = dataclasses.replace(whole, chapters=[c for c in whole.chapters if c.group_title in kept])
+    [before] = await run_import(database, [as_imported_before_groups(book)])
+    async with database.session() as session:
+        lessons = await ids(session, Lesson)
+    [after] = await run_import(database, [book])
+    assert (after.course_id, after.chapters, after.lessons) == (
+        before.course_id,
+        len(book.chapters),
+        before.lessons,
+    )
+    async with database.session() as session:
+        assert await ids(session, Lesson) == lessons
+        assert set(await session.scalars(select(Lesson.version).distinct())) == {1}
+        units = await session.execute(
+            select(Unit.source_key, Unit.title, Unit.group_title, func.count(Lesson.id))
+            .join(Lesson, Lesson.unit_id == Unit.id)
+            .group_by(Unit.id)
+            .order_by(Unit.position)
+        )
+        assert [tuple(unit) for unit in units] == [
+            (c.source_key, c.title, c.group_title, len(c.modules)) for c in book.chapters
+        ]
 
 
 async def test_malformed_book_writes_nothing(database: Database, tmp_path: Path) -> None:
