@@ -320,7 +320,7 @@ def parse_module(module_id: str, data: bytes) -> ParsedModule:
     return ParsedModule(
         module_id=module_id,
         title=title,
-        objectives=_objectives(content),
+        objectives=_objectives(root, content),
         key_terms=_key_terms(root, content),
         body_markdown=to_markdown(content, omit=_omitted_from_body),
         exercises=_exercises(module_id, content),
@@ -352,13 +352,17 @@ def _is_objectives(element: etree._Element) -> bool:
     return any(token.endswith("objectives") for token in classes(element))
 
 
-def _objectives(content: etree._Element) -> list[str]:
+def _objectives(root: etree._Element, content: etree._Element) -> list[str]:
+    """Items of the content's objectives blocks, then of the abstract ("By the end of this
+    section, you will be able to:" in the metadata, where Anatomy and Physiology states them)."""
     blocks = [
         el
         for el in content.iter(f"{{{CNXML_NS}}}section", f"{{{CNXML_NS}}}note")
         if _is_objectives(el)
     ]
-    return [to_inline(item) for block in blocks for item in block.iterfind(".//c:item", NS)]
+    items = [item for block in blocks for item in block.iterfind(".//c:item", NS)]
+    items += root.iterfind("c:metadata/md:abstract//c:item", NS)
+    return list(dict.fromkeys(text for item in items if (text := to_inline(item))))
 
 
 def _key_terms(root: etree._Element, content: etree._Element) -> list[dict[str, str]]:

@@ -1,6 +1,7 @@
 """Parsing the real OpenStax books (folder and zip) and refusing malformed or unsafe input."""
 
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -115,6 +116,17 @@ def test_every_glossary_definition_of_anatomy_becomes_a_key_term(
         glossary = {" ".join("".join(term.itertext()).split()).lower() for term in terms}
         defined = {t["term"].lower() for t in module.key_terms if t["definition"]}
         assert glossary <= defined, module.module_id
+
+
+def test_objectives_stated_in_the_abstract_are_kept(anatomy: ParsedCollection) -> None:
+    stated = 0
+    for module in modules_of(anatomy):
+        items = module_xml(module.module_id).iterfind("c:metadata/md:abstract//c:item", NS)
+        abstract = [" ".join("".join(item.itertext()).split()) for item in items]
+        objectives = {re.sub(r"</?su[bp]>", "", text) for text in module.objectives}
+        assert set(abstract) <= objectives, module.module_id
+        stated += len(abstract)
+    assert stated > len(modules_of(anatomy))
 
 
 def modules_of(collection: ParsedCollection) -> list[ParsedModule]:
