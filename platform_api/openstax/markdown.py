@@ -295,9 +295,11 @@ class _Renderer:
         return (f"**{title}**\n\n" if title else "") + "\n".join(lines)
 
     def _figure(self, element: etree._Element) -> str:
+        """Title (as tables show theirs), the media's alt texts, then the caption."""
         media = [_media_placeholder(m) for m in element.iter(f"{{{CNXML_NS}}}media")]
         captions = [" ".join(self.flow(c, 6)) for c in element if local_name(c) == "caption"]
-        return " ".join(media + captions).strip()
+        title = _title_of(element)
+        return (f"**{title}**\n\n" if title else "") + " ".join(media + captions).strip()
 
     def _link(self, element: etree._Element) -> str:
         text = " ".join(self.flow(element, depth=6))

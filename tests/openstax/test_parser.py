@@ -129,6 +129,15 @@ def test_objectives_stated_in_the_abstract_are_kept(anatomy: ParsedCollection) -
     assert stated > len(modules_of(anatomy))
 
 
+def test_figure_titles_stay_in_the_body(anatomy: ParsedCollection) -> None:
+    titled = 0
+    for module in modules_of(anatomy):
+        for title in module_xml(module.module_id).iterfind(".//c:figure/c:title", NS):
+            assert f"**{' '.join(''.join(title.itertext()).split())}**" in module.body_markdown
+            titled += 1
+    assert titled
+
+
 def modules_of(collection: ParsedCollection) -> list[ParsedModule]:
     return [m for chapter in collection.chapters for m in chapter.modules]
 
