@@ -3,13 +3,17 @@
 The final answer is taken from the stored key and solution: every number in them that the
 exercise's own text does not already give (small whole numbers of the worked solution, such as
 "step 2" or "1 - p", only when they are the key itself), and the key itself when it is a short
-phrase. Citation markers such as "[1]" are not numbers of the answer. The
-streamed answer is screened word by word (a word is released only once complete), so a leaked
-final answer is cut before it reaches the learner.
+phrase. Citation markers such as "[1]" are not numbers of the answer. A multiple-choice
+exercise forbids every one of its options (``agents/tutor/choices.py``). The streamed answer is
+screened word by word (a word is released only once complete), so a leaked final answer is cut
+before it reaches the learner.
 """
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+from agents.tutor.choices import Choice, ForbiddenChoices
 
 MINUS_SIGN = "\u2212"
 _NUMBER = re.compile(rf"(?<![\w.])[-{MINUS_SIGN}]?\d[\d,]*(?:\.\d+)?%?")
@@ -50,23 +54,27 @@ class FinalAnswer:
 
     numbers: frozenset[str] = frozenset()
     phrases: frozenset[str] = frozenset()
+    choices: ForbiddenChoices = field(default_factory=ForbiddenChoices)
 
     @classmethod
-    def of_exercise(cls, prompt: str, key: str | None, solution: str) -> "FinalAnswer":
+    def of_exercise(
+        cls, prompt: str, key: str | None, solution: str, options: Sequence[Choice] = ()
+    ) -> "FinalAnswer":
         given = numbers_in(prompt)
         worked = {n for n in numbers_in(solution) if not _small_whole(n)}
         numbers = frozenset((numbers_in(key or "") | worked) - given)
         phrase = _phrase(key or "")
         short_key = phrase and len(phrase.split()) <= MAX_KEY_PHRASE_WORDS and not phrase.isdigit()
-        # A one-letter key (a multiple-choice letter) would match every "a" in a sentence.
+        # A one-letter key (a multiple-choice letter) would match every "a" in a sentence: the
+        # options' own rules forbid it where it is written as an answer.
         phrases = frozenset({phrase} if short_key and len(phrase) > 1 else set())
-        return cls(numbers, phrases)
+        return cls(numbers, phrases, ForbiddenChoices.of(options, prompt))
 
     def __bool__(self) -> bool:
-        return bool(self.numbers or self.phrases)
+        return bool(self.numbers or self.phrases or self.choices)
 
     def found_in(self, text: str) -> bool:
-        if self.numbers & numbers_in(text):
+        if self.numbers & numbers_in(text) or self.choices.found_in(text):
             return True
         padded = f" {_phrase(text)} "
         return any(f" {p} " in padded for p in self.phrases)

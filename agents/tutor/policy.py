@@ -1,8 +1,9 @@
 """What the tutor is told to do, and the fixed words it says when it must not improvise."""
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
+from agents.tutor.choices import passage_sentences
 from agents.tutor.citations import Source
 from agents.tutor.moderation import SafetyCategory
 
@@ -102,6 +103,49 @@ def socratic_redirect(first_source: Source | None) -> str:
         "What is the exercise asking you to find, and which idea from your lesson fits it?"
         f"{where} Try the first step and tell me what you get."
     )
+
+
+def choice_rule(passage: int) -> str:
+    """The instruction for a multiple-choice exercise in Socratic mode."""
+    return (
+        "This is a multiple-choice question. Do not name, quote or pick any of its options, "
+        f"and do not say which letter is right. Ask the learner what source [{passage}] says "
+        "about the question, so they can choose for themselves."
+    )
+
+
+# The learner's question is repeated in a guiding question up to this length.
+STEM_CHARS = 140
+
+
+def choice_question(passage: Source, stem: str, quote: str = "", titled: bool = True) -> str:
+    """The guiding question for a multiple-choice exercise, from the passage that settles it:
+    the learner reads it again and chooses; no option is named."""
+    where = f"[{passage.number}] {passage.lesson_title}" if titled else f"source [{passage.number}]"
+    said = f' It says: "{quote}"' if quote else ""
+    asked = f' about "{_shortened(stem, STEM_CHARS)}"' if stem and titled else ""
+    return (
+        "Let's work this one out together rather than me picking an option for you. "
+        f"Read {where} again.{said} What does it tell you{asked}? "
+        "Which option does it support, and why do the others not fit?"
+    )
+
+
+def guiding_question(passage: Source, stem: str, names_an_option: Callable[[str], bool]) -> str:
+    """The fullest guiding question (a quote of the passage, its title, the question) that names
+    no option; the bare one, which points at the source by number only, otherwise."""
+    quoted = [choice_question(passage, stem, q) for q in passage_sentences(passage.text, stem)]
+    candidates = [
+        *quoted,
+        choice_question(passage, stem),
+        choice_question(passage, stem, titled=False),
+    ]
+    return next((c for c in candidates if not names_an_option(c)), candidates[-1])
+
+
+def _shortened(text: str, limit: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[:limit].rsplit(" ", 1)[0] + "…"
 
 
 SUMMARY_PROMPT = (

@@ -22,6 +22,7 @@ from langgraph.graph.state import CompiledStateGraph
 
 from agents.tutor import memory, policy
 from agents.tutor.answers import FinalAnswer, LeakGuard
+from agents.tutor.choices import Choice, choices_of, parse_choices
 from agents.tutor.citations import (
     Citation,
     Source,
@@ -31,7 +32,7 @@ from agents.tutor.citations import (
 )
 from agents.tutor.moderation import SafetyCategory, screen
 from graphs.tutor_chat.ports import ExerciseKey, FlagReport, LearnerContext, TutorDeps
-from graphs.tutor_chat.state import TutorState
+from graphs.tutor_chat.state import MultipleChoiceTurn, TutorState
 from rag.retrieve import Hit
 from serving.client import Message, TokenUsage
 
@@ -68,14 +69,17 @@ def build_tutor_graph(
             return {"intent": "off_topic", "sources": [], "exercise": None}
         sources = [_source(number, hit) for number, hit in enumerate(hits, start=1)]
         exercise = await _matching_exercise(hits, deps)
+        choice = await _multiple_choice(state, exercise, sources, deps)
+        found = {"sources": _dump(sources), "multiple_choice": choice}
         if exercise is None:
-            return {"intent": "content_question", "sources": _dump(sources), "exercise": None}
+            intent = "homework_help" if choice else "content_question"
+            return {**found, "intent": intent, "exercise": None}
         levels = dict(state.get("hint_levels") or {})
         key = str(exercise.item_id)
         levels[key] = levels.get(key, -1) + 1
         return {
+            **found,
             "intent": "homework_help",
-            "sources": _dump(sources),
             "exercise": exercise.model_dump(mode="json"),
             "hint_levels": levels,
         }
@@ -137,8 +141,15 @@ def build_tutor_graph(
         sources = [Source.model_validate(s) for s in state["sources"]]
         shown = state["answer"]
         answer = strip_unknown_markers(shown, len(sources)).rstrip()
+        choice = _guided_choice(state)
         if state.get("leaked") or not answer.strip():
-            answer = policy.socratic_redirect(sources[0] if sources else None)
+            answer = (
+                _choice_question(state, choice, sources)
+                if choice
+                else policy.socratic_redirect(sources[0] if sources else None)
+            )
+        elif choice and not _asks_about(answer, choice["passage"]):
+            answer = f"{answer}\n\n{_choice_question(state, choice, sources)}"
         citations = cite(answer, sources)
         final = f"{answer}\n\n{sources_line(citations)}"
         get_stream_writer()(_continuation(shown, final))
@@ -212,28 +223,104 @@ async def _matching_exercise(hits: list[Hit], deps: TutorDeps) -> ExerciseKey | 
     return None
 
 
+async def _multiple_choice(
+    state: TutorState, exercise: ExerciseKey | None, sources: list[Source], deps: TutorDeps
+) -> MultipleChoiceTurn | None:
+    """The options of a multiple-choice exercise, stored or written in the message, and the
+    passage that settles it (added to ``sources`` when retrieval had not shown it)."""
+    stem, written = parse_choices(state["question"])
+    stored = choices_of(exercise.options) if exercise else []
+    if not (stored or written):
+        return None
+    if exercise and stored:
+        stem = exercise.prompt
+    passage = await _settling_passage(state, stem, exercise, stored, sources, deps)
+    options = {(c.label, c.text): c for c in [*stored, *written]}
+    return {
+        "stem": stem,
+        "options": [{"label": c.label, "text": c.text} for c in options.values()],
+        "passage": passage,
+    }
+
+
+async def _settling_passage(
+    state: TutorState,
+    stem: str,
+    exercise: ExerciseKey | None,
+    stored: list[Choice],
+    sources: list[Source],
+    deps: TutorDeps,
+) -> int:
+    """The number of the lesson text that settles the exercise: searched with the keyed option
+    when the exercise is stored, preferring its own lesson; else the best lesson text shown."""
+    key = exercise.answer.lower() if exercise and exercise.answer else None
+    keyed = next((c.text for c in stored if c.label == key), "")
+    hits = await _search(state, f"{stem} {keyed}", deps) if keyed else []
+    found = [_source(0, hit) for hit in hits]
+    texts = [s for s in [*found, *sources] if s.kind == "text"] or sources
+    lesson = exercise.lesson_id if exercise else None
+    best = next((s for s in texts if s.lesson_id == lesson), texts[0])
+    shown = next((s for s in sources if s.chunk_id == best.chunk_id), None)
+    if shown is None:
+        shown = best.model_copy(update={"number": len(sources) + 1})
+        sources.append(shown)
+    return shown.number
+
+
+async def _search(state: TutorState, query: str, deps: TutorDeps) -> list[Hit]:
+    return await deps.ports.retrieve(query, uuid.UUID(state["course_id"]), deps.settings.sources)
+
+
+def _guided_choice(state: TutorState) -> MultipleChoiceTurn | None:
+    """The multiple-choice exercise of this turn, when the course is Socratic."""
+    return state.get("multiple_choice") if _socratic(state) else None
+
+
+def _socratic(state: TutorState) -> bool:
+    return LearnerContext.model_validate(state["context"]).mode is policy.TutorMode.SOCRATIC
+
+
+def _asks_about(answer: str, passage: int) -> bool:
+    """Whether the model's answer already asks the learner something and cites the passage."""
+    return "?" in answer and f"[{passage}]" in answer
+
+
+def _choice_question(state: TutorState, choice: MultipleChoiceTurn, sources: list[Source]) -> str:
+    passage = next(s for s in sources if s.number == choice["passage"])
+    return policy.guiding_question(passage, choice["stem"], _final_answer(state).found_in)
+
+
 def _final_answer(state: TutorState) -> FinalAnswer:
-    """What this answer must not contain: the exercise's final answer, in Socratic mode."""
+    """What this answer must not contain, in Socratic mode: the exercise's final answer and,
+    for a multiple-choice exercise, every one of its options."""
+    choice = _guided_choice(state)
     exercise = state.get("exercise")
-    mode = LearnerContext.model_validate(state["context"]).mode
-    if exercise is None or mode is not policy.TutorMode.SOCRATIC:
+    if not _socratic(state) or (exercise is None and choice is None):
         return FinalAnswer()
+    options = choices_of(choice["options"]) if choice else []
+    if exercise is None:
+        return FinalAnswer.of_exercise(choice["stem"] if choice else "", None, "", options)
     key = ExerciseKey.model_validate(exercise)
-    return FinalAnswer.of_exercise(key.prompt, key.answer, key.solution)
+    return FinalAnswer.of_exercise(key.prompt, key.answer, key.solution, options)
 
 
 def _exercise_hint(state: TutorState, context: LearnerContext) -> str:
-    """The hint-ladder rung for the exercise under discussion (Socratic mode only)."""
-    exercise = state.get("exercise")
-    if exercise is None or context.mode is not policy.TutorMode.SOCRATIC:
+    """The hint-ladder rung for the exercise under discussion and, for a multiple-choice one,
+    the rule to name no option (Socratic mode only)."""
+    if context.mode is not policy.TutorMode.SOCRATIC:
         return ""
-    key = ExerciseKey.model_validate(exercise)
-    level = (state.get("hint_levels") or {}).get(str(key.item_id), 0)
-    hint = policy.hint_instruction(level)
-    if level >= len(policy.HINT_LADDER) - 1 and key.solution:
-        masked = FinalAnswer.of_exercise(key.prompt, key.answer, key.solution).mask(key.solution)
-        hint += f"\nWorked solution with the answer blanked: {masked}"
-    return hint
+    choice = state.get("multiple_choice")
+    rules = [policy.choice_rule(choice["passage"])] if choice else []
+    exercise = state.get("exercise")
+    if exercise is not None:
+        key = ExerciseKey.model_validate(exercise)
+        level = (state.get("hint_levels") or {}).get(str(key.item_id), 0)
+        rules.append(policy.hint_instruction(level))
+        # A multiple-choice solution is its key letter: there are no steps to walk through.
+        if level >= len(policy.HINT_LADDER) - 1 and key.solution and not choice:
+            final = FinalAnswer.of_exercise(key.prompt, key.answer, key.solution)
+            rules.append(f"Worked solution with the answer blanked: {final.mask(key.solution)}")
+    return "\n".join(rules)
 
 
 def _prompt(state: TutorState, memory_tokens: int) -> list[Message]:

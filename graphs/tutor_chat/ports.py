@@ -30,8 +30,10 @@ class ExerciseKey(BaseModel):
 
     item_id: uuid.UUID
     prompt: str
-    answer: str | None
+    answer: str | None  # a multiple-choice item's key is the letter of one of its options
     solution: str
+    options: list[dict[str, str]] = []  # {"label", "text"} of a multiple-choice item
+    lesson_id: uuid.UUID | None = None  # the lesson the exercise belongs to
 
 
 class FlagReport(BaseModel):

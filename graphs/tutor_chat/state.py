@@ -17,6 +17,14 @@ class TurnUsage(TypedDict):
     ttft_ms: float
 
 
+class MultipleChoiceTurn(TypedDict):
+    """A multiple-choice exercise in the message: every option is forbidden in Socratic mode."""
+
+    stem: str  # the question without its options
+    options: list[dict[str, str]]  # {"label", "text"}: the stored item's and those written
+    passage: int  # number of the source that settles it, cited by the guiding question
+
+
 class TutorState(TypedDict, total=False):
     # The conversation, kept across turns (checkpointed per session).
     messages: Annotated[list[AnyMessage], add_messages]
@@ -35,6 +43,7 @@ class TutorState(TypedDict, total=False):
     safety: str | None
     sources: list[dict[str, Any]]
     exercise: dict[str, Any] | None
+    multiple_choice: MultipleChoiceTurn | None
     answer: str
     leaked: bool
     citations: list[dict[str, Any]]
@@ -61,6 +70,7 @@ def turn_input(
         "personal_data_removed": stored != question,
         "sources": [],
         "exercise": None,
+        "multiple_choice": None,
         "answer": "",
         "leaked": False,
         "citations": [],

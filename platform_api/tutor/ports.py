@@ -72,7 +72,12 @@ class PlatformTutorPorts:
         if item is None:
             return None
         return ExerciseKey(
-            item_id=item.id, prompt=item.prompt, answer=item.answer, solution=item.solution
+            item_id=item.id,
+            prompt=item.prompt,
+            answer=item.answer,
+            solution=item.solution,
+            options=list(item.options or []),
+            lesson_id=item.lesson_id,
         )
 
     async def flag(self, report: FlagReport) -> None:
