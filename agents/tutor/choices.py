@@ -6,8 +6,9 @@ Forbidding only the key would leak it by elimination, so every option is forbidd
 
 - its letter written as an answer: "C)", "(c)", "C." opening a line, "answer is C", "option c",
   "C is correct";
-- its text anywhere, when the text is distinctive: a sentence holding most of the option's own
-  words (those neither in the question nor shared by every option) names it;
+- its text anywhere, when the text is distinctive: a sentence (or two in a row) holding most of
+  the option's own words (those neither in the question nor shared by every option) names it;
+  each part of an option that makes several claims ("hypothalamus; 36.5 °C") counts alone;
 - its text written as an answer ("the answer is yes"), for options too short or too common
   ("yes", "none of the above", "4") to be forbidden in every sentence.
 """
@@ -39,6 +40,8 @@ _COMMON = frozenset(
     four five six seven eight nine ten
     """.split()  # noqa: SIM905 (a word list reads better as text)
 )
+_SUFFIXES = ("ing", "ed", "es", "s", "e")
+MIN_STEM = 4
 _ASSERTS = r"(?:is|would be|should be|must be|will be|=|:)"
 _VERDICT = r"(?:correct|right|true|best|the answer|the right answer|the correct answer)"
 
@@ -92,16 +95,25 @@ def _line_end(text: str, start: int) -> int:
 
 
 def words(text: str) -> list[str]:
-    """Lower-case words and numbers, a plural 's' dropped ("affects" and "affect" are one)."""
+    """Lower-case words, crudely stemmed ("monitors", "monitoring" and "monitored" are one),
+    and numbers."""
     return [_stem(w) for w in _TOKEN.findall(text.lower())]
 
 
 def _stem(word: str) -> str:
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+    if not word.isalpha():
+        return word
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= MIN_STEM and word[-2:] != "ss":
+            return word[: -len(suffix)]
+    return word
+
+
+_COMMON_STEMS = frozenset(map(_stem, _COMMON))
 
 
 def _distinctive(word: str) -> bool:
-    if word in _COMMON:
+    if word in _COMMON_STEMS:
         return False
     if word.isdigit():
         return int(word) > SMALL_WHOLE_NUMBER
@@ -120,13 +132,15 @@ class ForbiddenChoices:
     def of(cls, choices: Sequence[Choice], question: str) -> "ForbiddenChoices":
         """Every option of ``choices``; words of ``question`` do not name an option."""
         given = set(words(question))
-        own = [{w for w in words(c.text) if _distinctive(w)} - given for c in choices]
+        own = [_own_words(c.text, given) for c in choices]
         named = [w for w in own if w]
         shared = set.intersection(*named) if len(named) > 1 else set()
+        # "hypothalamus; 97.7-99.5 F" makes two claims: naming either one narrows the answer.
+        parts = [_own_words(part, given) - shared for c in choices for part in c.text.split(";")]
         return cls(
             labels=frozenset(c.label for c in choices),
             phrases=tuple(p for c in choices if (p := " ".join(words(c.text)))),
-            naming_words=tuple(frozenset(w - shared) for w in own if w - shared),
+            naming_words=tuple(frozenset(part) for part in parts if part),
         )
 
     def __bool__(self) -> bool:
@@ -139,7 +153,7 @@ class ForbiddenChoices:
         return (
             _label_pattern(self.labels).search(text) is not None
             or self._asserted_text(" ".join(words(text)))
-            or any(self._names(sentence) for sentence in _SENTENCE.findall(text))
+            or any(self._names(passage) for passage in _sentence_pairs(text))
         )
 
     def _asserted_text(self, plain: str) -> bool:
@@ -149,12 +163,22 @@ class ForbiddenChoices:
             for p in self.phrases
         )
 
-    def _names(self, sentence: str) -> bool:
-        present = set(words(sentence))
+    def _names(self, passage: str) -> bool:
+        present = set(words(passage))
         return any(
             len(option & present) >= math.ceil(NAMING_SHARE * len(option))
             for option in self.naming_words
         )
+
+
+def _own_words(text: str, given: set[str]) -> set[str]:
+    return {w for w in words(text) if _distinctive(w)} - given
+
+
+def _sentence_pairs(text: str) -> list[str]:
+    """Each sentence with the next one: a paraphrase spreads an option over two sentences."""
+    sentences = _SENTENCE.findall(text)
+    return [" ".join(sentences[i : i + 2]) for i in range(len(sentences))]
 
 
 def _label_pattern(labels: frozenset[str]) -> re.Pattern[str]:
@@ -183,7 +207,7 @@ def passage_sentences(text: str, question: str) -> list[str]:
     scored = [
         (len(asked & set(words(s))), " ".join(s.split()) + ".")
         for s in _SENTENCE.findall(_MARKUP.sub(" ", text))
-        if low <= len(s.strip()) <= high
+        if low <= len(s.strip()) <= high and "figure" not in s.lower()
     ]
     ranked = sorted((item for item in scored if item[0]), key=lambda item: -item[0])
     return [sentence for _, sentence in ranked[:QUOTES]]

@@ -255,7 +255,8 @@ async def _settling_passage(
     when the exercise is stored, preferring its own lesson; else the best lesson text shown."""
     key = exercise.answer.lower() if exercise and exercise.answer else None
     keyed = next((c.text for c in stored if c.label == key), "")
-    hits = await _search(state, f"{stem} {keyed}", deps) if keyed else []
+    course_id, k = uuid.UUID(state["course_id"]), deps.settings.sources
+    hits = await deps.ports.retrieve(f"{stem} {keyed}", course_id, k) if keyed else []
     found = [_source(0, hit) for hit in hits]
     texts = [s for s in [*found, *sources] if s.kind == "text"] or sources
     lesson = exercise.lesson_id if exercise else None
@@ -265,10 +266,6 @@ async def _settling_passage(
         shown = best.model_copy(update={"number": len(sources) + 1})
         sources.append(shown)
     return shown.number
-
-
-async def _search(state: TutorState, query: str, deps: TutorDeps) -> list[Hit]:
-    return await deps.ports.retrieve(query, uuid.UUID(state["course_id"]), deps.settings.sources)
 
 
 def _guided_choice(state: TutorState) -> MultipleChoiceTurn | None:
@@ -293,15 +290,14 @@ def _choice_question(state: TutorState, choice: MultipleChoiceTurn, sources: lis
 def _final_answer(state: TutorState) -> FinalAnswer:
     """What this answer must not contain, in Socratic mode: the exercise's final answer and,
     for a multiple-choice exercise, every one of its options."""
-    choice = _guided_choice(state)
-    exercise = state.get("exercise")
-    if not _socratic(state) or (exercise is None and choice is None):
+    if not _socratic(state):
         return FinalAnswer()
+    choice = state.get("multiple_choice")
     options = choices_of(choice["options"]) if choice else []
-    if exercise is None:
-        return FinalAnswer.of_exercise(choice["stem"] if choice else "", None, "", options)
-    key = ExerciseKey.model_validate(exercise)
-    return FinalAnswer.of_exercise(key.prompt, key.answer, key.solution, options)
+    if (exercise := state.get("exercise")) is not None:
+        key = ExerciseKey.model_validate(exercise)
+        return FinalAnswer.of_exercise(key.prompt, key.answer, key.solution, options)
+    return FinalAnswer.of_exercise(choice["stem"], None, "", options) if choice else FinalAnswer()
 
 
 def _exercise_hint(state: TutorState, context: LearnerContext) -> str:

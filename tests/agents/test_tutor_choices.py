@@ -146,3 +146,22 @@ def test_a_title_that_names_an_option_is_left_out_of_the_guiding_question() -> N
     question = guiding_question(passage, SUPPLY, final.found_in)
     assert "source [3]" in question and "?" in question
     assert not final.found_in(question)
+
+
+def test_a_paraphrase_or_one_part_of_an_option_names_it() -> None:
+    stem, choices = parse_choices(
+        "What does the sensor of a control loop do?\n"
+        "a) it monitors a value and reports changes\nb) it produces the response\n"
+        "c) it stores energy\nd) it removes waste"
+    )
+    forbidden = ForbiddenChoices.of(choices, stem)
+    assert forbidden.found_in(
+        "The sensor is monitoring the value all the time. Each change is reported on."
+    )
+    stem, choices = parse_choices(
+        "Which gland makes which hormone? (a) thyroid; insulin (b) pancreas; insulin "
+        "(c) pancreas; thyroxine (d) thyroid; thyroxine"
+    )
+    forbidden = ForbiddenChoices.of(choices, stem)
+    assert forbidden.found_in("The thyroid is the gland to think of.")
+    assert not forbidden.found_in("Which gland sits in your neck?")

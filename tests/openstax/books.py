@@ -1,4 +1,4 @@
-"""Small books for tests: a two-module copy of a real book, zipped books, line edits."""
+"""Small books for tests: copies of some modules of a real book, zipped books, line edits."""
 
 import io
 import zipfile
@@ -46,15 +46,42 @@ NESTED_COLLECTION = """<col:collection xmlns:col="http://cnx.rice.edu/collxml"
 """
 
 
+# Some modules of a real book as one chapter.
+EXCERPT_COLLECTION = """<col:collection xmlns:col="http://cnx.rice.edu/collxml"
+  xmlns:md="http://cnx.rice.edu/mdml" xmlns="http://cnx.rice.edu/collxml">
+  <col:metadata><md:title>{title}</md:title><md:slug>{slug}</md:slug></col:metadata>
+  <col:content>
+    <col:subcollection>
+      <md:title>One</md:title>
+      <col:content>
+{modules}
+      </col:content>
+    </col:subcollection>
+  </col:content>
+</col:collection>
+"""
+
+
 def small_book(tmp_path: Path, collection: str = SMALL_COLLECTION) -> Path:
-    book = tmp_path / "small"
-    (book / "collections").mkdir(parents=True)
-    (book / "collections" / "small.collection.xml").write_text(collection)
-    for module in ("m00001", "m00002"):
-        (book / "modules" / module).mkdir(parents=True)
-        source = BOOKS_DIR / PYTHON_BOOK / "modules" / module / "index.cnxml"
-        (book / "modules" / module / "index.cnxml").write_bytes(source.read_bytes())
-    return book
+    return copied_book(tmp_path / "small", PYTHON_BOOK, ["m00001", "m00002"], collection)
+
+
+def book_excerpt(tmp_path: Path, book: str, modules: list[str], slug: str) -> Path:
+    """Some modules of a real book as a one-chapter book whose course is titled ``slug``."""
+    listed = "\n".join(f'        <col:module document="{m}"/>' for m in modules)
+    collection = EXCERPT_COLLECTION.format(title=slug.title(), slug=slug, modules=listed)
+    return copied_book(tmp_path / slug, book, modules, collection)
+
+
+def copied_book(folder: Path, book: str, modules: list[str], collection: str) -> Path:
+    """A book folder holding ``collection`` and, copied at run time, ``modules`` of ``book``."""
+    (folder / "collections").mkdir(parents=True)
+    (folder / "collections" / f"{folder.name}.collection.xml").write_text(collection)
+    for module in modules:
+        (folder / "modules" / module).mkdir(parents=True)
+        source = BOOKS_DIR / book / "modules" / module / "index.cnxml"
+        (folder / "modules" / module / "index.cnxml").write_bytes(source.read_bytes())
+    return folder
 
 
 def insert_line(path: Path, after_marker: str, text: str) -> int:
