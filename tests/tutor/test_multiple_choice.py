@@ -20,9 +20,9 @@ from sqlalchemy import select
 
 from agents.content.schemas import ChoiceOption, MultipleChoiceItem
 from agents.tutor.policy import TutorMode
+from core.curriculum.models import AssessmentItem, Course, ItemKind, Lesson
+from core.infra.database import Database
 from platform_api.content.store import OPTION_LABELS
-from platform_api.curriculum.models import AssessmentItem, Course, ItemKind, Lesson
-from platform_api.infra.database import Database
 from platform_api.openstax.parser import parse_module
 from platform_api.tutor.oneshot import OneShotAnswer, ask_once
 from rag.ingest import ingest_course
