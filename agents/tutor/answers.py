@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from agents.tutor.choices import Choice, ForbiddenChoices
+from agents.tutor.choices import Choice, ForbiddenChoices, content_words
 
 MINUS_SIGN = "\u2212"
 _NUMBER = re.compile(rf"(?<![\w.])[-{MINUS_SIGN}]?\d[\d,]*(?:\.\d+)?%?")
@@ -23,6 +23,9 @@ MAX_KEY_PHRASE_WORDS = 6
 # Whole numbers up to this appear in explanations ("2 steps", "1 - p"): only a key forbids them.
 SMALL_WHOLE_NUMBER = 10
 MASK = "___"
+# A message restates an exercise when it holds this share of the exercise's words.
+RESTATED_SHARE = 0.8
+MIN_RESTATED_WORDS = 3  # content words: "Which of the following is true?" is anybody's
 
 
 def normalise_number(raw: str) -> str:
@@ -46,6 +49,13 @@ def _small_whole(number: str) -> bool:
 
 def _phrase(text: str) -> str:
     return " ".join(_WORD.findall(text.lower()))
+
+
+def restates(message: str, prompt: str) -> bool:
+    """Whether the message holds (nearly) all of an exercise's question: the learner pasted it."""
+    asked = content_words(prompt)
+    shared = asked & content_words(message)
+    return len(asked) >= MIN_RESTATED_WORDS and len(shared) >= RESTATED_SHARE * len(asked)
 
 
 @dataclass(frozen=True)

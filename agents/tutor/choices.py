@@ -171,8 +171,13 @@ class ForbiddenChoices:
         )
 
 
+def content_words(text: str) -> set[str]:
+    """The words of ``text`` that carry meaning (no function words, no small numbers)."""
+    return {w for w in words(text) if _distinctive(w)}
+
+
 def _own_words(text: str, given: set[str]) -> set[str]:
-    return {w for w in words(text) if _distinctive(w)} - given
+    return content_words(text) - given
 
 
 def _sentence_pairs(text: str) -> list[str]:

@@ -21,7 +21,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
 from agents.tutor import memory, policy
-from agents.tutor.answers import FinalAnswer, LeakGuard
+from agents.tutor.answers import FinalAnswer, LeakGuard, restates
 from agents.tutor.choices import Choice, choices_of, parse_choices
 from agents.tutor.citations import (
     Citation,
@@ -68,7 +68,7 @@ def build_tutor_graph(
         if not hits or max(h.similarity for h in hits) < settings.min_relevance:
             return {"intent": "off_topic", "sources": [], "exercise": None}
         sources = [_source(number, hit) for number, hit in enumerate(hits, start=1)]
-        exercise = await _matching_exercise(hits, deps)
+        exercise = await _matching_exercise(state["question"], hits, deps)
         choice = await _multiple_choice(state, exercise, sources, deps)
         found = {"sources": _dump(sources), "multiple_choice": choice}
         if exercise is None:
@@ -214,12 +214,19 @@ def _retrieval_query(state: TutorState) -> str:
     return f"{earlier[-1]} {question}" if earlier else question
 
 
-async def _matching_exercise(hits: list[Hit], deps: TutorDeps) -> ExerciseKey | None:
-    """The exercise the learner is asking about, when one matches the message closely."""
+async def _matching_exercise(question: str, hits: list[Hit], deps: TutorDeps) -> ExerciseKey | None:
+    """The exercise the learner is asking about: one that matches the message closely, or
+    whose question the message restates (a multiple-choice stem pasted without its options is
+    less similar to the indexed exercise, which holds the options too)."""
     threshold = deps.settings.exercise_match
     for hit in hits:
         if hit.kind == "exercise" and hit.item_id and hit.similarity >= threshold:
             return await deps.ports.exercise(hit.item_id)
+    for hit in hits:
+        if hit.kind == "exercise" and hit.item_id:
+            exercise = await deps.ports.exercise(hit.item_id)
+            if exercise and restates(question, exercise.prompt):
+                return exercise
     return None
 
 

@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from agents.tutor.answers import FinalAnswer, LeakGuard
+from agents.tutor.answers import FinalAnswer, LeakGuard, restates
 from agents.tutor.choices import Choice, ForbiddenChoices, choices_of, parse_choices
 from agents.tutor.citations import Source
 from agents.tutor.policy import guiding_question
@@ -165,3 +165,10 @@ def test_a_paraphrase_or_one_part_of_an_option_names_it() -> None:
     forbidden = ForbiddenChoices.of(choices, stem)
     assert forbidden.found_in("The thyroid is the gland to think of.")
     assert not forbidden.found_in("Which gland sits in your neck?")
+
+
+def test_a_pasted_exercise_question_is_recognised_without_its_options() -> None:
+    assert restates(f"Can you help? {SUPPLY} I'm stuck.", SUPPLY)
+    assert not restates("What do humans need a supply of?", SUPPLY)
+    assert not restates("Pick one.", "Pick one.")  # too short to tell
+    assert not restates("Which of the following is true?", "Which of the following is true?")
