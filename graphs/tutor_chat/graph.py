@@ -39,6 +39,8 @@ from serving.client import Message, TokenUsage
 # A follow-up this short ("why?", "I don't get it") is retrieved together with the question before.
 SHORT_FOLLOW_UP_WORDS = 8
 SUMMARY_MAX_TOKENS = 120
+# Stored exercises compared with each message (the closest by retrieval).
+EXERCISE_CANDIDATES = 2
 
 
 def build_tutor_graph(
@@ -68,7 +70,7 @@ def build_tutor_graph(
         if not hits or max(h.similarity for h in hits) < settings.min_relevance:
             return {"intent": "off_topic", "sources": [], "exercise": None}
         sources = [_source(number, hit) for number, hit in enumerate(hits, start=1)]
-        exercise = await _matching_exercise(state["question"], hits, deps)
+        exercise = await _matching_exercise(state, deps)
         choice = await _multiple_choice(state, exercise, sources, deps)
         found = {"sources": _dump(sources), "multiple_choice": choice}
         if exercise is None:
@@ -142,7 +144,9 @@ def build_tutor_graph(
         shown = state["answer"]
         answer = strip_unknown_markers(shown, len(sources)).rstrip()
         choice = _guided_choice(state)
-        if state.get("leaked") or not answer.strip():
+        # "The correct answer is:" and nothing after it (the option was cut) says nothing.
+        announced = choice is not None and answer.endswith(":")
+        if state.get("leaked") or not answer.strip() or announced:
             answer = (
                 _choice_question(state, choice, sources)
                 if choice
@@ -214,19 +218,17 @@ def _retrieval_query(state: TutorState) -> str:
     return f"{earlier[-1]} {question}" if earlier else question
 
 
-async def _matching_exercise(question: str, hits: list[Hit], deps: TutorDeps) -> ExerciseKey | None:
-    """The exercise the learner is asking about: one that matches the message closely, or
-    whose question the message restates (a multiple-choice stem pasted without its options is
-    less similar to the indexed exercise, which holds the options too)."""
-    threshold = deps.settings.exercise_match
+async def _matching_exercise(state: TutorState, deps: TutorDeps) -> ExerciseKey | None:
+    """The stored exercise the learner is asking about: one of the closest exercises that the
+    message matches closely or whose question it restates (a multiple-choice stem pasted
+    without its options is far less similar to the indexed exercise, which holds them)."""
+    query, course_id = _retrieval_query(state), uuid.UUID(state["course_id"])
+    hits = await deps.ports.retrieve(query, course_id, EXERCISE_CANDIDATES, kinds=["exercise"])
     for hit in hits:
-        if hit.kind == "exercise" and hit.item_id and hit.similarity >= threshold:
-            return await deps.ports.exercise(hit.item_id)
-    for hit in hits:
-        if hit.kind == "exercise" and hit.item_id:
-            exercise = await deps.ports.exercise(hit.item_id)
-            if exercise and restates(question, exercise.prompt):
-                return exercise
+        exercise = await deps.ports.exercise(hit.item_id) if hit.item_id else None
+        close = hit.similarity >= deps.settings.exercise_match
+        if exercise and (close or restates(query, exercise.prompt)):
+            return exercise
     return None
 
 
@@ -263,9 +265,9 @@ async def _settling_passage(
     key = exercise.answer.lower() if exercise and exercise.answer else None
     keyed = next((c.text for c in stored if c.label == key), "")
     course_id, k = uuid.UUID(state["course_id"]), deps.settings.sources
-    hits = await deps.ports.retrieve(f"{stem} {keyed}", course_id, k) if keyed else []
+    hits = await deps.ports.retrieve(f"{stem} {keyed}", course_id, k, ["text"]) if keyed else []
     found = [_source(0, hit) for hit in hits]
-    texts = [s for s in [*found, *sources] if s.kind == "text"] or sources
+    texts = [*found, *(s for s in sources if s.kind == "text")] or sources
     lesson = exercise.lesson_id if exercise else None
     best = next((s for s in texts if s.lesson_id == lesson), texts[0])
     shown = next((s for s in sources if s.chunk_id == best.chunk_id), None)

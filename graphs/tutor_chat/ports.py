@@ -1,6 +1,7 @@
 """What the tutor graph needs from the platform, as an interface: no SQL or HTTP in the graph."""
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -51,7 +52,9 @@ class TutorPorts(Protocol):
         self, learner_id: uuid.UUID, course_id: uuid.UUID
     ) -> LearnerContext: ...
 
-    async def retrieve(self, query: str, course_id: uuid.UUID, k: int) -> list[Hit]: ...
+    async def retrieve(
+        self, query: str, course_id: uuid.UUID, k: int, kinds: Sequence[str] | None = None
+    ) -> list[Hit]: ...
 
     async def exercise(self, item_id: uuid.UUID) -> ExerciseKey | None: ...
 

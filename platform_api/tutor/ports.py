@@ -2,6 +2,7 @@
 keys, and flags that reach the learner's teachers and parents."""
 
 import uuid
+from collections.abc import Sequence
 
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -56,12 +57,15 @@ class PlatformTutorPorts:
                 exam_in_progress=await exam_in_progress(session, learner_id, course_id),
             )
 
-    async def retrieve(self, query: str, course_id: uuid.UUID, k: int) -> list[retrieve.Hit]:
+    async def retrieve(
+        self, query: str, course_id: uuid.UUID, k: int, kinds: Sequence[str] | None = None
+    ) -> list[retrieve.Hit]:
         return await retrieve.search(
             self.database,
             query,
             [course_id],
             k,
+            kinds=kinds,
             embedder=self.embedder,
             settings=self.rag_settings,
         )
