@@ -52,10 +52,12 @@ def _phrase(text: str) -> str:
 
 
 def restates(message: str, prompt: str) -> bool:
-    """Whether the message holds (nearly) all of an exercise's question: the learner pasted it."""
-    asked = content_words(prompt)
-    shared = asked & content_words(message)
-    return len(asked) >= MIN_RESTATED_WORDS and len(shared) >= RESTATED_SHARE * len(asked)
+    """Whether the message holds (nearly) all of an exercise's question, or says exactly what a
+    short one says: the learner pasted it."""
+    asked, said = content_words(prompt), content_words(message)
+    if len(asked) < MIN_RESTATED_WORDS:
+        return bool(asked) and said == asked
+    return len(asked & said) >= RESTATED_SHARE * len(asked)
 
 
 @dataclass(frozen=True)

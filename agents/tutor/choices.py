@@ -28,7 +28,7 @@ _TOKEN = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
 _SENTENCE = re.compile(r"[^.!?\n]+")
 # "(c) ", "c) ", "C. " after a line start or a space; the letter's case and the marks make a style.
 _MARKER = re.compile(r"(?:(?<=\s)|^)(\()?([a-hA-H])([.)])(?=\s)", re.MULTILINE)
-_MARKUP = re.compile(r"[*_`#>|\[\]]+")
+_MARKUP = re.compile(r"<[^>]*>|[*_`#>|\[\]]+")
 _TRAILING_JOINER = re.compile(r"[\s,;]+(?:or|and)?\s*$")
 _COMMON = frozenset(
     """

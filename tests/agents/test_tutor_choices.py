@@ -170,5 +170,5 @@ def test_a_paraphrase_or_one_part_of_an_option_names_it() -> None:
 def test_a_pasted_exercise_question_is_recognised_without_its_options() -> None:
     assert restates(f"Can you help? {SUPPLY} I'm stuck.", SUPPLY)
     assert not restates("What do humans need a supply of?", SUPPLY)
-    assert not restates("Pick one.", "Pick one.")  # too short to tell
-    assert not restates("Which of the following is true?", "Which of the following is true?")
+    assert restates("Bedsores ________.", "Bedsores ________.")  # short: said exactly
+    assert not restates("Bedsores hurt, what are they?", "Bedsores ________.")
