@@ -369,10 +369,13 @@ def main() -> None:
     apply_offline_switches()
     args = parse_args()
     from serving.app import resolve_model_dir
+    from serving.ray_runtime import keep_local_ray_on_loopback
     from serving.settings import ServingSettings
 
     began = time.perf_counter()
     settings = ServingSettings()
+    if not settings.ray_address:  # before vLLM imports ray: the local Ray stays on loopback
+        keep_local_ray_on_loopback()
     with console.status("preparing the model") as status:
         model_dir = resolve_model_dir(settings)
         console.log(f"model {settings.model_id}: {model_dir}")

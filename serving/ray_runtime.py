@@ -2,11 +2,13 @@
 
 Ray's dashboard asks the cloud-metadata address (169.254.169.254) which cloud it runs on unless
 ``~/ray_bootstrap_config.yaml`` exists (a cluster-launcher head always has one); usage stats are
-off by the switches in ``core.boot``. A local Ray binds to 127.0.0.1 only.
+off by the switches in ``core.boot``. A local Ray binds to and talks over 127.0.0.1 only
+(see docs/scaling.md for the one listener Ray Serve opens on every interface).
 """
 
 import logging
 import os
+import sys
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -21,6 +23,16 @@ LOCAL_BOOTSTRAP = (
 # the ingress and controller must still be schedulable beside it (on 2 cores, num_cpus=2 left
 # the ingress pending forever).
 EXTRA_LOGICAL_CPUS = 4
+# A local Ray on loopback. `_node_ip_address="127.0.0.1"` alone is not enough on a machine with
+# a LAN address: Ray reads RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER once, when `ray` is imported, and
+# while it is on, `resolve_ip_for_localhost` replaces 127.0.0.1 by the LAN address. Off, the node
+# IP stays 127.0.0.1, and GCS, raylet, object manager, workers and agents bind to it. vLLM's own
+# address guess (a route look-up towards 8.8.8.8) is replaced by VLLM_HOST_IP. Joining a cluster
+# must not set them: the driver's address would be unreachable from the other nodes.
+LOCAL_RAY_SWITCHES: dict[str, str] = {
+    "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
+    "VLLM_HOST_IP": "127.0.0.1",
+}
 
 
 def ensure_bootstrap_config() -> None:
@@ -36,10 +48,34 @@ def runtime_env_vars() -> dict[str, str]:
     return {name: os.environ.get(name, value) for name, value in OFFLINE_SWITCHES.items()}
 
 
+def keep_local_ray_on_loopback() -> None:
+    """Set the loopback switches in this process's environment, which Ray's processes inherit.
+
+    Raises if ``ray`` was imported before with the cluster switch on: it would already have read
+    it, and the local Ray would take the LAN address.
+    """
+    os.environ.update(LOCAL_RAY_SWITCHES)
+    constants = sys.modules.get("ray._private.ray_constants")
+    if constants is not None and getattr(constants, "ENABLE_RAY_CLUSTER", False):
+        raise RuntimeError(
+            "ray was imported before start_ray(): a local Ray would not stay on 127.0.0.1. "
+            "Import ray after start_ray(), or set RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0 first."
+        )
+
+
 def start_ray(
-    address: str = "", num_cpus: int | None = None, metrics_port: int | None = None
+    address: str = "",
+    num_cpus: int | None = None,
+    metrics_port: int | None = None,
+    logs_link: Path | None = None,
 ) -> None:
-    """Join ``address`` or start a local Ray on loopback."""
+    """Join ``address`` or start a local Ray on loopback.
+
+    A local Ray's processes log to its session folder, not to this process's console;
+    ``logs_link`` (e.g. ``<data_dir>/logs/ray-llm``) is made a link to that folder.
+    """
+    if not address:
+        keep_local_ray_on_loopback()
     import ray
 
     if ray.is_initialized():
@@ -57,5 +93,16 @@ def start_ray(
         _metrics_export_port=metrics_port,
         runtime_env=env,
         logging_level=logging.WARNING,
+        log_to_driver=False,
     )
+    if logs_link is not None:
+        runtime = ray.get_runtime_context()
+        link_logs(logs_link, Path(runtime.get_temp_dir()) / runtime.get_session_name() / "logs")
     logger.info("local ray started", extra={"logical_cpus": cpus})
+
+
+def link_logs(link: Path, target: Path) -> None:
+    """Point ``link`` at ``target``, replacing the link a previous start left."""
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.unlink(missing_ok=True)
+    link.symlink_to(target, target_is_directory=True)

@@ -33,9 +33,14 @@ class RunningApplication:
 
 
 def run_application(settings: ServingSettings) -> RunningApplication:
-    from ray import serve
+    start_ray(
+        settings.ray_address,
+        settings.ray_num_cpus,
+        settings.ray_metrics_port,
+        logs_link=settings.logs_dir / "ray-llm",
+    )
+    from ray import serve  # after start_ray: a local Ray's loopback switch is read at import
 
-    start_ray(settings.ray_address, settings.ray_num_cpus, settings.ray_metrics_port)
     serve.start(http_options={"host": settings.serve_host, "port": settings.serve_port})
     running = RunningApplication(settings)
     running.redeploy()

@@ -68,6 +68,11 @@ class ServingSettings(BaseSettings):
         return path
 
     @property
+    def logs_dir(self) -> Path:
+        """``<data_dir>/logs``: a local Ray's session logs are linked there as ``ray-llm``."""
+        return self.data_dir.expanduser().resolve() / "logs"
+
+    @property
     def tracking_uri(self) -> str:
         if self.mlflow_tracking_uri:
             return self.mlflow_tracking_uri

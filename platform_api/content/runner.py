@@ -12,6 +12,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from core.infra.database import Database
@@ -45,8 +46,10 @@ class ContentRunner:
         *,
         ray_address: str = "",
         only_job: uuid.UUID | None = None,
+        ray_logs: Path | None = None,
     ) -> None:
         self._database = database
+        self._ray_logs = ray_logs
         self._config = config
         self._settings = config.content
         self._ray_address = ray_address
@@ -63,9 +66,9 @@ class ContentRunner:
         return self._settings.workers * self._settings.items_per_worker
 
     def start_workers(self) -> None:
-        import ray
+        start_ray(self._ray_address, logs_link=self._ray_logs)
+        import ray  # after start_ray: a local Ray's loopback switch is read at import
 
-        start_ray(self._ray_address)
         actor = ray.remote(TopicWorker).options(
             max_concurrency=self._settings.items_per_worker,
             max_restarts=-1,
