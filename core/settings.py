@@ -88,7 +88,11 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(10.0, gt=0)
 
     log_level: str = "INFO"
-    log_json: bool = True
+    log_format: Literal["auto", "json", "console"] = Field(
+        "auto",
+        description="json: one object per line; console: readable lines; "
+        "auto: console on a terminal, json otherwise.",
+    )
     load_demo_content: bool = True
 
     @cached_property
@@ -96,6 +100,22 @@ class Settings(BaseSettings):
         path = self.data_dir.expanduser().resolve()
         path.mkdir(parents=True, exist_ok=True)
         return path
+
+    @property
+    def logs_dir(self) -> Path:
+        """Where `wc run` writes its children's output and links Ray's session logs."""
+        return self.resolved_data_dir / "logs"
+
+    @property
+    def run_dir(self) -> Path:
+        """Liveness files of running processes (the content runner's heartbeat)."""
+        return self.resolved_data_dir / "run"
+
+    @property
+    def local_url(self) -> str:
+        """The API on this machine, as `wc run` and `wc status` reach it."""
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
+        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
 
     @property
     def base_url(self) -> str:

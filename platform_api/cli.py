@@ -2,8 +2,8 @@
 
 import json
 import signal
-import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +16,7 @@ from core.settings import Settings
 from platform_api.auth.models import Role
 from platform_api.content.cli import content_app, generate
 from platform_api.retrieval.cli import ingest, search
+from platform_api.start_report import report_start, start_children
 from platform_api.tutor.cli import tutor_app
 from platform_api.wiring import run_with_database
 from serving.cli import models_app, serve
@@ -44,7 +45,7 @@ def run(
     host: Annotated[str | None, typer.Option(help="Interface to bind (WC_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (WC_PORT).")] = None,
 ) -> None:
-    """Migrate, load the demo course and serve the API."""
+    """Migrate, load the demo course and serve the API, the LLM and the content runner."""
     import uvicorn
 
     from platform_api.app import create_app
@@ -60,12 +61,12 @@ def run(
                     await load_demo_course(session)
 
             run_with_database(load)
-    llm = start_llm_application() if settings.serve_llm else None
-    runner = start_content_runner() if settings.content_runner else None
-    console.print(
-        f"[bold green]Water Classroom[/] serving on [link]{settings.base_url}[/] "
-        f"(API docs: {settings.base_url}/docs)"
-    )
+    children = start_children(settings)
+    console.print(f"Starting Water Classroom; the logs of its parts are in {settings.logs_dir}")
+    stop = threading.Event()
+    threading.Thread(
+        target=report_start, args=(settings, children, console, stop), daemon=True
+    ).start()
     # uvicorn re-raises SIGTERM after its graceful shutdown; turning it into SystemExit lets
     # the cleanup below and the embedded PostgreSQL's exit handler run.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -78,22 +79,23 @@ def run(
             access_log=False,
         )
     finally:
-        for child in (runner, llm):
-            if child is not None:
-                child.terminate()
-                child.wait(120)
+        stop.set()
+        for child in children:
+            child.process.terminate()
+            child.process.wait(120)
 
 
-def start_llm_application() -> subprocess.Popen[bytes]:
-    """``wc serve`` as a child process: Ray's and vLLM's processes stay out of the API's."""
-    console.print("Starting the LLM application in the background (`wc serve`)…")
-    return subprocess.Popen([sys.argv[0], "serve"])
+@app.command()
+def status() -> None:
+    """Say whether each part of a running instance is up; exit 1 when one is down."""
+    from platform_api.status import instance_status
 
-
-def start_content_runner() -> subprocess.Popen[bytes]:
-    """``wc content runner`` as a child process: it generates the jobs submitted to the API."""
-    console.print("Starting the content-job runner in the background (`wc content runner`)…")
-    return subprocess.Popen([sys.argv[0], "content", "runner"])
+    parts = instance_status(Settings())
+    for part in parts:
+        mark = "[green]✓ up[/]  " if part.up else "[bold red]✗ down[/]"
+        console.print(f"{mark} {part.name}: {part.detail}")
+    if not all(part.up for part in parts):
+        raise typer.Exit(1)
 
 
 @import_app.command("openstax")

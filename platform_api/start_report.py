@@ -1,0 +1,121 @@
+"""What `wc run` tells a person while it starts: one line when each part is ready or stopped.
+
+The LLM application and the content runner run as child processes whose output (Ray's and
+vLLM's included) goes to files under ``<data_dir>/logs``, so the console keeps to these lines.
+"""
+
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+
+from core.settings import Settings
+from platform_api.status import PartStatus, api_status, llm_status, runner_status
+
+POLL_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class Child:
+    """A `wc` sub-command run beside the API, and the file its output goes to."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+def start_child(name: str, args: list[str], log: Path) -> Child:
+    """``wc ARGS`` as a child process writing to ``log`` (appended: earlier runs stay)."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as output:
+        process = subprocess.Popen(
+            [sys.argv[0], *args], stdin=subprocess.DEVNULL, stdout=output, stderr=output
+        )
+    return Child(name, process, log)
+
+
+def start_children(settings: Settings) -> list[Child]:
+    """The LLM application and the content runner, as the settings ask."""
+    children = []
+    if settings.serve_llm:
+        children.append(start_child("LLM", ["serve"], settings.logs_dir / "llm.log"))
+    if settings.content_runner:
+        log = settings.logs_dir / "content-runner.log"
+        children.append(start_child("content runner", ["content", "runner"], log))
+    return children
+
+
+def part_checks(settings: Settings, children: list[Child]) -> dict[str, Callable[[], PartStatus]]:
+    checks: dict[str, Callable[[], PartStatus]] = {"API": lambda: api_status(settings.local_url)}
+    names = {child.name for child in children}
+    if "LLM" in names:
+        checks["LLM"] = lambda: llm_status(
+            settings.llm_base_url, settings.llm_model, settings.llm_api_key
+        )
+    if "content runner" in names:
+        checks["content runner"] = lambda: runner_status(settings)
+    return checks
+
+
+def wait_until_up(
+    name: str,
+    check: Callable[[], PartStatus],
+    child: Child | None,
+    console: Console,
+    stop: threading.Event,
+) -> bool:
+    """Print one line when ``check`` passes or the part's process exits; True when it is up."""
+    while not stop.is_set():
+        if child is not None and child.process.poll() is not None:
+            report_stopped(child, console)
+            return False
+        status = check()
+        if status.up:
+            console.print(f"[green]✓[/] {name} ready: {status.detail}")
+            return True
+        stop.wait(POLL_SECONDS)
+    return False
+
+
+def report_stopped(child: Child, console: Console) -> None:
+    console.print(
+        f"[bold red]✗ {child.name} stopped[/] (exit code {child.process.returncode}); "
+        f"see {child.log}"
+    )
+
+
+def report_exits(children: list[Child], console: Console, stop: threading.Event) -> None:
+    """After start-up, one line for each part that stops before `wc run` does."""
+    running = [child for child in children if child.process.poll() is None]
+    while running and not stop.wait(POLL_SECONDS):
+        for child in [child for child in running if child.process.poll() is not None]:
+            report_stopped(child, console)
+            running.remove(child)
+
+
+def report_start(
+    settings: Settings, children: list[Child], console: Console, stop: threading.Event
+) -> None:
+    """Say when each part is ready, watching each in its own thread (a slow LLM check must not
+    hold the API's line); then say when a part stops."""
+    by_name = {child.name: child for child in children}
+    results: dict[str, bool] = {}
+
+    def watch(name: str, check: Callable[[], PartStatus]) -> None:
+        results[name] = wait_until_up(name, check, by_name.get(name), console, stop)
+
+    threads = [
+        threading.Thread(target=watch, args=item, daemon=True)
+        for item in part_checks(settings, children).items()
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if results and all(results.values()):
+        console.print(f"[bold green]Water Classroom is ready[/] on {settings.base_url}")
+    report_exits(children, console, stop)
