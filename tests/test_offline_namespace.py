@@ -191,7 +191,7 @@ SUBMIT = textwrap.dedent(
     """
     from sqlalchemy import select
     from platform_api.auth.admin import create_or_promote_admin
-    from platform_api.curriculum.models import Course
+    from core.curriculum.models import Course
     from platform_api.wiring import run_with_database
 
     async def work(database):
