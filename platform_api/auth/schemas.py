@@ -1,24 +1,55 @@
 """Request and response models of the identity domain."""
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from platform_api.users.schemas import UserOut
 
 SelfServiceRole = Literal["student", "teacher", "parent"]
+MAX_EMAIL_LENGTH = 320
+
+
+def _email_address(value: str) -> str:
+    # Like pydantic's EmailStr, but the reserved ``.test`` domain is an address like any other:
+    # nothing is sent there, and refusing it refused requests the schema (format: email) allows.
+    try:
+        return validate_email(value, check_deliverability=False, test_environment=True).normalized
+    except EmailNotValidError as error:
+        raise ValueError(f"value is not a valid email address: {error}") from error
+
+
+EmailAddress = Annotated[
+    str,
+    Field(max_length=MAX_EMAIL_LENGTH),
+    AfterValidator(_email_address),
+    WithJsonSchema({"type": "string", "format": "email", "maxLength": MAX_EMAIL_LENGTH}),
+]
+
+
+def _date_text(value: Any) -> Any:
+    # JSON has no date type: a number (pydantic would read it as a Unix time) is refused.
+    if not isinstance(value, str | date):
+        raise ValueError("a date is a string like 2012-05-31")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_date_text)]
 
 
 class RegisterRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: EmailStr
+    email: EmailAddress
     password: str = Field(min_length=10, max_length=128)
     display_name: str = Field(min_length=1, max_length=120)
     role: SelfServiceRole = "student"
-    birth_date: date | None = Field(None, description="Required for students (parental consent).")
-    parent_email: EmailStr | None = Field(None, description="Required for under-13 students.")
+    birth_date: IsoDate | None = Field(
+        None, description="Required for students (parental consent)."
+    )
+    parent_email: EmailAddress | None = Field(None, description="Required for under-13 students.")
 
 
 class RegisterResponse(BaseModel):
@@ -31,7 +62,7 @@ class RegisterResponse(BaseModel):
 class LoginRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: EmailStr
+    email: EmailAddress
     password: str = Field(min_length=1, max_length=128)
 
 

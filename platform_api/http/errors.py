@@ -1,6 +1,7 @@
 """One error shape for every failure: ``{"error": {"code", "message", "details"}}``."""
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -9,6 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Match
+from starlette.types import Scope
 
 from core.errors import AppError
 
@@ -49,11 +52,28 @@ def error_json(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses=`` entries documenting the error shape for the given statuses."""
+def responses(*errors: type[AppError] | int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` entries for the errors an operation can raise.
+
+    Give the error classes (``NotFound, Forbidden``) so the description names their stable
+    codes, or a bare status for an error the framework raises; classes sharing a status are
+    merged.
+    """
+    codes: dict[int, list[str]] = {}
+    for error in errors:
+        status, code = (
+            (error, HTTP_CODES.get(error, "error"))
+            if isinstance(error, int)
+            else (
+                error.status_code,
+                error.code,
+            )
+        )
+        if code not in codes.setdefault(status, []):
+            codes[status].append(code)
     return {
-        status: {"model": ErrorResponse, "description": HTTP_CODES.get(status, "error")}
-        for status in statuses
+        status: {"model": ErrorResponse, "description": "`" + "`, `".join(names) + "`"}
+        for status, names in sorted(codes.items())
     }
 
 
@@ -71,10 +91,31 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return error_json(422, "validation_error", "The request is not valid.", details)
 
 
-async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+# FastAPI answers a body it cannot decode (not UTF-8, a broken multipart form) with this 400;
+# it is answered as the invalid request it is (422), as a body that is not JSON already is.
+UNREADABLE_BODY_DETAIL = "There was an error parsing the body"
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and exc.detail == UNREADABLE_BODY_DETAIL:
+        details = [{"loc": ["body"], "msg": "The body cannot be read.", "type": "body_unreadable"}]
+        return error_json(422, "validation_error", "The request is not valid.", details)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request.app.router.routes, request.scope))
     code = HTTP_CODES.get(exc.status_code, "http_error")
-    return error_json(exc.status_code, code, str(exc.detail), None, dict(exc.headers or {}))
+    return error_json(exc.status_code, code, str(exc.detail), None, headers)
+
+
+def allowed_methods(routes: Iterable[BaseRoute], scope: Scope) -> list[str]:
+    """Every method some route serves on the request's path (Starlette names only the first)."""
+    methods: set[str] = set()
+    for route in routes:
+        match, _ = route.matches(scope)
+        if match is not Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return sorted(methods)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
