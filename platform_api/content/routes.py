@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from agents.content.settings import ContentSettings
-from core.errors import NotFound, ValidationFailed
+from core.errors import Conflict, NotFound, ValidationFailed
 from platform_api.auth.permissions import ContentTeam
 from platform_api.content import exports, review, service
 from platform_api.content.schemas import (
@@ -167,7 +167,10 @@ async def cancel_job(job_id: uuid.UUID, session: DbSession, actor: ContentTeam) 
 @router.get(
     "/jobs/{job_id}/export",
     summary="Export a job's output: QTI 2.1 zip or JSON (items), Markdown (lessons)",
-    responses={200: {"content": {t: {} for t, _ in EXPORT_TYPES.values()}}, **responses(404)},
+    responses={
+        200: {"content": {t: {} for t, _ in EXPORT_TYPES.values()}},
+        **responses(NotFound, Conflict),
+    },
 )
 async def export_job(
     job_id: uuid.UUID,

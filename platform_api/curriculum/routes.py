@@ -35,7 +35,9 @@ router = APIRouter(
 )
 
 # Required: an edit without the ETag of the version it started from could overwrite another's.
-IfMatch = Annotated[str, Header(max_length=200, description="ETag of the version you edit.")]
+IfMatch = Annotated[
+    str, Header(min_length=1, max_length=200, description="ETag of the version you edit.")
+]
 IfNoneMatch = Annotated[str | None, Header(max_length=2_000)]
 JSON = "application/json"
 

@@ -9,6 +9,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match
 from starlette.types import Scope
@@ -91,15 +92,12 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return error_json(422, "validation_error", "The request is not valid.", details)
 
 
-# FastAPI answers a body it cannot decode (not UTF-8, a broken multipart form) with this 400;
-# it is answered as the invalid request it is (422), as a body that is not JSON already is.
-UNREADABLE_BODY_DETAIL = "There was an error parsing the body"
-
-
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    if exc.status_code == 400 and exc.detail == UNREADABLE_BODY_DETAIL:
-        details = [{"loc": ["body"], "msg": "The body cannot be read.", "type": "body_unreadable"}]
+    if exc.status_code == 400:
+        # The framework's only 400s: a body it cannot decode (not UTF-8, a broken multipart
+        # form). Answered as the invalid request it is, like a body that is not JSON.
+        details = [{"loc": ["body"], "msg": str(exc.detail), "type": "body_unreadable"}]
         return error_json(422, "validation_error", "The request is not valid.", details)
     headers = dict(exc.headers or {})
     if exc.status_code == 405:
@@ -109,13 +107,30 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def allowed_methods(routes: Iterable[BaseRoute], scope: Scope) -> list[str]:
-    """Every method some route serves on the request's path (Starlette names only the first)."""
+    """The methods of the routes that serve the request's path (Starlette names only the first).
+
+    The most literal routes win: ``/content/jobs/file`` is not also ``/content/jobs/{job_id}``.
+    """
+    matching = [route for route in routes if route.matches(scope)[0] is not Match.NONE]
+    fewest = min((len(getattr(r, "param_convertors", {})) for r in matching), default=0)
     methods: set[str] = set()
-    for route in routes:
-        match, _ = route.matches(scope)
-        if match is not Match.NONE:
+    for route in matching:
+        if len(getattr(route, "param_convertors", {})) == fewest:
             methods |= getattr(route, "methods", None) or set()
     return sorted(methods)
+
+
+# PostgreSQL text cannot hold the NUL character (SQLSTATE 22021); a request carrying one is
+# refused as invalid rather than failing at the database as a 500.
+NUL_IN_TEXT = "22021"
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DBAPIError)
+    if getattr(exc.orig, "sqlstate", None) == NUL_IN_TEXT:
+        details = [{"msg": "Text may not contain the NUL character.", "type": "nul_character"}]
+        return error_json(422, "validation_error", "The request is not valid.", details)
+    return await _unexpected_error(request, exc)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
@@ -127,4 +142,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(Exception, _unexpected_error)
