@@ -5,7 +5,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from platform_api.auth.schemas import EmailAddress
+from core.infra.mail.address import EmailAddress
 
 
 class ClassCreate(BaseModel):
