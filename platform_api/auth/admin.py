@@ -6,6 +6,8 @@ from pydantic import EmailStr, TypeAdapter, ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.infra.cache import Cache
+from platform_api.auth.account_state import close_account
 from platform_api.auth.models import Role, User
 from platform_api.auth.passwords import hash_password
 
@@ -38,4 +40,16 @@ async def set_role(session: AsyncSession, email: str, role: Role) -> uuid.UUID:
         raise ValueError(f"No account with the e-mail {email}")
     user.role = role
     await session.commit()
+    return user.id
+
+
+async def deactivate_account(session: AsyncSession, cache: Cache, email: str) -> uuid.UUID:
+    """Refuse the account's sign-ins and tokens from now on (its data stays; erasure is
+    ``DELETE /api/v1/users/me``)."""
+    user = await session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise ValueError(f"No account with the e-mail {email}")
+    user.is_active = False
+    await session.commit()
+    await close_account(cache, user.id)
     return user.id

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Form, Path, Query
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
-from core.errors import InvalidToken, ValidationFailed
+from core.errors import InvalidToken
 from platform_api.auth import oidc
 from platform_api.auth.schemas import SelfServiceRole, TokenPair
 from platform_api.deps import DbSession, StoresDep
@@ -57,7 +57,9 @@ async def _finish(
             },
         )
     if not callback.code or not callback.state:
-        raise ValidationFailed("The provider's answer lacks code or state.")
+        # A well-formed request (each field is optional, as an OAuth error answer has neither)
+        # that signs nobody in: 401 like any other failed sign-in.
+        raise InvalidToken("The provider's answer lacks code or state.", {"reason": "incomplete"})
     return await oidc.finish_sign_in(session, stores, provider, callback.code, callback.state)
 
 

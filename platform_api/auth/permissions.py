@@ -11,8 +11,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.types import Scope
 
 from core.errors import AppError, Forbidden, NotAuthenticated
+from platform_api.auth.account_state import account_closed, ensure_account_open
 from platform_api.auth.models import Role, User
-from platform_api.auth.service import get_active_user
 from platform_api.auth.tokens import AccessClaims, AccessTokenVerifier
 from platform_api.deps import DbSession
 from platform_api.wiring import Stores
@@ -45,25 +45,30 @@ async def authenticated(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> AccessClaims:
+    """The verified claims of the request's token, whose account is still open (else 401)."""
     # Runs on every protected request: it reads the stores off the app rather than taking them
     # as one more dependency, since each dependency costs FastAPI work on every call.
-    cached = getattr(request.state, CLAIMS_STATE_KEY, None)
-    if isinstance(cached, AccessClaims):
-        return cached
-    if credentials is None:
-        raise NotAuthenticated(
-            "Sign in: send 'Authorization: Bearer <access token>'.",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
     stores: Stores = request.app.state.stores
-    return stores.token_verifier.verify(credentials.credentials)
+    claims = getattr(request.state, CLAIMS_STATE_KEY, None)
+    if not isinstance(claims, AccessClaims):
+        if credentials is None:
+            raise NotAuthenticated(
+                "Sign in: send 'Authorization: Bearer <access token>'.",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        claims = stores.token_verifier.verify(credentials.credentials)
+    await ensure_account_open(stores.cache, stores.database, claims.user_id)
+    return claims
 
 
 Principal = Annotated[AccessClaims, Depends(authenticated)]
 
 
 async def current_user(principal: Principal, session: DbSession) -> User:
-    return await get_active_user(session, principal.user_id)
+    user = await session.get(User, principal.user_id)
+    if user is None or not user.is_active:  # closed since ``authenticated`` looked
+        raise account_closed()
+    return user
 
 
 CurrentUser = Annotated[User, Depends(current_user)]

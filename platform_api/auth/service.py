@@ -12,7 +12,6 @@ from core.errors import (
     Conflict,
     InvalidCredentials,
     InvalidToken,
-    NotFound,
     ValidationFailed,
 )
 from platform_api.auth.email_verification import request_email_verification
@@ -225,12 +224,3 @@ async def logout(session: AsyncSession, token: str) -> None:
         raise InvalidToken("The refresh token is not valid.")
     await _revoke_family(session, stored.family_id, datetime.now(UTC))
     await session.commit()
-
-
-async def get_active_user(session: AsyncSession, user_id: uuid.UUID) -> User:
-    user = await session.get(User, user_id)
-    if user is None:
-        raise NotFound("No such user.")
-    if not user.is_active:
-        raise AccountInactive("This account is inactive.")
-    return user

@@ -3,7 +3,9 @@
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.infra.mail.address import EmailAddress
 
 
 class ClassCreate(BaseModel):
@@ -26,7 +28,7 @@ class ClassOut(BaseModel):
 class EnrollRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    student_email: EmailStr
+    student_email: EmailAddress
 
 
 class AssignCourseRequest(BaseModel):

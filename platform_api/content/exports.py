@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agents.content.schemas import QuizItem
 from core.curriculum.models import AssessmentItem, Lesson
+from core.errors import Conflict
 from platform_api.content.models import ContentJob, ContentTopic
 from platform_api.content.qti import QtiItem, qti_package
 from platform_api.content.store import OPTION_LABELS
@@ -68,6 +69,8 @@ def qti_export(lessons: list[tuple[Lesson, list[AssessmentItem]]], title: str) -
         for position, item in enumerate(lesson_items)
         if item.details
     ]
+    if not items:
+        raise Conflict("This job has no items to export yet.", {"format": "qti"})
     return qti_package(items, title)
 
 

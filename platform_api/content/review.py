@@ -144,7 +144,7 @@ async def edit_lesson(
             "The lesson changed since you read it.", {"version": lesson.version}
         )
     for field, value in body.model_dump(
-        exclude_unset=True, exclude={"version", "change_note"}
+        exclude_none=True, exclude={"version", "change_note"}
     ).items():
         setattr(lesson, field, value)
     await commit_new_version(session, actor, lesson, body.change_note, cache)
@@ -170,7 +170,7 @@ async def edit_item(
     item = await _editable_item(session, actor, item_id)
     if body.version != item.version:
         raise PreconditionFailed("The item changed since you read it.", {"version": item.version})
-    changes = body.model_dump(exclude_unset=True, exclude={"version", "change_note"})
+    changes = body.model_dump(exclude_none=True, exclude={"version", "change_note"})
     for field, value in changes.items():
         setattr(item, field, value)
     item.version += 1

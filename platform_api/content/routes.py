@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from agents.content.settings import ContentSettings
-from core.errors import ValidationFailed
+from core.errors import Conflict, NotFound, ValidationFailed
 from platform_api.auth.permissions import ContentTeam
 from platform_api.content import exports, review, service
 from platform_api.content.schemas import (
@@ -27,6 +27,7 @@ from platform_api.content.topics_input import format_of, parse_topics, rows_of
 from platform_api.curriculum.lesson_cache import published_lesson_cache
 from platform_api.deps import DbSession, StoresDep
 from platform_api.http.errors import responses
+from platform_api.http.pagination import Limit, Offset
 from platform_api.http.uploads import read_limited
 
 router = APIRouter(
@@ -88,8 +89,8 @@ async def create_job_from_file(
     actor: ContentTeam,
     course_id: Annotated[uuid.UUID, Form()],
     file: Annotated[UploadFile, File(description="Topics: .csv or .jsonl")],
-    options: Annotated[str, Form(description="JobOptions as JSON.")] = "{}",
-    webhook_url: Annotated[str | None, Form()] = None,
+    options: Annotated[str, Form(max_length=10_000, description="JobOptions as JSON.")] = "{}",
+    webhook_url: Annotated[str | None, Form(max_length=2_000)] = None,
     idempotency_key: IdempotencyKey = None,
 ) -> JobOut:
     settings = ContentSettings()
@@ -113,13 +114,18 @@ async def create_job_from_file(
     return await service.job_progress(session, job)
 
 
-@router.get("/jobs", response_model=list[JobOut], summary="A course's content jobs, newest first")
+@router.get(
+    "/jobs",
+    response_model=list[JobOut],
+    summary="A course's content jobs, newest first",
+    responses=responses(NotFound),
+)
 async def list_jobs(
     session: DbSession,
     actor: ContentTeam,
     course_id: uuid.UUID,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> list[JobOut]:
     return await service.list_jobs(session, actor, course_id, limit, offset)
 
@@ -161,7 +167,10 @@ async def cancel_job(job_id: uuid.UUID, session: DbSession, actor: ContentTeam) 
 @router.get(
     "/jobs/{job_id}/export",
     summary="Export a job's output: QTI 2.1 zip or JSON (items), Markdown (lessons)",
-    responses={200: {"content": {t: {} for t, _ in EXPORT_TYPES.values()}}, **responses(404)},
+    responses={
+        200: {"content": {t: {} for t, _ in EXPORT_TYPES.values()}},
+        **responses(NotFound, Conflict),
+    },
 )
 async def export_job(
     job_id: uuid.UUID,
@@ -196,8 +205,8 @@ async def review_queue(
     session: DbSession,
     actor: ContentTeam,
     course_id: uuid.UUID,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> list[TopicOut]:
     return await review.review_queue(session, actor, course_id, limit, offset)
 

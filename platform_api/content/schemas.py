@@ -2,14 +2,14 @@
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 from agents.content.schemas import ItemKind
 from graphs.content_gen.state import DEFAULT_ITEM_KINDS
 from platform_api.content.models import JobStatus, ReviewStatus, TopicStatus
-from platform_api.content.topics_input import RowError
+from platform_api.content.topics_input import MAX_OBJECTIVE_CHARS, RowError, TopicIn
 
 
 class JobOptions(BaseModel):
@@ -23,17 +23,18 @@ class JobOptions(BaseModel):
     item_kinds: list[ItemKind] = Field(
         default_factory=lambda: list(DEFAULT_ITEM_KINDS),
         min_length=1,
+        max_length=12,
         description="Item kinds, cycled over each topic's objectives.",
     )
 
 
 class JobCreate(BaseModel):
     course_id: uuid.UUID
-    topics: list[dict[str, Any]] = Field(
+    topics: list[TopicIn] = Field(
         min_length=1,
         max_length=1000,
-        description='Rows like {"topic": "...", "objectives": ["..."]}; a bad row is reported '
-        "in `input_errors` and the others run.",
+        description="The topics; any invalid one refuses the request (422, with its index). "
+        "Upload a file to `/jobs/file` to have bad rows reported and the others run.",
     )
     options: JobOptions = Field(default_factory=JobOptions)
     webhook_url: HttpUrl | None = Field(
@@ -108,26 +109,39 @@ class ReviewEntry(BaseModel):
     items: list[GeneratedItemOut]
 
 
+Version = Annotated[
+    int, Field(ge=1, le=2**31 - 1, description="The version being edited (optimistic concurrency).")
+]
+
+
 class ReviewDecision(BaseModel):
     decision: Literal["approve", "reject"]
     reason: str = Field("", max_length=2000, description="Required when rejecting.")
 
 
 class ItemEdit(BaseModel):
-    version: int = Field(description="The version being edited (optimistic concurrency).")
+    """Fields left out or null stay as they are."""
+
+    version: Version
     prompt: str | None = Field(None, min_length=1, max_length=4000)
-    options: list[dict[str, str]] | None = None
+    options: list[dict[str, Annotated[str, Field(max_length=2000)]]] | None = Field(
+        None, max_length=12
+    )
     answer: str | None = Field(None, max_length=2000)
     solution: str | None = Field(None, max_length=4000)
-    hints: list[str] | None = Field(None, max_length=3)
+    hints: list[Annotated[str, Field(max_length=2000)]] | None = Field(None, max_length=3)
     change_note: str = Field("edited", max_length=500)
 
 
 class LessonEdit(BaseModel):
-    version: int = Field(description="The version being edited (optimistic concurrency).")
+    """Fields left out or null stay as they are."""
+
+    version: Version
     title: str | None = Field(None, min_length=1, max_length=300)
     body_markdown: str | None = Field(None, max_length=200_000)
-    objectives: list[str] | None = Field(None, max_length=20)
+    objectives: list[Annotated[str, Field(max_length=MAX_OBJECTIVE_CHARS)]] | None = Field(
+        None, max_length=20
+    )
     change_note: str = Field("edited in review", max_length=500)
 
 

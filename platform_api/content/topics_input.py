@@ -7,7 +7,7 @@ JSON Lines: one object per line, ``{"topic": ..., "objectives": [...]}``.
 import csv
 import io
 import json
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -21,6 +21,15 @@ class TopicRow(BaseModel):
     row: int = Field(description="Line of the input (1 = first data row).")
     topic: str = Field(min_length=1, max_length=MAX_TOPIC_CHARS)
     objectives: list[str] = Field(default_factory=list, max_length=MAX_OBJECTIVES)
+
+
+class TopicIn(BaseModel):
+    """One topic sent as JSON; its schema is checked whole (a file's rows one by one)."""
+
+    topic: str = Field(min_length=1, max_length=MAX_TOPIC_CHARS, pattern=r"\S")
+    objectives: list[Annotated[str, Field(max_length=MAX_OBJECTIVE_CHARS)]] = Field(
+        default_factory=list, max_length=MAX_OBJECTIVES
+    )
 
 
 class RowError(BaseModel):
@@ -105,10 +114,13 @@ def _jsonl_rows(text: str) -> list[TopicRow | RowError]:
     return found
 
 
-def rows_of(objects: list[dict[str, object]]) -> ParsedTopics:
-    """Topics sent as JSON objects, checked row by row like a file's."""
-    parsed = [_row(n, o.get("topic"), o.get("objectives")) for n, o in enumerate(objects, 1)]
-    return _split(parsed)
+def rows_of(topics: list[TopicIn]) -> ParsedTopics:
+    """Topics sent as JSON, already valid: numbered like a file's rows."""
+    rows = [
+        TopicRow(row=number, topic=topic.topic.strip(), objectives=topic.objectives)
+        for number, topic in enumerate(topics, 1)
+    ]
+    return ParsedTopics(rows=rows, errors=[])
 
 
 def _split(parsed: list[TopicRow | RowError]) -> ParsedTopics:

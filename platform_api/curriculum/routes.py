@@ -27,14 +27,18 @@ from platform_api.curriculum.schemas import (
 from platform_api.curriculum.search import search_lessons
 from platform_api.deps import DbSession, StoresDep
 from platform_api.http.errors import responses
+from platform_api.http.pagination import Limit, Offset
 from platform_api.http.uploads import read_limited
 
 router = APIRouter(
     prefix="/api/v1/curricula", tags=["curriculum"], responses=responses(401, 422, 429)
 )
 
-IfMatch = Annotated[str | None, Header(description="ETag of the version you edit.")]
-IfNoneMatch = Annotated[str | None, Header()]
+# Required: an edit without the ETag of the version it started from could overwrite another's.
+IfMatch = Annotated[
+    str, Header(min_length=1, max_length=200, description="ETag of the version you edit.")
+]
+IfNoneMatch = Annotated[str | None, Header(max_length=2_000)]
 JSON = "application/json"
 
 
@@ -92,8 +96,8 @@ async def create_curriculum(
 async def list_curricula(
     session: DbSession,
     _: Principal,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> list[CurriculumOut]:
     found = await service.list_curricula(session, limit, offset)
     return [CurriculumOut.model_validate(c) for c in found]
@@ -165,7 +169,7 @@ async def create_lesson(
     "/lessons/{lesson_id}",
     response_model=LessonOut,
     summary="Edit a lesson (If-Match required)",
-    responses=responses(403, 404, 412, 428),
+    responses=responses(403, 404, 412),
 )
 async def update_lesson(
     lesson_id: uuid.UUID,
@@ -173,7 +177,7 @@ async def update_lesson(
     session: DbSession,
     stores: StoresDep,
     actor: Staff,
-    if_match: IfMatch = None,
+    if_match: IfMatch,
 ) -> Response:
     lesson = await service.update_lesson(
         session, actor, lesson_id, if_match, body, published_lesson_cache(stores)
@@ -185,7 +189,7 @@ async def update_lesson(
     "/lessons/{lesson_id}/status",
     response_model=LessonOut,
     summary="Move a lesson between draft, review and published (If-Match required)",
-    responses=responses(403, 404, 409, 412, 428),
+    responses=responses(403, 404, 409, 412),
 )
 async def change_status(
     lesson_id: uuid.UUID,
@@ -193,7 +197,7 @@ async def change_status(
     session: DbSession,
     stores: StoresDep,
     actor: Staff,
-    if_match: IfMatch = None,
+    if_match: IfMatch,
 ) -> Response:
     lesson = await service.change_status(
         session, actor, lesson_id, if_match, body, published_lesson_cache(stores)
@@ -229,7 +233,7 @@ async def lesson_items(lesson_id: uuid.UUID, session: DbSession, actor: Principa
     response_model=LessonOut,
     status_code=201,
     summary="Attach a file to a lesson (image, PDF, MP3, MP4; If-Match required)",
-    responses=responses(403, 404, 412, 413, 415, 428),
+    responses=responses(403, 404, 412, 413, 415),
 )
 async def add_asset(
     lesson_id: uuid.UUID,
@@ -237,8 +241,8 @@ async def add_asset(
     session: DbSession,
     stores: StoresDep,
     actor: Staff,
+    if_match: IfMatch,
     title: Annotated[str, Form(max_length=300)] = "",
-    if_match: IfMatch = None,
 ) -> Response:
     limit = stores.settings.max_asset_bytes
     data = await read_limited(file, limit, "asset")
@@ -278,14 +282,14 @@ async def get_asset(
     "/lessons/{lesson_id}",
     status_code=204,
     summary="Delete a lesson with its versions, items and files (If-Match required)",
-    responses=responses(403, 404, 412, 428),
+    responses=responses(403, 404, 412),
 )
 async def delete_lesson(
     lesson_id: uuid.UUID,
     session: DbSession,
     stores: StoresDep,
     actor: Staff,
-    if_match: IfMatch = None,
+    if_match: IfMatch,
 ) -> None:
     await deletion.delete_lesson(
         session, stores.objects, published_lesson_cache(stores), actor, lesson_id, if_match

@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
@@ -12,6 +12,9 @@ GROUP_TITLE = (
     "The part of the book that groups this unit (e.g. an OpenStax unit above its chapters); "
     "consecutive units with the same group title form one group."
 )
+# Positions and bounds of what a client sends: PostgreSQL integers hold 2**31 - 1.
+Position = Annotated[int, Field(ge=0, le=100_000)]
+Objective = Annotated[str, Field(max_length=1_000)]
 
 
 class CurriculumCreate(BaseModel):
@@ -41,7 +44,7 @@ class UnitCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: str = Field(min_length=1, max_length=300)
-    position: int | None = Field(None, ge=0)
+    position: Position | None = None
     group_title: str | None = Field(None, min_length=1, max_length=300, description=GROUP_TITLE)
 
 
@@ -83,7 +86,7 @@ class Asset(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: Literal["image", "video", "file", "link"]
-    url: HttpUrl | str = Field(max_length=2_000)
+    url: Annotated[HttpUrl, Field(max_length=2_000)] | Annotated[str, Field(max_length=2_000)]
     title: str = Field("", max_length=300)
 
 
@@ -92,17 +95,19 @@ class LessonCreate(BaseModel):
 
     title: str = Field(min_length=1, max_length=300)
     body_markdown: str = Field("", max_length=200_000)
-    objectives: list[str] = Field(default_factory=list, max_length=50)
+    objectives: list[Objective] = Field(default_factory=list, max_length=50)
     assets: list[Asset] = Field(default_factory=list, max_length=50)
-    position: int | None = Field(None, ge=0)
+    position: Position | None = None
 
 
 class LessonUpdate(BaseModel):
+    """Fields left out or null stay as they are."""
+
     model_config = ConfigDict(extra="forbid")
 
     title: str | None = Field(None, min_length=1, max_length=300)
     body_markdown: str | None = Field(None, max_length=200_000)
-    objectives: list[str] | None = Field(None, max_length=50)
+    objectives: list[Objective] | None = Field(None, max_length=50)
     assets: list[Asset] | None = Field(None, max_length=50)
     change_note: str = Field("", max_length=500)
 

@@ -208,7 +208,7 @@ async def update_lesson(
 ) -> Lesson:
     lesson = await access.editable_lesson(session, actor, lesson_id)
     check_if_match(lesson, if_match)
-    changes = body.model_dump(exclude_unset=True, exclude={"change_note"}, mode="json")
+    changes = body.model_dump(exclude_none=True, exclude={"change_note"}, mode="json")
     for field, value in changes.items():
         setattr(lesson, field, value)
     return await commit_new_version(session, actor, lesson, body.change_note or "edited", cache)

@@ -4,12 +4,13 @@ Delivery is at-least-once: the consumer marks the event processed after the SMTP
 it, so a crash between the two can send a message twice, never zero times.
 """
 
-from pydantic import BaseModel, EmailStr
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.infra.bus import Event, EventBus
 from core.infra.database import Database
 from core.infra.mail import Mailer, OutgoingMail
+from core.infra.mail.address import EmailAddress
 from core.infra.outbox import add_event, idempotent
 
 EMAIL_REQUESTED = "notification.email_requested"
@@ -17,7 +18,7 @@ CONSUMER = "notifications.mailer"
 
 
 class EmailRequested(BaseModel):
-    to: EmailStr
+    to: EmailAddress
     subject: str
     text: str
 

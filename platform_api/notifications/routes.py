@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from platform_api.auth.permissions import Principal
 from platform_api.deps import DbSession
 from platform_api.http.errors import responses
+from platform_api.http.pagination import Limit, Offset
 from platform_api.notifications import service
 from platform_api.notifications.schemas import NotificationPage
 
@@ -21,8 +22,8 @@ async def list_notifications(
     session: DbSession,
     actor: Principal,
     unread: Annotated[bool, Query(description="Only those not yet read.")] = False,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> NotificationPage:
     return await service.inbox(
         session, actor.user_id, unread_only=unread, limit=limit, offset=offset

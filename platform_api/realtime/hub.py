@@ -24,6 +24,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from core.errors import AppError, NotAuthenticated
+from platform_api.auth.account_state import ensure_account_open
 from platform_api.auth.tokens import AccessClaims
 from platform_api.tutor.schemas import MessageText
 from platform_api.tutor.service import Turn, TutorService
@@ -93,7 +94,9 @@ class Connection:
         return True
 
     async def use_token(self, token: str) -> None:
-        self.claims = self.stores.token_verifier.verify(token)
+        claims = self.stores.token_verifier.verify(token)
+        await self.ensure_open(claims)
+        self.claims = claims
         await self.send({"type": "ready", "user_id": str(self.claims.user_id)})
 
     async def serve(self) -> None:
@@ -128,9 +131,9 @@ class Connection:
     async def start_answer(self, frame: TutorSend) -> None:
         if frame.request_id in self.answers:
             raise AppError("That request id is already answering.")
-        turn = await self.tutor.accept_message(
-            self.current_claims(), frame.session_id, frame.content
-        )
+        claims = self.current_claims()
+        await self.ensure_open(claims)
+        turn = await self.tutor.accept_message(claims, frame.session_id, frame.content)
         self.answers[frame.request_id] = asyncio.create_task(self.stream(frame.request_id, turn))
 
     async def stream(self, request_id: str, turn: Turn) -> None:
@@ -151,6 +154,10 @@ class Connection:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
         await self.send({"type": "tutor.cancelled", "request_id": request_id})
+
+    async def ensure_open(self, claims: AccessClaims) -> None:
+        """Refuse a token whose account was erased or deactivated, as HTTP routes do."""
+        await ensure_account_open(self.stores.cache, self.stores.database, claims.user_id)
 
     def current_claims(self) -> AccessClaims:
         """The connection's identity while its token is valid; re-authenticate to go on."""

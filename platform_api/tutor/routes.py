@@ -6,11 +6,12 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from platform_api.auth.permissions import Principal, Staff
 from platform_api.http.errors import responses
+from platform_api.http.pagination import Limit, Offset
 from platform_api.tutor.schemas import (
     FeedbackIn,
     MessageIn,
@@ -53,8 +54,8 @@ async def create_session(body: SessionIn, tutor: Tutor, actor: Principal) -> Ses
 async def list_sessions(
     tutor: Tutor,
     actor: Principal,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> SessionPage:
     return await tutor.list_sessions(actor.user_id, limit, offset)
 

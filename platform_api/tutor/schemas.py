@@ -16,9 +16,16 @@ MessageText = Annotated[
 ]
 
 
+# The session table's title column; a course title (up to 300) is cut to it.
+SESSION_TITLE_CHARS = 200
+
+
 class SessionIn(BaseModel):
     course_id: uuid.UUID
-    title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    title: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=SESSION_TITLE_CHARS)]
+        | None
+    ) = None
 
 
 class SessionOut(BaseModel):

@@ -35,6 +35,7 @@ from platform_api.tutor.memory import TutorMemory, thread_id
 from platform_api.tutor.models import TutorPolicy, TutorSession
 from platform_api.tutor.ports import course_mode
 from platform_api.tutor.schemas import (
+    SESSION_TITLE_CHARS,
     FeedbackIn,
     PolicyOut,
     SessionDetail,
@@ -75,7 +76,9 @@ class TutorService:
             if course is None:
                 raise NotFound("No such course.")
             row = TutorSession(
-                learner_id=learner_id, course_id=course_id, title=title or course.title
+                learner_id=learner_id,
+                course_id=course_id,
+                title=title or course.title[:SESSION_TITLE_CHARS],
             )
             session.add(row)
         return SessionOut.model_validate(row)

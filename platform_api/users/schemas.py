@@ -34,6 +34,8 @@ class UserOut(BaseModel):
 
 
 class ProfileUpdate(BaseModel):
+    """Fields left out or null stay as they are."""
+
     model_config = ConfigDict(extra="forbid")
 
     display_name: str | None = Field(None, min_length=1, max_length=120)

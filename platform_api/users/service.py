@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.curriculum.models import LessonVersion
 from core.errors import Forbidden, NotFound
 from core.infra.outbox import add_event
+from platform_api.auth.account_state import close_account
 from platform_api.auth.models import OidcIdentity, ParentLink, RefreshToken, Role, User
 from platform_api.auth.tokens import AccessClaims
 from platform_api.classes.models import Enrollment, SchoolClass
@@ -23,7 +24,8 @@ USER_ERASED = "user.erased"
 
 
 async def update_profile(session: AsyncSession, user: User, body: ProfileUpdate) -> User:
-    for field, value in body.model_dump(exclude_unset=True).items():
+    # A field left out or sent as null stays as it is: every column here holds a value.
+    for field, value in body.model_dump(exclude_none=True).items():
         setattr(user, field, value)
     await session.commit()
     return user
@@ -134,6 +136,7 @@ async def erase_user(session: AsyncSession, stores: Stores, user: User) -> None:
     await session.delete(user)
     add_event(session, USER_ERASED, {"user_id": str(user_id)})
     await session.commit()
+    await close_account(stores.cache, user_id)
     deleted_objects = await stores.objects.delete_prefix(avatar_prefix(user_id))
     await stores.cache.delete(f"rl:api:user:{user_id}")
     logger.info("user erased", extra={"user_id": str(user_id), "objects": deleted_objects})

@@ -3,8 +3,9 @@
 import json
 
 import pytest
+from pydantic import ValidationError
 
-from platform_api.content.topics_input import format_of, parse_topics, rows_of
+from platform_api.content.topics_input import TopicIn, format_of, parse_topics, rows_of
 
 
 def test_csv_with_malformed_and_empty_rows_keeps_the_good_ones() -> None:
@@ -50,10 +51,16 @@ def test_a_file_that_is_not_utf8_or_has_no_topic_column_is_one_clear_error() -> 
     )
 
 
-def test_json_objects_from_the_api_are_checked_like_rows() -> None:
-    parsed = rows_of([{"topic": "  Variance "}, {"topic": ""}, {"objectives": ["x"]}])
-    assert [r.topic for r in parsed.rows] == ["Variance"]
-    assert [e.row for e in parsed.errors] == [2, 3]
+def test_json_topics_are_numbered_like_rows_and_refused_whole_when_invalid() -> None:
+    parsed = rows_of([TopicIn(topic="  Variance "), TopicIn(topic="Mean", objectives=["x"])])
+    assert [(r.row, r.topic, r.objectives) for r in parsed.rows] == [
+        (1, "Variance", []),
+        (2, "Mean", ["x"]),
+    ]
+    assert parsed.errors == []
+    for invalid in ({"topic": ""}, {"topic": "   "}, {"objectives": ["x"]}):
+        with pytest.raises(ValidationError):
+            TopicIn.model_validate(invalid)
 
 
 def test_only_csv_and_jsonl_names_are_accepted() -> None:

@@ -2,6 +2,7 @@
 
 import uuid
 from pathlib import Path
+from typing import Any
 
 from core.infra.database import Database
 from tests.fixtures.app import Api, make_settings, running_api
@@ -14,6 +15,24 @@ async def test_unknown_route_and_method_use_the_error_shape(api: Api) -> None:
     wrong_method = await api.client.put("/healthz")
     assert wrong_method.status_code == 405
     assert wrong_method.json()["error"]["code"] == "method_not_allowed"
+
+
+async def test_a_405_lists_every_method_of_the_path_in_allow(api: Api) -> None:
+    # Starlette named only the first route of the path: GET /users/me hid PATCH and DELETE.
+    wrong = await api.client.put("/api/v1/users/me")
+    assert wrong.status_code == 405
+    assert wrong.headers["allow"] == "DELETE, GET, PATCH"
+    assert (await api.client.options("/api/v1/classes")).headers["allow"] == "GET, POST"
+
+
+async def test_a_body_that_cannot_be_read_is_a_validation_error(api: Api) -> None:
+    # FastAPI answers an undecodable body with a 400 no operation documented.
+    teacher = await api.account("teacher")
+    headers = {**teacher.headers, "Content-Type": "application/json"}
+    for body in (b"\xff\xfe\x00", b"{not json"):
+        response = await api.client.post("/api/v1/curricula", content=body, headers=headers)
+        assert response.status_code == 422, response.text
+        assert response.json()["error"]["code"] == "validation_error"
 
 
 async def test_request_id_is_echoed_or_assigned(api: Api) -> None:
@@ -81,4 +100,55 @@ async def test_openapi_documents_every_operation_and_its_errors(api: Api) -> Non
                 gaps.append(f"{where}: 422/429 undocumented")
             if operation.get("security") and "401" not in documented:
                 gaps.append(f"{where}: protected but 401 undocumented")
+    assert not gaps, "\n".join(gaps)
+
+
+def unbounded_inputs(spec: dict[str, Any]) -> list[str]:
+    """Every integer, number, string or array a client sends that has no upper bound."""
+    components = spec["components"]["schemas"]
+    gaps: list[str] = []
+
+    def visit(schema: dict[str, Any], where: str, seen: frozenset[str]) -> None:
+        if "$ref" in schema:
+            name = schema["$ref"].rsplit("/", 1)[-1]
+            if name not in seen:
+                visit(components[name], where, seen | {name})
+            return
+        for key in ("anyOf", "oneOf", "allOf"):
+            for option in schema.get(key, []):
+                visit(option, where, seen)
+        kind = schema.get("type")
+        bounded = {
+            "integer": "maximum" in schema,
+            "number": "maximum" in schema,
+            "string": "maxLength" in schema
+            or "enum" in schema
+            or "const" in schema
+            or schema.get("format") in {"uuid", "date", "date-time"}
+            or "contentMediaType" in schema,  # an upload: read_limited bounds its size
+            "array": "maxItems" in schema,
+        }.get(kind or "", True)
+        if not bounded:
+            gaps.append(f"{where}: unbounded {kind}")
+        for name, child in schema.get("properties", {}).items():
+            visit(child, f"{where}.{name}", seen)
+        if isinstance(schema.get("items"), dict):
+            visit(schema["items"], f"{where}[]", seen)
+        if isinstance(schema.get("additionalProperties"), dict):
+            visit(schema["additionalProperties"], f"{where}{{}}", seen)
+
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                where = f"{method.upper()} {path} {parameter['in']} {parameter['name']}"
+                visit(parameter["schema"], where, frozenset())
+            for media in operation.get("requestBody", {}).get("content", {}).values():
+                visit(media["schema"], f"{method.upper()} {path} body", frozenset())
+    return gaps
+
+
+async def test_every_input_is_bounded(api: Api) -> None:
+    # Unbounded numbers reached SQL as values PostgreSQL cannot hold (500s found by fuzzing).
+    spec = (await api.client.get("/openapi.json")).json()
+    gaps = unbounded_inputs(spec)
     assert not gaps, "\n".join(gaps)

@@ -43,6 +43,16 @@ async def test_set_overwrites(cache: Cache) -> None:
     assert await cache.get(key) == b"second"
 
 
+async def test_add_sets_only_a_missing_key(cache: Cache) -> None:
+    key = unique_key()
+    assert await cache.add(key, b"first", ttl_seconds=30) is True
+    assert await cache.add(key, b"second", ttl_seconds=30) is False
+    assert await cache.get(key) == b"first"
+    await cache.delete(key)
+    assert await cache.add(key, b"third", ttl_seconds=30) is True
+    assert await cache.get(key) == b"third"
+
+
 async def test_value_expires_after_its_ttl(cache: Cache) -> None:
     key, lasting = unique_key(), unique_key()
     await cache.set(key, b"short", ttl_seconds=0.15)

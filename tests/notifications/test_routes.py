@@ -68,3 +68,14 @@ async def test_another_users_notification_is_not_found(api: Api) -> None:
         "/api/v1/notifications", headers=owner.headers, params={"unread": "true"}
     )
     assert [n["id"] for n in unread.json()["items"]] == [notification_id]
+
+
+async def test_paging_beyond_the_bounds_is_refused_not_a_server_error(api: Api) -> None:
+    # Was a 500: an offset past int64 reached PostgreSQL (found by fuzzing).
+    reader = await api.account("teacher")
+    for query in ("offset=32589158477190044731", "offset=100001", "limit=201", "offset=-1"):
+        refused = await api.client.get(f"/api/v1/notifications?{query}", headers=reader.headers)
+        assert refused.status_code == 422, query
+        assert refused.json()["error"]["code"] == "validation_error"
+    last = await api.client.get("/api/v1/notifications?offset=100000", headers=reader.headers)
+    assert last.status_code == 200 and last.json()["items"] == []

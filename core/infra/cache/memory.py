@@ -38,6 +38,12 @@ class MemoryCache:
             self._sweep()
         self._entries[key] = (self._clock() + ttl_seconds, value)
 
+    async def add(self, key: str, value: bytes, ttl_seconds: float) -> bool:
+        if await self.get(key) is not None:
+            return False
+        await self.set(key, value, ttl_seconds)
+        return True
+
     async def delete(self, *keys: str) -> None:
         for key in keys:
             self._entries.pop(key, None)

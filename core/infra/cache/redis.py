@@ -60,6 +60,13 @@ class RedisCache:
             raise ValueError("ttl_seconds must be positive")
         await self._client.set(key, value, px=max(1, round(ttl_seconds * 1000)))
 
+    async def add(self, key: str, value: bytes, ttl_seconds: float) -> bool:
+        if ttl_seconds <= 0:
+            raise ValueError("ttl_seconds must be positive")
+        return bool(
+            await self._client.set(key, value, px=max(1, round(ttl_seconds * 1000)), nx=True)
+        )
+
     async def delete(self, *keys: str) -> None:
         if keys:
             await self._client.delete(*keys)

@@ -1,0 +1,104 @@
+"""Schemathesis against the whole API, signed in as each role: any finding fails the suite.
+
+The API runs in this process on its embedded stores and a loopback port; the schemathesis CLI
+runs every check over every operation, once per role with a fresh account: explicit examples,
+fuzzing and stateful sequences for every role, and the coverage phase (boundary values of every
+parameter, ~2,500 requests whatever the budget) as the admin, whom no role gate stops. The budget
+is small and the seed fixed, so CI gets the same requests every time; ``make fuzz`` runs the same
+test with a larger, random budget and coverage for every role (``WC_FUZZ_MAX_EXAMPLES``,
+``WC_FUZZ_SEED=random``, ``WC_FUZZ_COVERAGE=all``).
+
+The LLM is absent (its URL is a closed port): the tutor and content-job operations are fuzzed all
+the same and must answer with their documented statuses. ``DELETE /api/v1/users/me`` erases the
+caller, so it runs last, alone, with an account of its own; what a token of an erased account
+gets afterwards is tested in tests/users/test_account_revocation.py.
+"""
+
+import asyncio
+import os
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.app import Account, Api, make_settings, running_api, served_on_loopback
+from tests.fixtures.postgres import free_port
+
+ROLES = ("student", "teacher", "parent", "admin", "content_editor")
+ERASE_ME = "DELETE /api/v1/users/me"
+SEED = os.environ.get("WC_FUZZ_SEED", "20261201")
+MAX_EXAMPLES = int(os.environ.get("WC_FUZZ_MAX_EXAMPLES", "4"))
+COVERAGE_ROLES = ROLES if os.environ.get("WC_FUZZ_COVERAGE") == "all" else ("admin",)
+ALL_PHASES = "examples,coverage,fuzzing,stateful"
+CONFIG = Path(__file__).with_name("schemathesis.toml")
+SCHEMATHESIS = [sys.executable, "-m", "schemathesis.cli", f"--config-file={CONFIG}"]
+
+
+def fuzz_command(base_url: str, account: Account, report_dir: Path, *filters: str) -> list[str]:
+    phases = ALL_PHASES if account.role in COVERAGE_ROLES else "examples,fuzzing,stateful"
+    command = [
+        *SCHEMATHESIS,
+        "run",
+        f"{base_url}/openapi.json",
+        "--checks=all",
+        f"--phases={phases}",
+        f"--max-examples={MAX_EXAMPLES}",
+        "--workers=1",
+        "--no-color",
+        "--suppress-health-check=all",
+        f"--header=Authorization: Bearer {account.access_token}",
+        "--report=ndjson",
+        f"--report-dir={report_dir}",
+        *filters,
+    ]
+    if SEED != "random":
+        command += [f"--seed={SEED}", "--generation-deterministic"]
+    else:
+        command.append("--generation-database=none")
+    return command
+
+
+async def run_schemathesis(command: list[str], folder: Path) -> tuple[int, str]:
+    folder.mkdir(parents=True, exist_ok=True)
+    process = await asyncio.create_subprocess_exec(
+        *command, cwd=folder, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
+    output, _ = await process.communicate()
+    assert process.returncode is not None
+    return process.returncode, output.decode(errors="replace")
+
+
+@pytest.fixture
+async def fuzzed_api(database_url_for_test: str, tmp_path: Path) -> AsyncIterator[tuple[Api, str]]:
+    # No LLM answers on a closed port: the tutor and content jobs must fail as documented.
+    settings = make_settings(
+        database_url_for_test,
+        tmp_path / "data",
+        llm_base_url=f"http://127.0.0.1:{free_port()}/v1",
+        log_level="ERROR",
+    )
+    async for api in running_api(settings):
+        async with served_on_loopback(api.app) as base_url:
+            yield api, base_url
+
+
+@pytest.mark.slow
+async def test_schemathesis_finds_nothing(fuzzed_api: tuple[Api, str], tmp_path: Path) -> None:
+    api, base_url = fuzzed_api
+    findings: list[str] = []
+    runs = [(role, (f"--exclude-name={ERASE_ME}",)) for role in ROLES]
+    runs.append(("admin", (f"--include-name={ERASE_ME}",)))
+    for number, (role, filters) in enumerate(runs):
+        account = await api.account(role)
+        started = time.perf_counter()
+        folder = tmp_path / f"{number}-{role}"
+        code, output = await run_schemathesis(
+            fuzz_command(base_url, account, folder, *filters), folder
+        )
+        seconds = time.perf_counter() - started
+        print(f"schemathesis as {role} {' '.join(filters)}: exit {code} in {seconds:.1f} s")
+        if code != 0:
+            findings.append(f"--- as {role} {' '.join(filters)} (exit {code}):\n{output}")
+    assert not findings, "\n".join(findings)
