@@ -169,7 +169,7 @@ async def create_lesson(
     "/lessons/{lesson_id}",
     response_model=LessonOut,
     summary="Edit a lesson (If-Match required)",
-    responses=responses(403, 404, 412),
+    responses=responses(403, 404, 412, 428),
 )
 async def update_lesson(
     lesson_id: uuid.UUID,
@@ -189,7 +189,7 @@ async def update_lesson(
     "/lessons/{lesson_id}/status",
     response_model=LessonOut,
     summary="Move a lesson between draft, review and published (If-Match required)",
-    responses=responses(403, 404, 409, 412),
+    responses=responses(403, 404, 409, 412, 428),
 )
 async def change_status(
     lesson_id: uuid.UUID,
@@ -233,7 +233,7 @@ async def lesson_items(lesson_id: uuid.UUID, session: DbSession, actor: Principa
     response_model=LessonOut,
     status_code=201,
     summary="Attach a file to a lesson (image, PDF, MP3, MP4; If-Match required)",
-    responses=responses(403, 404, 412, 413, 415),
+    responses=responses(403, 404, 412, 428, 413, 415),
 )
 async def add_asset(
     lesson_id: uuid.UUID,
@@ -282,7 +282,7 @@ async def get_asset(
     "/lessons/{lesson_id}",
     status_code=204,
     summary="Delete a lesson with its versions, items and files (If-Match required)",
-    responses=responses(403, 404, 412),
+    responses=responses(403, 404, 412, 428),
 )
 async def delete_lesson(
     lesson_id: uuid.UUID,

@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match
 from starlette.types import Scope
 
-from core.errors import AppError
+from core.errors import AppError, PreconditionRequired
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +28,7 @@ HTTP_CODES = {
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "validation_error",
+    428: "precondition_required",
     429: "rate_limited",
     500: "internal_error",
     503: "service_unavailable",
@@ -83,13 +84,31 @@ async def _app_error(_: Request, exc: Exception) -> JSONResponse:
     return error_json(exc.status_code, exc.code, exc.message, exc.details, exc.headers)
 
 
+# Headers that carry a precondition (RFC 6585): an edit sent without one is 428, not 422, so a
+# client learns to fetch the ETag first rather than that its body was wrong.
+PRECONDITION_HEADERS = frozenset({"if-match"})
+
+
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     details = [
         {"loc": list(error.get("loc", ())), "msg": error.get("msg"), "type": error.get("type")}
         for error in exc.errors()
     ]
+    if details and all(_missing_precondition(detail) for detail in details):
+        required = PreconditionRequired("Send If-Match with the ETag of the version you edit.")
+        return error_json(required.status_code, required.code, required.message, details)
     return error_json(422, "validation_error", "The request is not valid.", details)
+
+
+def _missing_precondition(detail: dict[str, Any]) -> bool:
+    loc = detail["loc"]
+    return (
+        detail["type"] == "missing"
+        and len(loc) == 2
+        and loc[0] == "header"
+        and (str(loc[1]).lower() in PRECONDITION_HEADERS)
+    )
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:

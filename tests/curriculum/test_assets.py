@@ -14,7 +14,7 @@ async def test_asset_upload_versions_the_lesson_and_serves_the_file(api: Api) ->
     no_etag = await api.client.post(
         url, headers=teacher.headers, files={"file": ("d.png", png, "image/png")}
     )
-    assert no_etag.status_code == 422  # If-Match is a required header
+    assert no_etag.status_code == 428  # If-Match is a required header: RFC 6585
     uploaded = await api.client.post(
         url,
         headers={**teacher.headers, "If-Match": etag},

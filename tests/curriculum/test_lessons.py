@@ -83,7 +83,8 @@ async def test_edit_needs_matching_if_match(api: Api) -> None:
     lesson_id, etag = await make_lesson(api, teacher, unit_id)
     url = f"/api/v1/curricula/lessons/{lesson_id}"
     missing = await api.client.patch(url, headers=teacher.headers, json={"title": "New"})
-    assert missing.status_code == 422
+    assert missing.status_code == 428
+    assert missing.json()["error"]["code"] == "precondition_required"
     assert missing.json()["error"]["details"][0]["loc"] == ["header", "if-match"]
     first = await api.client.patch(
         url, headers={**teacher.headers, "If-Match": etag}, json={"title": "Static friction"}

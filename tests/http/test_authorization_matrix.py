@@ -55,11 +55,25 @@ def concrete_path(route: APIRoute) -> str:
     return re.sub(r"\{[^}]+\}", lambda _: str(uuid.uuid4()), route.path)
 
 
+# What a route says when it wants a signed-in caller; a public route may still answer 401 with a
+# verdict of its own (an OIDC callback without the provider's code signs nobody in).
+ASKS_FOR_CREDENTIALS = {(401, "not_authenticated"), (403, "forbidden")}
+
+
 async def call(api: Api, method: str, path: str, account: Account | None) -> int:
+    status, _ = await call_with_code(api, method, path, account)
+    return status
+
+
+async def call_with_code(
+    api: Api, method: str, path: str, account: Account | None
+) -> tuple[int, str]:
+    """The status and the error's stable code (empty when the answer is not an error)."""
     headers = account.headers if account else {}
     kwargs = {"json": {}} if method in {"POST", "PUT", "PATCH"} else {}
     response = await api.client.request(method, path, headers=headers, **kwargs)
-    return response.status_code
+    error = response.json().get("error", {}) if response.status_code >= 400 else {}
+    return response.status_code, error.get("code", "") if isinstance(error, dict) else ""
 
 
 @pytest.mark.slow
@@ -71,9 +85,9 @@ async def test_every_role_against_every_endpoint(api: Api) -> None:
         expected = allowed_roles(route.dependant)
         for method in sorted(route.methods - {"HEAD", "OPTIONS"}):
             path = concrete_path(route)
-            anonymous = await call(api, method, path, None)
+            anonymous, code = await call_with_code(api, method, path, None)
             if expected == PUBLIC:
-                if anonymous in (401, 403):
+                if (anonymous, code) in ASKS_FOR_CREDENTIALS:
                     failures.append(f"{method} {route.path}: public route gave {anonymous}")
             elif anonymous != 401:
                 failures.append(f"{method} {route.path}: anonymous got {anonymous}, not 401")

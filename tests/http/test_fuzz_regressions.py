@@ -99,7 +99,8 @@ async def test_lesson_edits_leave_null_fields_and_refuse_an_empty_if_match(api: 
     unknown = await api.client.patch(
         f"/api/v1/curricula/lessons/{uuid.uuid4()}", json={}, headers=teacher.headers
     )
-    assert unknown.status_code == 422  # If-Match is required, before anything is looked up
+    # If-Match is required, before anything is looked up: 428 Precondition Required (RFC 6585)
+    assert unknown.status_code == 428, unknown.text
 
 
 async def test_an_address_at_a_reserved_test_domain_can_register(api: Api) -> None:
