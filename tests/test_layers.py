@@ -35,13 +35,19 @@ def top_level_packages(root: Path) -> set[str]:
 
 
 def _referenced_modules(tree: ast.AST) -> Iterator[tuple[str, int]]:
+    """Imported modules, and strings that read as dotted module paths (``"rag"`` alone in a
+    string is a word, not an import)."""
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             yield from ((alias.name, node.lineno) for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             yield node.module, node.lineno
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            yield node.value, node.lineno
+        elif isinstance(node, ast.Constant) and _reads_as_module_path(node.value):
+            yield str(node.value), node.lineno
+
+
+def _reads_as_module_path(value: object) -> bool:
+    return isinstance(value, str) and "." in value and " " not in value
 
 
 def package_edges(root: Path) -> list[Edge]:
@@ -60,12 +66,9 @@ def package_edges(root: Path) -> list[Edge]:
 
 
 def _named_package(module: str, packages: set[str]) -> str | None:
-    """The package a dotted import path starts with, if it is one of ours (``"rag"`` alone in a
-    string is a word, not an import: only dotted strings count, import statements always do)."""
-    head, dot, _ = module.partition(".")
-    if head not in packages or (not dot and " " in module):
-        return None
-    return head
+    """The package an import path starts with, if it is one of ours."""
+    head = module.partition(".")[0]
+    return head if head in packages else None
 
 
 def find_cycle(edges: Iterable[Edge]) -> list[str]:
@@ -124,7 +127,7 @@ def test_the_walk_sees_lazy_imports_module_strings_and_circles(tmp_path: Path) -
         "rag/models.py": "WORKER = 'platform_api.content.worker:run'\n",
         "graphs/__init__.py": "from agents.tutor import policy\n",
         "agents/__init__.py": "",
-        "agents/tutor.py": "from graphs import build\nNOTE = 'rag is a word'\n",
+        "agents/tutor.py": "from graphs import build\nNOTES = ['rag is a word', 'rag']\n",
         "platform_api/__init__.py": "import graphs\n",
         "tests/__init__.py": "import platform_api\n",
     }
