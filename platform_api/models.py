@@ -5,13 +5,22 @@ from core.curriculum.models import (
     AssessmentItemVersion,
     Course,
     Curriculum,
+    LearningObjective,
     Lesson,
     LessonVersion,
     Unit,
 )
 from core.infra.database import Base
 from core.infra.outbox_models import OutboxEvent, ProcessedEvent
-from platform_api.assessments.models import ExamSitting
+from platform_api.assessments.models import (
+    Accommodation,
+    Assignment,
+    AssignmentItem,
+    ExamSitting,
+    GradeRevision,
+    Response,
+    SittingReopening,
+)
 from platform_api.auth.models import (
     EmailVerification,
     OidcIdentity,
@@ -22,13 +31,19 @@ from platform_api.auth.models import (
 )
 from platform_api.classes.models import ClassCourse, Enrollment, SchoolClass
 from platform_api.content.models import ContentJob, ContentTopic
+from platform_api.mastery.models import ItemStatistics, MasteryState, ObjectiveParameters
 from platform_api.notifications.models import Notification
+from platform_api.progress.models import BadgeAward, ReminderSent
 from platform_api.tutor.models import TutorFlag, TutorPolicy, TutorSession
 from rag.models import RagChunk  # noqa: F401  (so Alembic sees the table)
 
 __all__ = [
+    "Accommodation",
     "AssessmentItem",
     "AssessmentItemVersion",
+    "Assignment",
+    "AssignmentItem",
+    "BadgeAward",
     "Base",
     "ClassCourse",
     "ContentJob",
@@ -38,16 +53,24 @@ __all__ = [
     "EmailVerification",
     "Enrollment",
     "ExamSitting",
+    "GradeRevision",
+    "ItemStatistics",
+    "LearningObjective",
     "Lesson",
     "LessonVersion",
+    "MasteryState",
     "Notification",
+    "ObjectiveParameters",
     "OidcIdentity",
     "OutboxEvent",
     "ParentLink",
     "ParentalConsent",
     "ProcessedEvent",
     "RefreshToken",
+    "ReminderSent",
+    "Response",
     "SchoolClass",
+    "SittingReopening",
     "TutorFlag",
     "TutorPolicy",
     "TutorSession",

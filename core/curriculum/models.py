@@ -175,6 +175,25 @@ class AssessmentItem(Base):
     hints: Mapped[list[str]] = mapped_column(JSONB, default=list)
     verdicts: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # What the item assesses; null means its lesson's first objective (see ``objective_of``).
+    objective_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("learning_objectives.id", ondelete="SET NULL"), index=True
+    )
+
+
+class LearningObjective(Base):
+    """One learning objective of a lesson, the unit mastery is tracked in."""
+
+    __tablename__ = "learning_objectives"
+    __table_args__ = (UniqueConstraint("lesson_id", "position"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    course_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("courses.id", ondelete="CASCADE"), index=True
+    )
+    lesson_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
 
 
 class AssessmentItemVersion(Base):

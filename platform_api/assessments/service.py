@@ -15,6 +15,7 @@ async def exam_in_progress(
         exists().where(
             ExamSitting.learner_id == learner_id,
             ExamSitting.course_id == course_id,
+            ExamSitting.is_exam,
             ExamSitting.ended_at.is_(None),
         )
     )

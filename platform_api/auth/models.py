@@ -35,6 +35,9 @@ class User(Base):
     # claim). Only a verified address may be linked to an external (OIDC) identity.
     email_verified: Mapped[bool] = mapped_column(default=False, server_default="false")
     locale: Mapped[str] = mapped_column(String(35), default="en")
+    # An IANA zone name: where the learner's days (streaks, reminders) begin and end.
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    leaderboard_opt_out: Mapped[bool] = mapped_column(default=False, server_default="false")
     preferences: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     avatar_key: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

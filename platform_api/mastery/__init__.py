@@ -1,0 +1,1 @@
+"""Mastery: Bayesian Knowledge Tracing per learner and learning objective, and item calibration."""

@@ -1,0 +1,1 @@
+"""Progress: learning statements, completion, streaks, badges, gradebooks, leaderboards."""
