@@ -22,6 +22,8 @@ from platform_api.http.health import router as health_router
 from platform_api.http.logging import configure_logging
 from platform_api.http.middleware import RateLimitMiddleware, RequestContextMiddleware
 from platform_api.http.routing import match_uuid_parameters_only
+from platform_api.mastery.events import subscribe_mastery
+from platform_api.mastery.routes import router as mastery_router
 from platform_api.notifications.events import subscribe_mailer
 from platform_api.notifications.routes import router as notifications_router
 from platform_api.openstax.routes import router as import_router
@@ -61,6 +63,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     classes_router,
     tutor_router,
     content_router,
+    mastery_router,
     notifications_router,
     realtime_router,
     auth_router,
@@ -75,6 +78,7 @@ async def start_background_work(
     await subscribe_mailer(stores.bus, stores.database, stores.mailer)
     await subscribe_reingestion(stores.bus, stores.database, embedder, rag_settings)
     await subscribe_capture(stores.bus, stores.analytics)
+    await subscribe_mastery(stores.bus, stores.database)
     settings = stores.settings
     await subscribe_webhooks(
         stores.bus, stores.database, settings.webhook_secret, settings.webhook_timeout_seconds

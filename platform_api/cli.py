@@ -15,6 +15,7 @@ from core.infra.database import Database
 from core.settings import Settings
 from platform_api.auth.models import Role
 from platform_api.content.cli import content_app, generate
+from platform_api.mastery.cli import items_app, mastery_app
 from platform_api.retrieval.cli import ingest, search
 from platform_api.start_report import report_start, start_children
 from platform_api.tutor.cli import tutor_app
@@ -33,6 +34,8 @@ app.add_typer(users_app, name="users")
 app.add_typer(models_app, name="models")
 app.add_typer(tutor_app, name="tutor")
 app.add_typer(content_app, name="content")
+app.add_typer(mastery_app, name="mastery")
+app.add_typer(items_app, name="items")
 app.command("generate")(generate)
 app.command("serve")(serve)
 app.command("ingest")(ingest)

@@ -31,6 +31,8 @@ from platform_api.content.service import content_course, readable_job
 from platform_api.content.store import item_snapshot
 from platform_api.curriculum.lesson_cache import PublishedLessonCache
 from platform_api.curriculum.service import commit_new_version
+from platform_api.mastery.calibration import flagged_items
+from platform_api.mastery.schemas import FlaggedItem
 
 REVIEWABLE = (TopicStatus.DONE, TopicStatus.NEEDS_REVIEW)
 
@@ -64,6 +66,15 @@ async def review_queue(
         .offset(offset)
     )
     return [TopicOut.model_validate(topic) for topic in topics]
+
+
+async def flagged_items_for_review(
+    session: AsyncSession, actor: AccessClaims, course_id: uuid.UUID, limit: int, offset: int
+) -> list[FlaggedItem]:
+    """Items that live responses flag (too easy, too hard, negative discrimination), with the
+    figures (``wc items calibrate`` computes them), for editors and the generator to rewrite."""
+    await content_course(session, actor, course_id)
+    return await flagged_items(session, course_id, limit, offset)
 
 
 async def review_entry(

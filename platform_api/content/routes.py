@@ -29,6 +29,7 @@ from platform_api.deps import DbSession, StoresDep
 from platform_api.http.errors import responses
 from platform_api.http.pagination import Limit, Offset
 from platform_api.http.uploads import read_limited
+from platform_api.mastery.schemas import FlaggedItem
 
 router = APIRouter(
     prefix="/api/v1/content", tags=["content"], responses=responses(401, 403, 422, 429)
@@ -209,6 +210,22 @@ async def review_queue(
     offset: Offset = 0,
 ) -> list[TopicOut]:
     return await review.review_queue(session, actor, course_id, limit, offset)
+
+
+@router.get(
+    "/review/flagged-items",
+    response_model=list[FlaggedItem],
+    summary="Items of a course that live responses flag for rewriting, with the figures",
+    responses=responses(404),
+)
+async def flagged_items(
+    session: DbSession,
+    actor: ContentTeam,
+    course_id: uuid.UUID,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> list[FlaggedItem]:
+    return await review.flagged_items_for_review(session, actor, course_id, limit, offset)
 
 
 @router.get(

@@ -36,6 +36,7 @@ from platform_api.content.models import (
     JobStatus,
     TopicStatus,
 )
+from platform_api.mastery.objectives import sync_objectives
 
 ACTIVE_JOB_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
 OPEN_JOB_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.CANCELLING)
@@ -323,7 +324,7 @@ async def store_result(
             return False
         if result.lesson_markdown:
             lesson = _add_lesson(session, job, topic, result)
-            await session.flush()
+            await sync_objectives(session, [lesson.id])  # flushes the lesson
             _add_items(session, job, lesson, result)
             topic.lesson_id = lesson.id
         topic.status = TopicStatus(result.status.value)

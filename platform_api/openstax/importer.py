@@ -24,6 +24,7 @@ from core.curriculum.models import (
     LessonVersion,
     Unit,
 )
+from platform_api.mastery.objectives import sync_objectives
 from platform_api.openstax.parser import ParsedCollection, ParsedModule
 
 # Rows per multi-row INSERT: keeps each statement well under PostgreSQL's 32,767 bind parameters.
@@ -70,6 +71,7 @@ async def _import_collection(
     course_id, created = await _upsert_course(session, collection, owner_id)
     unit_ids = await _upsert_units(session, course_id, collection)
     lesson_ids = await _upsert_lessons(session, course_id, collection, unit_ids, owner_id)
+    await sync_objectives(session, lesson_ids.values())
     exercises = await _upsert_items(session, course_id, collection, lesson_ids)
     await _delete_stale(session, Lesson, course_id, set(lesson_ids.values()))
     await _delete_stale(session, Unit, course_id, set(unit_ids.values()))
