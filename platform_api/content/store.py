@@ -36,7 +36,7 @@ from platform_api.content.models import (
     JobStatus,
     TopicStatus,
 )
-from platform_api.mastery.objectives import sync_objectives
+from platform_api.mastery.objectives import sync_lesson_objectives
 
 ACTIVE_JOB_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
 OPEN_JOB_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.CANCELLING)
@@ -324,7 +324,7 @@ async def store_result(
             return False
         if result.lesson_markdown:
             lesson = _add_lesson(session, job, topic, result)
-            await sync_objectives(session, [lesson.id])  # flushes the lesson
+            await sync_lesson_objectives(session, lesson)  # flushes it
             _add_items(session, job, lesson, result)
             topic.lesson_id = lesson.id
         topic.status = TopicStatus(result.status.value)

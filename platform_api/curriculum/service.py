@@ -33,7 +33,7 @@ from platform_api.curriculum.schemas import (
     UnitCreate,
     UnitOut,
 )
-from platform_api.mastery.objectives import sync_objectives
+from platform_api.mastery.objectives import sync_lesson_objectives
 
 ALLOWED_TRANSITIONS: dict[LessonStatus, set[LessonStatus]] = {
     LessonStatus.DRAFT: {LessonStatus.REVIEW, LessonStatus.PUBLISHED},
@@ -158,7 +158,7 @@ async def create_lesson(
         updated_by=actor.user_id,
     )
     session.add(lesson)
-    await sync_objectives(session, [lesson.id])  # flushes the lesson
+    await sync_lesson_objectives(session, lesson)  # flushes it
     session.add(_snapshot(lesson, actor.user_id, "created"))
     await session.commit()
     return lesson
@@ -184,7 +184,7 @@ async def commit_new_version(
     lesson.updated_at = datetime.now(UTC)
     lesson.updated_by = actor.user_id
     session.add(_snapshot(lesson, actor.user_id, note))
-    await sync_objectives(session, [lesson.id])
+    await sync_lesson_objectives(session, lesson)
     if lesson.status is LessonStatus.PUBLISHED:
         record_lesson_published(
             session,

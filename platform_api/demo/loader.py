@@ -19,7 +19,7 @@ from core.curriculum.models import (
     LessonVersion,
     Unit,
 )
-from platform_api.mastery.objectives import sync_objectives
+from platform_api.mastery.objectives import sync_lesson_objectives
 
 DEMO_FILE = Path(__file__).parent / "content" / "water-cycle.json"
 
@@ -70,7 +70,7 @@ async def _add_lesson(
         published_at=datetime.now(UTC),
     )
     session.add(lesson)
-    await sync_objectives(session, [lesson.id])  # flushes the lesson
+    await sync_lesson_objectives(session, lesson)  # flushes it
     session.add(
         LessonVersion(
             lesson_id=lesson.id,

@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from core.curriculum.models import AssessmentItem, LearningObjective
+from core.curriculum.models import AssessmentItem, LearningObjective, Lesson
 
 # One statement for any number of lessons; migration 0009 runs the same SQL over every lesson.
 _UPSERT = text(
@@ -60,6 +60,13 @@ async def sync_objectives(session: AsyncSession, lesson_ids: Iterable[uuid.UUID]
     await session.flush()
     await session.execute(_DELETE_STALE, {"lesson_ids": ids})
     await session.execute(_UPSERT, {"lesson_ids": ids})
+
+
+async def sync_lesson_objectives(session: AsyncSession, lesson: Lesson) -> None:
+    """``sync_objectives`` for one lesson being written in the session (flushed first, so a
+    new lesson has its id and row)."""
+    await session.flush()
+    await sync_objectives(session, [lesson.id])
 
 
 def objective_id_expression() -> ColumnElement[uuid.UUID]:
