@@ -20,6 +20,7 @@ import argparse
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from rich.console import Console
@@ -92,10 +93,10 @@ def bkt_update_latency(samples: int = 20_000, seed: int = 0) -> list[LatencyRow]
     return rows
 
 
-def _hmmlearn_model() -> "object | None":
+def _hmmlearn_model() -> Any:
     try:
         from hmmlearn.hmm import CategoricalHMM
-    except ImportError:  # a test extra; the table says it is missing
+    except ImportError:  # a test extra; without it the row is left out
         return None
     model = CategoricalHMM(n_components=2, init_params="", params="")
     model.startprob_ = np.array([1 - PARAMS.prior, PARAMS.prior])
