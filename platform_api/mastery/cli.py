@@ -75,7 +75,7 @@ def fit(as_json: JsonFlag = False) -> None:
     table = Table("objective", "fitted", "learners", "answers", "prior", "learn", "guess", "slip")
     for row in rows:
         table.add_row(
-            row["objective_id"],
+            str(row["objective_id"]),
             "yes" if row["fitted"] else "no (defaults kept)",
             *(str(row[name]) for name in ("learners", "answers")),
             *(f"{row[name]:.3f}" for name in ("prior", "learn", "guess", "slip")),

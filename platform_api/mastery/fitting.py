@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import groupby
+from typing import Any, cast
 
 import numpy as np
 from sqlalchemy import BindParameter, all_, bindparam, delete, text
@@ -193,8 +194,8 @@ async def _write_states(
     return len(rows)
 
 
-def _uuid_array(ids: list[uuid.UUID]) -> BindParameter[list[uuid.UUID]]:
-    return bindparam(None, ids, type_=ARRAY(UUID(as_uuid=True)))
+def _uuid_array(ids: list[uuid.UUID]) -> BindParameter[Any]:
+    return bindparam(None, ids, type_=cast(Any, ARRAY(UUID(as_uuid=True))))
 
 
 _FORGET = text(

@@ -20,7 +20,7 @@ from platform_api.assessments.models import ExamSitting, GradingStatus, Response
 from platform_api.mastery.objectives import objective_id_expression
 
 
-def graded_answers() -> Select[tuple[uuid.UUID, uuid.UUID, uuid.UUID, bool]]:
+def graded_answers() -> Select[uuid.UUID, uuid.UUID, uuid.UUID, bool | None]:
     """Rows (objective_id, learner_id, item_id, correct), ordered by objective, learner, time."""
     objective_id = objective_id_expression().label("objective_id")
     return (
@@ -34,7 +34,7 @@ def graded_answers() -> Select[tuple[uuid.UUID, uuid.UUID, uuid.UUID, bool]]:
 
 def learner_answers(
     learner_id: uuid.UUID, objective_id: uuid.UUID
-) -> Select[tuple[uuid.UUID, uuid.UUID, uuid.UUID, bool]]:
+) -> Select[uuid.UUID, uuid.UUID, uuid.UUID, bool | None]:
     """One learner's graded answers on one objective, in order."""
     return graded_answers().where(
         ExamSitting.learner_id == learner_id, objective_id_expression() == objective_id

@@ -146,15 +146,16 @@ def _announce(session, learner: Account, sitting: ExamSitting, response: Respons
     )
 
 
-async def _mastery_once(api: Api, account: Account, correct: int) -> list[dict]:
-    """Poll /me/mastery until the consumer has applied ``correct`` right answers."""
+async def _mastery_once(api: Api, account: Account, answers: int, correct: int) -> list[dict]:
+    """Poll /me/mastery until the consumer has applied that many answers, so many right."""
     for _ in range(200):
         listed = await api.client.get("/api/v1/me/mastery", headers=account.headers)
         assert listed.status_code == 200, listed.text
-        if listed.json() and listed.json()[0]["correct"] == correct:
+        shown = listed.json()
+        if shown and (shown[0]["answers"], shown[0]["correct"]) == (answers, correct):
             return listed.json()
         await asyncio.sleep(0.05)
-    raise AssertionError(f"mastery never showed {correct} correct answers: {listed.json()}")
+    raise AssertionError(f"mastery never showed {correct} of {answers} right: {listed.json()}")
 
 
 async def test_me_mastery_follows_graded_answers_and_a_regrade(api: Api) -> None:
@@ -170,7 +171,7 @@ async def test_me_mastery_follows_graded_answers_and_a_regrade(api: Api) -> None
 
     await _graded_response(api, learner, item, True, minute=0)
     wrong = await _graded_response(api, learner, item, False, minute=5)
-    (entry,) = await _mastery_once(api, learner, correct=1)
+    (entry,) = await _mastery_once(api, learner, answers=2, correct=1)
     defaults = MasterySettings().defaults
     assert entry["answers"] == 2 and entry["fitted"] is False
     assert entry["p_known"] == bkt.trace([True, False], defaults)
@@ -188,7 +189,7 @@ async def test_me_mastery_follows_graded_answers_and_a_regrade(api: Api) -> None
         assert sitting is not None
         _announce(session, learner, sitting, wrong)
         await session.commit()
-    (entry,) = await _mastery_once(api, learner, correct=2)
+    (entry,) = await _mastery_once(api, learner, answers=2, correct=2)
     assert entry["p_known"] == bkt.trace([True, True], defaults)
 
     class_id = (

@@ -5,21 +5,24 @@ who reached the known state, and item calibration flags the items made harder or
 The responses go into PostgreSQL in bulk and are read back by the same query the command uses.
 """
 
+import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from sqlalchemy import select
+from typer.testing import CliRunner
 
 from core.infra.database import Database
+from platform_api.cli import app
 from platform_api.mastery.bkt import BktParameters
-from platform_api.mastery.calibration import NEGATIVE, TOO_HARD, ItemFigures, calibrate_items
-from platform_api.mastery.fitting import FitSummary, fit_objectives
+from platform_api.mastery.calibration import NEGATIVE, TOO_HARD
 from platform_api.mastery.models import MasteryState, ObjectiveParameters
-from platform_api.mastery.settings import MasterySettings
 from tests.fixtures.app import Api, make_settings, running_api
 from tests.fixtures.postgres import create_test_database
 from tests.mastery.seeding import SeededCourse, insert_learners, insert_responses, seed_course
@@ -51,8 +54,8 @@ class Simulated:
     seeded: SeededCourse
     simulation: Simulation
     learner_ids: list[uuid.UUID]
-    fit: FitSummary
-    figures: list[ItemFigures]
+    fit: dict[str, Any]  # `wc mastery fit --json`
+    items: dict[uuid.UUID, dict[str, Any]]  # `wc items calibrate --json`, by item
 
 
 @pytest.fixture(scope="module")
@@ -66,13 +69,25 @@ async def simulated(postgres_server_url: str) -> AsyncIterator[Simulated]:
         written = await insert_responses(session, seeded, simulation, learner_ids)
         await session.commit()
     assert written == LEARNERS * sum(o.items for o in OBJECTIVES)
-    settings = MasterySettings()
-    fit = await fit_objectives(database, settings)
-    figures = await calibrate_items(database, settings)
+    fit = await _command(url, "mastery", "fit", "--json")
+    items = {
+        uuid.UUID(row["item_id"]): row
+        for row in (await _command(url, "items", "calibrate", "--json"))["items"]
+    }
     try:
-        yield Simulated(database, url, seeded, simulation, learner_ids, fit, figures)
+        yield Simulated(database, url, seeded, simulation, learner_ids, fit, items)
     finally:
         await database.close()
+
+
+async def _command(database_url: str, *args: str) -> dict[str, Any]:
+    """``wc ARGS`` in process (the real typer app; in a thread, as it runs its own event loop)."""
+    result = await asyncio.to_thread(
+        CliRunner().invoke, app, list(args), env={"WC_DATABASE_URL": database_url}
+    )
+    assert result.exit_code == 0, result.output
+    loaded: dict[str, Any] = json.loads(result.stdout)
+    return loaded
 
 
 async def test_fit_recovers_each_parameter_within_five_hundredths(simulated: Simulated) -> None:
@@ -127,18 +142,22 @@ async def test_final_p_known_separates_learners_who_reached_the_known_state(
 
 
 async def test_calibration_flags_the_harder_and_the_miskeyed_items(simulated: Simulated) -> None:
-    by_item = {figure.item_id: figure for figure in simulated.figures}
+    by_item = simulated.items
     items = simulated.seeded.item_ids
     harder = {items["D"][k] for k, o in OBJECTIVES[3].overrides.items() if o is HARDER}
     miskeyed = {items["D"][k] for k, o in OBJECTIVES[3].overrides.items() if o is MISKEYED}
-    assert {i for i, f in by_item.items() if TOO_HARD in f.flags} == harder
-    assert {i for i, f in by_item.items() if NEGATIVE in f.flags} == miskeyed
-    assert {i for i, f in by_item.items() if f.flags} == harder | miskeyed
+    assert {i for i, f in by_item.items() if TOO_HARD in f["flags"]} == harder
+    assert {i for i, f in by_item.items() if NEGATIVE in f["flags"]} == miskeyed
+    assert {i for i, f in by_item.items() if f["flags"]} == harder | miskeyed
     for item_id in harder:
         figure = by_item[item_id]
-        print(f"harder item: share correct {figure.difficulty:.3f}, r {figure.discrimination}")
-        assert figure.responses == LEARNERS and figure.irt is not None  # 2PL ran (girth)
-    print(f"miskeyed item: point-biserial {by_item[next(iter(miskeyed))].discrimination:.3f}")
+        print(
+            f"harder item: share correct {figure['difficulty']:.3f}, r {figure['discrimination']}"
+        )
+        assert figure["responses"] == LEARNERS and figure["irt"] is not None  # 2PL ran (girth)
+    print(f"miskeyed item: point-biserial {by_item[next(iter(miskeyed))]['discrimination']:.3f}")
+    assert len(simulated.fit["objectives"]) == len(OBJECTIVES)
+    assert simulated.fit["states"] == LEARNERS * len(OBJECTIVES)
 
 
 async def test_review_queue_shows_flagged_items_with_their_figures(
