@@ -7,20 +7,16 @@ bump ``PROMPT_VERSION``.
 
 PROMPT_VERSION = "grader-2026-12-01"
 
-GRADER_SYSTEM = (
-    "You grade a student's answer against a model answer and a rubric. Be strict: an answer "
-    "that does not say what the model answer says earns nothing. Answer only with JSON."
-)
+GRADER_SYSTEM = "You are a strict teacher grading a student's answer. Answer only with JSON."
 
+# No example answer: the 135M model copied an example's justification and points verbatim.
 GRADE = (
-    "Question: {question}\n"
-    "Model answer: {model_answer}\n"
-    "Rubric:\n{rubric}\n"
+    "Question: {question}\n\n"
+    "Model answer: {model_answer}\n\n"
     "Student answer: {answer}\n\n"
-    "For each rubric line give 2 if the student answer meets it, 1 if it partly does, 0 if not. "
-    "Then give one short sentence of justification and your confidence (low, medium, high).\n"
-    'Example: {{"lines": [{example_lines}], "justification": "The answer names the mean but '
-    'not the spread.", "confidence": "medium"}}'
+    "Rubric:\n{rubric}\n\n"
+    "Does the student answer meet each rubric line (yes, partly, no)? First justify in one "
+    "short sentence, then give your confidence (low, medium, high)."
 )
 
 RUBRIC_LINE = "{number}. {text}"

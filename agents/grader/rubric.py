@@ -10,6 +10,7 @@ from agents.content.budget import token_budget
 from agents.grader import prompts
 from agents.grader.schemas import (
     CONFIDENCE_VALUES,
+    LINE_MAX_POINTS,
     GradeResult,
     GradingInput,
     LineScore,
@@ -20,7 +21,7 @@ from agents.grader.settings import GradingSettings
 from serving.client import LLMClient
 
 POINT_STEP = 0.25  # grades are given in quarter points
-LINE_MAX = 2  # a rubric line's points in the LLM's scale
+LINE_MAX = LINE_MAX_POINTS
 
 
 def _clip(text: str, limit: int) -> str:
@@ -39,7 +40,6 @@ def grade_messages(grading: GradingInput, settings: GradingSettings) -> list[dic
         model_answer=_clip(grading.model_answer, limit),
         rubric=rubric,
         answer=_clip(grading.answer, limit) or "(blank)",
-        example_lines=", ".join("1" for _ in grading.rubric),
     )
     return [
         {"role": "system", "content": prompts.GRADER_SYSTEM},
@@ -52,6 +52,9 @@ async def judge(
 ) -> RubricJudgement:
     """One structured call; raises when the LLM is down or never answers in the schema."""
     schema = judgement_schema(len(grading.rubric))
+    # A vLLM sampling option, sent only when set: other OpenAI-compatible servers may not know it.
+    penalty = settings.repetition_penalty
+    extra = {"extra_body": {"repetition_penalty": penalty}} if penalty != 1.0 else {}
     return await llm.structured(
         grade_messages(grading, settings),  # type: ignore[arg-type]
         schema,
@@ -59,6 +62,7 @@ async def judge(
         max_tokens=token_budget(schema),
         temperature=settings.temperature,
         timeout=settings.llm_timeout_seconds,
+        **extra,
     )
 
 
@@ -79,7 +83,7 @@ def combine(
         share, confidence, why = 0.0, 1.0, "The answer is blank."
         lines = [0.0 for _ in grading.rubric]
     else:
-        lines = [float(points) for points in judgement.lines]
+        lines = [float(points) for points in judgement.line_points]
         model_share = sum(lines) / (LINE_MAX * len(lines))
         weight = settings.llm_weight
         share = weight * model_share + (1 - weight) * evidence

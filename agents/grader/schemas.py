@@ -10,7 +10,11 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 MAX_RUBRIC_LINES = 4
-LinePoints = Literal[0, 1, 2]  # not met, partly met, met
+# Words rather than digits: a small model picks between words more naturally, and copies a digit
+# from the prompt's numbering.
+LineVerdict = Literal["yes", "partly", "no"]
+LINE_POINTS: dict[str, int] = {"yes": 2, "partly": 1, "no": 0}
+LINE_MAX_POINTS = 2
 Confidence = Literal["low", "medium", "high"]
 CONFIDENCE_VALUES: dict[str, float] = {"low": 0.3, "medium": 0.6, "high": 0.9}
 
@@ -30,17 +34,22 @@ class GradingInput(Strict):
 
 
 class RubricJudgement(Strict):
-    """The LLM's reading: points per rubric line (0, 1 or 2), why, and how sure it is."""
+    """The LLM's reading: why (first, so the verdicts follow from it), whether each rubric line
+    is met (2, 1 or 0 points of ``LINE_POINTS``), and how sure it is."""
 
-    lines: list[LinePoints]
-    justification: Annotated[str, Field(min_length=2, max_length=160)]
+    justification: Annotated[str, Field(min_length=2, max_length=80)]
+    lines: list[LineVerdict]
     confidence: Confidence
+
+    @property
+    def line_points(self) -> list[int]:
+        return [LINE_POINTS[verdict] for verdict in self.lines]
 
 
 @lru_cache(maxsize=MAX_RUBRIC_LINES)
 def judgement_schema(line_count: int) -> type[RubricJudgement]:
     """``RubricJudgement`` holding exactly ``line_count`` lines, so the grammar enforces it."""
-    lines = (list[LinePoints], Field(min_length=line_count, max_length=line_count))
+    lines = (list[LineVerdict], Field(min_length=line_count, max_length=line_count))
     return create_model("RubricJudgement", __base__=RubricJudgement, lines=lines)
 
 

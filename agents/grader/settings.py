@@ -29,9 +29,15 @@ class GradingSettings(BaseSettings):
         0.85, ge=0.0, le=1.0, description="Similarity at or above which the evidence gives full."
     )
     max_prompt_chars: int = Field(
-        600, ge=50, le=4000, description="Longest question, model answer or answer shown."
+        300, ge=50, le=4000, description="Longest question, model answer or answer shown."
     )
     temperature: float = Field(0.0, ge=0.0, le=2.0)
+    repetition_penalty: float = Field(
+        1.15,
+        ge=1.0,
+        le=2.0,
+        description="vLLM's repetition penalty (1.0: not sent); keeps a small model from looping.",
+    )
     structured_attempts: int = Field(2, ge=1, le=5, description="Tries per LLM grade.")
     llm_timeout_seconds: float = Field(
         30.0, gt=0, description="Per LLM request; a slower LLM counts as down and is retried."

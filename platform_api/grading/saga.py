@@ -136,14 +136,14 @@ class GradingSaga:
         await settle_sitting(session, sitting)
 
     async def grade_answer(self, event: Event) -> None:
-        """The LLM (or a rule) grades outside a transaction; the write is idempotent."""
+        """The LLM (or a rule) grades outside a transaction; the write is idempotent. An event
+        with nothing left to grade is still marked processed, so its handling is visible."""
         request = AnswerGradingRequested.model_validate(event.payload)
         grade = await self._prepare(request)
-        if grade is None:
-            return
 
         async def write(session: AsyncSession, _: Event) -> None:
-            await self._write_answer_grade(session, request, grade)
+            if grade is not None:
+                await self._write_answer_grade(session, request, grade)
 
         await idempotent(self._database, ANSWER_CONSUMER, write)(event)
 
