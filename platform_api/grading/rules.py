@@ -58,9 +58,8 @@ def parse_number(text: str) -> tuple[float, str] | None:
             return None
         value = int(match.group("num")) / denominator
     else:
-        value = float(match.group("value").replace(",", ""))
-        if match.group("exp") is not None:
-            value *= 10.0 ** int(match.group("exp"))
+        exponent = f"e{match.group('exp')}" if match.group("exp") is not None else ""
+        value = float(match.group("value").replace(",", "") + exponent)  # 1e999 → inf
     if not math.isfinite(value):
         return None
     return sign * value, match.group("rest").strip()

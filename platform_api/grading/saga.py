@@ -17,7 +17,6 @@ step failing ``max_attempts`` times dead-letters and marks its answer (or sittin
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -26,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agents.grader.schemas import GradeResult
 from agents.grader.settings import GradingSettings
+from core.curriculum.models import ItemKind
 from core.infra.bus import Event, EventHandler
 from core.infra.database import Database, utcnow
 from core.infra.outbox import MAX_ERROR_LENGTH, add_event, idempotent
@@ -67,7 +67,7 @@ class AnswerGradingRequested(BaseModel):
 
 
 def rule_grade(item: ItemVersion, response: Response) -> Grade:
-    if item.kind.value == "multiple_choice":
+    if item.kind is ItemKind.MULTIPLE_CHOICE:
         graded = rules.grade_multiple_choice(response.answer, item.answer, response.max_points)
     else:
         graded = rules.grade_numeric(
@@ -257,7 +257,7 @@ async def subscribe_grading(stores: Stores, embedder: Embedder) -> GradingSaga:
     saga = GradingSaga(stores.database, with_llm, settings, stores.llm.model)
     database, attempts = stores.database, settings.max_attempts
     on_submitted = idempotent(database, SUBMITTED_CONSUMER, saga.on_submitted)
-    handlers: list[tuple[str, str, EventHandler, Any]] = [
+    handlers: list[tuple[str, str, EventHandler, Callable[[Event], Awaitable[None]]]] = [
         (SUBMITTED_CONSUMER, SITTING_SUBMITTED, on_submitted, saga.mark_sitting_delayed),
         (ANSWER_CONSUMER, ANSWER_GRADING_REQUESTED, saga.grade_answer, saga.mark_answer_delayed),
     ]
