@@ -17,6 +17,8 @@ from platform_api.classes.routes import router as classes_router
 from platform_api.content.events import subscribe_webhooks
 from platform_api.content.routes import router as content_router
 from platform_api.curriculum.routes import router as curriculum_router
+from platform_api.grading.routes import router as grading_router
+from platform_api.grading.saga import subscribe_grading
 from platform_api.http.errors import install_error_handlers
 from platform_api.http.health import router as health_router
 from platform_api.http.logging import configure_logging
@@ -64,6 +66,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     tutor_router,
     content_router,
     mastery_router,
+    grading_router,
     notifications_router,
     realtime_router,
     auth_router,
@@ -79,6 +82,7 @@ async def start_background_work(
     await subscribe_reingestion(stores.bus, stores.database, embedder, rag_settings)
     await subscribe_capture(stores.bus, stores.analytics)
     await subscribe_mastery(stores.bus, stores.database)
+    await subscribe_grading(stores, embedder)
     settings = stores.settings
     await subscribe_webhooks(
         stores.bus, stores.database, settings.webhook_secret, settings.webhook_timeout_seconds

@@ -31,6 +31,7 @@ from platform_api.auth.models import (
 )
 from platform_api.classes.models import ClassCourse, Enrollment, SchoolClass
 from platform_api.content.models import ContentJob, ContentTopic
+from platform_api.grading.models import GradingFailure, SittingGrade
 from platform_api.mastery.models import ItemStatistics, MasteryState, ObjectiveParameters
 from platform_api.notifications.models import Notification
 from platform_api.progress.models import BadgeAward, ReminderSent
@@ -54,6 +55,7 @@ __all__ = [
     "Enrollment",
     "ExamSitting",
     "GradeRevision",
+    "GradingFailure",
     "ItemStatistics",
     "LearningObjective",
     "Lesson",
@@ -70,6 +72,7 @@ __all__ = [
     "ReminderSent",
     "Response",
     "SchoolClass",
+    "SittingGrade",
     "SittingReopening",
     "TutorFlag",
     "TutorPolicy",

@@ -77,6 +77,10 @@ class AssessmentGraded(BaseModel):
     score: float
     max_score: float
     graded_at: AwareDatetime
+    # 1 when grading completes; each teacher revision of a graded sitting publishes the next.
+    # Exactly one event per (sitting_id, grade_version). Added with a default: old readers and
+    # old payloads stay valid.
+    grade_version: int = 1
 
 
 def record(session: AsyncSession, event_type: str, payload: BaseModel) -> None:

@@ -1,0 +1,1 @@
+"""The rubric grader: an LLM judgement per rubric line, checked against the model answer."""

@@ -1,0 +1,127 @@
+"""Grading throughput: short answers graded per minute by the grading graph with the bundled model.
+
+    .venv/bin/python bench/grading.py --llm-base-url http://127.0.0.1:8001/v1
+
+``bench/learning.py`` calls ``grading_throughput(...)`` and prints its row with the other
+learning-loop figures. The answers are real: free-response exercises of the OpenStax statistics
+book with worked solutions, each answered either with its own solution or with the solution of
+another exercise (half each), graded by the same graph the saga runs (similarity evidence with
+the bundled MiniLM + one structured LLM call per answer), ``concurrency`` answers at a time as
+the saga's consumers would. The MiniLM model is loaded before the clock starts.
+"""
+
+import argparse
+import asyncio
+import os
+import statistics
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from agents.grader.schemas import GradingInput
+from agents.grader.settings import GradingSettings
+from core.curriculum.models import ItemKind
+from graphs.grading.graph import GradingDeps, build_graph, grade_answer
+from platform_api.grading.items import ItemVersion, grading_input
+from platform_api.openstax.parser import parse_collection_dir
+from rag.embeddings import Embedder
+from serving.client import LLMClient
+
+ROOT = Path(__file__).resolve().parents[1]
+BOOKS_DIR = Path(os.environ.get("WC_OPENSTAX_DIR") or ROOT.parent / "shared" / "data" / "openstax")
+STATISTICS = "introductory-statistics-bundle"
+COLLECTION = Path("collections/introductory-statistics-2e.collection.xml")
+
+
+@dataclass(frozen=True)
+class GradingThroughput:
+    answers: int
+    concurrency: int
+    seconds: float
+    p50_seconds: float  # per answer, queueing for a slot excluded
+    p95_seconds: float
+
+    @property
+    def answers_per_minute(self) -> float:
+        return 60.0 * self.answers / self.seconds
+
+    def row(self) -> str:
+        return (
+            f"grading throughput (short answers, bundled model): "
+            f"{self.answers_per_minute:.1f} answers/min "
+            f"({self.answers} answers in {self.seconds:.1f} s, {self.concurrency} at a time; "
+            f"per answer p50 {self.p50_seconds:.2f} s, p95 {self.p95_seconds:.2f} s)"
+        )
+
+
+def statistics_answers(count: int, books_dir: Path = BOOKS_DIR) -> list[GradingInput]:
+    """``count`` graded answers from the statistics book: own solution or another's, alternating."""
+    (collection,) = parse_collection_dir(books_dir / STATISTICS, COLLECTION)
+    exercises = [
+        exercise
+        for chapter in collection.chapters
+        for module in chapter.modules
+        for exercise in module.exercises
+        if exercise.kind is ItemKind.FREE_RESPONSE and 40 <= len(exercise.solution) <= 500
+    ]
+    step = max(1, len(exercises) // count)
+    chosen = exercises[::step][:count]
+    answers = []
+    for index, exercise in enumerate(chosen):
+        item = ItemVersion(exercise.kind, exercise.prompt, None, exercise.solution, {})
+        answer = exercise.solution if index % 2 == 0 else chosen[(index + 7) % len(chosen)].solution
+        answers.append(grading_input(item, answer, 1.0))
+    return answers
+
+
+async def grading_throughput(
+    llm_base_url: str,
+    llm_model: str = "smollm2-135m-instruct",
+    *,
+    answers: int = 40,
+    concurrency: int = 8,
+    books_dir: Path = BOOKS_DIR,
+) -> GradingThroughput:
+    """Grade ``answers`` short answers through the grading graph; print and return the row."""
+    inputs = statistics_answers(answers, books_dir)
+    embedder = Embedder()
+    await embedder.warm_up()
+    llm = LLMClient(llm_base_url, llm_model)
+    graph = build_graph(GradingDeps(llm, embedder, GradingSettings()))
+    gate = asyncio.Semaphore(concurrency)
+    latencies: list[float] = []
+
+    async def grade(grading: GradingInput) -> None:
+        async with gate:
+            started = time.perf_counter()
+            await grade_answer(graph, grading)
+            latencies.append(time.perf_counter() - started)
+
+    try:
+        started = time.perf_counter()
+        await asyncio.gather(*(grade(grading) for grading in inputs))
+        seconds = time.perf_counter() - started
+    finally:
+        await llm.close()
+    cuts = statistics.quantiles(latencies, n=20) if len(latencies) > 1 else latencies * 19
+    result = GradingThroughput(len(inputs), concurrency, seconds, cuts[9], cuts[18])
+    print(result.row())
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--llm-base-url", required=True)
+    parser.add_argument("--llm-model", default="smollm2-135m-instruct")
+    parser.add_argument("--answers", type=int, default=40)
+    parser.add_argument("--concurrency", type=int, default=8)
+    args = parser.parse_args()
+    asyncio.run(
+        grading_throughput(
+            args.llm_base_url, args.llm_model, answers=args.answers, concurrency=args.concurrency
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

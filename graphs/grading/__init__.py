@@ -1,0 +1,1 @@
+"""The grading graph: evidence, rubric judgement, and the grade that combines them."""

@@ -1,0 +1,1 @@
+"""The grading saga, the teacher's grading queue, overrides and disputes."""
