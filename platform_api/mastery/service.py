@@ -12,7 +12,7 @@ every grade committed before it.
 
 import uuid
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, or_, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -79,6 +79,14 @@ async def recompute_state(
         statement.on_conflict_do_update(
             index_elements=[MasteryState.learner_id, MasteryState.objective_id],
             set_={name: statement.excluded[name] for name in STATE_COLUMNS},
+            # A late, redundant recompute (events applied out of order) keeps ``updated_at``:
+            # it says when the state last changed.
+            where=or_(
+                *(
+                    getattr(MasteryState, name) != statement.excluded[name]
+                    for name in ("p_known", "answers", "correct")
+                )
+            ),
         )
     )
     return await session.get(MasteryState, (learner_id, objective_id), populate_existing=True)
