@@ -7,8 +7,12 @@ from agents.tutor.choices import passage_sentences
 from agents.tutor.citations import Source
 from agents.tutor.moderation import SafetyCategory
 
+# Names the instructions below; change any of them: bump it.
+PROMPT_VERSION = "tutor-2026-12-01"
 # A source is cut to this many characters in the prompt: the bundled model reads 2,048 tokens.
 SOURCE_PROMPT_CHARS = 900
+# So is each weak objective named in it.
+OBJECTIVE_PROMPT_CHARS = 160
 
 
 class TutorMode(enum.StrEnum):
@@ -74,6 +78,7 @@ def system_prompt(
     sources: Sequence[Source],
     summary: str = "",
     exercise_hint: str = "",
+    weak_objectives: Sequence[str] = (),
 ) -> str:
     """The instructions and the numbered sources, in that order."""
     parts = [
@@ -86,11 +91,20 @@ def system_prompt(
     ]
     if exercise_hint:
         parts.append(exercise_hint)
+    if weak_objectives:
+        parts.append(weak_objectives_rule(weak_objectives))
     if summary:
         parts.append(f"Earlier in this conversation: {summary}")
     parts.append("Sources:")
     parts += [f"[{s.number}] {s.lesson_title}: {s.text[:SOURCE_PROMPT_CHARS]}" for s in sources]
     return "\n".join(parts)
+
+
+def weak_objectives_rule(objectives: Sequence[str]) -> str:
+    """What the learner has not mastered yet (from their graded answers), so that an answer
+    builds on it rather than past it."""
+    named = "; ".join(_shortened(o, OBJECTIVE_PROMPT_CHARS) for o in objectives)
+    return f"The learner is still working on: {named}. When relevant, connect your answer to these."
 
 
 def socratic_redirect(first_source: Source | None) -> str:

@@ -338,6 +338,7 @@ def _prompt(state: TutorState, memory_tokens: int) -> list[Message]:
         sources,
         summary=state.get("summary", ""),
         exercise_hint=_exercise_hint(state, context),
+        weak_objectives=context.weak_objectives,
     )
     return [{"role": "system", "content": system}, *map(_chat_message, history)]
 

@@ -24,6 +24,8 @@ class LearnerContext(BaseModel):
     minor: bool
     exam_in_progress: bool
     lessons_completed: int | None = None  # None until progress tracking exists
+    # Objectives of this course the learner answered but has not mastered, least known first.
+    weak_objectives: list[str] = []
 
 
 class ExerciseKey(BaseModel):

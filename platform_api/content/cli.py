@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from agents.content.settings import ContentSettings
 from core.curriculum.models import Course
@@ -28,7 +29,12 @@ from platform_api.auth.models import Role, User
 from platform_api.auth.tokens import AccessClaims
 from platform_api.content.heartbeat import beat_until
 from platform_api.content.schemas import JobOptions, JobOut
-from platform_api.content.topics_input import format_of, parse_topics
+from platform_api.content.topics_input import ParsedTopics, format_of, parse_topics
+from platform_api.content.weak_topics import (
+    MAX_WEAK_OBJECTIVES,
+    only_course,
+    weak_objective_topics,
+)
 from platform_api.http.logging import configure_logging
 from platform_api.wiring import prepare_database
 
@@ -49,9 +55,7 @@ async def operator_claims(
         else:
             course = await session.get(Course, course_id)
             owner = await session.get(User, course.owner_id) if course and course.owner_id else None
-            user = owner or await session.scalar(
-                select(User).where(User.role == Role.ADMIN).order_by(User.created_at).limit(1)
-            )
+            user = owner or await _first_admin(session)
     if user is None:
         raise typer.BadParameter("no such account: name one with --as, or create an admin first")
     return AccessClaims(user_id=user.id, role=user.role, expires_at=0)
@@ -142,11 +146,82 @@ def runner(
     asyncio.run(work())
 
 
+def _file_topics(input_file: Path, max_bytes: int) -> tuple[bytes, ParsedTopics]:
+    data = input_file.read_bytes()
+    if len(data) > max_bytes:
+        raise typer.BadParameter(f"the file is larger than {max_bytes} bytes")
+    try:
+        parsed = parse_topics(data, format_of(input_file.name))
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from error
+    for refused in parsed.errors:
+        console.print(f"[yellow]row {refused.row}: {refused.error}[/]")
+    return data, parsed
+
+
+async def _class_topics(
+    database: Database, class_id: uuid.UUID, course: uuid.UUID | None, email: str | None, n: int
+) -> tuple[uuid.UUID, AccessClaims, ParsedTopics]:
+    """The course (named, else the class's only one), who acts (the named account, else an
+    admin: the operator runs this for the teacher) and the class's weakest objectives there."""
+    async with database.session() as session:
+        target = course or await only_course(session, class_id)
+    if email:
+        actor = await operator_claims(database, target, email)
+    else:
+        actor = await admin_claims(database)
+    async with database.session() as session:
+        parsed = await weak_objective_topics(session, actor, class_id, target, n)
+    return target, actor, parsed
+
+
+async def _first_admin(session: AsyncSession) -> User | None:
+    return await session.scalar(
+        select(User).where(User.role == Role.ADMIN).order_by(User.created_at).limit(1)
+    )
+
+
+async def admin_claims(database: Database) -> AccessClaims:
+    """The operator's default identity: the first admin."""
+    async with database.session() as session:
+        admin = await _first_admin(session)
+    if admin is None:
+        raise typer.BadParameter("no admin account: name one with --as, or create one first")
+    return AccessClaims(user_id=admin.id, role=admin.role, expires_at=0)
+
+
+def _idempotency_key(course: uuid.UUID, source: bytes, options: JobOptions) -> str:
+    """The same course, input and options are the same job: running it again resumes it."""
+    digest = hashlib.sha256(course.bytes + source + options.model_dump_json().encode())
+    return "cli:" + digest.hexdigest()
+
+
 def generate(
     input_file: Annotated[
-        Path, typer.Option("--input", exists=True, dir_okay=False, help="Topics: .csv or .jsonl")
-    ],
-    course: Annotated[uuid.UUID, typer.Option("--course", help="Course id to write into.")],
+        Path | None,
+        typer.Option(
+            "--input", exists=True, dir_okay=False, help="Topics: .csv or .jsonl (or --class)."
+        ),
+    ] = None,
+    course: Annotated[
+        uuid.UUID | None,
+        typer.Option(
+            "--course", help="Course id to write into (with --class: default its only course)."
+        ),
+    ] = None,
+    class_id: Annotated[
+        uuid.UUID | None,
+        typer.Option("--class", help="Draw the topics from this class's weakest objectives."),
+    ] = None,
+    weak_objectives: Annotated[
+        int,
+        typer.Option(
+            "--weak-objectives",
+            min=1,
+            max=MAX_WEAK_OBJECTIVES,
+            help="With --class: how many of its weakest objectives.",
+        ),
+    ] = 5,
     reading_grade: Annotated[
         float | None, typer.Option(help="US school grade of the lessons; default: the course's.")
     ] = None,
@@ -164,24 +239,17 @@ def generate(
         bool, typer.Option("--json", help="Print the job as JSON on stdout.")
     ] = False,
 ) -> None:
-    """Generate lessons, quiz items and hints for every topic of a file."""
+    """Generate lessons, quiz items and hints for every topic of a file, or for the weakest
+    objectives of a class (`--class CLASS_ID --weak-objectives N`)."""
+    if (input_file is None) == (class_id is None):
+        raise typer.BadParameter("give either --input FILE or --class CLASS_ID")
+    if class_id is None and course is None:
+        raise typer.BadParameter("--course is required with --input")
     settings, content = Settings(), ContentSettings()
     if workers:
         content = content.model_copy(update={"workers": workers})
-    data = input_file.read_bytes()
-    if len(data) > content.max_input_bytes:
-        raise typer.BadParameter(f"the file is larger than {content.max_input_bytes} bytes")
-    try:
-        parsed = parse_topics(data, format_of(input_file.name))
-    except ValueError as error:
-        raise typer.BadParameter(str(error)) from error
-    for refused in parsed.errors:
-        console.print(f"[yellow]row {refused.row}: {refused.error}[/]")
+    listed = _file_topics(input_file, content.max_input_bytes) if input_file else None
     options = JobOptions(reading_grade=reading_grade, allow_ungrounded=allow_ungrounded)
-    key = (
-        "cli:"
-        + hashlib.sha256(course.bytes + data + options.model_dump_json().encode()).hexdigest()
-    )
 
     async def work() -> JobOut:
         from platform_api.content.service import submit_job
@@ -189,17 +257,25 @@ def generate(
         url = await prepare_database(settings)
         database = Database(url, pool_size=4)
         try:
-            actor = await operator_claims(database, course, as_email)
+            if listed is not None and course is not None:
+                data, parsed = listed
+                target, actor = course, await operator_claims(database, course, as_email)
+            else:
+                assert class_id is not None  # --input or --class, checked above
+                target, actor, parsed = await _class_topics(
+                    database, class_id, course, as_email, weak_objectives
+                )
+                data = parsed.model_dump_json().encode()  # the objectives drawn, in order
             async with database.session() as session:
                 job = await submit_job(
                     session,
                     actor,
-                    course,
+                    target,
                     parsed,
                     options,
                     model_name=settings.llm_model,
                     max_topics=content.max_topics,
-                    idempotency_key=key,
+                    idempotency_key=_idempotency_key(target, data, options),
                 )
             progress = await _progress(database, job.id)
             console.print(f"job {job.id}: {job.total} topics, {progress.percent:.0f}% done")

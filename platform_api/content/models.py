@@ -91,6 +91,10 @@ class ContentTopic(Base):
     row: Mapped[int] = mapped_column(Integer)
     topic: Mapped[str] = mapped_column(String(300))
     objectives: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    # The learning objective the topic targets, when it was drawn from a class's weak ones.
+    objective_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("learning_objectives.id", ondelete="SET NULL")
+    )
     status: Mapped[TopicStatus] = mapped_column(value_enum(TopicStatus, "content_topic_status"))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # The claim of the runner working on it; a result is stored only under the current lease.

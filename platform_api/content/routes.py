@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from agents.content.settings import ContentSettings
-from core.errors import Conflict, NotFound, ValidationFailed
+from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from platform_api.auth.permissions import ContentTeam
 from platform_api.content import exports, review, service
 from platform_api.content.schemas import (
@@ -24,6 +24,7 @@ from platform_api.content.schemas import (
     TopicOut,
 )
 from platform_api.content.topics_input import format_of, parse_topics, rows_of
+from platform_api.content.weak_topics import NoWeakObjectives, weak_objective_topics
 from platform_api.curriculum.lesson_cache import published_lesson_cache
 from platform_api.deps import DbSession, StoresDep
 from platform_api.http.errors import responses
@@ -53,8 +54,9 @@ EXPORT_TYPES = {
     "/jobs",
     status_code=202,
     response_model=JobOut,
-    summary="Generate lessons, items and hints for a list of topics",
-    responses=responses(404),
+    summary="Generate lessons, items and hints for a list of topics, or for the weakest "
+    "objectives of a class",
+    responses=responses(NotFound, Forbidden, NoWeakObjectives),
 )
 async def create_job(
     body: JobCreate,
@@ -63,11 +65,19 @@ async def create_job(
     actor: ContentTeam,
     idempotency_key: IdempotencyKey = None,
 ) -> JobOut:
+    if body.weak_objectives_of_class is not None:
+        weak = body.weak_objectives_of_class
+        topics = await weak_objective_topics(
+            session, actor, weak.class_id, body.course_id, weak.count
+        )
+    else:
+        assert body.topics is not None  # one of the two, checked by JobCreate
+        topics = rows_of(body.topics)
     job = await service.submit_job(
         session,
         actor,
         body.course_id,
-        rows_of(body.topics),
+        topics,
         body.options,
         model_name=stores.settings.llm_model,
         max_topics=ContentSettings().max_topics,

@@ -4,12 +4,13 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
 from agents.content.schemas import ItemKind
 from graphs.content_gen.state import DEFAULT_ITEM_KINDS
 from platform_api.content.models import JobStatus, ReviewStatus, TopicStatus
 from platform_api.content.topics_input import MAX_OBJECTIVE_CHARS, RowError, TopicIn
+from platform_api.content.weak_topics import MAX_WEAK_OBJECTIVES
 
 
 class JobOptions(BaseModel):
@@ -28,18 +29,54 @@ class JobOptions(BaseModel):
     )
 
 
+def _optional_without_null(schema: dict[str, Any]) -> None:
+    """Left out, not null: the schema says JSON null is no value of this field (the model takes
+    None, so that a missing field is one)."""
+    schema.pop("default", None)
+    kept = [branch for branch in schema.pop("anyOf", []) if branch.get("type") != "null"]
+    if len(kept) == 1:
+        schema.update(kept[0])
+    elif kept:
+        schema["anyOf"] = kept
+
+
+class WeakObjectivesOfClass(BaseModel):
+    class_id: uuid.UUID = Field(description="A class the caller teaches.")
+    count: int = Field(ge=1, le=MAX_WEAK_OBJECTIVES, description="How many objectives at most.")
+
+
 class JobCreate(BaseModel):
+    """Topics listed, or drawn from a class's weakest objectives: exactly one of the two."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [{"required": ["topics"]}, {"required": ["weak_objectives_of_class"]}]
+        }
+    )
+
     course_id: uuid.UUID
-    topics: list[TopicIn] = Field(
-        min_length=1,
-        max_length=1000,
+    topics: Annotated[list[TopicIn], Field(min_length=1, max_length=1000)] | None = Field(
+        None,
+        json_schema_extra=_optional_without_null,
         description="The topics; any invalid one refuses the request (422, with its index). "
         "Upload a file to `/jobs/file` to have bad rows reported and the others run.",
+    )
+    weak_objectives_of_class: WeakObjectivesOfClass | None = Field(
+        None,
+        json_schema_extra=_optional_without_null,
+        description="One topic per objective of the course that the class's learners answered "
+        "but have not mastered, the weakest first (409 `no_weak_objectives` when there is none).",
     )
     options: JobOptions = Field(default_factory=JobOptions)
     webhook_url: HttpUrl | None = Field(
         None, description="POSTed a `content.job.finished` event when the job ends."
     )
+
+    @model_validator(mode="after")
+    def _one_source_of_topics(self) -> "JobCreate":
+        if (self.topics is None) == (self.weak_objectives_of_class is None):
+            raise ValueError("give either `topics` or `weak_objectives_of_class`")
+        return self
 
 
 class JobOut(BaseModel):
@@ -69,6 +106,9 @@ class TopicOut(BaseModel):
     row: int
     topic: str
     objectives: list[str]
+    objective_id: uuid.UUID | None = Field(
+        description="The weak learning objective the topic targets, when drawn from a class's."
+    )
     status: TopicStatus
     attempts: int
     lesson_id: uuid.UUID | None

@@ -117,6 +117,7 @@ async def submit_job(
             row=row.row,
             topic=row.topic,
             objectives=row.objectives,
+            objective_id=row.objective_id,
             status=TopicStatus.QUEUED,
             attempts=0,
             failures=[],

@@ -7,6 +7,7 @@ JSON Lines: one object per line, ``{"topic": ..., "objectives": [...]}``.
 import csv
 import io
 import json
+import uuid
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, ValidationError
@@ -21,6 +22,7 @@ class TopicRow(BaseModel):
     row: int = Field(description="Line of the input (1 = first data row).")
     topic: str = Field(min_length=1, max_length=MAX_TOPIC_CHARS)
     objectives: list[str] = Field(default_factory=list, max_length=MAX_OBJECTIVES)
+    objective_id: uuid.UUID | None = None  # the weak objective the topic targets, if drawn so
 
 
 class TopicIn(BaseModel):

@@ -15,6 +15,7 @@ from graphs.tutor_chat.ports import ExerciseKey, FlagReport, LearnerContext
 from platform_api.assessments.service import exam_in_progress
 from platform_api.auth.models import User
 from platform_api.auth.service import is_under_age
+from platform_api.mastery.weakness import weak_objectives
 from platform_api.notifications.service import notify_guardians
 from platform_api.tutor.models import TutorFlag, TutorPolicy
 from rag import retrieve
@@ -27,6 +28,8 @@ FLAG_TITLES = {
     "abuse": "A learner may need support (abuse)",
     "personal_data": "A learner shared personal details with the tutor",
 }
+# Weak objectives named in the prompt: the bundled model reads 2,048 tokens, most of them sources.
+WEAK_OBJECTIVES_IN_CONTEXT = 3
 
 
 class PlatformTutorPorts:
@@ -55,6 +58,12 @@ class PlatformTutorPorts:
                 mode=await course_mode(session, course_id),
                 minor=is_under_age(learner.birth_date, self.coppa_minimum_age),
                 exam_in_progress=await exam_in_progress(session, learner_id, course_id),
+                weak_objectives=[
+                    weak.text
+                    for weak in await weak_objectives(
+                        session, learner_id, course_id, WEAK_OBJECTIVES_IN_CONTEXT
+                    )
+                ],
             )
 
     async def retrieve(
