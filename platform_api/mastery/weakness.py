@@ -17,10 +17,12 @@ from sqlalchemy.orm import InstrumentedAttribute
 from core.curriculum.models import LearningObjective, Lesson
 from platform_api.classes.models import ClassCourse, Enrollment
 from platform_api.mastery.models import MasteryState
+from platform_api.mastery.settings import MasterySettings
 
-# P(known) from which an objective counts as mastered: the threshold Corbett and Anderson's
-# knowledge tracing (and most BKT tutors since) use to stop practice.
-MASTERED = 0.95
+
+def _mastered_at() -> float:
+    """The P(known) from which an objective counts as mastered (``WC_MASTERY_MASTERED_AT``)."""
+    return MasterySettings().mastered_at
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,7 @@ async def weak_objectives(
     learner_id: uuid.UUID,
     course_id: uuid.UUID,
     limit: int,
-    threshold: float = MASTERED,
+    threshold: float | None = None,
 ) -> list[WeakObjective]:
     """The learner's answered objectives of a course below ``threshold``, least known first."""
     query = (
@@ -90,7 +92,7 @@ async def weak_objectives(
         .where(
             MasteryState.learner_id == learner_id,
             LearningObjective.course_id == course_id,
-            MasteryState.p_known < threshold,
+            MasteryState.p_known < (threshold or _mastered_at()),
         )
         .order_by(MasteryState.p_known, MasteryState.answers.desc(), LearningObjective.id)
         .limit(limit)
@@ -103,7 +105,7 @@ async def class_weakest_objectives(
     class_id: uuid.UUID,
     limit: int,
     course_id: uuid.UUID | None = None,
-    threshold: float = MASTERED,
+    threshold: float | None = None,
 ) -> list[WeakObjective]:
     """The objectives of the class's courses whose P(known), averaged over the enrolled learners
     who answered them, is below ``threshold``: least known first, and among equals the one more
@@ -119,7 +121,7 @@ async def class_weakest_objectives(
         query = query.where(LearningObjective.course_id == course_id)
     query = (
         query.group_by(LearningObjective.id, Lesson.id)
-        .having(mean < threshold)
+        .having(mean < (threshold or _mastered_at()))
         .order_by(mean, learners.desc(), LearningObjective.id)
         .limit(limit)
     )
