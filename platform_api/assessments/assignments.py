@@ -4,7 +4,7 @@ import random
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, false, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.curriculum.models import AssessmentItem, Lesson
@@ -124,7 +124,7 @@ async def describe(session: AsyncSession, assignment: Assignment, *, staff: bool
     return out
 
 
-def _visible(actor: AccessClaims) -> Select[tuple[Assignment]]:
+def _visible(actor: AccessClaims) -> Select[Assignment]:
     query = select(Assignment).join(SchoolClass, SchoolClass.id == Assignment.class_id)
     if actor.role is Role.ADMIN:
         return query
@@ -137,7 +137,7 @@ def _visible(actor: AccessClaims) -> Select[tuple[Assignment]]:
         children = select(ParentLink.child_id).where(ParentLink.parent_id == actor.user_id)
         attended = select(Enrollment.class_id).where(Enrollment.student_id.in_(children))
         return query.where(Assignment.class_id.in_(attended))
-    return query.where(False)
+    return query.where(false())
 
 
 async def list_assignments(
@@ -156,12 +156,10 @@ async def followed_assignment(
 ) -> tuple[Assignment, bool]:
     """The assignment if the actor may see it (404 otherwise), and whether they teach it."""
     assignment = await session.get(Assignment, assignment_id)
-    school_class = assignment and await session.get(SchoolClass, assignment.class_id)
-    if (
-        assignment is None
-        or school_class is None
-        or not await may_follow_class(session, actor, school_class)
-    ):
+    if assignment is None:
+        raise NotFound("No such assignment.")
+    school_class = await session.get(SchoolClass, assignment.class_id)
+    if school_class is None or not await may_follow_class(session, actor, school_class):
         raise NotFound("No such assignment.")
     staff = actor.role is Role.ADMIN or school_class.teacher_id == actor.user_id
     return assignment, staff

@@ -173,7 +173,7 @@ async def patch_item(
     if body.version != item.version:
         raise PreconditionFailed("The item changed since you read it.", {"version": item.version})
     await ensure_snapshot(session, item)  # the version being replaced stays readable
-    changes = body.model_dump(exclude_unset=True, exclude={"version", "change_note"})
+    changes = body.model_dump(exclude_none=True, exclude={"version", "change_note"})
     content = _validated({**_current_content(item), **changes})
     for column, value in _columns(content, item.details).items():
         setattr(item, column, value)

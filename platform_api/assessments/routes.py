@@ -139,7 +139,7 @@ async def put_accommodation(
     status_code=201,
     response_model=SittingOut,
     summary="Start a sitting of an assignment",
-    responses=responses(NotFound, OutsideWindow, AttemptsExhausted, SittingAlreadyOpen),
+    responses=responses(Forbidden, NotFound, OutsideWindow, AttemptsExhausted, SittingAlreadyOpen),
 )
 async def start_sitting(
     body: SittingStart, session: DbSession, actor: Learner, now: Now
@@ -181,7 +181,7 @@ async def get_sitting(
     "/{sitting_id}/answers/{item_id}",
     response_model=AnswerOut,
     summary="Save an answer (the last one before the close counts)",
-    responses=responses(NotFound, SittingClosed, InvalidAnswer),
+    responses=responses(Forbidden, NotFound, SittingClosed, InvalidAnswer),
 )
 async def save_answer(
     sitting_id: uuid.UUID,
@@ -198,7 +198,7 @@ async def save_answer(
     "/{sitting_id}/submit",
     response_model=SittingOut,
     summary="Submit the sitting for grading (again: the same sitting, unchanged)",
-    responses=responses(NotFound),
+    responses=responses(Forbidden, NotFound),
 )
 async def submit_sitting(
     sitting_id: uuid.UUID, session: DbSession, actor: Learner, now: Now

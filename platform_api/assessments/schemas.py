@@ -1,10 +1,10 @@
 """Request and response models of the item bank, assignments and sittings; every input bounded."""
 
-import math
 import uuid
+from datetime import datetime
 from typing import Annotated, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from core.curriculum.models import ItemKind
 from platform_api.assessments.models import AssignmentKind, FeedbackTiming, SittingStatus
@@ -22,6 +22,16 @@ DEFAULT_KEYS = "abcdefghij"
 OptionKey = Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9_-]+$")]
 Reason = Annotated[str, Field(min_length=1, max_length=500)]
 Number = Annotated[float, Field(ge=-MAX_ABS_NUMBER, le=MAX_ABS_NUMBER, allow_inf_nan=False)]
+
+
+def _plausible(moment: datetime) -> datetime:
+    # Year 9999 plus extra time overflows Python's datetime: a 500 where a 422 is the answer.
+    if not 2000 <= moment.year <= 2200:
+        raise ValueError("Give a time between the years 2000 and 2200.")
+    return moment
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_plausible)]
 
 
 class Strict(BaseModel):
@@ -152,9 +162,9 @@ class AssignmentCreate(Strict):
         None, min_length=1, max_length=MAX_ITEMS_PER_ASSIGNMENT
     )
     lesson_id: uuid.UUID | None = Field(None, description="Take this lesson's items instead.")
-    due_at: AwareDatetime | None = Field(None, description="Homework: answers close at this time.")
-    opens_at: AwareDatetime | None = Field(None, description="Exam: the window opens.")
-    closes_at: AwareDatetime | None = Field(None, description="Exam: the window closes.")
+    due_at: Moment | None = Field(None, description="Homework: answers close at this time.")
+    opens_at: Moment | None = Field(None, description="Exam: the window opens.")
+    closes_at: Moment | None = Field(None, description="Exam: the window closes.")
     duration_seconds: int | None = Field(None, ge=30, le=MAX_SECONDS)
     attempts_allowed: int = Field(1, ge=1, le=20)
     feedback_timing: FeedbackTiming = FeedbackTiming.AFTER_GRADING
@@ -185,8 +195,8 @@ class AssignmentItemOut(BaseModel):
 
 class AccommodationIn(Strict):
     extra_seconds: int = Field(0, ge=0, le=MAX_SECONDS)
-    opens_at: AwareDatetime | None = None
-    closes_at: AwareDatetime | None = None
+    opens_at: Moment | None = None
+    closes_at: Moment | None = None
     reason: Reason
 
     @model_validator(mode="after")
@@ -331,7 +341,3 @@ class ResultsOut(BaseModel):
     score: float | None
     max_score: float | None
     items: list[ResultItemOut]
-
-
-def finite(value: float) -> bool:
-    return math.isfinite(value) and abs(value) <= MAX_ABS_NUMBER

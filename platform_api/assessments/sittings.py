@@ -118,16 +118,19 @@ async def _check_may_start(
             "You already have an open sitting; submit it first.",
             {"sitting_id": str(open_sitting.id)},
         )
-    attempts = await session.scalar(
-        select(func.coalesce(func.max(ExamSitting.attempt), 0)).where(
-            ExamSitting.assignment_id == assignment.id, ExamSitting.learner_id == learner_id
+    attempts = (
+        await session.scalar(
+            select(func.max(ExamSitting.attempt)).where(
+                ExamSitting.assignment_id == assignment.id, ExamSitting.learner_id == learner_id
+            )
         )
+        or 0
     )
     if attempts >= assignment.attempts_allowed:
         raise AttemptsExhausted(
             "You have used every attempt.", {"attempts_allowed": assignment.attempts_allowed}
         )
-    return int(attempts) + 1
+    return attempts + 1
 
 
 async def start_sitting(
@@ -224,7 +227,7 @@ async def save_answer(
     version = int(str(entry["item_version"]))
     spec = (await snapshots_of(session, [(item_id, version)]))[(item_id, version)]
     answer = _checked_answer(spec, body.answer)
-    statement = insert(Response).values(
+    values = insert(Response).values(
         id=uuid.uuid4(),
         sitting_id=sitting.id,
         item_id=item_id,
@@ -235,13 +238,9 @@ async def save_answer(
         time_spent_ms=body.time_spent_ms,
         max_points=float(str(entry["points"])),
     )
-    statement = statement.on_conflict_do_update(
+    statement = values.on_conflict_do_update(
         index_elements=[Response.sitting_id, Response.item_id],
-        set_={
-            "answer": answer,
-            "answered_at": now,
-            "time_spent_ms": statement.excluded.time_spent_ms,
-        },
+        set_={"answer": answer, "answered_at": now, "time_spent_ms": body.time_spent_ms},
     ).returning(Response.first_answered_at)
     first = (await session.execute(statement)).scalar_one()
     await session.commit()

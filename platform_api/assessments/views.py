@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, false, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.curriculum.models import ItemKind
@@ -40,8 +40,10 @@ async def visible_sitting(
     if sitting is None or sitting.assignment_id is None:
         raise NotFound("No such sitting.")
     assignment = await session.get(Assignment, sitting.assignment_id)
-    school_class = assignment and await session.get(SchoolClass, assignment.class_id)
-    if assignment is None or school_class is None:
+    if assignment is None:
+        raise NotFound("No such sitting.")
+    school_class = await session.get(SchoolClass, assignment.class_id)
+    if school_class is None:
         raise NotFound("No such sitting.")
     staff = actor.role is Role.ADMIN or school_class.teacher_id == actor.user_id
     if not staff and sitting.learner_id != actor.user_id:
@@ -146,7 +148,7 @@ async def results(
     )
 
 
-def _visible_sittings(actor: AccessClaims) -> Select[tuple[ExamSitting]]:
+def _visible_sittings(actor: AccessClaims) -> Select[ExamSitting]:
     query = select(ExamSitting).where(ExamSitting.assignment_id.is_not(None))
     if actor.role is Role.ADMIN:
         return query
@@ -162,7 +164,7 @@ def _visible_sittings(actor: AccessClaims) -> Select[tuple[ExamSitting]]:
     if actor.role is Role.PARENT:
         children = select(ParentLink.child_id).where(ParentLink.parent_id == actor.user_id)
         return query.where(ExamSitting.learner_id.in_(children))
-    return query.where(False)
+    return query.where(false())
 
 
 async def list_sittings(
