@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     max_import_bytes: int = Field(64 * 1024 * 1024, ge=1024)
     coppa_minimum_age: int = 13
     outbox_poll_seconds: float = Field(0.5, gt=0)
+    sitting_sweep_seconds: float = Field(
+        5.0, ge=0, description="How often sittings past their deadline are closed; 0 = never."
+    )
 
     llm_base_url: str = Field(
         "http://127.0.0.1:8001/v1", description="OpenAI-compatible endpoint of the LLM."

@@ -10,6 +10,8 @@ from starlette.types import Scope
 from core.infra.cache import RateLimiter
 from core.settings import Settings
 from platform_api.analytics.capture import subscribe_capture
+from platform_api.assessments.routes import router as assessments_router
+from platform_api.assessments.sweeper import start_deadline_sweeper
 from platform_api.auth.oidc_routes import router as oidc_router
 from platform_api.auth.permissions import identify_bearer
 from platform_api.auth.routes import router as auth_router
@@ -63,6 +65,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     import_router,
     users_router,
     classes_router,
+    assessments_router,
     tutor_router,
     content_router,
     mastery_router,
@@ -88,6 +91,7 @@ async def start_background_work(
         stores.bus, stores.database, settings.webhook_secret, settings.webhook_timeout_seconds
     )
     stores.relay.start()
+    await start_deadline_sweeper(stores)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -3,7 +3,7 @@
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from core.infra.analytics import AnalyticsStore
@@ -40,8 +40,12 @@ class Stores:
     signing_key: SigningKey
     token_verifier: AccessTokenVerifier
     llm: LLMClient
+    # Stops of background tasks started beside the stores (the deadline sweeper), run first.
+    on_close: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     async def close(self) -> None:
+        for stop in reversed(self.on_close):
+            await stop()
         await self.relay.stop()
         await self.llm.close()
         await self.bus.close()
