@@ -8,7 +8,6 @@ points at (``version_spec``), never from the live row.
 """
 
 import math
-import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -20,8 +19,6 @@ from core.curriculum.models import AssessmentItemVersion, ItemKind
 from core.errors import NotFound
 
 SOLUTION_CRITERION = "Agrees with the model answer"
-# Plain decimal notation only: Python's float() also takes "1_000", "inf" and "nan".
-_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?")
 
 
 @dataclass(frozen=True)
@@ -118,9 +115,3 @@ async def version_spec(session: AsyncSession, item_id: uuid.UUID, version: int) 
     if snapshot is None:
         raise NotFound("No such item version.", {"item_id": str(item_id), "version": version})
     return spec_from_snapshot(snapshot)
-
-
-def parse_number(text: str) -> float | None:
-    """A learner's numeric answer as a number, or None when it is not one (``nan`` is not)."""
-    text = text.strip()
-    return _number(text) if _DECIMAL.fullmatch(text) else None

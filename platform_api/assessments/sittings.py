@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.curriculum.models import AssessmentItem, AssessmentItemVersion, ItemKind
 from core.errors import NotFound
 from platform_api.assessments import events
+from platform_api.assessments.answers import parse_number
 from platform_api.assessments.auth import is_enrolled, taught_class
 from platform_api.assessments.bank import ensure_snapshot
 from platform_api.assessments.errors import (
@@ -26,7 +27,7 @@ from platform_api.assessments.errors import (
     SittingClosed,
     SittingNotReopenable,
 )
-from platform_api.assessments.item_spec import ItemSpec, parse_number, spec_from_snapshot
+from platform_api.assessments.item_spec import ItemSpec, spec_from_snapshot
 from platform_api.assessments.layout import PlannedItem, learner_layout
 from platform_api.assessments.models import (
     Accommodation,
@@ -207,7 +208,9 @@ def _checked_answer(spec: ItemSpec, text: str) -> str:
             raise InvalidAnswer("Answer with one option's key.", {"keys": list(spec.option_keys)})
     elif spec.kind is ItemKind.NUMERIC:
         if parse_number(text) is None:
-            raise InvalidAnswer("This item takes a number, such as 12.5 or -3e-2.")
+            raise InvalidAnswer(
+                "This item takes a number, optionally with its unit: 12.5, -3e-2, 1/4, 9.8 m/s^2."
+            )
         return text.strip()
     return text
 

@@ -70,14 +70,21 @@ def model_answer(item: ItemVersion) -> str:
     return item.solution or item.answer or ""
 
 
+def _criterion(line: Any) -> str:
+    """A rubric line as generated (a string) or as written through the items API (a dict)."""
+    if isinstance(line, dict):
+        line = line.get("criterion")
+    return line if isinstance(line, str) else ""
+
+
 def rubric_lines(item: ItemVersion) -> list[str]:
     lines = item.details.get("rubric")
     if isinstance(lines, str):
         lines = [lines]
     kept = [
-        line.strip()[:MAX_RUBRIC_LINE_CHARS]
-        for line in (lines if isinstance(lines, list) else [])
-        if isinstance(line, str) and line.strip()
+        text.strip()[:MAX_RUBRIC_LINE_CHARS]
+        for text in map(_criterion, lines if isinstance(lines, list) else [])
+        if text.strip()
     ][:MAX_RUBRIC_LINES]
     return kept or [prompts.DEFAULT_RUBRIC_LINE]
 

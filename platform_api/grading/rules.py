@@ -5,20 +5,11 @@ value): then it goes to a teacher rather than becoming a zero nobody looks at.
 """
 
 import math
-import re
 from dataclasses import dataclass
 from typing import Any
 
-# A number as people type it: sign (a Unicode minus reads as "-"), thousands separators,
-# decimals, an exponent, or a fraction; the rest of the answer is its unit.
-_NUMBER = re.compile(
-    r"^\s*(?P<sign>[-+])?\s*"
-    r"(?:(?P<num>\d+)\s*/\s*(?P<den>\d+)"
-    r"|(?P<value>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+)(?:[eE](?P<exp>[-+]?\d+))?)"
-    r"(?P<rest>.*)$",
-    re.DOTALL,
-)
-_OPTION_KEY = re.compile(r"^\(?([A-Za-z0-9]{1,3})[).:]?$")
+from platform_api.assessments.answers import option_key, parse_number
+
 RELATIVE_EPSILON = 1e-9
 
 
@@ -30,12 +21,6 @@ class RuleGrade:
     needs_review: bool = False
 
 
-def option_key(answer: str) -> str | None:
-    """'b', 'B', '(b)', 'b.' → 'b'."""
-    match = _OPTION_KEY.match(answer.strip())
-    return match.group(1).lower() if match else None
-
-
 def grade_multiple_choice(answer: str, key: str | None, max_points: float) -> RuleGrade:
     if not key:
         return RuleGrade(0.0, False, "The item has no answer key.", needs_review=True)
@@ -44,25 +29,6 @@ def grade_multiple_choice(answer: str, key: str | None, max_points: float) -> Ru
         return RuleGrade(max_points, True, f"Option {chosen} is the key.")
     shown = chosen if chosen is not None else answer.strip()[:40] or "no option"
     return RuleGrade(0.0, False, f"Chose {shown}; the key is {key.strip().lower()}.")
-
-
-def parse_number(text: str) -> tuple[float, str] | None:
-    """The number an answer starts with and the rest of it (its unit), or None."""
-    match = _NUMBER.match(text.replace("\u2212", "-"))
-    if match is None:
-        return None
-    sign = -1.0 if match.group("sign") == "-" else 1.0
-    if match.group("num") is not None:
-        denominator = int(match.group("den"))
-        if denominator == 0:
-            return None
-        value = int(match.group("num")) / denominator
-    else:
-        exponent = f"e{match.group('exp')}" if match.group("exp") is not None else ""
-        value = float(match.group("value").replace(",", "") + exponent)  # 1e999 → inf
-    if not math.isfinite(value):
-        return None
-    return sign * value, match.group("rest").strip()
 
 
 def _unit(text: str) -> str:

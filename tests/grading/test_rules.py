@@ -2,7 +2,8 @@
 
 import pytest
 
-from platform_api.grading.rules import grade_multiple_choice, grade_numeric, parse_number
+from platform_api.assessments.answers import parse_number
+from platform_api.grading.rules import grade_multiple_choice, grade_numeric
 
 
 @pytest.mark.parametrize(
@@ -20,7 +21,7 @@ def test_numbers_are_read_as_typed(typed: str, value: float, rest: str) -> None:
     assert parse_number(typed) == (value, rest)
 
 
-@pytest.mark.parametrize("typed", ["", "five", "1/0", "m 5", "1e999"])
+@pytest.mark.parametrize("typed", ["", "five", "1/0", "m 5", "1e999", "nan", "1_000", "12 !?"])
 def test_what_is_not_a_number_is_refused(typed: str) -> None:
     assert parse_number(typed) is None
 
