@@ -25,6 +25,9 @@ from platform_api.http.routing import match_uuid_parameters_only
 from platform_api.notifications.events import subscribe_mailer
 from platform_api.notifications.routes import router as notifications_router
 from platform_api.openstax.routes import router as import_router
+from platform_api.progress.capture import subscribe_statements
+from platform_api.progress.reminders import reminder_sweeper
+from platform_api.progress.routes import router as progress_router
 from platform_api.realtime.hub import router as realtime_router
 from platform_api.tutor.routes import router as tutor_router
 from platform_api.tutor.runtime import open_tutor
@@ -62,6 +65,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     tutor_router,
     content_router,
     notifications_router,
+    progress_router,
     realtime_router,
     auth_router,
     oidc_router,
@@ -75,6 +79,7 @@ async def start_background_work(
     await subscribe_mailer(stores.bus, stores.database, stores.mailer)
     await subscribe_reingestion(stores.bus, stores.database, embedder, rag_settings)
     await subscribe_capture(stores.bus, stores.analytics)
+    await subscribe_statements(stores.bus, stores.database, stores.analytics)
     settings = stores.settings
     await subscribe_webhooks(
         stores.bus, stores.database, settings.webhook_secret, settings.webhook_timeout_seconds
@@ -96,10 +101,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         embedder = Embedder(rag_settings.embedding_model, batch_size=rag_settings.batch_size)
         app.state.tutor = tutor = await open_tutor(stores, embedder, rag_settings)
         await start_background_work(stores, embedder, rag_settings)
+        reminders = reminder_sweeper(
+            stores.database, settings.reminder_lead_hours, settings.reminder_sweep_seconds
+        )
+        reminders.start()
         logger.info("api ready", extra={"url": settings.base_url})
         try:
             yield
         finally:
+            await reminders.stop()
             await tutor.close()
             await stores.close()
 
