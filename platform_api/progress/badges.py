@@ -116,11 +116,24 @@ async def _insert_award(session: AsyncSession, learner_id: uuid.UUID, rule: Badg
     return True
 
 
+def _concerned(rule: BadgeRule, verb: str | None) -> bool:
+    """Whether a statement with ``verb`` may change the rule's verdict (None: any may)."""
+    if verb is None:
+        return True
+    if isinstance(rule.condition, StreakDays):
+        return verb != "earned"  # a badge is not activity (see ``streaks``)
+    return rule.condition.statements.verb == verb
+
+
 async def award_badges(
-    session: AsyncSession, analytics: AnalyticsStore, learner_id: uuid.UUID
+    session: AsyncSession,
+    analytics: AnalyticsStore,
+    learner_id: uuid.UUID,
+    verb: str | None = None,
 ) -> list[str]:
     """Award every badge whose condition now holds for the learner; return those newly awarded.
 
+    ``verb``: the statement that prompted the evaluation; rules it cannot affect are skipped.
     Adds to the caller's transaction. A learner erased meanwhile gets nothing (and no error).
     """
     learner = await session.get(User, learner_id)
@@ -131,7 +144,9 @@ async def award_badges(
     )
     awarded, now = [], utcnow()
     for rule in badge_rules():
-        if rule.id in held or not await _holds(analytics, learner, rule.condition, now):
+        if rule.id in held or not _concerned(rule, verb):
+            continue
+        if not await _holds(analytics, learner, rule.condition, now):
             continue
         if await _insert_award(session, learner_id, rule):
             awarded.append(rule.id)

@@ -28,7 +28,7 @@ from platform_api.assessments.events import (
     AssessmentGraded,
     SittingSubmitted,
 )
-from platform_api.progress.badges import award_badges
+from platform_api.progress.badges import award_badges, badge_rules
 from platform_api.progress.events import (
     BADGE_AWARDED,
     LESSON_COMPLETED,
@@ -54,7 +54,8 @@ def _millis(moment: datetime) -> int:
 
 def _row(statement: uuid.UUID, learner: uuid.UUID, at: datetime, verb: str, **fields: Any) -> Row:
     return {
-        "statement_id": statement,
+        # An outbox event's id may be asyncpg's own UUID type, which the JSON encoder refuses.
+        "statement_id": uuid.UUID(str(statement)),
         "learner_id": learner,
         "timestamp": at,
         "verb": verb,
@@ -183,8 +184,11 @@ def statement_row(event: Event) -> Row:
 async def subscribe_statements(
     bus: EventBus, database: Database, analytics: AnalyticsStore
 ) -> None:
+    badge_rules()  # a malformed rule file fails the start, not every statement
+
     async def evaluate(session: AsyncSession, event: Event) -> None:
-        await award_badges(session, analytics, uuid.UUID(str(event.payload["learner_id"])))
+        row = statement_row(event)
+        await award_badges(session, analytics, row["learner_id"], row["verb"])
 
     evaluate_once = idempotent(database, BADGE_CONSUMER, evaluate)
 

@@ -8,7 +8,7 @@ through the outbox, so everything downstream (statements, badges, dashboards) ru
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,8 +44,9 @@ from platform_api.assessments.models import (
     Response,
     SittingStatus,
 )
+from platform_api.auth.models import Role, User
 from platform_api.progress.events import LESSON_COMPLETED, LESSON_VIEWED, LessonProgressed
-from tests.fixtures.app import Api
+from tests.fixtures.app import Account, Api
 from tests.infra.bus_support import eventually
 
 
@@ -268,3 +269,42 @@ def this_week(now: datetime | None = None) -> datetime:
     now = now or datetime.now(UTC)
     monday = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0)
     return max(monday, now - timedelta(minutes=1))
+
+
+async def make_learners(session: AsyncSession, count: int, **fields: Any) -> list[User]:
+    """Student accounts made directly (no sign-in needed): a class of them costs no hashing."""
+    learners = [
+        User(
+            id=uuid.uuid4(),
+            email=f"learner-{uuid.uuid4().hex[:12]}@example.org",
+            display_name=f"Learner {number:02d} Example",
+            role=Role.STUDENT,
+            birth_date=date(2000, 1, 1),
+            **fields,
+        )
+        for number in range(count)
+    ]
+    session.add_all(learners)
+    await session.commit()
+    return learners
+
+
+async def make_class(api: Api, teacher: Account, learners: list[Any], course_id: uuid.UUID) -> str:
+    """A class through the API: created by the teacher, learners enrolled, the course assigned."""
+    created = await api.client.post("/api/v1/classes", headers=teacher.headers, json={"name": "8B"})
+    assert created.status_code == 201, created.text
+    class_id: str = created.json()["id"]
+    for learner in learners:
+        enrolled = await api.client.post(
+            f"/api/v1/classes/{class_id}/students",
+            headers=teacher.headers,
+            json={"student_email": learner.email},
+        )
+        assert enrolled.status_code == 200, enrolled.text
+    assigned = await api.client.post(
+        f"/api/v1/classes/{class_id}/courses",
+        headers=teacher.headers,
+        json={"course_id": str(course_id)},
+    )
+    assert assigned.status_code == 200, assigned.text
+    return class_id
