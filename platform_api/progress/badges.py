@@ -88,15 +88,26 @@ def _count_query(condition: StatementCount) -> tuple[str, dict[str, Any]]:
     return sql, parameters
 
 
-async def _holds(
-    analytics: AnalyticsStore, learner: User, condition: StatementCount | StreakDays, now: datetime
-) -> bool:
-    if isinstance(condition, StreakDays):
-        streak = (await streaks(analytics, {learner.id: learner.time_zone}, now))[learner.id]
-        return streak.current_days >= condition.streak_days
-    sql, parameters = _count_query(condition)
-    [row] = await analytics.query(sql, parameters | {"learner_id": learner.id})
-    return int(row["matching"]) >= condition.at_least
+class _Verdicts:
+    """Conditions checked for one learner at one moment; the streak is computed at most once."""
+
+    def __init__(self, analytics: AnalyticsStore, learner: User, now: datetime) -> None:
+        self._analytics, self._learner, self._now = analytics, learner, now
+        self._streak_days: int | None = None
+
+    async def holds(self, condition: StatementCount | StreakDays) -> bool:
+        if isinstance(condition, StreakDays):
+            return await self._current_streak() >= condition.streak_days
+        sql, parameters = _count_query(condition)
+        [row] = await self._analytics.query(sql, parameters | {"learner_id": self._learner.id})
+        return int(row["matching"]) >= condition.at_least
+
+    async def _current_streak(self) -> int:
+        if self._streak_days is None:
+            learner = self._learner
+            found = await streaks(self._analytics, {learner.id: learner.time_zone}, self._now)
+            self._streak_days = found[learner.id].current_days
+        return self._streak_days
 
 
 async def _insert_award(session: AsyncSession, learner_id: uuid.UUID, rule: BadgeRule) -> bool:
@@ -142,11 +153,11 @@ async def award_badges(
     held = set(
         await session.scalars(select(BadgeAward.badge).where(BadgeAward.learner_id == learner_id))
     )
-    awarded, now = [], utcnow()
+    awarded, verdicts = [], _Verdicts(analytics, learner, utcnow())
     for rule in badge_rules():
         if rule.id in held or not _concerned(rule, verb):
             continue
-        if not await _holds(analytics, learner, rule.condition, now):
+        if not await verdicts.holds(rule.condition):
             continue
         if await _insert_award(session, learner_id, rule):
             awarded.append(rule.id)

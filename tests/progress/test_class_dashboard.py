@@ -29,7 +29,7 @@ CLASS_SIZE, WITH_SITTINGS = 30, 25
 
 
 def is_correct(learner: int, item: int) -> bool:
-    """Item 0 is missed by 4 learners in 5; item 3 by every other learner."""
+    """Item 0 is missed by 4 learners in 5; item 3 by every other learner (of those who sat)."""
     return (item != 0 or learner % 5 == 0) and not (item == 3 and learner % 2 == 0)
 
 
