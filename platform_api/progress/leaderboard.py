@@ -9,7 +9,7 @@ import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
-from core.errors import ValidationFailed
+from core.errors import NotFound, ValidationFailed
 from core.infra.analytics import AnalyticsStore
 from platform_api.auth.models import User
 from platform_api.auth.service import is_under_age
@@ -18,7 +18,9 @@ from platform_api.progress.roster import Roster
 from platform_api.progress.schemas import Leaderboard, LeaderboardEntry
 
 LEADERBOARD_MINIMUM_AGE = 13
-ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+# Weeks 01-53 of years 1900-2099; a week 53 its year lacks is 404 (no such week).
+ISO_WEEK_PATTERN = r"^((?:19|20)\d{2})-W(0[1-9]|[1-4]\d|5[0-3])$"
+ISO_WEEK = re.compile(ISO_WEEK_PATTERN)
 Under13 = Literal["first_name", "hidden"]
 
 
@@ -29,12 +31,12 @@ def week_bounds(week: str | None, now: datetime) -> tuple[str, datetime, datetim
     else:
         match = ISO_WEEK.match(week)
         if match is None:
-            raise ValidationFailed("week must look like 2026-W10.", {"field": "week"})
+            raise ValidationFailed("week must look like 2026-W10 (1900-2099).", {"field": "week"})
         year, number = int(match[1]), int(match[2])
     try:
         monday = date.fromisocalendar(year, number, 1)
     except ValueError as error:
-        raise ValidationFailed(f"No such ISO week: {error}.", {"field": "week"}) from error
+        raise NotFound(f"No such ISO week: {error}.", {"field": "week"}) from error
     start = datetime.combine(monday, time(), UTC)
     return f"{year:04d}-W{number:02d}", start, start + timedelta(days=7)
 

@@ -1,8 +1,11 @@
 """The ClickHouse queries behind progress pages and the class dashboard, one constant each.
 
 ``bench/learning.py`` runs these very constants, through the store and bare in chDB. Every query
-reads a known set of learners (``learner_id`` leads the sorting key, so ClickHouse reads only their
-granules); answer statements are read ``FINAL``, so a regraded answer counts once, as graded last.
+reads a known set of learners (``learner_id`` leads the sorting key). A regraded answer is one
+statement with several revisions: the queries over answers group by statement id and keep the
+latest revision's result (``argMax``), which measured 5x faster than ``FINAL`` for a class (2M
+statements: 83 ms against 437 ms); what they filter on (course, time) never changes between
+revisions, so filtering before the grouping is safe.
 """
 
 import uuid
@@ -15,12 +18,16 @@ from core.infra.analytics.schema import LEARNING_STATEMENTS
 
 # Points of the week: what each learner's graded answers in the class's courses earned.
 LEADERBOARD_POINTS = f"""
-SELECT learner_id, sum(score_raw) AS points, count() AS answers
-FROM {LEARNING_STATEMENTS} FINAL
-WHERE learner_id IN {{learners:Array(UUID)}}
-  AND verb = 'answered'
-  AND course_id IN {{courses:Array(UUID)}}
-  AND timestamp >= {{start:DateTime64(3, 'UTC')}} AND timestamp < {{end:DateTime64(3, 'UTC')}}
+SELECT learner_id, sum(latest_points) AS points, count() AS answers
+FROM (
+    SELECT learner_id, statement_id, argMax(score_raw, revision) AS latest_points
+    FROM {LEARNING_STATEMENTS}
+    WHERE learner_id IN {{learners:Array(UUID)}}
+      AND verb = 'answered'
+      AND course_id IN {{courses:Array(UUID)}}
+      AND timestamp >= {{start:DateTime64(3, 'UTC')}} AND timestamp < {{end:DateTime64(3, 'UTC')}}
+    GROUP BY learner_id, statement_id
+)
 GROUP BY learner_id
 """
 
@@ -36,21 +43,31 @@ GROUP BY learner_id, course_id
 
 # The answers behind the mastery grid: per objective × learner, answered and correct.
 OBJECTIVE_ANSWERS = f"""
-SELECT objective_id, learner_id, count() AS answers, countIf(success) AS correct
-FROM {LEARNING_STATEMENTS} FINAL
-WHERE learner_id IN {{learners:Array(UUID)}}
-  AND verb = 'answered'
-  AND course_id IN {{courses:Array(UUID)}}
-  AND objective_id IS NOT NULL
-GROUP BY objective_id, learner_id
+SELECT objective AS objective_id, learner_id, count() AS answers, countIf(latest) AS correct
+FROM (
+    SELECT learner_id, statement_id, any(objective_id) AS objective,
+           argMax(success, revision) AS latest
+    FROM {LEARNING_STATEMENTS}
+    WHERE learner_id IN {{learners:Array(UUID)}}
+      AND verb = 'answered'
+      AND course_id IN {{courses:Array(UUID)}}
+      AND objective_id IS NOT NULL
+    GROUP BY learner_id, statement_id
+)
+GROUP BY objective, learner_id
 """
 
 MOST_WRONG_ITEMS = f"""
-SELECT object_id AS item_id, countIf(success = false) AS wrong, count() AS answers
-FROM {LEARNING_STATEMENTS} FINAL
-WHERE learner_id IN {{learners:Array(UUID)}}
-  AND verb = 'answered'
-  AND course_id IN {{courses:Array(UUID)}}
+SELECT item_id, countIf(latest = false) AS wrong, count() AS answers
+FROM (
+    SELECT learner_id, statement_id, any(object_id) AS item_id,
+           argMax(success, revision) AS latest
+    FROM {LEARNING_STATEMENTS}
+    WHERE learner_id IN {{learners:Array(UUID)}}
+      AND verb = 'answered'
+      AND course_id IN {{courses:Array(UUID)}}
+    GROUP BY learner_id, statement_id
+)
 GROUP BY item_id
 HAVING wrong > 0
 ORDER BY wrong DESC, item_id

@@ -16,7 +16,7 @@ from platform_api.http.pagination import Limit, Offset
 from platform_api.progress import service
 from platform_api.progress.dashboard import class_dashboard
 from platform_api.progress.gradebook import gradebook_csv
-from platform_api.progress.leaderboard import class_leaderboard
+from platform_api.progress.leaderboard import ISO_WEEK_PATTERN, class_leaderboard
 from platform_api.progress.roster import class_roster
 from platform_api.progress.schemas import (
     ClassDashboard,
@@ -115,7 +115,7 @@ async def leaderboard(
     stores: StoresDep,
     week: Annotated[
         str | None,
-        Query(pattern=r"^\d{4}-W\d{2}$", max_length=8, description="e.g. 2026-W10; default now."),
+        Query(pattern=ISO_WEEK_PATTERN, max_length=8, description="e.g. 2026-W10; default now."),
     ] = None,
 ) -> Leaderboard:
     roster = await class_roster(session, actor, class_id)

@@ -87,6 +87,12 @@ async def test_the_leaderboard_respects_opt_out_and_the_under_13_rule(api: Api) 
         params={"week": "2026-W60"},
     )
     assert bad_week.status_code == 422
+    no_such_week = await api.client.get(
+        f"/api/v1/classes/{class_id}/leaderboard",
+        headers=teacher.headers,
+        params={"week": "2025-W53"},
+    )
+    assert no_such_week.status_code == 404
     outsider = await api.account("student")
     refused = await api.client.get(
         f"/api/v1/classes/{class_id}/leaderboard", headers=outsider.headers
