@@ -6,7 +6,15 @@ from functools import cache
 from typing import Annotated, Any
 from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    WithJsonSchema,
+    field_validator,
+)
 
 from platform_api.auth.models import Role
 
@@ -68,7 +76,7 @@ class ProfileUpdate(BaseModel):
     time_zone: TimeZoneName | None = Field(
         None, description="IANA zone (e.g. Europe/Berlin): where your days begin."
     )
-    leaderboard_opt_out: bool | None = Field(None, description="Leave class leaderboards.")
+    leaderboard_opt_out: StrictBool | None = Field(None, description="Leave class leaderboards.")
 
     @field_validator("preferences")
     @classmethod
