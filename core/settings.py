@@ -90,6 +90,22 @@ class Settings(BaseSettings):
     )
     webhook_timeout_seconds: float = Field(10.0, gt=0)
 
+    # Progress (platform_api/progress): reminders, dashboards, leaderboards.
+    reminder_lead_hours: float = Field(
+        24.0, gt=0, le=24 * 14, description="Remind learners this long before a due date."
+    )
+    reminder_sweep_seconds: float = Field(
+        300.0, gt=0, description="How often the due-date reminder sweeper runs."
+    )
+    inactive_after_days: int = Field(
+        7, ge=1, le=365, description="A learner with no statement for this long is inactive."
+    )
+    leaderboard_under_13: Literal["first_name", "hidden"] = Field(
+        "first_name",
+        description="How class leaderboards show learners under 13: first name only, or not at "
+        "all.",
+    )
+
     log_level: str = "INFO"
     log_format: Literal["auto", "json", "console"] = Field(
         "auto",

@@ -31,6 +31,9 @@ from platform_api.mastery.routes import router as mastery_router
 from platform_api.notifications.events import subscribe_mailer
 from platform_api.notifications.routes import router as notifications_router
 from platform_api.openstax.routes import router as import_router
+from platform_api.progress.capture import subscribe_statements
+from platform_api.progress.reminders import start_reminder_sweeper
+from platform_api.progress.routes import router as progress_router
 from platform_api.realtime.hub import router as realtime_router
 from platform_api.tutor.routes import router as tutor_router
 from platform_api.tutor.runtime import open_tutor
@@ -71,6 +74,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     mastery_router,
     grading_router,
     notifications_router,
+    progress_router,
     realtime_router,
     auth_router,
     oidc_router,
@@ -86,12 +90,14 @@ async def start_background_work(
     await subscribe_capture(stores.bus, stores.analytics)
     await subscribe_mastery(stores.bus, stores.database)
     await subscribe_grading(stores, embedder)
+    await subscribe_statements(stores.bus, stores.database, stores.analytics)
     settings = stores.settings
     await subscribe_webhooks(
         stores.bus, stores.database, settings.webhook_secret, settings.webhook_timeout_seconds
     )
     stores.relay.start()
     await start_deadline_sweeper(stores)
+    await start_reminder_sweeper(stores)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -2,13 +2,43 @@
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from functools import cache
+from typing import Annotated, Any
+from zoneinfo import available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    WithJsonSchema,
+    field_validator,
+)
 
 from platform_api.auth.models import Role
 
 LOCALE_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
+
+
+@cache
+def iana_time_zones() -> frozenset[str]:
+    """The zone names this machine's tz database knows (read once: it walks the files)."""
+    return frozenset(available_timezones())
+
+
+def _known_time_zone(value: str) -> str:
+    if value not in iana_time_zones():
+        raise ValueError("time_zone must be an IANA time zone name, e.g. Europe/Berlin")
+    return value
+
+
+# The OpenAPI lists the names, so a client (and the fuzzer) knows exactly what is accepted.
+TimeZoneName = Annotated[
+    str,
+    AfterValidator(_known_time_zone),
+    WithJsonSchema({"type": "string", "enum": sorted(iana_time_zones())}),
+]
 
 
 class UserOut(BaseModel):
@@ -23,6 +53,8 @@ class UserOut(BaseModel):
     locale: str
     preferences: dict[str, Any]
     birth_date: date | None
+    time_zone: str
+    leaderboard_opt_out: bool
     has_avatar: bool = False
     created_at: datetime
 
@@ -41,6 +73,10 @@ class ProfileUpdate(BaseModel):
     display_name: str | None = Field(None, min_length=1, max_length=120)
     locale: str | None = Field(None, pattern=LOCALE_PATTERN, max_length=35)
     preferences: dict[str, Any] | None = None
+    time_zone: TimeZoneName | None = Field(
+        None, description="IANA zone (e.g. Europe/Berlin): where your days begin."
+    )
+    leaderboard_opt_out: StrictBool | None = Field(None, description="Leave class leaderboards.")
 
     @field_validator("preferences")
     @classmethod
@@ -61,3 +97,6 @@ class UserExport(BaseModel):
     authored_lesson_versions: list[dict[str, Any]]
     refresh_tokens: list[dict[str, Any]]
     avatar_content_type: str | None
+    learning_statements: list[dict[str, Any]] = Field(
+        default_factory=list, description="Your xAPI learning statements, newest first."
+    )

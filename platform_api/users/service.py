@@ -14,6 +14,7 @@ from platform_api.auth.account_state import close_account
 from platform_api.auth.models import OidcIdentity, ParentLink, RefreshToken, Role, User
 from platform_api.auth.tokens import AccessClaims
 from platform_api.classes.models import Enrollment, SchoolClass
+from platform_api.progress.statements import all_learner_statements
 from platform_api.users.avatars import avatar_key, avatar_prefix, validate_avatar
 from platform_api.users.schemas import ProfileUpdate, UserExport, UserOut
 from platform_api.wiring import Stores
@@ -123,6 +124,7 @@ async def export_user(session: AsyncSession, stores: Stores, user: User) -> User
             "revoked_at",
         ),
         avatar_content_type=avatar.content_type if avatar else None,
+        learning_statements=await all_learner_statements(stores.analytics, user.id),
     )
 
 

@@ -9,6 +9,7 @@ the whole key; they put a course's or a learner's rows together for dashboards a
 
 TUTOR_TURNS = "tutor_turns"
 TUTOR_FEEDBACK = "tutor_feedback"
+LEARNING_STATEMENTS = "learning_statements"
 
 CREATE_TUTOR_TURNS = f"""
 CREATE TABLE IF NOT EXISTS {TUTOR_TURNS}
@@ -51,7 +52,37 @@ PARTITION BY toYYYYMM(occurred_at)
 ORDER BY (turn_id, feedback_id)
 """
 
-SCHEMA: tuple[str, ...] = (CREATE_TUTOR_TURNS, CREATE_TUTOR_FEEDBACK)
+# xAPI-shaped learning statements (actor = learner_id, verb, object, result, context, timestamp).
+# A statement that is revised (a regraded answer) keeps its id and gets a higher ``revision``:
+# ReplacingMergeTree(revision) keeps the latest, and readers of results use ``FINAL``. The sorting
+# key is (learner_id, statement_id): dashboards read a class's learners, erasure a learner.
+CREATE_LEARNING_STATEMENTS = f"""
+CREATE TABLE IF NOT EXISTS {LEARNING_STATEMENTS}
+(
+    statement_id UUID,
+    learner_id UUID,
+    timestamp DateTime64(3, 'UTC'),
+    verb LowCardinality(String),
+    object_type LowCardinality(String),
+    object_id String,
+    object_name String,
+    course_id Nullable(UUID),
+    class_id Nullable(UUID),
+    assignment_id Nullable(UUID),
+    sitting_id Nullable(UUID),
+    objective_id Nullable(UUID),
+    success Nullable(Bool),
+    score_raw Nullable(Float64),
+    score_max Nullable(Float64),
+    duration_ms Nullable(UInt32),
+    revision UInt64
+)
+ENGINE = ReplacingMergeTree(revision)
+PARTITION BY toYYYYMM(timestamp)
+ORDER BY (learner_id, statement_id)
+"""
+
+SCHEMA: tuple[str, ...] = (CREATE_TUTOR_TURNS, CREATE_TUTOR_FEEDBACK, CREATE_LEARNING_STATEMENTS)
 
 # Every table with a learner_id column: erasing a learner deletes their rows from each.
-LEARNER_TABLES: tuple[str, ...] = (TUTOR_TURNS, TUTOR_FEEDBACK)
+LEARNER_TABLES: tuple[str, ...] = (TUTOR_TURNS, TUTOR_FEEDBACK, LEARNING_STATEMENTS)

@@ -1,0 +1,164 @@
+"""Badges from declarative rules (``badges.toml``), each awarded to a learner at most once.
+
+The statements consumer calls ``award_badges`` after it stored a learner's statement, inside the
+idempotent-consumer transaction: the award row (primary key learner × badge) and its
+``badge.awarded`` event commit together, and the event is recorded only when the insert happened,
+so a redelivered statement or a second evaluation awards nothing twice.
+"""
+
+import tomllib
+import uuid
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.infra.analytics import AnalyticsStore
+from core.infra.analytics.schema import LEARNING_STATEMENTS
+from core.infra.database import utcnow
+from platform_api.auth.models import User
+from platform_api.progress.events import BADGE_AWARDED, BadgeAwarded, record
+from platform_api.progress.models import BadgeAward
+from platform_api.progress.streaks import streaks
+
+RULES_FILE = Path(__file__).with_name("badges.toml")
+Verb = Literal["viewed", "completed", "answered", "submitted", "scored", "asked", "earned"]
+
+
+class StatementFilter(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    verb: Verb
+    object_type: str | None = Field(None, max_length=50)
+    success: bool | None = None
+
+
+class StatementCount(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    statements: StatementFilter
+    at_least: int = Field(ge=1)
+    distinct: Literal["statements", "objects"] = "statements"
+
+
+class StreakDays(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    streak_days: int = Field(ge=1, le=366)
+
+
+class BadgeRule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,99}$")]
+    title: str = Field(min_length=1, max_length=200)
+    condition: StatementCount | StreakDays
+
+
+@cache
+def badge_rules(path: Path = RULES_FILE) -> tuple[BadgeRule, ...]:
+    """The rules of ``path``, validated; a malformed file fails at start, not at award time."""
+    document = tomllib.loads(path.read_text())
+    rules = TypeAdapter(list[BadgeRule]).validate_python(document.get("badges", []))
+    if len({rule.id for rule in rules}) != len(rules):
+        raise ValueError(f"{path}: two badges share an id")
+    return tuple(rules)
+
+
+def _count_query(condition: StatementCount) -> tuple[str, dict[str, Any]]:
+    """SQL counting the learner's matching statements (latest revision of each, by ``FINAL``)."""
+    where = ["learner_id = {learner_id:UUID}", "verb = {verb:String}"]
+    parameters: dict[str, Any] = {"verb": condition.statements.verb}
+    if condition.statements.object_type is not None:
+        where.append("object_type = {object_type:String}")
+        parameters["object_type"] = condition.statements.object_type
+    if condition.statements.success is not None:
+        where.append("success = {success:Bool}")
+        parameters["success"] = condition.statements.success
+    counted = "statement_id" if condition.distinct == "statements" else "object_id"
+    sql = (
+        f"SELECT uniqExact({counted}) AS matching FROM {LEARNING_STATEMENTS} FINAL "
+        f"WHERE {' AND '.join(where)}"
+    )
+    return sql, parameters
+
+
+class _Verdicts:
+    """Conditions checked for one learner at one moment; the streak is computed at most once."""
+
+    def __init__(self, analytics: AnalyticsStore, learner: User, now: datetime) -> None:
+        self._analytics, self._learner, self._now = analytics, learner, now
+        self._streak_days: int | None = None
+
+    async def holds(self, condition: StatementCount | StreakDays) -> bool:
+        if isinstance(condition, StreakDays):
+            return await self._current_streak() >= condition.streak_days
+        sql, parameters = _count_query(condition)
+        [row] = await self._analytics.query(sql, parameters | {"learner_id": self._learner.id})
+        return int(row["matching"]) >= condition.at_least
+
+    async def _current_streak(self) -> int:
+        if self._streak_days is None:
+            learner = self._learner
+            found = await streaks(self._analytics, {learner.id: learner.time_zone}, self._now)
+            self._streak_days = found[learner.id].current_days
+        return self._streak_days
+
+
+async def _insert_award(session: AsyncSession, learner_id: uuid.UUID, rule: BadgeRule) -> bool:
+    awarded_at = utcnow()
+    statement = (
+        insert(BadgeAward)
+        .values(learner_id=learner_id, badge=rule.id, awarded_at=awarded_at)
+        .on_conflict_do_nothing(index_elements=["learner_id", "badge"])
+        .returning(BadgeAward.badge)
+    )
+    if (await session.execute(statement)).scalar_one_or_none() is None:
+        return False
+    payload = BadgeAwarded(
+        learner_id=learner_id, badge=rule.id, title=rule.title, awarded_at=awarded_at
+    )
+    record(session, BADGE_AWARDED, payload)
+    return True
+
+
+def _concerned(rule: BadgeRule, verb: str | None) -> bool:
+    """Whether a statement with ``verb`` may change the rule's verdict (None: any may)."""
+    if verb is None:
+        return True
+    if isinstance(rule.condition, StreakDays):
+        return verb != "earned"  # a badge is not activity (see ``streaks``)
+    return rule.condition.statements.verb == verb
+
+
+async def award_badges(
+    session: AsyncSession,
+    analytics: AnalyticsStore,
+    learner_id: uuid.UUID,
+    verb: str | None = None,
+) -> list[str]:
+    """Award every badge whose condition now holds for the learner; return those newly awarded.
+
+    ``verb``: the statement that prompted the evaluation; rules it cannot affect are skipped.
+    Adds to the caller's transaction. A learner erased meanwhile gets nothing (and no error).
+    """
+    learner = await session.get(User, learner_id)
+    if learner is None:
+        return []
+    held = set(
+        await session.scalars(select(BadgeAward.badge).where(BadgeAward.learner_id == learner_id))
+    )
+    awarded, verdicts = [], _Verdicts(analytics, learner, utcnow())
+    for rule in badge_rules():
+        if rule.id in held or not _concerned(rule, verb):
+            continue
+        if not await verdicts.holds(rule.condition):
+            continue
+        if await _insert_award(session, learner_id, rule):
+            awarded.append(rule.id)
+    return awarded
