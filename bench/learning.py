@@ -19,8 +19,9 @@ The table is merged once after the insert (``OPTIMIZE ... FINAL``, timed with th
 table live for a while would be. Both paths run in this process, one after the other, on the same
 data path (one process may hold a chDB path at a time), warmed up first. Goal: store p95 < 300 ms.
 
-TODO(lead): engineer A's BKT-update bench and engineer C's grading-throughput bench are called
-from here once they are on main (see the issue-12 report of engineer D).
+Then the BKT update per graded answer next to the bare expression, numpy and hmmlearn
+(``bench/mastery.py``), and short-answer grading throughput with the LLM at ``--llm-base-url``
+(default: the configured one, which ``make run`` serves; ``bench/grading.py``).
 """
 
 import argparse
@@ -36,15 +37,19 @@ from pathlib import Path
 from typing import Any
 
 import chdb.session
+import httpx
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+from grading import grading_throughput
+from mastery import bkt_update_latency, latency_table
 from rich.console import Console
 from rich.table import Table
 
 from core.infra.analytics.chdb import ChdbAnalytics
 from core.infra.analytics.encoding import bind_text
 from core.infra.analytics.schema import LEARNING_STATEMENTS
+from core.settings import Settings
 from platform_api.progress import queries
 from platform_api.progress.leaderboard import week_bounds
 from platform_api.progress.statements import STATEMENTS_OF_LEARNER
@@ -279,6 +284,7 @@ def main() -> None:
     parser.add_argument("--learners", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument("--llm-base-url", default=Settings().llm_base_url)
     arguments = parser.parse_args()
     now = datetime.now(UTC)
 
@@ -308,6 +314,20 @@ def main() -> None:
         finally:
             session.close()
     print_table(all_cases, store_ms, bare_ms, arguments.runs)
+    console.print(latency_table(bkt_update_latency()))
+    measure_grading(arguments.llm_base_url)
+
+
+def measure_grading(llm_base_url: str) -> None:
+    try:
+        httpx.get(f"{llm_base_url}/models", timeout=5).raise_for_status()
+    except httpx.HTTPError as error:
+        console.print(
+            f"grading throughput: no LLM answers at {llm_base_url} ({error}); start one with "
+            "`make run` or `.venv/bin/wc serve`, or pass --llm-base-url"
+        )
+        return
+    asyncio.run(grading_throughput(llm_base_url))
 
 
 def print_table(
