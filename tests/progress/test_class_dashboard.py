@@ -13,7 +13,6 @@ from datetime import timedelta
 
 from core.infra.database import utcnow
 from platform_api.assessments.models import ExamSitting, SittingStatus
-from platform_api.mastery.models import MasteryState
 from tests.fixtures.app import Api
 from tests.infra.bus_support import eventually
 from tests.progress.factories import (
@@ -55,13 +54,6 @@ async def test_a_30_learner_class_runs_through_the_dashboard_and_gradebook(api: 
             answers = [(item, is_correct(number, k)) for k, item in enumerate(course.items)]
             answered_at = now - (timedelta(days=10) if number == 24 else timedelta(hours=1))
             await make_graded_sitting(session, assignment, learner.id, answers, answered_at)
-        # What engineer A's BKT consumer writes: mastery of objective 0 for five learners.
-        for learner in learners[:5]:
-            session.add(
-                MasteryState(
-                    learner_id=learner.id, objective_id=course.objectives[0].id, p_known=0.3
-                )
-            )
         # Learner 25 submitted; the grader has not finished.
         session.add(
             ExamSitting(
@@ -95,9 +87,11 @@ async def test_a_30_learner_class_runs_through_the_dashboard_and_gradebook(api: 
     cells = {(c["objective_id"], c["learner_id"]): c for c in dashboard["mastery"]}
     assert len(cells) == len(course.objectives) * WITH_SITTINGS
     first = cells[(str(course.objectives[0].id), str(learners[0].id))]
-    assert (first["p_known"], first["answers"], first["correct"]) == (0.3, 2, 2)
+    # P(known) comes from the BKT consumer, racing this read: tests/test_learning_loop.py checks
+    # it once every answer is traced; here the answer counts from the statements are checked.
+    assert (first["answers"], first["correct"]) == (2, 2)
     missed = cells[(str(course.objectives[0].id), str(learners[6].id))]
-    assert (missed["p_known"], missed["answers"], missed["correct"]) == (None, 2, 1)
+    assert (missed["answers"], missed["correct"]) == (2, 1)
     assert {o["id"] for o in dashboard["objectives"]} == {str(o.id) for o in course.objectives}
 
     worst = dashboard["most_wrong_items"]
