@@ -7,8 +7,9 @@ learner, or at the deadline) records ``assessment.sitting_submitted`` in the sam
 
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,6 +36,7 @@ from platform_api.assessments.models import (
     AssignmentItem,
     AssignmentKind,
     ExamSitting,
+    GradingStatus,
     Response,
     SittingReopening,
     SittingStatus,
@@ -243,7 +245,12 @@ async def save_answer(
     )
     statement = values.on_conflict_do_update(
         index_elements=[Response.sitting_id, Response.item_id],
-        set_={"answer": answer, "answered_at": now, "time_spent_ms": body.time_spent_ms},
+        set_={
+            "answer": answer,
+            "answered_at": now,
+            "time_spent_ms": body.time_spent_ms,
+            **_regraded_if_changed(answer),
+        },
     ).returning(Response.first_answered_at)
     first = (await session.execute(statement)).scalar_one()
     await session.commit()
@@ -255,6 +262,22 @@ async def save_answer(
         first_answered_at=first,
         answered_at=now,
     )
+
+
+def _regraded_if_changed(answer: str) -> dict[str, Any]:
+    """A changed answer (only possible in a reopened sitting) loses its grade, so that grading
+    grades it again as its next revision; the same answer keeps the grade it has."""
+    changed = Response.answer != answer
+    return {
+        "grading_status": case(
+            (changed, literal(GradingStatus.PENDING, Response.grading_status.type)),
+            else_=Response.grading_status,
+        ),
+        "points": case((changed, None), else_=Response.points),
+        "correct": case((changed, None), else_=Response.correct),
+        "graded_by": case((changed, None), else_=Response.graded_by),
+        "graded_at": case((changed, None), else_=Response.graded_at),
+    }
 
 
 def _close(session: AsyncSession, sitting: ExamSitting, at: datetime, *, auto: bool) -> None:

@@ -7,8 +7,10 @@
 
 Exactly once per answer: each consumer is ``idempotent`` (the event id is marked in the same
 transaction as the grade) and the write also checks, under the row locks, that the response has
-no grade yet (``grade_version == 0``), so a second event for the same answer (a re-submitted
-sitting, a replayed outbox row) grades nothing. The LLM call runs outside any transaction; a
+no grade yet (``graded_at`` is null), so a second event for the same answer (a re-submitted
+sitting, a replayed outbox row) grades nothing; an answer changed in a reopened sitting lost its
+grade when it changed (``assessments.sittings.save_answer``) and is graded again, as the next
+revision. The LLM call runs outside any transaction; a
 killed consumer loses only that call. A dead LLM raises, and the bus retries with back-off; a
 step failing ``max_attempts`` times dead-letters and marks its answer (or sitting)
 ``grading_delayed`` first, so nothing is left as a silent zero.
@@ -119,7 +121,7 @@ class GradingSaga:
             return
         pending = await session.scalars(
             select(Response)
-            .where(Response.sitting_id == sitting.id, Response.grade_version == 0)
+            .where(Response.sitting_id == sitting.id, Response.graded_at.is_(None))
             .order_by(Response.first_answered_at)
             .with_for_update()
         )
@@ -150,7 +152,7 @@ class GradingSaga:
     async def _prepare(self, request: AnswerGradingRequested) -> Grade | None:
         async with self._database.session() as session:
             response = await session.get(Response, request.response_id)
-            if response is None or response.grade_version > 0:
+            if response is None or response.graded_at is not None:
                 return None  # gone, or graded by an earlier delivery or a teacher
             item = await load_item_version(session, response.item_id, response.item_version)
             session.expunge(response)
@@ -164,7 +166,7 @@ class GradingSaga:
     ) -> None:
         sitting = await lock_sitting(session, request.sitting_id)
         response = await lock_response(session, request.response_id)
-        if sitting is None or response is None or response.grade_version > 0:
+        if sitting is None or response is None or response.graded_at is not None:
             return
         await write_grade(session, sitting, response, grade)
         await settle_sitting(session, sitting)
@@ -174,7 +176,7 @@ class GradingSaga:
         async with self._database.session() as session, session.begin():
             sitting = await lock_sitting(session, request.sitting_id)
             response = await lock_response(session, request.response_id)
-            if sitting is None or response is None or response.grade_version > 0:
+            if sitting is None or response is None or response.graded_at is not None:
                 return
             response.grading_status = GradingStatus.DELAYED
             await settle_sitting(session, sitting)
