@@ -7,7 +7,9 @@ learning-loop figures. The answers are real: free-response exercises of the Open
 book with worked solutions, each answered either with its own solution or with the solution of
 another exercise (half each), graded by the same graph the saga runs (similarity evidence with
 the bundled MiniLM + one structured LLM call per answer), ``concurrency`` answers at a time as
-the saga's consumers would. The MiniLM model is loaded before the clock starts.
+the saga's consumers would. The MiniLM model is loaded before the clock starts. Then the same
+LLM requests go through the bare ``openai`` client at the same concurrency: the ratio is what
+the graph (evidence, validation, retries) costs on top of the model.
 """
 
 import argparse
@@ -15,10 +17,16 @@ import asyncio
 import os
 import statistics
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from agents.grader.schemas import GradingInput
+from openai import AsyncOpenAI
+
+from agents.content.budget import token_budget
+from agents.grader.rubric import grade_messages
+from agents.grader.schemas import GradingInput, judgement_schema
 from agents.grader.settings import GradingSettings
 from core.curriculum.models import ItemKind
 from graphs.grading.graph import GradingDeps, build_graph, grade_answer
@@ -74,6 +82,41 @@ def statistics_answers(count: int, books_dir: Path = BOOKS_DIR) -> list[GradingI
     return answers
 
 
+async def _timed(
+    inputs: list[GradingInput], concurrency: int, work: Callable[[GradingInput], Awaitable[object]]
+) -> GradingThroughput:
+    """Run ``work`` on every input, ``concurrency`` at a time; the throughput and latencies."""
+    gate = asyncio.Semaphore(concurrency)
+    latencies: list[float] = []
+
+    async def one(grading: GradingInput) -> None:
+        async with gate:
+            started = time.perf_counter()
+            await work(grading)
+            latencies.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(grading) for grading in inputs))
+    seconds = time.perf_counter() - started
+    cuts = statistics.quantiles(latencies, n=20) if len(latencies) > 1 else latencies * 19
+    return GradingThroughput(len(inputs), concurrency, seconds, cuts[9], cuts[18])
+
+
+def _bare_request(grading: GradingInput, settings: GradingSettings) -> dict[str, Any]:
+    """The grader's one LLM request, as the bare ``openai`` client sends it."""
+    schema = judgement_schema(len(grading.rubric))
+    return {
+        "messages": grade_messages(grading, settings),
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {"name": schema.__name__, "schema": schema.model_json_schema()},
+        },
+        "max_tokens": token_budget(schema),
+        "temperature": settings.temperature,
+        "extra_body": {"repetition_penalty": settings.repetition_penalty},
+    }
+
+
 async def grading_throughput(
     llm_base_url: str,
     llm_model: str = "smollm2-135m-instruct",
@@ -82,30 +125,31 @@ async def grading_throughput(
     concurrency: int = 8,
     books_dir: Path = BOOKS_DIR,
 ) -> GradingThroughput:
-    """Grade ``answers`` short answers through the grading graph; print and return the row."""
+    """Grade ``answers`` short answers through the grading graph, then send the same LLM requests
+    with the bare ``openai`` client (no evidence, no validation, no retries); print both rows and
+    their ratio, return the graph's."""
     inputs = statistics_answers(answers, books_dir)
+    settings = GradingSettings()
     embedder = Embedder()
     await embedder.warm_up()
     llm = LLMClient(llm_base_url, llm_model)
-    graph = build_graph(GradingDeps(llm, embedder, GradingSettings()))
-    gate = asyncio.Semaphore(concurrency)
-    latencies: list[float] = []
+    bare = AsyncOpenAI(base_url=llm_base_url, api_key="unused", max_retries=0)
+    graph = build_graph(GradingDeps(llm, embedder, settings))
 
-    async def grade(grading: GradingInput) -> None:
-        async with gate:
-            started = time.perf_counter()
-            await grade_answer(graph, grading)
-            latencies.append(time.perf_counter() - started)
+    async def bare_call(grading: GradingInput) -> object:
+        return await bare.chat.completions.create(
+            model=llm_model, **_bare_request(grading, settings)
+        )
 
     try:
-        started = time.perf_counter()
-        await asyncio.gather(*(grade(grading) for grading in inputs))
-        seconds = time.perf_counter() - started
+        result = await _timed(inputs, concurrency, lambda grading: grade_answer(graph, grading))
+        baseline = await _timed(inputs, concurrency, bare_call)
     finally:
         await llm.close()
-    cuts = statistics.quantiles(latencies, n=20) if len(latencies) > 1 else latencies * 19
-    result = GradingThroughput(len(inputs), concurrency, seconds, cuts[9], cuts[18])
+        await bare.close()
     print(result.row())
+    print(f"bare openai client, same requests: {baseline.answers_per_minute:.1f} answers/min")
+    print(f"graph / bare: {result.answers_per_minute / baseline.answers_per_minute:.2f}x")
     return result
 
 
