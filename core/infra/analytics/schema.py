@@ -55,7 +55,9 @@ ORDER BY (turn_id, feedback_id)
 # xAPI-shaped learning statements (actor = learner_id, verb, object, result, context, timestamp).
 # A statement that is revised (a regraded answer) keeps its id and gets a higher ``revision``:
 # ReplacingMergeTree(revision) keeps the latest, and readers of results use ``FINAL``. The sorting
-# key is (learner_id, statement_id): dashboards read a class's learners, erasure a learner.
+# key is (learner_id, statement_id): dashboards read a class's learners, erasure a learner. A
+# learner has a few dozen statements a month, far fewer than the default 8192-row granule, so a
+# 30-learner class touched a third of the table's granules; 1024-row granules read ~8x less.
 CREATE_LEARNING_STATEMENTS = f"""
 CREATE TABLE IF NOT EXISTS {LEARNING_STATEMENTS}
 (
@@ -80,6 +82,7 @@ CREATE TABLE IF NOT EXISTS {LEARNING_STATEMENTS}
 ENGINE = ReplacingMergeTree(revision)
 PARTITION BY toYYYYMM(timestamp)
 ORDER BY (learner_id, statement_id)
+SETTINGS index_granularity = 1024
 """
 
 SCHEMA: tuple[str, ...] = (CREATE_TUTOR_TURNS, CREATE_TUTOR_FEEDBACK, CREATE_LEARNING_STATEMENTS)
