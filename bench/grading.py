@@ -142,6 +142,7 @@ async def grading_throughput(
         )
 
     try:
+        await bare_call(inputs[0])  # a cold engine would charge its warm-up to the first run
         result = await _timed(inputs, concurrency, lambda grading: grade_answer(graph, grading))
         baseline = await _timed(inputs, concurrency, bare_call)
     finally:
