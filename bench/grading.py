@@ -30,7 +30,8 @@ from agents.grader.schemas import GradingInput, judgement_schema
 from agents.grader.settings import GradingSettings
 from core.curriculum.models import ItemKind
 from graphs.grading.graph import GradingDeps, build_graph, grade_answer
-from platform_api.grading.items import ItemVersion, grading_input
+from platform_api.assessments.item_spec import spec_from_snapshot
+from platform_api.grading.items import grading_input
 from platform_api.openstax.parser import parse_collection_dir
 from rag.embeddings import Embedder
 from serving.client import LLMClient
@@ -76,7 +77,9 @@ def statistics_answers(count: int, books_dir: Path = BOOKS_DIR) -> list[GradingI
     chosen = exercises[::step][:count]
     answers = []
     for index, exercise in enumerate(chosen):
-        item = ItemVersion(exercise.kind, exercise.prompt, None, exercise.solution, {})
+        item = spec_from_snapshot(
+            {"kind": exercise.kind.value, "prompt": exercise.prompt, "solution": exercise.solution}
+        )
         answer = exercise.solution if index % 2 == 0 else chosen[(index + 7) % len(chosen)].solution
         answers.append(grading_input(item, answer, 1.0))
     return answers

@@ -15,10 +15,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from agents.grader.prompts import DEFAULT_RUBRIC_LINE
 from core.curriculum.models import AssessmentItemVersion, ItemKind
 from core.errors import NotFound
+from platform_api.assessments.answers import parse_number
 
-SOLUTION_CRITERION = "Agrees with the model answer"
+# Items without a rubric (most OpenStax exercises) are graded on this one line.
+SOLUTION_CRITERION = DEFAULT_RUBRIC_LINE
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,15 @@ def _number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
+def _expected(details: dict[str, Any], answer: str | None) -> tuple[float | None, str]:
+    """A numeric item's expected value and the unit written after it ("8 days": 8, "days")."""
+    raw = details.get("answer", answer)
+    if isinstance(raw, int | float):
+        return _number(raw), ""
+    parsed = parse_number(str(raw)) if raw is not None else None
+    return (parsed[0], parsed[1]) if parsed else (None, "")
+
+
 def _rubric(details: dict[str, Any], model_answer: str) -> tuple[RubricPoint, ...]:
     lines: list[RubricPoint] = []
     for entry in details.get("rubric") or []:
@@ -82,7 +94,7 @@ def spec_from_snapshot(snapshot: dict[str, Any]) -> ItemSpec:
     solution = snapshot.get("solution") or ""
     answer = snapshot.get("answer")
     options = tuple((str(o["label"]), str(o["text"])) for o in snapshot.get("options") or [])
-    numeric = _number(details.get("answer", answer)) if kind is ItemKind.NUMERIC else None
+    numeric, stated_unit = _expected(details, answer) if kind is ItemKind.NUMERIC else (None, "")
     model_answer = ""
     if kind is ItemKind.SHORT_ANSWER:
         model_answer = str(details.get("model_answer") or answer or solution)
@@ -98,7 +110,7 @@ def spec_from_snapshot(snapshot: dict[str, Any]) -> ItemSpec:
         answer_key=answer if kind is ItemKind.MULTIPLE_CHOICE else None,
         numeric_answer=numeric,
         tolerance=_number(details.get("tolerance")) or 0.0,
-        unit=str(details.get("unit") or ""),
+        unit=str(details.get("unit") or stated_unit),
         model_answer=model_answer,
         rubric=rubric,
         solution=solution,

@@ -111,24 +111,24 @@ async def _check_may_start(
     blocking = ExamSitting.assignment_id == assignment.id
     if assignment.kind is AssignmentKind.EXAM:
         blocking = blocking | ExamSitting.is_exam.is_(True)
-    open_sitting = await session.scalar(
-        select(ExamSitting)
+    # One statement, one snapshot: a concurrent start that commits in between is seen as the
+    # open sitting it is, never as a used-up attempt.
+    open_sitting = (
+        select(ExamSitting.id)
         .where(ExamSitting.learner_id == learner_id, ExamSitting.ended_at.is_(None), blocking)
         .limit(1)
+        .scalar_subquery()
     )
-    if open_sitting is not None:
+    attempts_used = (
+        select(func.coalesce(func.max(ExamSitting.attempt), 0))
+        .where(ExamSitting.assignment_id == assignment.id, ExamSitting.learner_id == learner_id)
+        .scalar_subquery()
+    )
+    open_id, attempts = (await session.execute(select(open_sitting, attempts_used))).one()
+    if open_id is not None:
         raise SittingAlreadyOpen(
-            "You already have an open sitting; submit it first.",
-            {"sitting_id": str(open_sitting.id)},
+            "You already have an open sitting; submit it first.", {"sitting_id": str(open_id)}
         )
-    attempts = (
-        await session.scalar(
-            select(func.max(ExamSitting.attempt)).where(
-                ExamSitting.assignment_id == assignment.id, ExamSitting.learner_id == learner_id
-            )
-        )
-        or 0
-    )
     if attempts >= assignment.attempts_allowed:
         raise AttemptsExhausted(
             "You have used every attempt.", {"attempts_allowed": assignment.attempts_allowed}

@@ -34,7 +34,6 @@ from platform_api.grading.grades import (
 from platform_api.grading.items import (
     ItemVersionMissing,
     load_item_version,
-    model_answer,
     rubric_lines,
 )
 from platform_api.grading.schemas import (
@@ -124,7 +123,7 @@ async def _entry(
     )
     try:
         item = await load_item_version(session, response.item_id, response.item_version)
-        question, expected, rubric = item.prompt, model_answer(item), rubric_lines(item)
+        question, expected, rubric = item.prompt, item.model_answer, rubric_lines(item)
     except ItemVersionMissing:
         question, expected, rubric = "(the item version is missing)", "", []
     return QueueEntry(

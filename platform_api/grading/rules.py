@@ -4,11 +4,10 @@ A rule grade is certain, except where the item itself is broken (no key, no pars
 value): then it goes to a teacher rather than becoming a zero nobody looks at.
 """
 
-import math
 from dataclasses import dataclass
-from typing import Any
 
 from platform_api.assessments.answers import option_key, parse_number
+from platform_api.assessments.item_spec import ItemSpec
 
 RELATIVE_EPSILON = 1e-9
 
@@ -36,24 +35,9 @@ def _unit(text: str) -> str:
     return unit[:-1] if unit.endswith("s") and len(unit) > 2 else unit
 
 
-def _expected(details: dict[str, Any], answer: str | None) -> tuple[float | None, float, str]:
-    raw = details.get("answer", answer)
-    parsed = parse_number(str(raw)) if raw is not None else None
-    try:
-        tolerance = abs(float(details.get("tolerance") or 0.0))
-    except (TypeError, ValueError):
-        tolerance = 0.0
-    unit = str(details.get("unit") or "")
-    if parsed is not None and not unit:
-        unit = parsed[1]
-    return (parsed[0] if parsed else None), tolerance, unit
-
-
-def grade_numeric(
-    answer: str, details: dict[str, Any], key: str | None, max_points: float
-) -> RuleGrade:
-    expected, tolerance, unit = _expected(details, key)
-    if expected is None or not math.isfinite(tolerance):
+def grade_numeric(answer: str, item: ItemSpec, max_points: float) -> RuleGrade:
+    expected, tolerance, unit = item.numeric_answer, abs(item.tolerance), item.unit
+    if expected is None:
         return RuleGrade(0.0, False, "The item has no parsable answer.", needs_review=True)
     given = parse_number(answer)
     if given is None:

@@ -33,6 +33,7 @@ from core.infra.database import Database, utcnow
 from core.infra.outbox import MAX_ERROR_LENGTH, add_event, idempotent
 from graphs.grading.graph import GradingDeps, build_graph, grade_answer
 from platform_api.assessments.events import SITTING_SUBMITTED, SittingSubmitted
+from platform_api.assessments.item_spec import ItemSpec
 from platform_api.assessments.models import (
     ExamSitting,
     GradeSource,
@@ -48,7 +49,7 @@ from platform_api.grading.grades import (
     settle_sitting,
     write_grade,
 )
-from platform_api.grading.items import ItemVersion, grading_input, load_item_version
+from platform_api.grading.items import grading_input, load_item_version
 from platform_api.grading.models import GradingFailure
 from platform_api.wiring import Stores
 from rag.embeddings import Embedder
@@ -68,13 +69,11 @@ class AnswerGradingRequested(BaseModel):
     sitting_id: uuid.UUID
 
 
-def rule_grade(item: ItemVersion, response: Response) -> Grade:
+def rule_grade(item: ItemSpec, response: Response) -> Grade:
     if item.kind is ItemKind.MULTIPLE_CHOICE:
-        graded = rules.grade_multiple_choice(response.answer, item.answer, response.max_points)
+        graded = rules.grade_multiple_choice(response.answer, item.answer_key, response.max_points)
     else:
-        graded = rules.grade_numeric(
-            response.answer, item.details, item.answer, response.max_points
-        )
+        graded = rules.grade_numeric(response.answer, item, response.max_points)
     return Grade(
         source=GradeSource.RULE,
         points=graded.points,
@@ -102,7 +101,7 @@ class GradingSaga:
     def __init__(
         self,
         database: Database,
-        grade_with_llm: Callable[[ItemVersion, Response], Awaitable[GradeResult]],
+        grade_with_llm: Callable[[ItemSpec, Response], Awaitable[GradeResult]],
         settings: GradingSettings,
         model_name: str,
     ) -> None:
@@ -130,7 +129,7 @@ class GradingSaga:
                 item = await load_item_version(session, response.item_id, response.item_version)
             except LookupError:
                 item = None  # its own step fails, retries and dead-letters, alone
-            if item is not None and item.by_rule:
+            if item is not None and item.graded_by_rule:
                 await write_grade(session, sitting, response, rule_grade(item, response))
             else:
                 request = AnswerGradingRequested(response_id=response.id, sitting_id=sitting.id)
@@ -156,7 +155,7 @@ class GradingSaga:
                 return None  # gone, or graded by an earlier delivery or a teacher
             item = await load_item_version(session, response.item_id, response.item_version)
             session.expunge(response)
-        if item.by_rule:
+        if item.graded_by_rule:
             return rule_grade(item, response)
         result = await self._grade_with_llm(item, response)
         return llm_grade(result, self._model_name, self._settings.confidence_threshold)
@@ -253,7 +252,7 @@ async def subscribe_grading(stores: Stores, embedder: Embedder) -> GradingSaga:
     settings = GradingSettings()
     graph = build_graph(GradingDeps(stores.llm, embedder, settings))
 
-    async def with_llm(item: ItemVersion, response: Response) -> GradeResult:
+    async def with_llm(item: ItemSpec, response: Response) -> GradeResult:
         return await grade_answer(graph, grading_input(item, response.answer, response.max_points))
 
     saga = GradingSaga(stores.database, with_llm, settings, stores.llm.model)

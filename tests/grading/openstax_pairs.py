@@ -9,7 +9,8 @@ from pathlib import Path
 
 from agents.grader.schemas import GradingInput
 from core.curriculum.models import ItemKind
-from platform_api.grading.items import ItemVersion, grading_input
+from platform_api.assessments.item_spec import ItemSpec, spec_from_snapshot
+from platform_api.grading.items import grading_input
 from platform_api.openstax.parser import ParsedExercise, parse_collection_dir
 from tests.openstax import BOOKS_DIR, STATISTICS_BOOK
 
@@ -40,8 +41,9 @@ def worked_exercises(count: int) -> list[ParsedExercise]:
     return [candidates[int(index * step)] for index in range(count)]
 
 
-def _as_item(exercise: ParsedExercise) -> ItemVersion:
-    return ItemVersion(exercise.kind, exercise.prompt, exercise.answer, exercise.solution, {})
+def _as_item(exercise: ParsedExercise) -> ItemSpec:
+    snapshot = {"kind": exercise.kind.value, "prompt": exercise.prompt}
+    return spec_from_snapshot(snapshot | {"answer": exercise.answer, "solution": exercise.solution})
 
 
 def grading_pairs(count: int) -> list[Pair]:

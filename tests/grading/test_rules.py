@@ -1,8 +1,11 @@
 """Rule grading: option keys and numbers as learners type them."""
 
+from typing import Any
+
 import pytest
 
 from platform_api.assessments.answers import parse_number
+from platform_api.assessments.item_spec import ItemSpec, spec_from_snapshot
 from platform_api.grading.rules import grade_multiple_choice, grade_numeric
 
 
@@ -26,13 +29,18 @@ def test_what_is_not_a_number_is_refused(typed: str) -> None:
     assert parse_number(typed) is None
 
 
+def numeric(details: dict[str, Any], answer: str | None = None) -> ItemSpec:
+    """A numeric item version as the grader reads it (from its snapshot)."""
+    return spec_from_snapshot({"kind": "numeric", "answer": answer, "details": details})
+
+
 def test_numeric_answers_need_the_tolerance_and_the_unit() -> None:
     details = {"answer": 9.81, "tolerance": 0.05, "unit": "m/s"}
-    assert grade_numeric("9.8 m/s", details, None, 2.0).points == 2.0
-    assert grade_numeric("9.7", details, None, 2.0).points == 0.0
-    assert grade_numeric("9.8 km/h", details, None, 2.0).points == 0.0
-    assert grade_numeric("8 days", {}, "8 day", 1.0).correct
-    broken = grade_numeric("8", {"answer": "n/a"}, None, 1.0)
+    assert grade_numeric("9.8 m/s", numeric(details), 2.0).points == 2.0
+    assert grade_numeric("9.7", numeric(details), 2.0).points == 0.0
+    assert grade_numeric("9.8 km/h", numeric(details), 2.0).points == 0.0
+    assert grade_numeric("8 days", numeric({}, "8 day"), 1.0).correct
+    broken = grade_numeric("8", numeric({"answer": "n/a"}), 1.0)
     assert broken.needs_review and broken.points == 0.0
 
 
