@@ -1,5 +1,6 @@
 """The LLM deployment: vLLM through Ray Serve LLM, configured for this CPU or for GPUs."""
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +24,29 @@ def placement_bundles(settings: ServingSettings) -> list[dict[str, float]]:
     return [{"GPU": 1, "CPU": 1} for _ in range(settings.gpus_per_replica)]
 
 
+# On this few cores, vLLM's default of one core for its scheduler leaves one for the model.
+SMALL_MACHINE_CORES = 2
+
+
+def reserved_cores(settings: ServingSettings, machine_cores: int | None) -> int | None:
+    """Cores the CPU engine keeps for its scheduler; None leaves vLLM's own choice."""
+    if settings.cpu_reserved_cores is not None:
+        return settings.cpu_reserved_cores
+    if machine_cores is not None and machine_cores <= SMALL_MACHINE_CORES:
+        return 0
+    return None
+
+
 def engine_env(settings: ServingSettings) -> dict[str, str]:
-    if settings.accelerator == "cpu":
-        return {"VLLM_CPU_KVCACHE_SPACE": str(settings.cpu_kv_cache_gib)}
-    return {}
+    """Environment of the engine's processes. The core count is this machine's: in cluster mode
+    set ``WC_CPU_RESERVED_CORES`` if the replicas' nodes differ from the one building the app."""
+    if settings.accelerator != "cpu":
+        return {}
+    env = {"VLLM_CPU_KVCACHE_SPACE": str(settings.cpu_kv_cache_gib)}
+    reserved = reserved_cores(settings, os.cpu_count())
+    if reserved is not None:
+        env["VLLM_CPU_NUM_OF_RESERVED_CPU"] = str(reserved)
+    return env
 
 
 def llm_config(settings: ServingSettings, model_dir: Path, env_vars: dict[str, str]) -> Any:

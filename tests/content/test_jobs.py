@@ -29,7 +29,7 @@ from tests.content.conftest import (
 )
 from tests.content.qti_checker import check_package
 from tests.fixtures.app import Api
-from tests.fixtures.llm import LlmServer
+from tests.fixtures.llm import MAX_ONGOING_REQUESTS, LlmServer
 from tests.fixtures.tcp_proxy import TcpProxy
 
 QUIZ_ITEM: TypeAdapter[Any] = TypeAdapter(QuizItem)
@@ -114,8 +114,16 @@ async def test_a_twenty_topic_job_completes_with_every_output_checked(
     assert again.json()["id"] == job_id  # the same key is the same job
     # As many topics at once as the test LLM application batches (its max_ongoing_requests).
     # One rewrite round is tested by `wc generate`'s test; here every topic is written once.
+    at_once = str(MAX_ONGOING_REQUESTS)
     runners.append(
-        start_runner(python_book, llm_server, tmp_path, items_per_worker="8", regenerations="0")
+        start_runner(
+            python_book,
+            llm_server,
+            tmp_path,
+            items_per_worker=at_once,
+            tenant_max_running=at_once,
+            regenerations="0",
+        )
     )
     job = await wait_for_job(content_api, editor, job_id, runners[-1])
 

@@ -12,13 +12,11 @@ from agents.grader.settings import GradingSettings
 from graphs.grading.graph import GradingDeps, build_graph, grade_answer
 from rag.embeddings import Embedder
 from serving.client import LLMClient
-from tests.fixtures.llm import LlmServer
+from tests.fixtures.llm import MAX_ONGOING_REQUESTS, LlmServer
 from tests.grading.openstax_pairs import grading_pairs
 
 PAIRS = 40
 FLOOR = 0.8
-# The LLM application admits 8 requests at once (tests/fixtures/llm.py).
-CONCURRENT_GRADES = 8
 
 
 @pytest.mark.slow
@@ -28,7 +26,7 @@ async def test_the_own_solution_outscores_another_exercises_solution(
     pairs = grading_pairs(PAIRS)
     llm = LLMClient(llm_server.base_url, llm_server.model)
     graph = build_graph(GradingDeps(llm, Embedder(), GradingSettings()))
-    gate = asyncio.Semaphore(CONCURRENT_GRADES)
+    gate = asyncio.Semaphore(MAX_ONGOING_REQUESTS)  # as many as the LLM batches
 
     async def grade(grading: GradingInput) -> GradeResult:
         async with gate:
