@@ -109,7 +109,9 @@ def measure_in_this_process(concurrency: int, requests: int, max_tokens: int) ->
 
 
 def measure_in_child(reserved: int | None, concurrency: int, args: argparse.Namespace) -> Row:
-    env = {**os.environ, "VLLM_CPU_KVCACHE_SPACE": "2"}
+    from serving.settings import ServingSettings
+
+    env = {**os.environ, "VLLM_CPU_KVCACHE_SPACE": str(ServingSettings().cpu_kv_cache_gib)}
     env.pop("VLLM_CPU_NUM_OF_RESERVED_CPU", None)
     if reserved is not None:
         env["VLLM_CPU_NUM_OF_RESERVED_CPU"] = str(reserved)
@@ -123,7 +125,7 @@ def measure_in_child(reserved: int | None, concurrency: int, args: argparse.Name
 
 def print_table(rows: list[Row]) -> None:
     baseline = next(r for r in rows if (r.reserved, r.concurrency) == BASELINE)
-    table = Table(title=f"vLLM CPU, JSON-schema output, {os.cpu_count()} cores")
+    table = Table(title=f"vLLM CPU, JSON-schema output, {len(os.sched_getaffinity(0))} cores")
     for column in ("cores reserved", "at a time", "tokens", "seconds", "tokens/s", "vs default@8"):
         table.add_column(column, justify="right")
     for row in rows:

@@ -28,22 +28,22 @@ def placement_bundles(settings: ServingSettings) -> list[dict[str, float]]:
 SMALL_MACHINE_CORES = 2
 
 
-def reserved_cores(settings: ServingSettings, machine_cores: int | None) -> int | None:
+def reserved_cores(settings: ServingSettings, machine_cores: int) -> int | None:
     """Cores the CPU engine keeps for its scheduler; None leaves vLLM's own choice."""
     if settings.cpu_reserved_cores is not None:
         return settings.cpu_reserved_cores
-    if machine_cores is not None and machine_cores <= SMALL_MACHINE_CORES:
+    if machine_cores <= SMALL_MACHINE_CORES:
         return 0
     return None
 
 
 def engine_env(settings: ServingSettings) -> dict[str, str]:
-    """Environment of the engine's processes. The core count is this machine's: in cluster mode
-    set ``WC_CPU_RESERVED_CORES`` if the replicas' nodes differ from the one building the app."""
+    """Environment of the engine's processes. The cores counted are those this process may run
+    on: in cluster mode set ``WC_CPU_RESERVED_CORES`` when the replicas' nodes differ."""
     if settings.accelerator != "cpu":
         return {}
     env = {"VLLM_CPU_KVCACHE_SPACE": str(settings.cpu_kv_cache_gib)}
-    reserved = reserved_cores(settings, os.cpu_count())
+    reserved = reserved_cores(settings, len(os.sched_getaffinity(0)))
     if reserved is not None:
         env["VLLM_CPU_NUM_OF_RESERVED_CPU"] = str(reserved)
     return env

@@ -96,7 +96,8 @@ def topics_of(book: Book, count: int, start: int = 0) -> list[dict[str, Any]]:
 def focused_topics(book: Book, count: int, start: int) -> list[dict[str, Any]]:
     """Topics with the one objective a person wrote for each: a lesson, one item, its hints and
     its critique. For the tests of crashes, outages and cancelling, which need topics in flight,
-    not long ones (a proposed plan of three objectives costs about twice the LLM work)."""
+    not long ones (a proposed plan adds its own call and up to three items, each with hints and
+    a critique)."""
     return [
         {"topic": lesson.title, "objectives": [f"Explain {lesson.title.lower()} with an example"]}
         for lesson in sections(book, count, start)

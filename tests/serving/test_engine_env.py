@@ -12,14 +12,11 @@ from serving.settings import ServingSettings
         (None, 2, 0),  # a small machine gives both cores to the model
         (None, 1, 0),
         (None, 16, None),  # a larger one keeps vLLM's own choice
-        (None, None, None),
         (1, 2, 1),  # an operator's value always wins
         (0, 64, 0),
     ],
 )
-def test_reserved_cores(
-    configured: int | None, machine_cores: int | None, expected: int | None
-) -> None:
+def test_reserved_cores(configured: int | None, machine_cores: int, expected: int | None) -> None:
     settings = ServingSettings(cpu_reserved_cores=configured)
     assert reserved_cores(settings, machine_cores) == expected
 
