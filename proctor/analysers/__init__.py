@@ -1,0 +1,1 @@
+"""One module per analyser, each behind ``Analyser``: a frame in, signals out."""

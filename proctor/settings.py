@@ -1,0 +1,54 @@
+"""Configuration of the proctor (``WC_PROCTOR_*``): rates, thresholds, the detector, ICE."""
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class IceServer(BaseModel):
+    """A STUN/TURN server as ``RTCIceServer`` takes it; none by default (loopback only)."""
+
+    urls: list[str] = Field(min_length=1)
+    username: str | None = None
+    credential: str | None = None
+
+
+class ProctorSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WC_PROCTOR_", env_file=".env", extra="ignore")
+
+    analysis_width: int = Field(320, ge=64, le=1920, description="Frames are analysed this wide.")
+    frames_per_second: float = Field(5.0, gt=0, le=30, description="Analysed while all is calm.")
+    suspicious_frames_per_second: float = Field(
+        10.0, gt=0, le=30, description="Analysed while a suspicion is open."
+    )
+    identity_every_seconds: float = Field(
+        3.0, gt=0, description="Face embedding cadence (one costs ~60 ms on a core)."
+    )
+    identity_max_distance: float = Field(
+        0.6, gt=0, le=2, description="Face-embedding distance above which it is someone else."
+    )
+    looking_away_degrees: float = Field(
+        30.0, gt=0, le=90, description="Yaw or pitch beyond which the learner looks away."
+    )
+    looking_away_seconds: float = Field(
+        3.0, ge=0, description="How long looking away must last to become an event."
+    )
+    face_absent_seconds: float = Field(
+        1.0, ge=0, description="How long no face must last to become an event."
+    )
+    motion_threshold: float = Field(
+        0.25, gt=0, le=1, description="Share of pixels changed that counts as leaving the seat."
+    )
+    detector_path: str = Field(
+        "", description="A YOLOv8 ONNX file; empty: the registry's champion, else unavailable."
+    )
+    detector_model_name: str = Field(
+        "proctor-detector", description="MLflow registered model whose `champion` is loaded."
+    )
+    detector_min_confidence: float = Field(0.5, gt=0, le=1)
+    ice_servers: list[IceServer] = Field(
+        default_factory=list,
+        description="STUN/TURN servers (JSON); none by default, so nothing outside is contacted.",
+    )
+    reconnect_grace_seconds: float = Field(
+        20.0, ge=0, description="A stream lost longer than this is itself an event."
+    )
