@@ -38,6 +38,12 @@ class ProctorSettings(BaseSettings):
     motion_threshold: float = Field(
         0.25, gt=0, le=1, description="Share of pixels changed that counts as leaving the seat."
     )
+    evidence_jpeg_quality: int = Field(
+        80, ge=10, le=100, description="JPEG quality of evidence keyframes (lowered to fit)."
+    )
+    evidence_max_bytes: int = Field(
+        60_000, ge=2_000, description="Largest evidence keyframe; bigger ones are re-encoded."
+    )
     detector_path: str = Field(
         "", description="A YOLOv8 ONNX file; empty: the registry's champion, else unavailable."
     )
