@@ -1,5 +1,7 @@
 """Configuration of the proctor (``WC_PROCTOR_*``): rates, thresholds, the detector, ICE."""
 
+from ipaddress import IPv4Address, IPv6Address, ip_address
+
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -54,6 +56,15 @@ class ProctorSettings(BaseSettings):
     ice_servers: list[IceServer] = Field(
         default_factory=list,
         description="STUN/TURN servers (JSON); none by default, so nothing outside is contacted.",
+    )
+    ice_host_addresses: list[IPv4Address | IPv6Address] = Field(
+        default_factory=lambda: [ip_address("127.0.0.1")],
+        min_length=1,
+        description="Local addresses the peer gathers ICE candidates on and binds to (JSON); "
+        "loopback by default. To serve real browsers, name this machine's address here.",
+    )
+    ingest_max_pending_frames: int = Field(
+        8, ge=1, le=300, description="Frames waiting for analysis; older ones are dropped past it."
     )
     reconnect_grace_seconds: float = Field(
         20.0, ge=0, description="A stream lost longer than this is itself an event."
