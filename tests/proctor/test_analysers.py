@@ -154,6 +154,18 @@ def test_identity_against_the_astronauts_enrolment(
     assert (signal.value > settings.identity_max_distance) == (expected == SignalStatus.SUSPICIOUS)
 
 
+def test_identity_against_grace_hoppers_enrolment(
+    finder: FaceFinder, embedder: FaceEmbedder, settings: ProctorSettings
+) -> None:
+    enrolment = enrolment_embedding(portraits.grace_hopper_photo(), finder, embedder)
+    herself, someone_else = (
+        only(IdentityAnalyser(settings, embedder, enrolment).analyse(frame_of(finder, picture)))
+        for picture in (portraits.grace_hopper_frame(), portraits.astronaut_frame())
+    )
+    assert herself.status == SignalStatus.OK
+    assert someone_else.status == SignalStatus.SUSPICIOUS
+
+
 def identity_checks(
     analyser: IdentityAnalyser, timeline: list[tuple[float, Frame]]
 ) -> dict[float, Signal]:
