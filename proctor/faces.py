@@ -1,0 +1,77 @@
+"""dlib's bundled face models: find faces with their 68 landmarks, and describe a face as a
+128-d embedding (two faces of one person lie within ~0.6 of each other)."""
+
+import importlib.util
+from pathlib import Path
+
+import cv2
+import dlib
+import numpy as np
+from numpy.typing import NDArray
+
+from proctor.signals import Face, Image
+
+Embedding = NDArray[np.float64]
+
+LANDMARKS_MODEL = "shape_predictor_68_face_landmarks.dat"
+EMBEDDING_MODEL = "dlib_face_recognition_resnet_model_v1.dat"
+
+
+def model_path(file_name: str) -> str:
+    """A model file of the ``face-recognition-models`` wheel, found without importing the package
+    (its ``__init__`` imports ``pkg_resources``, which recent setuptools no longer ships)."""
+    spec = importlib.util.find_spec("face_recognition_models")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("the face-recognition-models package is not installed")
+    path = Path(spec.submodule_search_locations[0]) / "models" / file_name
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing from face-recognition-models")
+    return str(path)
+
+
+class FaceFinder:
+    """dlib's HOG frontal-face detector and its 68-point landmark predictor.
+
+    Without upsampling (the default) a 320-px-wide frame is searched in ~6 ms and faces from
+    ~70 px wide are found (a face filling a fifth of the frame's width or more); upsampling once
+    finds smaller faces at four times the cost and, on the astronaut portrait, a second, false
+    face in her suit.
+    """
+
+    def __init__(self, upsample_times: int = 0) -> None:
+        self._detector = dlib.get_frontal_face_detector()
+        self._predictor = dlib.shape_predictor(model_path(LANDMARKS_MODEL))
+        self._upsample_times = upsample_times
+
+    def find(self, image: Image) -> list[Face]:
+        """The faces in a BGR image, boxes clipped to it, in the detector's order."""
+        gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+        height, width = gray.shape
+        faces = []
+        for rectangle in self._detector(gray, self._upsample_times):
+            shape = self._predictor(gray, rectangle)
+            landmarks = np.array([(point.x, point.y) for point in shape.parts()], np.float64)
+            box = (
+                max(0, rectangle.left()),
+                max(0, rectangle.top()),
+                min(width, rectangle.right()),
+                min(height, rectangle.bottom()),
+            )
+            faces.append(Face(box=box, landmarks=landmarks))
+        return faces
+
+
+class FaceEmbedder:
+    """dlib's face-embedding ResNet (~60 ms a face on one core): aligns the face by its
+    landmarks and returns 128 numbers; Euclidean distance compares two faces."""
+
+    def __init__(self) -> None:
+        self._model = dlib.face_recognition_model_v1(model_path(EMBEDDING_MODEL))
+
+    def embed(self, image: Image, face: Face) -> Embedding:
+        """The embedding of ``face``, found in the BGR ``image``."""
+        rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+        rectangle = dlib.rectangle(*face.box)
+        points = [dlib.point(round(x), round(y)) for x, y in face.landmarks]
+        shape = dlib.full_object_detection(rectangle, points)
+        return np.array(self._model.compute_face_descriptor(rgb, shape), np.float64)
