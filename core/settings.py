@@ -85,6 +85,26 @@ class Settings(BaseSettings):
         True, description="`wc run` also starts a content-job runner (`wc content runner`)."
     )
 
+    # Proctored exams (platform_api/proctor) and their biometric data.
+    proctor_url: str = Field(
+        "http://127.0.0.1:8001/proctor",
+        description="The proctor deployment's API in the Serve application (`wc serve`).",
+    )
+    proctor_timeout_seconds: float = Field(30.0, gt=0, description="Per call to the proctor.")
+    biometric_key: str = Field(
+        "",
+        description="Base64 AES-256 key sealing enrolment photos, face embeddings and evidence "
+        "keyframes (the API and `wc serve` need the same one); empty: generated once in "
+        "<data_dir>/keys. Set it in cluster mode.",
+    )
+    biometric_retired_keys: list[str] = Field(
+        default_factory=list,
+        description="Earlier biometric keys (JSON list), still opening what they sealed.",
+    )
+    max_enrolment_photo_bytes: int = Field(
+        4 * 1024 * 1024, ge=1024, description="Largest enrolment photo accepted."
+    )
+
     webhook_secret: str = Field(
         "", description="HMAC-SHA256 key signing webhook bodies; empty sends them unsigned."
     )

@@ -12,6 +12,7 @@ from core.infra.cache import Cache, RateLimiter
 from core.infra.database import Database
 from core.infra.mail import Mailer
 from core.infra.objects import ObjectStore
+from core.infra.objects.config import ObjectStoreConfig, open_object_store
 from core.infra.outbox import OutboxRelay
 from core.infra.postgres_embedded import ensure_database, start_embedded_postgres
 from core.settings import Settings
@@ -74,22 +75,6 @@ def build_cache(settings: Settings) -> tuple[Cache, RateLimiter]:
     return MemoryCache(), MemoryRateLimiter()
 
 
-def build_object_store(settings: Settings) -> ObjectStore:
-    if settings.s3_endpoint_url:
-        from core.infra.objects.s3 import S3ObjectStore
-
-        return S3ObjectStore(
-            settings.s3_endpoint_url,
-            settings.s3_bucket,
-            settings.s3_access_key,
-            settings.s3_secret_key,
-            settings.s3_region,
-        )
-    from core.infra.objects.filesystem import FilesystemObjectStore
-
-    return FilesystemObjectStore(settings.resolved_data_dir / "objects")
-
-
 def build_bus(settings: Settings) -> EventBus:
     if settings.amqp_url:
         from core.infra.bus.rabbitmq import RabbitMqBus
@@ -137,7 +122,7 @@ async def open_stores(settings: Settings) -> Stores:
         database=database,
         cache=cache,
         rate_limiter=rate_limiter,
-        objects=build_object_store(settings),
+        objects=open_object_store(ObjectStoreConfig.from_settings(settings)),
         analytics=analytics,
         bus=bus,
         mailer=build_mailer(settings),

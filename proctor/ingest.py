@@ -109,6 +109,10 @@ class ProctorPeer:
         self._connection.on("connectionstatechange", self._on_connection_state)
         self._connection.on("datachannel", self._on_data_channel)
 
+    @property
+    def connection_state(self) -> ConnectionState:
+        return ConnectionState(self._connection.connectionState)
+
     async def answer(self, offer_sdp: str, offer_type: str) -> RTCSessionDescription:
         """The SDP answer to the learner's offer. A bad offer raises ``InvalidOffer`` and
         closes the peer: nothing is left listening."""

@@ -2,8 +2,8 @@
 
 ``build_app`` is an application builder: ``serve run serving.app:build_app`` and a ``serve deploy``
 config (``serving/serve_config.yaml``) call it with their ``args``; ``wc serve`` calls it with the
-``WC_*`` settings. The tutor, content and proctor deployments join this application as their
-issues add them.
+``WC_*`` settings. The LLM and the proctor deployments are in it; the tutor and content
+deployments join it as their issues add them.
 """
 
 import logging
@@ -31,12 +31,16 @@ def resolve_model_dir(settings: ServingSettings) -> Path:
 
 
 def build_app(args: dict[str, Any] | None = None) -> Any:
-    """The OpenAI-compatible application; ``args`` override the ``WC_*`` settings by field name."""
-    from ray.serve.llm import build_openai_app
+    """The application: the LLM and the proctor behind one ingress (the OpenAI API under
+    ``/v1``, the proctor's under ``/proctor``); ``args`` override the ``WC_*`` settings by field
+    name."""
+    from serving.ingress import build_ingress
+    from serving.proctoring.deployment import proctor_deployment
 
     settings = ServingSettings(**(args or {}))
     model_dir = resolve_model_dir(settings)
-    config = llm_config(settings, model_dir, runtime_env_vars())
+    env_vars = runtime_env_vars()
+    config = llm_config(settings, model_dir, env_vars)
     logger.info(
         "serve application built",
         extra={
@@ -45,6 +49,6 @@ def build_app(args: dict[str, Any] | None = None) -> Any:
             "accelerator": settings.accelerator,
         },
     )
-    return build_openai_app(
-        {"llm_configs": [config], "ingress_deployment_config": ingress_deployment_config(settings)}
+    return build_ingress(
+        config, ingress_deployment_config(settings), proctor_deployment(settings, env_vars)
     )

@@ -63,6 +63,27 @@ class ServingSettings(BaseSettings):
         5.0, ge=0, description="Retry-After sent with 503 when the queue is full."
     )
 
+    # The proctor deployment: replicas are sized by the proctoring sessions they host.
+    proctor_min_replicas: int = Field(1, ge=0, description="Proctor replicas kept running.")
+    proctor_max_replicas: int = Field(4, ge=1)
+    proctor_sessions_per_replica: int = Field(
+        6,
+        ge=1,
+        le=100,
+        description="Sessions the autoscaler plans per proctor replica (one webcam analysed at "
+        "5 frames/s takes about a sixth of a core).",
+    )
+    proctor_max_sessions_per_replica: int = Field(
+        8, ge=1, le=200, description="Sessions a proctor replica accepts at most (then 503)."
+    )
+    proctor_cpus_per_replica: float = Field(1.0, gt=0, description="Ray CPUs per proctor replica.")
+    proctor_downscale_delay_seconds: float = Field(
+        3 * 3600.0,
+        ge=0,
+        description="How long the proctor deployment waits before removing replicas: longer than "
+        "an exam, since a removed replica ends the sessions it hosts.",
+    )
+
     ray_address: str = Field("", description="Ray cluster to join; empty starts a local one.")
     ray_num_cpus: int | None = Field(None, description="Logical CPUs of a local Ray.")
     ray_metrics_port: int | None = Field(

@@ -1,0 +1,103 @@
+"""The application's one HTTP door: Ray Serve LLM's OpenAI API under ``/v1`` (unchanged) and the
+proctor's API under ``/proctor``, which it forwards to the proctor deployment by handle.
+
+A Serve application has one ingress, so the proctor's routes join the OpenAI ingress: the class
+below extends Ray's ``OpenAiIngress`` with them, and ``make_fastapi_ingress`` (Ray's public
+builder) routes Ray's own endpoint table plus ours. The proctor's routes are for the platform
+only (learners reach the platform, never Serve).
+"""
+
+from collections.abc import Awaitable
+from typing import Any, TypeVar
+
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from ray.exceptions import RayTaskError
+from ray.serve.deployment import Application
+from ray.serve.handle import DeploymentHandle
+from ray.serve.llm.ingress import OpenAiIngress
+
+from core.errors import AppError
+from serving.proctoring.contract import OpenSession, SdpMessage
+
+Reply = TypeVar("Reply", bound=BaseModel)
+
+
+def error_reply(error: AppError) -> JSONResponse:
+    body = {"error": {"code": error.code, "message": error.message, "details": error.details}}
+    return JSONResponse(body, status_code=error.status_code, headers=error.headers)
+
+
+async def forwarded(call: Awaitable[Reply], status_code: int = 200) -> JSONResponse:
+    """The proctor deployment's reply as JSON, or its refusal with its stable code."""
+    try:
+        reply = await call
+    except AppError as error:
+        return error_reply(error)
+    except RayTaskError as error:  # a refusal raised in the replica, as Ray hands it back
+        if isinstance(error.cause, AppError):
+            return error_reply(error.cause)
+        raise
+    return JSONResponse(reply.model_dump(mode="json"), status_code=status_code)
+
+
+class WaterClassroomIngress(OpenAiIngress):
+    def __init__(
+        self,
+        llm_deployments: dict[str, DeploymentHandle],
+        model_cards: dict[str, Any],
+        *,
+        proctor: DeploymentHandle,
+        lora_paths: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(llm_deployments, model_cards, lora_paths=lora_paths)
+        self._proctor = proctor
+
+    async def proctor_open(self, body: OpenSession) -> JSONResponse:
+        return await forwarded(self._proctor.open.remote(body), status_code=201)
+
+    async def proctor_offer(self, host: str, session_id: str, body: SdpMessage) -> JSONResponse:
+        # ``host`` travels as a keyword argument: SessionAffinityRouter reads it there.
+        return await forwarded(self._proctor.offer.remote(session_id, body, host=host))
+
+    async def proctor_state(self, host: str, session_id: str) -> JSONResponse:
+        return await forwarded(self._proctor.state.remote(session_id, host=host))
+
+    async def proctor_close(self, host: str, session_id: str) -> JSONResponse:
+        return await forwarded(self._proctor.close.remote(session_id, host=host))
+
+
+SESSION_PATH = "/proctor/hosts/{host}/sessions/{session_id}"
+PROCTOR_ENDPOINTS = {
+    "proctor_open": lambda app: app.post("/proctor/sessions"),
+    "proctor_offer": lambda app: app.post(f"{SESSION_PATH}/offer"),
+    "proctor_state": lambda app: app.get(SESSION_PATH),
+    "proctor_close": lambda app: app.post(f"{SESSION_PATH}/close"),
+}
+
+
+def build_ingress(
+    llm_config: Any, door_options: dict[str, Any], proctor: Application
+) -> Application:
+    """The ingress deployment bound to the LLM deployment and the proctor deployment, built as
+    ``ray.serve.llm.build_openai_app`` builds its own (same LLM deployment, same model card,
+    same endpoints), with the proctor's routes added."""
+    from ray import serve
+
+    # Ray's documented way to compose the OpenAI ingress by hand takes these two from
+    # ray.llm's internals: its endpoint table and the model card of /v1/models.
+    from ray.llm._internal.serve.core.configs.openai_api_models import to_model_metadata
+    from ray.llm._internal.serve.core.ingress.ingress import DEFAULT_ENDPOINTS
+    from ray.serve.llm import build_llm_deployment
+    from ray.serve.llm.ingress import make_fastapi_ingress
+
+    ingress_class = make_fastapi_ingress(
+        WaterClassroomIngress, endpoint_map={**DEFAULT_ENDPOINTS, **PROCTOR_ENDPOINTS}
+    )
+    options = {**WaterClassroomIngress.get_deployment_options([llm_config]), **door_options}
+    model_id = llm_config.model_id
+    return serve.deployment(**options)(ingress_class).bind(
+        llm_deployments={model_id: build_llm_deployment(llm_config)},
+        model_cards={model_id: to_model_metadata(model_id, llm_config)},
+        proctor=proctor,
+    )
