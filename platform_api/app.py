@@ -31,6 +31,9 @@ from platform_api.mastery.routes import router as mastery_router
 from platform_api.notifications.events import subscribe_mailer
 from platform_api.notifications.routes import router as notifications_router
 from platform_api.openstax.routes import router as import_router
+from platform_api.proctor.events import subscribe_session_ends
+from platform_api.proctor.routes import router as proctor_router
+from platform_api.proctor.runtime import open_proctoring
 from platform_api.progress.capture import subscribe_statements
 from platform_api.progress.reminders import start_reminder_sweeper
 from platform_api.progress.routes import router as progress_router
@@ -69,6 +72,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     users_router,
     classes_router,
     assessments_router,
+    proctor_router,
     tutor_router,
     content_router,
     mastery_router,
@@ -113,11 +117,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         rag_settings = RagSettings()
         embedder = Embedder(rag_settings.embedding_model, batch_size=rag_settings.batch_size)
         app.state.tutor = tutor = await open_tutor(stores, embedder, rag_settings)
+        app.state.proctoring = proctoring = open_proctoring(stores)
+        await subscribe_session_ends(stores, proctoring)
         await start_background_work(stores, embedder, rag_settings)
         logger.info("api ready", extra={"url": settings.base_url})
         try:
             yield
         finally:
+            await proctoring.close()
             await tutor.close()
             await stores.close()
 

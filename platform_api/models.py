@@ -34,6 +34,14 @@ from platform_api.content.models import ContentJob, ContentTopic
 from platform_api.grading.models import GradingFailure, SittingGrade
 from platform_api.mastery.models import ItemStatistics, MasteryState, ObjectiveParameters
 from platform_api.notifications.models import Notification
+from platform_api.proctor.models import (
+    BiometricAccess,
+    EnrolmentPhoto,
+    ProctorConsent,
+    ProctorEvent,
+    ProctorExemption,
+    ProctoringSession,
+)
 from platform_api.progress.models import BadgeAward, ReminderSent
 from platform_api.tutor.models import TutorFlag, TutorPolicy, TutorSession
 from rag.models import RagChunk  # noqa: F401  (so Alembic sees the table)
@@ -46,6 +54,7 @@ __all__ = [
     "AssignmentItem",
     "BadgeAward",
     "Base",
+    "BiometricAccess",
     "ClassCourse",
     "ContentJob",
     "ContentTopic",
@@ -53,6 +62,7 @@ __all__ = [
     "Curriculum",
     "EmailVerification",
     "Enrollment",
+    "EnrolmentPhoto",
     "ExamSitting",
     "GradeRevision",
     "GradingFailure",
@@ -68,6 +78,10 @@ __all__ = [
     "ParentLink",
     "ParentalConsent",
     "ProcessedEvent",
+    "ProctorConsent",
+    "ProctorEvent",
+    "ProctorExemption",
+    "ProctoringSession",
     "RefreshToken",
     "ReminderSent",
     "Response",

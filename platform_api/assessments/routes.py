@@ -37,6 +37,7 @@ from platform_api.auth.permissions import ContentTeam, Principal, Staff
 from platform_api.deps import DbSession
 from platform_api.http.errors import responses
 from platform_api.http.pagination import Limit, Offset
+from platform_api.proctor.errors import IdentityNotVerified, ProctoringRequired
 
 COMMON = responses(401, 422, 429)
 items = APIRouter(prefix="/api/v1/items", tags=["items"], responses=COMMON)
@@ -181,7 +182,9 @@ async def get_sitting(
     "/{sitting_id}/answers/{item_id}",
     response_model=AnswerOut,
     summary="Save an answer (the last one before the close counts)",
-    responses=responses(Forbidden, NotFound, SittingClosed, InvalidAnswer),
+    responses=responses(
+        Forbidden, NotFound, SittingClosed, InvalidAnswer, ProctoringRequired, IdentityNotVerified
+    ),
 )
 async def save_answer(
     sitting_id: uuid.UUID,

@@ -44,6 +44,7 @@ from platform_api.assessments.models import (
 from platform_api.assessments.schemas import AnswerIn, AnswerOut, ReopenIn, ReopeningOut
 from platform_api.assessments.timing import deadline_for, window_of
 from platform_api.auth.tokens import AccessClaims
+from platform_api.proctor.gate import ensure_proctoring_allows_answers
 
 SWEEP_BATCH = 100
 
@@ -228,6 +229,7 @@ async def save_answer(
     """Idempotent per (sitting, item): the last answer before the close wins."""
     sitting = await own_sitting(session, actor, sitting_id, read_lock=True)
     _ensure_accepting(sitting, now)
+    await ensure_proctoring_allows_answers(session, sitting)
     entry = _layout_entry(sitting, item_id)
     version = int(str(entry["item_version"]))
     spec = (await snapshots_of(session, [(item_id, version)]))[(item_id, version)]

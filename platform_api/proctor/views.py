@@ -1,0 +1,36 @@
+"""How a sitting is proctored, as its learner, its teacher or a reviewer sees it."""
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from platform_api.assessments.views import visible_sitting
+from platform_api.auth.tokens import AccessClaims
+from platform_api.proctor.exemptions import approved_exemption
+from platform_api.proctor.models import ProctoringSession
+from platform_api.proctor.schemas import ExemptionOut, SittingProctoringOut
+from platform_api.proctor.timelines import session_out
+
+
+async def sitting_proctoring(
+    session: AsyncSession, actor: AccessClaims, sitting_id: uuid.UUID
+) -> SittingProctoringOut:
+    sitting, assignment, _ = await visible_sitting(session, actor, sitting_id)
+    query = select(ProctoringSession).where(ProctoringSession.sitting_id == sitting.id)
+    record = await session.scalar(query.order_by(ProctoringSession.created_at.desc()).limit(1))
+    exemption = await approved_exemption(session, sitting.learner_id, assignment.id)
+    if not assignment.requires_proctoring:
+        mode = "not_required"
+    elif exemption is not None:
+        mode = "exempt"
+    elif record is not None and record.live_at is not None:
+        mode = "proctored"
+    else:
+        mode = "unproctored"
+    return SittingProctoringOut(
+        sitting_id=sitting.id,
+        mode=mode,
+        session=None if record is None else await session_out(session, record),
+        exemption=None if exemption is None else ExemptionOut.model_validate(exemption),
+    )
