@@ -1,22 +1,20 @@
-"""One proctoring session on a proctor replica: its current WebRTC peer (a reconnection brings a
-new one), the feed that carries every peer's frames to the analysis, and the analysis itself."""
+"""One proctoring session on a proctor replica: the analysis (``proctor.session``) and its current
+WebRTC peer. A reconnection brings a new peer: the old one is closed, the analysis finishes
+reading it (its loss becomes ``stream_lost``), then reads the new one on the same session clock.
+"""
 
 import asyncio
-import logging
 
 import numpy as np
 
 from proctor.analysers.identity import IdentityAnalyser
-from proctor.evidence import EvidenceSink
-from proctor.feed import SessionFeed
+from proctor.evidence import EvidenceSink, KeyframeWriter
 from proctor.ingest import ProctorPeer
 from proctor.session import ProctorSession
 from proctor.settings import ProctorSettings
 from proctor.timeline import Timeline
 from serving.proctoring.contract import SdpMessage, SessionState
 from serving.proctoring.errors import ProctorSessionEnded
-
-logger = logging.getLogger(__name__)
 
 
 def identity_verified(timeline: Timeline) -> bool:
@@ -38,40 +36,46 @@ class HostedSession:
     ) -> None:
         self.session_id = session_id
         self._settings = settings
-        self._feed = SessionFeed()
+        self._analysis = ProctorSession.create(
+            settings,
+            None if enrolment is None else np.asarray(enrolment, np.float64),
+            keyframes=KeyframeWriter.from_settings(evidence, settings),
+        )
         self._peer: ProctorPeer | None = None
+        self._reading: asyncio.Task[None] | None = None
+        self._negotiating = asyncio.Lock()  # one offer at a time: peers replace each other
         self._closing = False
-        embedding = None if enrolment is None else np.asarray(enrolment, np.float64)
-        # Integration point with proctor.session (written beside this): the analysis reads the
-        # feed until it ends and returns the final timeline; ``timeline()`` is its snapshot.
-        self._analysis = ProctorSession(settings, enrolment=embedding, evidence=evidence)
-        self._running = asyncio.create_task(self._analysis.run(self._feed))
 
     async def answer(self, offer: SdpMessage) -> SdpMessage:
-        """Answer an offer with a new peer; the one it replaces is closed. A bad offer raises
+        """Answer an offer with a new peer that replaces the current one. A bad offer raises
         ``InvalidOffer`` and leaves the session as it was."""
-        if self._closing:
-            raise ProctorSessionEnded("The session has ended.")
-        peer = ProctorPeer(self._settings)
-        answer = await peer.answer(offer.sdp, offer.type)
-        previous, self._peer = self._peer, peer
-        self._feed.attach(peer.received)
-        if previous is not None:
-            await previous.close()
-        return SdpMessage(sdp=answer.sdp, type="answer")
+        async with self._negotiating:
+            if self._closing:
+                raise ProctorSessionEnded("The session has ended.")
+            peer = ProctorPeer(self._settings)
+            answer = await peer.answer(offer.sdp, offer.type)
+            await self._stop_reading()
+            self._peer = peer
+            self._reading = asyncio.create_task(self._analysis.consume(peer.received))
+            return SdpMessage(sdp=answer.sdp, type="answer")
 
     def state(self) -> SessionState:
         return self._state(self._analysis.timeline(), ended=False)
 
     async def close(self) -> SessionState:
-        """End the session: close the peer, let the analysis finish what it holds, and return
-        the final timeline."""
-        self._closing = True
-        self._feed.end()
+        """End the session: close the peer, let the analysis read what it already received,
+        and return the final timeline."""
+        async with self._negotiating:
+            self._closing = True
+            await self._stop_reading()
+            return self._state(await self._analysis.finish(), ended=True)
+
+    async def _stop_reading(self) -> None:
+        """Close the current peer and wait until the analysis has read its queue to the end."""
         if self._peer is not None:
             await self._peer.close()
-        timeline = await self._running
-        return self._state(timeline, ended=True)
+        if self._reading is not None:
+            await self._reading
 
     def _state(self, timeline: Timeline, *, ended: bool) -> SessionState:
         return SessionState(
