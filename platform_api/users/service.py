@@ -14,6 +14,7 @@ from platform_api.auth.account_state import close_account
 from platform_api.auth.models import OidcIdentity, ParentLink, RefreshToken, Role, User
 from platform_api.auth.tokens import AccessClaims
 from platform_api.classes.models import Enrollment, SchoolClass
+from platform_api.proctor.erasure import biometric_object_prefixes
 from platform_api.progress.statements import all_learner_statements
 from platform_api.users.avatars import avatar_key, avatar_prefix, validate_avatar
 from platform_api.users.schemas import ProfileUpdate, UserExport, UserOut
@@ -135,10 +136,13 @@ async def erase_user(session: AsyncSession, stores: Stores, user: User) -> None:
     its author set to null. A ``user.erased`` event tells other services (analytics) to follow.
     """
     user_id = user.id
+    biometric_prefixes = await biometric_object_prefixes(session, user_id)
     await session.delete(user)
     add_event(session, USER_ERASED, {"user_id": str(user_id)})
     await session.commit()
     await close_account(stores.cache, user_id)
-    deleted_objects = await stores.objects.delete_prefix(avatar_prefix(user_id))
+    deleted_objects = 0
+    for prefix in (avatar_prefix(user_id), *biometric_prefixes):
+        deleted_objects += await stores.objects.delete_prefix(prefix)
     await stores.cache.delete(f"rl:api:user:{user_id}")
     logger.info("user erased", extra={"user_id": str(user_id), "objects": deleted_objects})

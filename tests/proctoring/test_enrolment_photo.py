@@ -94,3 +94,11 @@ async def test_only_learners_enrol(api: Api) -> None:
     teacher = await person(api, Role.TEACHER)
     refused = await upload_photo(api, teacher, encoded(astronaut_photo()))
     assert refused.status_code == 403
+
+
+async def test_erasing_the_account_erases_the_photo_object(api: Api) -> None:
+    learner = await person(api, Role.STUDENT)
+    assert (await upload_photo(api, learner, encoded(astronaut_photo()))).status_code == 200
+    erased = await api.client.delete("/api/v1/users/me", headers=learner.headers)
+    assert erased.status_code == 204
+    assert await api.stores.objects.list_keys(enrolment_prefix(learner.id)) == []
