@@ -3,6 +3,6 @@
 pytest_plugins = [
     "tests.fixtures.postgres",
     "tests.fixtures.app",
+    "tests.fixtures.servers",  # before llm, which imports it
     "tests.fixtures.llm",
-    "tests.fixtures.servers",
 ]

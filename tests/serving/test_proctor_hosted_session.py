@@ -1,0 +1,90 @@
+"""A proctoring session as a proctor replica hosts it, without Ray: a real aiortc webcam on
+loopback, the real analysis, evidence sealed into a real (filesystem) object store; a
+reconnection continues the session; a refused offer leaves it as it was."""
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+
+from core.encryption import AesGcmCipher, new_key_text
+from core.infra.objects.filesystem import FilesystemObjectStore
+from proctor.analysers.identity import enrolment_embedding
+from proctor.faces import face_models
+from proctor.ingest import InvalidOffer
+from proctor.settings import ProctorSettings
+from proctor.signals import Image
+from serving.proctoring.contract import SdpMessage
+from serving.proctoring.evidence import SealedEvidenceSink, evidence_prefix, open_keyframe
+from serving.proctoring.hosted import HostedSession
+from tests.proctor.portraits import (
+    astronaut_frame,
+    astronaut_photo,
+    blank_frame,
+    with_sensor_noise,
+)
+from tests.proctor.webrtc_client import WebcamClient
+
+FPS = 10
+SESSION_ID = "0123456789abcdef0123456789abcdef"
+
+
+def _astronaut(seconds: float, seed: int) -> list[Image]:
+    return [with_sensor_noise(astronaut_frame(), seed + i) for i in range(round(seconds * FPS))]
+
+
+async def _stream(hosted: HostedSession, pictures: list[Image]) -> WebcamClient:
+    client = WebcamClient(pictures, FPS)
+    offer = await client.offer()
+    answer = await hosted.answer(SdpMessage(sdp=offer.sdp, type="offer"))
+    await client.accept(answer.sdp, answer.type)
+    return client
+
+
+async def _until_identity_verified(hosted: HostedSession, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not hosted.state().identity_verified:
+        assert time.monotonic() < deadline, hosted.state()
+        await asyncio.sleep(0.1)
+
+
+@pytest.fixture
+def enrolment() -> list[float]:
+    models = face_models()
+    return [
+        float(x) for x in enrolment_embedding(astronaut_photo(), models.finder, models.embedder)
+    ]
+
+
+async def test_a_hosted_session_streams_reconnects_and_seals_its_evidence(
+    tmp_path: Path, enrolment: list[float]
+) -> None:
+    store = FilesystemObjectStore(tmp_path / "objects")
+    cipher = AesGcmCipher.from_texts(new_key_text())
+    sink = SealedEvidenceSink(store, cipher, SESSION_ID)
+    hosted = HostedSession(SESSION_ID, ProctorSettings(), enrolment, sink)
+
+    first = await _stream(hosted, _astronaut(3, seed=0))
+    await _until_identity_verified(hosted)
+    assert hosted.state().connection is not None
+    with pytest.raises(InvalidOffer):
+        await hosted.answer(SdpMessage(sdp="v=0\r\nnot sdp", type="offer"))
+    assert hosted.state().identity_verified, "a refused offer changes nothing"
+    await asyncio.wait_for(first.track.finished.wait(), 10)
+    await first.close()
+
+    second = await _stream(hosted, [blank_frame()] * (3 * FPS) + _astronaut(1.5, seed=50))
+    await asyncio.wait_for(second.track.finished.wait(), 15)
+    final = await hosted.close()
+    await second.close()
+
+    assert final.ended and final.identity_verified
+    [absent] = [event for event in final.timeline.events if event.kind == "face_absent"]
+    assert absent.ended_at is not None and 2.0 <= absent.ended_at - absent.started_at <= 4.0
+    assert absent.evidence_keys
+    assert sorted(absent.evidence_keys) <= await store.list_keys(evidence_prefix(SESSION_ID))
+    for key in absent.evidence_keys:
+        stored = await store.get(key)
+        assert stored is not None and not stored.data.startswith(b"\xff\xd8\xff")
+        assert open_keyframe(cipher, key, stored.data).startswith(b"\xff\xd8\xff")
