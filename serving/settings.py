@@ -76,6 +76,12 @@ class ServingSettings(BaseSettings):
     proctor_max_sessions_per_replica: int = Field(
         8, ge=1, le=200, description="Sessions a proctor replica accepts at most (then 503)."
     )
+    proctor_max_session_hours: float = Field(
+        12.0,
+        gt=0,
+        description="A session still open this long was abandoned (its sitting ended while the "
+        "platform could not reach the proctor): its replica ends it.",
+    )
     proctor_cpus_per_replica: float = Field(1.0, gt=0, description="Ray CPUs per proctor replica.")
     proctor_downscale_delay_seconds: float = Field(
         3 * 3600.0,

@@ -29,6 +29,7 @@ def proctor_host_config(settings: ServingSettings, platform: Settings) -> Procto
         biometric_key=load_or_create_key(platform.biometric_key, platform.resolved_data_dir),
         biometric_retired_keys=platform.biometric_retired_keys,
         max_sessions=settings.proctor_max_sessions_per_replica,
+        max_session_seconds=settings.proctor_max_session_hours * 3600,
     )
 
 

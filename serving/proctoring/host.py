@@ -8,6 +8,7 @@ loaded replica) and to the autoscaler (``live_sessions_policy`` sizes the deploy
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 from pydantic import BaseModel, SecretStr
@@ -33,6 +34,7 @@ class ProctorHostConfig(BaseModel):
     biometric_key: SecretStr
     biometric_retired_keys: list[SecretStr] = []
     max_sessions: int
+    max_session_seconds: float
 
 
 def this_replica() -> str:
@@ -47,6 +49,7 @@ class ProctorHost:
     def __init__(self, config: ProctorHostConfig) -> None:
         self._settings = config.proctor
         self._max_sessions = config.max_sessions
+        self._max_session_seconds = config.max_session_seconds
         self._store = open_object_store(config.objects)
         self._cipher = AesGcmCipher.from_texts(
             config.biometric_key.get_secret_value(),
@@ -57,6 +60,7 @@ class ProctorHost:
 
     async def open(self, request: OpenSession) -> SessionPlacement:
         """Host a new session here (a retried open of one already here is answered again)."""
+        await self._end_abandoned()
         if request.session_id not in self._sessions:
             if len(self._sessions) >= self._max_sessions:
                 raise ProctorHostFull(
@@ -96,6 +100,20 @@ class ProctorHost:
             *(session.close() for session in self._sessions.values()), return_exceptions=True
         )
         await self._store.close()
+
+    async def _end_abandoned(self) -> None:
+        """End the sessions older than any exam: the platform ends each with its sitting, but a
+        close that never came (the platform down at that moment) must not hold a place here."""
+        now = time.monotonic()
+        abandoned = [
+            session_id
+            for session_id, session in self._sessions.items()
+            if now - session.opened_at > self._max_session_seconds
+        ]
+        for session_id in abandoned:
+            session = self._sessions.pop(session_id)
+            logger.warning("abandoned proctor session ended", extra={"session_id": session_id})
+            await session.close()
 
     def _session(self, session_id: str, host: str) -> HostedSession:
         session = self._sessions.get(session_id)

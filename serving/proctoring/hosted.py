@@ -4,6 +4,7 @@ reading it (its loss becomes ``stream_lost``), then reads the new one on the sam
 """
 
 import asyncio
+import time
 
 import numpy as np
 
@@ -35,6 +36,7 @@ class HostedSession:
         evidence: EvidenceSink,
     ) -> None:
         self.session_id = session_id
+        self.opened_at = time.monotonic()
         self._settings = settings
         self._analysis = ProctorSession.create(
             settings,
