@@ -15,6 +15,7 @@ from pydantic import BaseModel, SecretStr
 
 from core.encryption import AesGcmCipher
 from core.infra.objects.config import ObjectStoreConfig, open_object_store
+from proctor.faces import face_models
 from proctor.settings import ProctorSettings
 from serving.proctoring.contract import OpenSession, SdpMessage, SessionPlacement, SessionState
 from serving.proctoring.errors import ProctorHostFull, ProctorSessionNotFound
@@ -57,6 +58,7 @@ class ProctorHost:
         )
         self._sessions: dict[str, HostedSession] = {}
         self._host = this_replica()
+        face_models()  # loaded while the replica starts, not when the first learner waits
 
     async def open(self, request: OpenSession) -> SessionPlacement:
         """Host a new session here (a retried open of one already here is answered again)."""
