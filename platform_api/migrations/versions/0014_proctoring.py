@@ -6,6 +6,7 @@ Revises: 0013
 """
 
 from collections.abc import Sequence
+from datetime import datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -27,7 +28,7 @@ def _fk(table: str, column: str, target: str, ondelete: str) -> sa.ForeignKeyCon
     )
 
 
-def _timestamp(name: str, nullable: bool = False) -> sa.Column[sa.DateTime]:
+def _timestamp(name: str, nullable: bool = False) -> sa.Column[datetime]:
     return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
 
 
