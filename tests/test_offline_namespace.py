@@ -237,9 +237,9 @@ def test_every_socket_stays_on_loopback_with_a_content_job_running(
         if state == "LISTEN" and local.startswith("[::]:") and command.startswith(SERVE_REPLICA)
     ]
     assert sorted(set(outside) - set(allowed)) == [], "sockets off loopback"
-    # Exactly one such listener per Serve replica (the ingress and the LLM server).
+    # Exactly one such listener per Serve replica (the ingress, the LLM server, the proctor host).
     listeners = {(local, owner) for _, local, _, owner, _ in allowed}
-    assert len(listeners) == 2 and len({owner for _, owner in listeners}) == 2, allowed
+    assert len(listeners) == 3 and len({owner for _, owner in listeners}) == 3, allowed
 
 
 # state, local, remote, owning process id (0 when none) and its title (Ray renames a worker
