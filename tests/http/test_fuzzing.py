@@ -8,8 +8,8 @@ is small and the seed fixed, so CI gets the same requests every time; ``make fuz
 test with a larger, random budget and coverage for every role (``WC_FUZZ_MAX_EXAMPLES``,
 ``WC_FUZZ_SEED=random``, ``WC_FUZZ_COVERAGE=all``).
 
-The LLM is absent (its URL is a closed port): the tutor and content-job operations are fuzzed all
-the same and must answer with their documented statuses. ``DELETE /api/v1/users/me`` erases the
+The LLM and the proctor are absent (their URLs are closed ports): the tutor, content-job and
+proctoring operations are fuzzed all the same and must answer with their documented statuses. ``DELETE /api/v1/users/me`` erases the
 caller, so it runs last, alone, with an account of its own; what a token of an erased account
 gets afterwards is tested in tests/users/test_account_revocation.py.
 """
@@ -72,11 +72,12 @@ async def run_schemathesis(command: list[str], folder: Path) -> tuple[int, str]:
 
 @pytest.fixture
 async def fuzzed_api(database_url_for_test: str, tmp_path: Path) -> AsyncIterator[tuple[Api, str]]:
-    # No LLM answers on a closed port: the tutor and content jobs must fail as documented.
+    # No LLM or proctor answers on a closed port: their operations must fail as documented.
     settings = make_settings(
         database_url_for_test,
         tmp_path / "data",
         llm_base_url=f"http://127.0.0.1:{free_port()}/v1",
+        proctor_url=f"http://127.0.0.1:{free_port()}/proctor",
         log_level="ERROR",
     )
     async for api in running_api(settings):
