@@ -11,28 +11,25 @@ from fastapi import Depends, Request
 from core.encryption import AesGcmCipher, load_or_create_key
 from platform_api.wiring import Stores
 from proctor.analysers.identity import enrolment_embedding
-from proctor.faces import Embedding, FaceEmbedder, FaceFinder
+from proctor.faces import Embedding, face_models
 from proctor.signals import Image
 from serving.proctoring.client import ProctorClient
 
 
 class EnrolmentFaces:
     """The one-face check and the embedding of enrolment photos, off the event loop (~0.1 s a
-    photo); the models load on the first photo, not at start-up."""
+    photo); the process's face models load on the first photo, not at start-up."""
 
     def __init__(self) -> None:
-        self._models: tuple[FaceFinder, FaceEmbedder] | None = None
-        self._lock = threading.Lock()  # dlib's models are not shared between threads
+        self._lock = threading.Lock()  # one photo at a time: enrolment is rare, memory is not
 
     async def embedding(self, photo: Image) -> Embedding:
         return await asyncio.to_thread(self._embedding, photo)
 
     def _embedding(self, photo: Image) -> Embedding:
         with self._lock:
-            if self._models is None:
-                self._models = (FaceFinder(), FaceEmbedder())
-            finder, embedder = self._models
-            return enrolment_embedding(photo, finder, embedder)
+            models = face_models()
+            return enrolment_embedding(photo, models.finder, models.embedder)
 
 
 @dataclass

@@ -10,7 +10,7 @@ from platform_api.auth.models import Role
 from platform_api.proctor.enrolment import enrolment_prefix
 from platform_api.proctor.models import BiometricAccess, EnrolmentPhoto
 from proctor.analysers.identity import enrolment_embedding
-from proctor.faces import FaceEmbedder, FaceFinder
+from proctor.faces import face_models
 from tests.fixtures.app import Account, Api
 from tests.proctor.portraits import astronaut_photo, grace_hopper_photo
 from tests.proctoring.factory import encoded, person, upload_photo
@@ -37,7 +37,8 @@ async def test_a_portrait_is_enrolled_and_sealed_at_rest(api: Api) -> None:
     assert raw_object is not None and photo[:256] not in raw_object.data
     assert b"PNG" not in raw_object.data[:64], "the object store holds ciphertext only"
     # The embedding in the row is not the embedding in plaintext.
-    expected = enrolment_embedding(astronaut_photo(), FaceFinder(), FaceEmbedder())
+    models = face_models()
+    expected = enrolment_embedding(astronaut_photo(), models.finder, models.embedder)
     assert expected.tobytes()[:64] not in row.sealed_embedding
     assert len(row.sealed_embedding) >= expected.nbytes
 
