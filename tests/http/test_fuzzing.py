@@ -11,7 +11,8 @@ test with a larger, random budget and coverage for every role (``WC_FUZZ_MAX_EXA
 The LLM and the proctor are absent (their URLs are closed ports): the tutor, content-job and
 proctoring operations are fuzzed all the same and must answer with their documented statuses.
 ``DELETE /api/v1/users/me`` erases the caller, so it runs last, alone, with an account of its
-own; what a token of an erased account gets afterwards is tested in tests/users/test_account_revocation.py.
+own; what a token of an erased account gets afterwards is tested in
+tests/users/test_account_revocation.py.
 """
 
 import asyncio
