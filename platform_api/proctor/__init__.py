@@ -1,0 +1,1 @@
+"""The platform's side of the proctor: for now the operator's CLI; sittings and review later."""
