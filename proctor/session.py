@@ -5,7 +5,8 @@ Per frame: the sampler decides whether to analyse it; if so, faces are found onc
 work never runs on the event loop, and one session's analysis never waits for another's); the
 signals go to the risk engine on the event loop, and the keyframes it asks for are saved in the
 background. Client events go straight to the engine; a lost stream (connection failed or closed,
-or frames missing for longer than the grace period) becomes ``stream_lost``.
+or frames missing for longer than the grace period) becomes ``stream_lost``, once the stream
+has been live: before the first frame the sitting cannot start, so there is nothing to lose.
 """
 
 import asyncio
@@ -154,11 +155,11 @@ class ProctorSession:
 
     async def _consume_live(self, items: AsyncIterable[IngestItem]) -> None:
         self._clock.start_source(SourceKind.LIVE)
-        if self._silence_watch is None:
-            self._silence_watch = asyncio.create_task(self._watch_for_silence())
         async for item in items:
             if isinstance(item, Frame):
                 await self._on_frame(item)
+                if self._silence_watch is None:
+                    self._silence_watch = asyncio.create_task(self._watch_for_silence())
             elif isinstance(item, Signal):
                 self._on_client_signal(item)
             else:
@@ -197,7 +198,7 @@ class ProctorSession:
         self._observe([signal.model_copy(update={"at": at})], None)
 
     def _on_connection_state(self, change: ConnectionStateChange) -> None:
-        if change.state in LOST_STATES:
+        if change.state in LOST_STATES and self.stats.frames_received:
             self._observe(self._stream.connection_lost(self._clock.latest_frame_at), None)
 
     async def _watch_for_silence(self) -> None:

@@ -4,6 +4,7 @@ A stream is lost when its connection fails or closes, and also when frames stop 
 longer than the grace period while the connection still looks up (aiortc reports ``failed``
 only after ~30 s without ICE consent). The loss starts at the last frame received and ends at
 the next frame; the rules table makes it an event once it lasts ``reconnect_grace_seconds``.
+The session watches for losses once its first frame has come.
 """
 
 from typing import Any
