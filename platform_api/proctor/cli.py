@@ -30,7 +30,10 @@ def analyse(
     video: Annotated[
         Path,
         typer.Argument(
-            exists=True, dir_okay=False, help="A recorded webcam video (any format FFmpeg reads)."
+            exists=True,
+            dir_okay=False,
+            metavar="VIDEO_FILE",
+            help="A recorded webcam video (any format FFmpeg reads).",
         ),
     ],
     enrolment: Annotated[
@@ -138,7 +141,8 @@ def _keyframes(evidence_dir: Path | None, settings: "ProctorSettings") -> "Keyfr
 
 def timeline_table(timeline: "Timeline", title: str) -> Table:
     """The events, one per row."""
-    table = Table(title=f"{title}: {len(timeline.events)} events")
+    count = len(timeline.events)
+    table = Table(title=f"{title}: {count} event{'' if count == 1 else 's'}")
     for column in ("kind", "from (s)", "to (s)", "span (s)", "severity", "peak", "keyframes"):
         table.add_column(column, justify="left" if column == "kind" else "right")
     for event in timeline.events:
