@@ -47,6 +47,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/llm.py
 	$(BIN)/python bench/vllm_cpu.py
+	$(BIN)/python bench/vllm_prefix.py
 	$(BIN)/python bench/learning.py
 
 ## lint: ruff and mypy

@@ -62,17 +62,11 @@ class Row:
 
 def measure_in_this_process(concurrency: int, requests: int, max_tokens: int) -> dict[str, float]:
     from vllm import SamplingParams
-    from vllm.engine.arg_utils import AsyncEngineArgs
     from vllm.sampling_params import StructuredOutputsParams
-    from vllm.v1.engine.async_llm import AsyncLLM
 
-    from serving.app import resolve_model_dir
-    from serving.llm import engine_kwargs
-    from serving.settings import ServingSettings
+    from bench._vllm_engine import start_engine
 
-    settings = ServingSettings()
-    args = AsyncEngineArgs(model=str(resolve_model_dir(settings)), **engine_kwargs(settings))
-    engine = AsyncLLM.from_engine_args(args)
+    engine = start_engine()
     sampling = SamplingParams(
         max_tokens=max_tokens,
         temperature=0.3,

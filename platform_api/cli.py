@@ -16,6 +16,7 @@ from core.settings import Settings
 from platform_api.auth.models import Role
 from platform_api.content.cli import content_app, generate
 from platform_api.mastery.cli import items_app, mastery_app
+from platform_api.proctor.cli import proctor_app
 from platform_api.retrieval.cli import ingest, search
 from platform_api.start_report import report_start, start_children
 from platform_api.tutor.cli import tutor_app
@@ -36,6 +37,7 @@ app.add_typer(tutor_app, name="tutor")
 app.add_typer(content_app, name="content")
 app.add_typer(mastery_app, name="mastery")
 app.add_typer(items_app, name="items")
+app.add_typer(proctor_app, name="proctor")
 app.command("generate")(generate)
 app.command("serve")(serve)
 app.command("ingest")(ingest)

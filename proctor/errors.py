@@ -16,3 +16,10 @@ class EnrolmentNoFace(EnrolmentRejected):
 
 class EnrolmentManyFaces(EnrolmentRejected):
     code = "enrolment_many_faces"
+
+
+class VideoUnreadable(AppError):
+    """A video file that cannot be decoded: missing, not a video, or broken."""
+
+    status_code = 422
+    code = "video_unreadable"

@@ -84,6 +84,18 @@ def grace_hopper_frame() -> Image:
     return _framed(_grace_hopper(), GRACE_HOPPER_FACE, 0.4, (FRAME_WIDTH, FRAME_HEIGHT))
 
 
+@cache
+def _coffee() -> Image:
+    return as_image(cv2.cvtColor(data.coffee(), cv2.COLOR_RGB2BGR))
+
+
+def empty_scene_frame() -> Image:
+    """The camera's view with nobody in it: scikit-image's coffee cup on a table (no face)."""
+    return as_image(
+        cv2.resize(_coffee(), (FRAME_WIDTH, FRAME_HEIGHT), interpolation=cv2.INTER_AREA)
+    )
+
+
 def blank_frame() -> Image:
     """A uniform grey frame: a covered camera, or a stream with no picture."""
     return np.full((FRAME_HEIGHT, FRAME_WIDTH, 3), 128, np.uint8)

@@ -1,0 +1,98 @@
+"""Short staged webcam videos written with PyAV from the portraits' frames: what a learner's
+camera would record in each case the proctor must tell apart.
+
+A video is a list of scenes (a picture held for some seconds); every frame gets its own sensor
+noise, as a webcam's would, and is encoded as H.264 (yuv420p, as cameras and browsers record).
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+
+from proctor.signals import Image
+from tests.proctor import portraits
+
+FPS = 10
+# A turn of the picture plane that reads as ~40° of yaw, past the default 30° limit.
+TURN_DEGREES = 50.0
+
+
+@dataclass(frozen=True)
+class Scene:
+    picture: Image
+    seconds: float
+
+
+def staged_pictures(scenes: Sequence[Scene], fps: int = FPS) -> list[Image]:
+    """Every frame of the scenes in turn, each with its own sensor noise."""
+    held = [scene.picture for scene in scenes for _ in range(round(scene.seconds * fps))]
+    return [portraits.with_sensor_noise(picture, seed) for seed, picture in enumerate(held)]
+
+
+def write_video(path: Path, pictures: Sequence[Image], fps: int = FPS) -> Path:
+    """``pictures`` (BGR, all one size) as an H.264 MP4 at ``fps``, nearly lossless (CRF 18)."""
+    height, width = pictures[0].shape[:2]
+    with av.open(str(path), mode="w") as container:
+        stream = container.add_stream(
+            "libx264", rate=fps, options={"crf": "18", "preset": "veryfast"}
+        )
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.time_base = Fraction(1, fps)
+        for index, picture in enumerate(pictures):
+            frame = av.VideoFrame.from_ndarray(picture, format="bgr24")
+            frame.pts = index
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))  # flush the encoder's delayed frames
+    return path
+
+
+def mirrored_scenes(scenes: Sequence[Scene]) -> list[Scene]:
+    return [Scene(portraits.mirrored(scene.picture), scene.seconds) for scene in scenes]
+
+
+def steady() -> list[Scene]:
+    return [Scene(portraits.astronaut_frame(), 4)]
+
+
+def absent_for_five_seconds() -> list[Scene]:
+    """The learner at the camera for 2 s, gone for 5 s (the empty room), back for 2 s."""
+    face, room = portraits.astronaut_frame(), portraits.empty_scene_frame()
+    return [Scene(face, 2), Scene(room, 5), Scene(face, 2)]
+
+
+def two_faces() -> list[Scene]:
+    face = portraits.astronaut_frame()
+    return [Scene(face, 1), Scene(portraits.two_faces_frame(), 3), Scene(face, 1)]
+
+
+def turned_away() -> list[Scene]:
+    """Facing the camera for 1 s, turned to the image's right for 4 s, back for 1 s."""
+    face = portraits.astronaut_frame()
+    return [Scene(face, 1), Scene(portraits.turned(face, TURN_DEGREES), 4), Scene(face, 1)]
+
+
+def turned_away_mirrored() -> list[Scene]:
+    """The same, as a mirrored (selfie) picture: turned to the image's left."""
+    return mirrored_scenes(turned_away())
+
+
+def other_person() -> list[Scene]:
+    return [Scene(portraits.grace_hopper_frame(), 3)]
+
+
+def blank() -> list[Scene]:
+    return [Scene(portraits.blank_frame(), 3)]
+
+
+STAGES: dict[str, Callable[[], list[Scene]]] = {
+    "steady": steady,
+    "absent": absent_for_five_seconds,
+    "two_faces": two_faces,
+    "turned": turned_away,
+    "turned_mirrored": turned_away_mirrored,
+    "other_person": other_person,
+    "blank": blank,
+}
