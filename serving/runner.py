@@ -3,9 +3,9 @@
 import logging
 from dataclasses import dataclass, field
 
+from core.model_registry import ChampionWatcher
 from serving.app import APP_NAME, build_app
 from serving.ray_runtime import start_ray
-from serving.registry import ChampionWatcher
 from serving.settings import ServingSettings
 
 logger = logging.getLogger(__name__)

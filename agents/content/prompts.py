@@ -5,9 +5,9 @@ which prompt wrote what. Change a prompt: bump ``PROMPT_VERSION``.
 
 The writer's three prompts begin with the sources, the same text in each: after the system
 prompt, that shared beginning is the longest part of every call, and vLLM's prefix cache computes
-it once per topic instead of three times (on a CPU, reading a prompt costs as much as writing:
-575 prompt tokens/s on 2 cores, bench/vllm_prefix.py). The item writer and the critic begin with the lesson for the
-same reason.
+it once per topic instead of three times (on a CPU, reading a prompt is not cheap: 575 prompt
+tokens/s on 2 cores, bench/vllm_prefix.py). The item writer and the critic begin with the lesson
+for the same reason.
 """
 
 PROMPT_VERSION = "content-2026-12-02"

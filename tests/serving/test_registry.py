@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from core.model_registry import ChampionWatcher, champion_uri, champion_version
 from serving.models import prepare_model
-from serving.registry import ChampionWatcher, champion_uri, champion_version
 from tests.fixtures.llm import prepared_bundled_model
 
 MODEL_NAME = "tutor-llm"

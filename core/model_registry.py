@@ -1,5 +1,6 @@
-"""The MLflow model registry hook: serve the version a registered model's ``champion`` alias
-names, and notice when the alias moves."""
+"""The MLflow model registry hook: the version a registered model's ``champion`` alias names,
+and a watcher that notices the alias moving. Shared by everything that serves a registered model
+(the LLM in ``serving``, the object detector in ``proctor``)."""
 
 import logging
 import threading
@@ -12,6 +13,12 @@ CHAMPION_ALIAS = "champion"
 
 def champion_uri(registered_model: str) -> str:
     return f"models:/{registered_model}@{CHAMPION_ALIAS}"
+
+
+def version_uri(registered_model: str, version: str) -> str:
+    """One version by number: what a watcher's ``on_change`` loads, so that a second move of
+    the alias in the meantime cannot make it load another version than the one it was told."""
+    return f"models:/{registered_model}/{version}"
 
 
 def champion_version(tracking_uri: str, registered_model: str) -> str | None:
