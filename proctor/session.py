@@ -19,9 +19,11 @@ from dataclasses import dataclass
 from proctor.analysers.base import Analyser
 from proctor.analysers.identity import IdentityAnalyser
 from proctor.analysers.motion import MotionAnalyser
+from proctor.analysers.objects import ObjectAnalyser
 from proctor.analysers.pose import PoseAnalyser
 from proctor.analysers.presence import PresenceAnalyser
 from proctor.analysers.unavailable import UnavailableAnalyser
+from proctor.detector_source import DetectorSource
 from proctor.evidence import KeyframeWriter
 from proctor.faces import Embedding, FaceFinder, FaceModels, face_models
 from proctor.ingest_queue import ConnectionState, ConnectionStateChange, IngestItem
@@ -96,19 +98,22 @@ class ProctorSession:
         enrolment: Embedding | None,
         *,
         models: FaceModels | None = None,
-        objects: Analyser | None = None,
+        detector: DetectorSource | None = None,
         keyframes: KeyframeWriter | None = None,
         on_signals: SignalListener | None = None,
     ) -> "ProctorSession":
         """A session with every analyser: presence, pose, identity against ``enrolment`` (None:
-        identity unavailable), motion, and ``objects`` (None: no detector, so unavailable)."""
+        identity unavailable), motion, and objects through the process's ``detector`` (None, or a
+        source without a detector: unavailable)."""
         models = models or face_models()
         analysers: list[Analyser] = [
             PresenceAnalyser(),
             PoseAnalyser(settings),
             IdentityAnalyser(settings, models.embedder, enrolment),
             MotionAnalyser(settings),
-            objects or UnavailableAnalyser(OBJECTS, "no detector configured"),
+            ObjectAnalyser(detector)
+            if detector
+            else UnavailableAnalyser(OBJECTS, "no detector configured"),
         ]
         return cls(settings, models.finder, analysers, keyframes=keyframes, on_signals=on_signals)
 

@@ -105,10 +105,12 @@ def _analyse(
     *,
     show: bool,
 ) -> "Timeline":
+    from proctor.detector_source import DetectorSource
     from proctor.session import ProctorSession
 
+    detector = DetectorSource(settings).start()
     session = ProctorSession.create(
-        settings, enrolment, keyframes=_keyframes(evidence_dir, settings)
+        settings, enrolment, detector=detector, keyframes=_keyframes(evidence_dir, settings)
     )
     duration = recording.duration
     progress = Progress(
@@ -128,7 +130,10 @@ def _analyse(
                 progress.update(task, completed=frame.at)  # rich's Progress is thread-safe
                 yield frame
 
-        return asyncio.run(session.run(frames()))
+        try:
+            return asyncio.run(session.run(frames()))
+        finally:
+            detector.stop()
 
 
 def _keyframes(evidence_dir: Path | None, settings: "ProctorSettings") -> "KeyframeWriter | None":

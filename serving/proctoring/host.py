@@ -15,6 +15,7 @@ from pydantic import BaseModel, SecretStr
 
 from core.encryption import AesGcmCipher
 from core.infra.objects.config import ObjectStoreConfig, open_object_store
+from proctor.detector_source import DetectorSource
 from proctor.faces import face_models
 from proctor.settings import ProctorSettings
 from serving.proctoring.contract import OpenSession, SdpMessage, SessionPlacement, SessionState
@@ -59,6 +60,8 @@ class ProctorHost:
         self._sessions: dict[str, HostedSession] = {}
         self._host = this_replica()
         face_models()  # loaded while the replica starts, not when the first learner waits
+        # One detector per replica, shared by its sessions; it follows the registry's champion.
+        self._detector = DetectorSource(self._settings).start()
 
     async def open(self, request: OpenSession) -> SessionPlacement:
         """Host a new session here (a retried open of one already here is answered again)."""
@@ -72,7 +75,7 @@ class ProctorHost:
                 )
             sink = SealedEvidenceSink(self._store, self._cipher, request.session_id)
             self._sessions[request.session_id] = HostedSession(
-                request.session_id, self._settings, request.enrolment, sink
+                request.session_id, self._settings, request.enrolment, sink, self._detector
             )
             logger.info("proctor session opened", extra={"sessions": len(self._sessions)})
         return SessionPlacement(session_id=request.session_id, host=self._host)

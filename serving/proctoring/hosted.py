@@ -9,6 +9,7 @@ import time
 import numpy as np
 
 from proctor.analysers.identity import IdentityAnalyser
+from proctor.detector_source import DetectorSource
 from proctor.evidence import EvidenceSink, KeyframeWriter
 from proctor.ingest import ProctorPeer
 from proctor.session import ProctorSession
@@ -34,6 +35,7 @@ class HostedSession:
         settings: ProctorSettings,
         enrolment: list[float] | None,
         evidence: EvidenceSink,
+        detector: DetectorSource,
     ) -> None:
         self.session_id = session_id
         self.opened_at = time.monotonic()
@@ -41,6 +43,7 @@ class HostedSession:
         self._analysis = ProctorSession.create(
             settings,
             None if enrolment is None else np.asarray(enrolment, np.float64),
+            detector=detector,
             keyframes=KeyframeWriter.from_settings(evidence, settings),
         )
         self._peer: ProctorPeer | None = None
