@@ -11,6 +11,7 @@ import pytest
 from core.encryption import AesGcmCipher, new_key_text
 from core.infra.objects.filesystem import FilesystemObjectStore
 from proctor.analysers.identity import enrolment_embedding
+from proctor.detector_source import DetectorSource
 from proctor.faces import face_models
 from proctor.ingest import InvalidOffer
 from proctor.settings import ProctorSettings
@@ -63,7 +64,9 @@ async def test_a_hosted_session_streams_reconnects_and_seals_its_evidence(
     store = FilesystemObjectStore(tmp_path / "objects")
     cipher = AesGcmCipher.from_texts(new_key_text())
     sink = SealedEvidenceSink(store, cipher, SESSION_ID)
-    hosted = HostedSession(SESSION_ID, ProctorSettings(), enrolment, sink)
+    settings = ProctorSettings()
+    detector = DetectorSource(settings).start()  # none configured: objects are unavailable
+    hosted = HostedSession(SESSION_ID, settings, enrolment, sink, detector)
 
     first = await _stream(hosted, _astronaut(3, seed=0))
     await _until_identity_verified(hosted)
