@@ -1,5 +1,6 @@
-"""The API for proctoring tests that stream to the proctor: beside the tests' Serve application
-(its proctor deployment), on the same S3 server and biometric key."""
+"""The APIs of proctoring tests: beside the tests' Serve application (its proctor deployment), on
+the same S3 server and biometric key, for tests that stream to the proctor; on its own, once per
+module, for the review tests (they record sessions in-process: tests/proctoring/recorded.py)."""
 
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -8,6 +9,7 @@ import pytest
 
 from tests.fixtures.app import Api, make_settings, running_api
 from tests.fixtures.llm import LlmServer
+from tests.fixtures.postgres import create_test_database, free_port
 from tests.fixtures.servers import S3Server
 
 
@@ -29,6 +31,22 @@ async def served_api(
         s3_access_key=s3_server.access_key,
         s3_secret_key=s3_server.secret_key,
         biometric_key=biometric_key,
+    )
+    async for running in running_api(settings):
+        yield running
+
+
+@pytest.fixture(scope="module")
+async def review_api(
+    postgres_server_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Api]:
+    """One API for a module's review tests (each test makes its own class and exam). Neither the
+    LLM nor the proctor is called: their URLs are closed ports."""
+    settings = make_settings(
+        await create_test_database(postgres_server_url),
+        tmp_path_factory.mktemp("review-api"),
+        llm_base_url=f"http://127.0.0.1:{free_port()}/v1",
+        proctor_url=f"http://127.0.0.1:{free_port()}/proctor",
     )
     async for running in running_api(settings):
         yield running

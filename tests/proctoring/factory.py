@@ -110,3 +110,33 @@ async def answer(api: Api, learner: Account, sitting_id: str, item_id: str) -> A
         headers=learner.headers,
         json={"answer": "b"},
     )
+
+
+async def ended_sitting(api: Api, proctored: ProctoredExam, learner: Account) -> dict[str, Any]:
+    """The learner's sitting of the exam, started and submitted without a stream (unproctored)."""
+    sitting = await start(api, learner, proctored.id)
+    await submit(api, learner, sitting["id"])
+    return sitting
+
+
+async def submit(api: Api, learner: Account, sitting_id: str) -> None:
+    submitted = await api.client.post(
+        f"/api/v1/sittings/{sitting_id}/submit", headers=learner.headers
+    )
+    assert submitted.status_code == 200, submitted.text
+
+
+async def decide(
+    api: Api, reviewer: Account, sitting_id: str, decision: str, expected_version: int
+) -> Any:
+    return await api.client.post(
+        f"/api/v1/proctor/sittings/{sitting_id}/decisions",
+        headers=reviewer.headers,
+        json={"decision": decision, "note": f"{decision}.", "expected_version": expected_version},
+    )
+
+
+async def report(api: Api, viewer: Account, sitting_id: str) -> Any:
+    return await api.client.get(
+        f"/api/v1/proctor/sittings/{sitting_id}/report", headers=viewer.headers
+    )
