@@ -55,10 +55,9 @@ class FaceFinder:
     def find(self, image: Image) -> list[Face]:
         """The faces in a BGR image, boxes clipped to it, in the detector's order."""
         gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-        rectangles = self._detect(gray)
         height, width = gray.shape
         faces = []
-        for rectangle in rectangles:
+        for rectangle, score in self._detect(gray):
             shape = self._predictor(gray, rectangle)
             landmarks = np.array([(point.x, point.y) for point in shape.parts()], np.float64)
             box = (
@@ -67,17 +66,18 @@ class FaceFinder:
                 min(width, rectangle.right()),
                 min(height, rectangle.bottom()),
             )
-            faces.append(Face(box=box, landmarks=landmarks))
+            faces.append(Face(box=box, landmarks=landmarks, score=score))
         return faces
 
-    def _detect(self, gray: NDArray[Any]) -> list[dlib.rectangle]:
+    def _detect(self, gray: NDArray[Any]) -> list[tuple[dlib.rectangle, float]]:
         # list.pop and list.append are atomic: no lock needed to lend detectors out.
         try:
             detector = self._idle_detectors.pop()
         except IndexError:
             detector = dlib.get_frontal_face_detector()
         try:
-            return list(detector(gray, self._upsample_times))
+            rectangles, scores, _ = detector.run(gray, self._upsample_times, 0.0)
+            return list(zip(rectangles, scores, strict=True))
         finally:
             self._idle_detectors.append(detector)
 

@@ -56,11 +56,13 @@ class Signal(BaseModel):
 
 @dataclass(frozen=True)
 class Face:
-    """A face found in a frame: its box (left, top, right, bottom) in analysis pixels and its 68
-    landmarks (x, y), which pose and identity read."""
+    """A face found in a frame: its box (left, top, right, bottom) in analysis pixels, its 68
+    landmarks (x, y), which pose and identity read, and the detector's confidence (dlib's HOG
+    score: a clear frontal face scores ~1–2, a turned one or a false find near 0)."""
 
     box: tuple[int, int, int, int]
     landmarks: NDArray[np.float64]
+    score: float = 1.0
 
     @property
     def area(self) -> int:

@@ -14,27 +14,37 @@ from proctor.frames import resize_for_analysis
 from proctor.settings import ProctorSettings
 from proctor.signals import Frame, Image, Signal, SignalKind, SignalStatus
 
-# Enrolment photos wider than this are scaled down first: the detector's time grows with the
-# pixels, and a face that fills a photo stays far above the ~70 px the detector needs.
-ENROLMENT_MAX_WIDTH = 640
+# An enrolment photo is searched at two widths. dlib's HOG detector scores a face confidently
+# (~1-2) only near the sizes its window was trained on, and a real face of the other size can
+# score ~0.1 at one width; a false find (the astronaut's suit, in a JPEG of her portrait) stays
+# faint at every width. So a face counts when one width finds it confidently: two people are
+# refused when either width finds two, and a faint false find never refuses a real portrait.
+ENROLMENT_WIDTHS = (512, 800)
+ENROLMENT_MIN_FACE_SCORE = 0.3
 
 
 def enrolment_embedding(photo: Image, finder: FaceFinder, embedder: FaceEmbedder) -> Embedding:
     """The embedding of the one face in an enrolment photo (BGR).
 
-    Raises ``EnrolmentNoFace`` or ``EnrolmentManyFaces`` unless there is exactly one face.
+    Raises ``EnrolmentNoFace`` or ``EnrolmentManyFaces`` unless there is exactly one clear face
+    (see ``ENROLMENT_WIDTHS``).
     """
-    if photo.shape[1] > ENROLMENT_MAX_WIDTH:
-        photo = resize_for_analysis(photo, ENROLMENT_MAX_WIDTH)
-    faces = finder.find(photo)
-    if not faces:
-        raise EnrolmentNoFace("No face was found in the enrolment photo.")
-    if len(faces) > 1:
+    searches = []
+    for width in ENROLMENT_WIDTHS:
+        scaled = resize_for_analysis(photo, width)
+        faces = [face for face in finder.find(scaled) if face.score >= ENROLMENT_MIN_FACE_SCORE]
+        searches.append((scaled, faces))
+    most = max(len(faces) for _, faces in searches)
+    if most == 0:
+        raise EnrolmentNoFace("No face was found in the enrolment photo (a clear, frontal one).")
+    if most > 1:
         raise EnrolmentManyFaces(
-            f"The enrolment photo shows {len(faces)} faces; it must show only the learner's.",
-            details={"faces": len(faces)},
+            f"The enrolment photo shows {most} faces; it must show only the learner's.",
+            details={"faces": most},
         )
-    return embedder.embed(photo, faces[0])
+    clearest = max((faces[0].score, index) for index, (_, faces) in enumerate(searches) if faces)
+    scaled, (face,) = searches[clearest[1]]
+    return embedder.embed(scaled, face)
 
 
 class IdentityAnalyser:

@@ -17,6 +17,7 @@ from aiortc.mediastreams import VIDEO_CLOCK_RATE, VIDEO_TIME_BASE, MediaStreamEr
 
 from proctor.ice import gathering_on
 from proctor.signals import Image
+from tests.proctor.videos import yuv420_frame
 
 
 class PictureSequenceTrack(VideoStreamTrack):
@@ -41,7 +42,7 @@ class PictureSequenceTrack(VideoStreamTrack):
         if self._first_sent is None:
             self._first_sent = time.monotonic()
         await asyncio.sleep(self._first_sent + index / self._fps - time.monotonic())
-        frame = av.VideoFrame.from_ndarray(self._pictures[index], format="bgr24")
+        frame = yuv420_frame(self._pictures[index])
         frame.pts = round(index * VIDEO_CLOCK_RATE / self._fps)
         frame.time_base = VIDEO_TIME_BASE
         self.sent_at.append(time.monotonic())
