@@ -22,6 +22,9 @@ OFFLINE_SWITCHES: dict[str, str] = {
     # Ultralytics.
     "YOLO_OFFLINE": "1",
     "YOLO_AUTOINSTALL": "false",
+    # ONNX Runtime (the proctor's detector): since 1.29 its Linux wheels send 1DS telemetry to
+    # mobile.events.data.microsoft.com from the first session on; read once, at its start.
+    "ORT_DISABLE_TELEMETRY": "1",
     # boto3 must never ask the cloud-metadata endpoint for credentials or a region.
     "AWS_EC2_METADATA_DISABLED": "true",
 }

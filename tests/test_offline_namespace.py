@@ -5,12 +5,14 @@ through it (a veth pair whose peer stays in the namespace, so nothing can leave)
 vLLM would pick 192.0.2.2 as "their" address, as they do on a laptop on Wi-Fi.
 
 One start serves every test here: start-up needs no address outside 127.0.0.0/8, every TCP
-socket of the instance stays on loopback (one documented exception), the console says when each
-part is ready and nothing else, and ``wc status`` reports on the running instance.
+and UDP socket of the namespace stays on loopback (one documented exception) while a content job
+runs and while a learner's webcam streams a proctored sitting to the proctor over WebRTC, the
+console says when each part is ready and nothing else, and ``wc status`` reports on the running
+instance.
 """
 
 import fcntl
-import ipaddress
+import json
 import os
 import re
 import shutil
@@ -21,16 +23,21 @@ import termios
 import textwrap
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import pytest
 
 from tests.fixtures.llm import prepared_bundled_model
+from tests.fixtures.namespace_sockets import Socket, watch_sockets
 
 WC = str(Path(sys.executable).with_name("wc"))
+ROOT = Path(__file__).resolve().parents[1]
 API_PORT, LLM_PORT = 8000, 8001  # the namespace is empty: the default ports are free
+API_URL = f"http://127.0.0.1:{API_PORT}"
+SITTING_TIMEOUT_SECONDS = 150
 START_TIMEOUT_SECONDS = 480
 NAMESPACE_SETUP = (
     "ip link set lo up"
@@ -49,6 +56,7 @@ FOREIGN_MARKERS = re.compile(
 # Ray Serve 2.60 binds each replica's inter-deployment gRPC server to "[::]:0" in code
 # (ray/serve/_private/replica.py, _on_initialized), with no setting (docs/scaling.md).
 SERVE_REPLICA = "ray::ServeReplica:"
+PROCTOR_REPLICA = "ProctorHost"  # in its replica's process title
 
 
 @dataclass
@@ -67,12 +75,27 @@ class Instance:
     def inside(self, *command: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
         """Run ``command`` in the instance's network namespace."""
         return subprocess.run(
-            ["nsenter", f"--target={self.process.pid}", "--net", "--", *command],
+            self._entering(command),
             env={**self.env, **extra_env},
             capture_output=True,
             text=True,
             timeout=180,
         )
+
+    def spawn_inside(
+        self, command: list[str], stdout: IO[str], stderr: IO[str], **extra_env: str
+    ) -> subprocess.Popen[str]:
+        """Start ``command`` in the instance's network namespace; it runs on meanwhile."""
+        return subprocess.Popen(
+            self._entering(command),
+            env={**self.env, **extra_env},
+            stdout=stdout,
+            stderr=stderr,
+            text=True,
+        )
+
+    def _entering(self, command: Sequence[str]) -> list[str]:
+        return ["nsenter", f"--target={self.process.pid}", "--net", "--", *command]
 
 
 def _can_unshare() -> bool:
@@ -187,6 +210,50 @@ def test_wc_status_reports_each_part_and_fails_when_one_is_down(instance: Instan
     assert "✓ up   API" in down.stderr and "✓ up   content runner" in down.stderr
 
 
+@pytest.mark.slow
+def test_a_proctor_session_streams_and_every_socket_stays_on_loopback(
+    instance: Instance, tmp_path: Path
+) -> None:
+    """A learner's webcam (aiortc) inside the namespace streams to the instance's proctor
+    through the offer endpoint, while every TCP and UDP socket of the namespace is watched.
+    It runs before the content job, whose generation would hold the CPU meanwhile."""
+    output, errors = tmp_path / "sitting.json", tmp_path / "sitting.log"
+    with output.open("w") as stdout, errors.open("w") as stderr:
+        sitting = instance.spawn_inside(
+            [sys.executable, "-m", "tests.proctoring.instance_sitting", API_URL],
+            stdout=stdout,
+            stderr=stderr,
+            PYTHONPATH=str(ROOT),
+        )
+        seen = watch_sockets(
+            instance.process.pid, lambda _: sitting.poll() is None, timeout=SITTING_TIMEOUT_SECONDS
+        )
+    sitting.kill()  # in case it ran past the timeout; a no-op once it exited
+    assert sitting.wait() == 0, errors.read_text()[-4000:]
+    result = json.loads(output.read_text())
+
+    _assert_loopback_host_candidates_only(result["answer"]["sdp"])
+    live, ended = result["live"], result["ended"]
+    assert (live["status"], live["connection"]) == ("live", "connected"), live
+    assert ended["status"] == "ended" and ended["identity_verified"], ended
+    kinds = [event["kind"] for event in ended["events"]]
+    assert "face_absent" in kinds and "identity_mismatch" not in kinds, ended["events"]
+
+    proctor_udp = [s for s in seen if s.protocol == "udp" and PROCTOR_REPLICA in s.command]
+    assert proctor_udp, "the proctor's peer bound no UDP socket"
+    assert {s.local.rsplit(":", 1)[0] for s in proctor_udp} == {"127.0.0.1"}, proctor_udp
+    _assert_on_loopback_but_serve_listeners(seen)
+
+
+def _assert_loopback_host_candidates_only(sdp: str) -> None:
+    """The answer offers the proctor on 127.0.0.1 host candidates only: no LAN address, no mDNS
+    name, no server-reflexive or relayed candidate."""
+    candidates = [line.split() for line in sdp.splitlines() if line.startswith("a=candidate:")]
+    assert candidates, sdp
+    assert {(fields[4], fields[7]) for fields in candidates} == {("127.0.0.1", "host")}, sdp
+    assert ".local" not in sdp and "192.0.2.2" not in sdp, sdp
+
+
 SUBMIT = textwrap.dedent(
     """
     from sqlalchemy import select
@@ -224,94 +291,42 @@ def test_every_socket_stays_on_loopback_with_a_content_job_running(
     )
     assert submitted.returncode == 0, submitted.stderr[-3000:]
 
-    seen = _watch_sockets(instance.process.pid, seconds=20)
-    assert any(command.startswith("ray::TopicWorker") for *_, command in seen), (
-        "no content worker came up"
+    seen = watch_sockets(
+        instance.process.pid, _until_seconds_after(_has_content_worker, 20), timeout=180
     )
-    outside = [
-        socket for socket in seen if not _on_loopback(socket[1]) or not _on_loopback(socket[2])
-    ]
-    allowed = [
-        (state, local, remote, owner, command)
-        for state, local, remote, owner, command in outside
-        if state == "LISTEN" and local.startswith("[::]:") and command.startswith(SERVE_REPLICA)
-    ]
-    assert sorted(set(outside) - set(allowed)) == [], "sockets off loopback"
-    # Exactly one such listener per Serve replica (the ingress, the LLM server, the proctor host).
-    listeners = {(local, owner) for _, local, _, owner, _ in allowed}
-    assert len(listeners) == 3 and len({owner for _, owner in listeners}) == 3, allowed
+    assert _has_content_worker(seen), "no content worker came up"
+    _assert_on_loopback_but_serve_listeners(seen)
 
 
-# state, local, remote, owning process id (0 when none) and its title (Ray renames a worker
-# process after the method it runs)
-Socket = tuple[str, str, str, int, str]
-STATES = {"01": "ESTABLISHED", "02": "SYN_SENT", "06": "TIME_WAIT", "0A": "LISTEN"}
+def _has_content_worker(sockets: set[Socket]) -> bool:
+    return any(socket.command.startswith("ray::TopicWorker") for socket in sockets)
 
 
-def _watch_sockets(pid: int, seconds: float) -> set[Socket]:
-    """Every TCP socket of the namespace seen over ``seconds``, once the content worker exists:
-    the namespace holds the instance alone, so its tables are the instance's sockets."""
-    deadline = time.monotonic() + 180
-    seen: set[Socket] = set()
-    until = None
-    while time.monotonic() < deadline and (until is None or time.monotonic() < until):
-        owners = _socket_owners(pid)
-        snapshot = _namespace_sockets(pid, owners)
-        seen |= snapshot
-        if until is None and any(c.startswith("ray::TopicWorker") for *_, c in snapshot):
-            until = time.monotonic() + seconds
-        time.sleep(0.5)
-    return seen
+def _until_seconds_after(
+    appeared: Callable[[set[Socket]], bool], seconds: float
+) -> Callable[[set[Socket]], bool]:
+    """Keep watching until ``seconds`` after a reading where ``appeared`` first held."""
+    since: list[float] = []
+
+    def keep_watching(reading: set[Socket]) -> bool:
+        if not since and appeared(reading):
+            since.append(time.monotonic())
+        return not since or time.monotonic() < since[0] + seconds
+
+    return keep_watching
 
 
-def _socket_owners(pid: int) -> dict[str, tuple[int, str]]:
-    """Socket inode → (process id, command line), for every process in ``pid``'s network
-    namespace."""
-    namespace = os.readlink(f"/proc/{pid}/ns/net")
-    owners: dict[str, tuple[int, str]] = {}
-    for entry in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            if os.readlink(f"/proc/{entry}/ns/net") != namespace:
-                continue
-            command = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-            for fd in os.listdir(f"/proc/{entry}/fd"):
-                target = os.readlink(f"/proc/{entry}/fd/{fd}")
-                if target.startswith("socket:["):
-                    owners[target[8:-1]] = (int(entry), command.strip())
-        except OSError:  # the process exited meanwhile
-            continue
-    return owners
-
-
-def _namespace_sockets(pid: int, owners: dict[str, tuple[int, str]]) -> set[Socket]:
-    sockets = set()
-    for table in ("tcp", "tcp6"):
-        for row in Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]:
-            fields = row.split()
-            state = STATES.get(fields[3], fields[3])
-            sockets.add(
-                (
-                    state,
-                    _address(fields[1]),
-                    _address(fields[2]),
-                    *owners.get(fields[9], (0, "")),
-                )
-            )
-    return sockets
-
-
-def _address(hex_address: str) -> str:
-    host, port = hex_address.split(":")
-    raw = bytes.fromhex(host)
-    if len(raw) == 4:
-        return f"{ipaddress.IPv4Address(raw[::-1])}:{int(port, 16)}"
-    words = b"".join(raw[i : i + 4][::-1] for i in range(0, 16, 4))
-    return f"[{ipaddress.IPv6Address(words)}]:{int(port, 16)}"
-
-
-def _on_loopback(address: str) -> bool:
-    host = address.rsplit(":", 1)[0].strip("[]")
-    ip = ipaddress.ip_address(host)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return ip.is_loopback or (ip.is_unspecified and address.endswith(":0"))
+def _assert_on_loopback_but_serve_listeners(seen: set[Socket]) -> None:
+    """Every socket is on loopback, but for Ray Serve's one ``[::]`` gRPC listener in each of
+    the three Serve replicas (the ingress, the LLM server, the proctor host)."""
+    outside = {socket for socket in seen if not socket.on_loopback}
+    allowed = {
+        socket
+        for socket in outside
+        if (socket.protocol, socket.state) == ("tcp", "LISTEN")
+        and socket.local.startswith("[::]:")
+        and socket.command.startswith(SERVE_REPLICA)
+    }
+    assert sorted(outside - allowed) == [], "sockets off loopback"
+    listeners = {(socket.local, socket.pid) for socket in allowed}
+    assert len(listeners) == 3 and len({pid for _, pid in listeners}) == 3, sorted(allowed)

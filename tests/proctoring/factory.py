@@ -1,7 +1,11 @@
 """Test data for proctored exams, through the API: a class with a proctored exam, learners of a
-given age, linked parents, enrolment photos made from real portraits."""
+given age, linked parents, enrolment photos made from real portraits; a webcam's offer and the
+session polled until it gets somewhere."""
 
+import asyncio
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -15,6 +19,7 @@ from proctor.signals import Image
 from tests.assessments.factory import Classroom, classroom, created, exam, start
 from tests.fixtures.app import Account, Api
 from tests.proctor.portraits import astronaut_photo
+from tests.proctor.webrtc_client import WebcamClient
 
 
 @dataclass
@@ -139,3 +144,37 @@ async def report(api: Api, viewer: Account, sitting_id: str) -> Any:
     return await api.client.get(
         f"/api/v1/proctor/sittings/{sitting_id}/report", headers=viewer.headers
     )
+
+
+async def offer_webcam(api: Api, learner: Account, session_id: str, client: WebcamClient) -> Any:
+    """The client's offer through the API's offer endpoint (the response, whatever it is)."""
+    offer = await client.offer()
+    return await api.client.post(
+        f"/api/v1/proctor/sessions/{session_id}/offer",
+        headers=learner.headers,
+        json={"sdp": offer.sdp, "type": offer.type},
+    )
+
+
+async def shown_session(api: Api, learner: Account, session_id: str) -> dict[str, Any]:
+    shown = await api.client.get(f"/api/v1/proctor/sessions/{session_id}", headers=learner.headers)
+    assert shown.status_code == 200, shown.text
+    result: dict[str, Any] = shown.json()
+    return result
+
+
+async def session_when(
+    api: Api,
+    learner: Account,
+    session_id: str,
+    done: Callable[[dict[str, Any]], bool],
+    timeout: float,
+) -> dict[str, Any]:
+    """The session as shown once ``done(shown)`` holds, polled as the exam page does."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        shown = await shown_session(api, learner, session_id)
+        if done(shown):
+            return shown
+        await asyncio.sleep(0.3)
+    raise AssertionError(f"the session never got there: {shown}")

@@ -4,9 +4,7 @@ session ended with the sitting and its events stored, evidence sealed in the obj
 offers the proctor refuses, with nothing half-created."""
 
 import asyncio
-import time
 import uuid
-from typing import Any
 
 from sqlalchemy import select
 
@@ -14,10 +12,16 @@ from core.encryption import AesGcmCipher
 from platform_api.proctor.models import ProctorEvent, ProctoringSession
 from proctor.signals import Image
 from serving.proctoring.evidence import evidence_prefix, open_keyframe
-from tests.fixtures.app import Account, Api
+from tests.fixtures.app import Api
 from tests.proctor.portraits import astronaut_frame, blank_frame, with_sensor_noise
 from tests.proctor.webrtc_client import WebcamClient
-from tests.proctoring.factory import answer, proctored_exam, ready_to_stream
+from tests.proctoring.factory import (
+    answer,
+    offer_webcam,
+    proctored_exam,
+    ready_to_stream,
+    session_when,
+)
 
 FPS = 10
 IDENTITY_TIMEOUT_SECONDS = 30.0
@@ -26,32 +30,6 @@ END_TIMEOUT_SECONDS = 30.0
 
 def _astronaut(seconds: float, seed: int) -> list[Image]:
     return [with_sensor_noise(astronaut_frame(), seed + i) for i in range(round(seconds * FPS))]
-
-
-async def _offer(api: Api, learner: Account, session_id: str, client: WebcamClient) -> Any:
-    offer = await client.offer()
-    return await api.client.post(
-        f"/api/v1/proctor/sessions/{session_id}/offer",
-        headers=learner.headers,
-        json={"sdp": offer.sdp, "type": offer.type},
-    )
-
-
-async def _session(api: Api, learner: Account, session_id: str) -> dict[str, Any]:
-    shown = await api.client.get(f"/api/v1/proctor/sessions/{session_id}", headers=learner.headers)
-    assert shown.status_code == 200, shown.text
-    result: dict[str, Any] = shown.json()
-    return result
-
-
-async def _poll(api: Api, learner: Account, session_id: str, done: Any, timeout: float) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        shown = await _session(api, learner, session_id)
-        if done(shown):
-            return shown
-        await asyncio.sleep(0.3)
-    raise AssertionError(f"the session never got there: {shown}")
 
 
 async def test_a_webcam_streams_to_the_proctor_and_the_timeline_is_stored(
@@ -65,11 +43,11 @@ async def test_a_webcam_streams_to_the_proctor_and_the_timeline_is_stored(
 
     facing = _astronaut(4, seed=0)
     first = WebcamClient(facing, FPS)
-    answered = await _offer(api, learner, session_id, first)
+    answered = await offer_webcam(api, learner, session_id, first)
     assert answered.status_code == 200, answered.text
     assert answered.json()["type"] == "answer"
     await first.accept(answered.json()["sdp"], "answer")
-    live = await _poll(
+    live = await session_when(
         api, learner, session_id, lambda s: s["identity_verified"], IDENTITY_TIMEOUT_SECONDS
     )
     assert live["status"] == "live" and live["connection"] == "connected"
@@ -81,7 +59,7 @@ async def test_a_webcam_streams_to_the_proctor_and_the_timeline_is_stored(
     # The browser reconnects with a new offer; then the learner leaves the camera for 3 s.
     away = [blank_frame()] * (3 * FPS) + _astronaut(1.5, seed=100)
     second = WebcamClient(away, FPS)
-    again = await _offer(api, learner, session_id, second)
+    again = await offer_webcam(api, learner, session_id, second)
     assert again.status_code == 200, again.text
     await second.accept(again.json()["sdp"], "answer")
     await asyncio.wait_for(second.track.finished.wait(), 20)
@@ -91,7 +69,7 @@ async def test_a_webcam_streams_to_the_proctor_and_the_timeline_is_stored(
         f"/api/v1/sittings/{sitting_id}/submit", headers=learner.headers
     )
     assert submitted.status_code == 200
-    ended = await _poll(
+    ended = await session_when(
         api, learner, session_id, lambda s: s["status"] == "ended", END_TIMEOUT_SECONDS
     )
     absent = [event for event in ended["events"] if event["kind"] == "face_absent"]
@@ -132,7 +110,7 @@ async def test_offers_the_proctor_refuses_leave_nothing_half_created(served_api:
     )
     assert (malformed.status_code, malformed.json()["error"]["code"]) == (400, "invalid_offer")
     no_webcam = WebcamClient([], FPS, with_video=False)
-    refused = await _offer(api, learner, session_id, no_webcam)
+    refused = await offer_webcam(api, learner, session_id, no_webcam)
     await no_webcam.close()
     assert (refused.status_code, refused.json()["error"]["code"]) == (400, "invalid_offer")
     async with api.stores.database.session() as session:
@@ -143,10 +121,12 @@ async def test_offers_the_proctor_refuses_leave_nothing_half_created(served_api:
     assert still_closed.json()["error"]["code"] == "proctoring_required"
 
     client = WebcamClient(_astronaut(1, seed=7), FPS)
-    accepted = await _offer(api, learner, session_id, client)
+    accepted = await offer_webcam(api, learner, session_id, client)
     await client.close()
     assert accepted.status_code == 200, "a good offer after bad ones still goes through"
     await api.client.post(
         f"/api/v1/sittings/{ready['sitting']['id']}/submit", headers=learner.headers
     )
-    await _poll(api, learner, session_id, lambda s: s["status"] == "ended", END_TIMEOUT_SECONDS)
+    await session_when(
+        api, learner, session_id, lambda s: s["status"] == "ended", END_TIMEOUT_SECONDS
+    )
