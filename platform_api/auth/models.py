@@ -18,6 +18,7 @@ class Role(enum.StrEnum):
     PARENT = "parent"
     ADMIN = "admin"
     CONTENT_EDITOR = "content_editor"
+    PROCTOR = "proctor"  # reviews proctored sittings; only an operator gives it (wc users set-role)
 
 
 class User(Base):
