@@ -91,6 +91,23 @@ class Settings(BaseSettings):
         description="The proctor deployment's API in the Serve application (`wc serve`).",
     )
     proctor_timeout_seconds: float = Field(30.0, gt=0, description="Per call to the proctor.")
+    proctor_retention_days: int = Field(
+        30,
+        ge=1,
+        le=3650,
+        description="Evidence keyframes and timeline events of a sitting are purged this long "
+        "after its final review decision (none while an appeal is open).",
+    )
+    proctor_unreviewed_retention_days: int = Field(
+        90,
+        ge=1,
+        le=3650,
+        description="A sitting never reviewed has its evidence and events purged this long "
+        "after its proctoring session ended.",
+    )
+    proctor_purge_sweep_seconds: float = Field(
+        3600.0, ge=0, description="How often the evidence purge runs; 0 = never (in this process)."
+    )
     biometric_key: str = Field(
         "",
         description="Base64 AES-256 key sealing enrolment photos, face embeddings and evidence "

@@ -32,6 +32,7 @@ from platform_api.notifications.events import subscribe_mailer
 from platform_api.notifications.routes import router as notifications_router
 from platform_api.openstax.routes import router as import_router
 from platform_api.proctor.events import subscribe_biometric_erasure, subscribe_session_ends
+from platform_api.proctor.privacy.scheduled import start_evidence_purge
 from platform_api.proctor.routes import router as proctor_router
 from platform_api.proctor.runtime import open_proctoring
 from platform_api.progress.capture import subscribe_statements
@@ -102,6 +103,7 @@ async def start_background_work(
     stores.relay.start()
     await start_deadline_sweeper(stores)
     await start_reminder_sweeper(stores)
+    await start_evidence_purge(stores)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
