@@ -121,6 +121,13 @@ class Settings(BaseSettings):
     max_enrolment_photo_bytes: int = Field(
         4 * 1024 * 1024, ge=1024, description="Largest enrolment photo accepted."
     )
+    proctor_appeal_window_days: int = Field(
+        14,
+        ge=1,
+        le=365,
+        description="How long after a `suspicious` or `violation` review decision the learner "
+        "may appeal it.",
+    )
 
     webhook_secret: str = Field(
         "", description="HMAC-SHA256 key signing webhook bodies; empty sends them unsigned."

@@ -32,10 +32,10 @@ from platform_api.auth.tokens import AccessClaims
 from platform_api.classes.models import SchoolClass
 
 
-async def visible_sitting(
-    session: AsyncSession, actor: AccessClaims, sitting_id: uuid.UUID
-) -> tuple[ExamSitting, Assignment, bool]:
-    """The sitting for its learner, their class's teacher or an admin (404 for anyone else)."""
+async def sitting_in_class(
+    session: AsyncSession, sitting_id: uuid.UUID
+) -> tuple[ExamSitting, Assignment, SchoolClass]:
+    """An assignment's sitting with its assignment and class (404 when any is missing)."""
     sitting = await session.get(ExamSitting, sitting_id)
     if sitting is None or sitting.assignment_id is None:
         raise NotFound("No such sitting.")
@@ -45,6 +45,14 @@ async def visible_sitting(
     school_class = await session.get(SchoolClass, assignment.class_id)
     if school_class is None:
         raise NotFound("No such sitting.")
+    return sitting, assignment, school_class
+
+
+async def visible_sitting(
+    session: AsyncSession, actor: AccessClaims, sitting_id: uuid.UUID
+) -> tuple[ExamSitting, Assignment, bool]:
+    """The sitting for its learner, their class's teacher or an admin (404 for anyone else)."""
+    sitting, assignment, school_class = await sitting_in_class(session, sitting_id)
     staff = actor.role is Role.ADMIN or school_class.teacher_id == actor.user_id
     if not staff and sitting.learner_id != actor.user_id:
         raise NotFound("No such sitting.")

@@ -13,5 +13,7 @@ from platform_api.auth.tokens import AccessClaims
 
 # A learner consents for themselves; a linked parent for a child under the consent age.
 Consenter = Annotated[AccessClaims, Depends(RoleGate(Role.STUDENT, Role.PARENT))]
+# Judges proctored sittings: a class's teacher (their classes only), the `proctor` role and admins.
+Reviewer = Annotated[AccessClaims, Depends(RoleGate(Role.TEACHER, Role.PROCTOR, Role.ADMIN))]
 
-__all__ = ["Consenter", "Learner"]
+__all__ = ["Consenter", "Learner", "Reviewer"]

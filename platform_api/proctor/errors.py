@@ -46,3 +46,44 @@ class IdentityNotVerified(Conflict):
 
 class ExemptionExists(Conflict):
     code = "exemption_exists"
+
+
+# Review and appeal (platform_api/proctor/decisions.py)
+
+
+class SittingInProgress(Conflict):
+    """A sitting is judged once it has ended (its proctoring session ends with it)."""
+
+    code = "sitting_in_progress"
+
+
+class StaleReviewVersion(Conflict):
+    """``expected_version`` is not the sitting's latest decision: someone decided meanwhile."""
+
+    code = "stale_review_version"
+
+
+class SecondReviewerRequired(Forbidden):
+    """An appealed decision is reviewed again by someone other than the one who made it."""
+
+    code = "second_reviewer_required"
+
+
+class NothingToAppeal(Conflict):
+    code = "nothing_to_appeal"
+
+
+class AppealNotAllowed(Conflict):
+    """Only a `suspicious` or `violation` decision can be appealed."""
+
+    code = "appeal_not_allowed"
+
+
+class AppealExists(Conflict):
+    """A sitting's review is appealed once."""
+
+    code = "appeal_exists"
+
+
+class AppealWindowClosed(Conflict):
+    code = "appeal_window_closed"

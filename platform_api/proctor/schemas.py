@@ -136,13 +136,17 @@ class ExemptionOut(BaseModel):
     decision_note: str
 
 
+ProctoringMode = Literal["not_required", "proctored", "exempt", "unproctored"]
+MODE_DESCRIPTION = (
+    "`exempt`: ran unproctored by an approved exemption; `unproctored`: required but never "
+    "streamed."
+)
+
+
 class SittingProctoringOut(BaseModel):
     """How a sitting is (or is not) proctored: what a reviewer sees first."""
 
     sitting_id: uuid.UUID
-    mode: Literal["not_required", "proctored", "exempt", "unproctored"] = Field(
-        description="`exempt`: ran unproctored by an approved exemption; `unproctored`: required "
-        "but never streamed."
-    )
+    mode: ProctoringMode = Field(description=MODE_DESCRIPTION)
     session: SessionOut | None
     exemption: ExemptionOut | None

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.curriculum.models import AssessmentItem, LearningObjective
 from core.infra.analytics import AnalyticsStore
+from core.infra.analytics.encoding import utc_of
 from platform_api.mastery.models import MasteryState
 from platform_api.progress import queries
 from platform_api.progress.roster import Roster
@@ -25,7 +26,6 @@ from platform_api.progress.schemas import (
     WrongItem,
 )
 from platform_api.progress.service import completion, published_lessons
-from platform_api.progress.streaks import utc_of
 
 MOST_WRONG = 10
 PROMPT_PREVIEW = 200

@@ -10,10 +10,11 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.infra.analytics import AnalyticsStore
+from core.infra.analytics.encoding import utc_of
 from core.infra.analytics.schema import LEARNING_STATEMENTS
 
 # Streaks are looked for this far back; a longer one reads as this long.
@@ -35,11 +36,6 @@ class Streak:
     longest_days: int
     last_active_on: date | None
     time_zone: str
-
-
-def utc_of(clickhouse_text: str) -> datetime:
-    """A ClickHouse UTC DateTime(64) as it comes back (``2026-03-08 06:45:00[.123]``)."""
-    return datetime.fromisoformat(clickhouse_text).replace(tzinfo=UTC)
 
 
 def zone_of(name: str) -> ZoneInfo:

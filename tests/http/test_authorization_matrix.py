@@ -16,7 +16,7 @@ from platform_api.app import ROUTERS
 from platform_api.auth.permissions import RoleGate, authenticated
 from tests.fixtures.app import Account, Api
 
-ROLES = ("student", "teacher", "parent", "admin", "content_editor")
+ROLES = ("student", "teacher", "parent", "admin", "content_editor", "proctor")
 PUBLIC = "public"
 SIGNED_IN = frozenset(ROLES)
 

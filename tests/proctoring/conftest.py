@@ -1,5 +1,8 @@
-"""APIs for proctoring tests on the tests' S3 server: one beside the tests' Serve application
-(its proctor deployment, the same biometric key), one on S3 alone for the privacy tests."""
+"""The APIs of proctoring tests: beside the tests' Serve application (its proctor deployment), on
+the same S3 server and biometric key, for tests that stream to the proctor; on its own, once per
+module, for the review tests (they record sessions in-process: tests/proctoring/recorded.py); on
+the S3 server alone, a fresh database each, for the privacy tests (the purge is global).
+"""
 
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -9,6 +12,7 @@ import pytest
 
 from tests.fixtures.app import Api, make_settings, running_api
 from tests.fixtures.llm import LlmServer
+from tests.fixtures.postgres import create_test_database, free_port
 from tests.fixtures.servers import S3Server
 
 
@@ -47,5 +51,21 @@ async def s3_api(
 ) -> AsyncIterator[Api]:
     """The API with its objects on the S3 server; no proctor runs (none is called)."""
     settings = make_settings(database_url_for_test, tmp_path, **s3_settings(s3_server))
+    async for running in running_api(settings):
+        yield running
+
+
+@pytest.fixture(scope="module")
+async def review_api(
+    postgres_server_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Api]:
+    """One API for a module's review tests (each test makes its own class and exam). Neither the
+    LLM nor the proctor is called: their URLs are closed ports."""
+    settings = make_settings(
+        await create_test_database(postgres_server_url),
+        tmp_path_factory.mktemp("review-api"),
+        llm_base_url=f"http://127.0.0.1:{free_port()}/v1",
+        proctor_url=f"http://127.0.0.1:{free_port()}/proctor",
+    )
     async for running in running_api(settings):
         yield running

@@ -3,7 +3,6 @@ given age, linked parents, enrolment photos made from real portraits."""
 
 import asyncio
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -11,19 +10,12 @@ from typing import Any
 import cv2
 import numpy as np
 
-from core.infra.database import utcnow
 from platform_api.auth.models import ParentLink, Role, User
 from platform_api.auth.tokens import issue_access_token
-from platform_api.proctor.models import ProctoringSession, ProctorSessionStatus
-from platform_api.proctor.runtime import Proctoring
-from platform_api.proctor.timelines import store_state
-from proctor.signals import Image, SignalKind
-from proctor.timeline import AnalyserAvailability, Event, Severity, Timeline
-from serving.proctoring.contract import SessionState
-from serving.proctoring.evidence import SealedEvidenceSink
+from proctor.signals import Image
 from tests.assessments.factory import Classroom, classroom, created, exam, start
 from tests.fixtures.app import Account, Api
-from tests.proctor.portraits import astronaut_frame, astronaut_photo
+from tests.proctor.portraits import astronaut_photo
 
 
 @dataclass
@@ -121,62 +113,10 @@ async def answer(api: Api, learner: Account, sitting_id: str, item_id: str) -> A
     )
 
 
-@dataclass(frozen=True)
-class Staged:
-    """An event the proctor is made to report, with how many keyframes it kept."""
-
-    kind: SignalKind
-    severity: Severity
-    keyframes: int = 1
-    analyser: str = "faces"
-
-
-async def record_timeline(api: Api, session_id: str, staged: Sequence[Staged]) -> Timeline:
-    """Stand in for the proctor host of a live session: its keyframes sealed into the object
-    store by the deployment's own sink, its state stored by the platform's code (as
-    ``GET /proctor/sessions/{id}`` stores it while the session is live)."""
-    proctoring: Proctoring = api.app.state.proctoring
-    record_id = uuid.UUID(session_id)
-    sink = SealedEvidenceSink(api.stores.objects, proctoring.cipher, record_id.hex)
-    keyframe = encoded(astronaut_frame(), ".jpg")
-    events = []
-    for index, event in enumerate(staged):
-        start = 5.0 + 20.0 * index
-        keys = [
-            await sink.save(keyframe, at=start, kind=event.kind) for _ in range(event.keyframes)
-        ]
-        events.append(
-            Event(
-                id=f"{event.kind}-{index}",
-                kind=event.kind,
-                analyser=event.analyser,
-                started_at=start,
-                ended_at=start + 4.0,
-                severity=event.severity,
-                signal_count=20,
-                evidence_keys=keys,
-            )
-        )
-    timeline = Timeline(
-        events=events, availability={"faces": AnalyserAvailability(ok=90, suspicious=10)}
-    )
-    state = SessionState(
-        session_id=record_id.hex, identity_verified=True, ended=False, timeline=timeline
-    )
-    async with api.stores.database.session() as session:
-        record = await session.get(ProctoringSession, record_id, with_for_update=True)
-        assert record is not None
-        record.status, record.live_at = ProctorSessionStatus.LIVE, utcnow()  # as an offer does
-        await store_state(session, record, state, utcnow())
-        await session.commit()
-    return timeline
-
-
 async def submitted(api: Api, learner: Account, sitting_id: str, session_id: str) -> dict[str, Any]:
     """Submit the sitting and wait for its proctoring session to end with it (through the
     outbox and the bus): the session as then shown."""
-    done = await api.client.post(f"/api/v1/sittings/{sitting_id}/submit", headers=learner.headers)
-    assert done.status_code == 200, done.text
+    await submit(api, learner, sitting_id)
     path = f"/api/v1/proctor/sessions/{session_id}"
     for _ in range(200):
         shown: dict[str, Any] = (await api.client.get(path, headers=learner.headers)).json()
@@ -184,3 +124,33 @@ async def submitted(api: Api, learner: Account, sitting_id: str, session_id: str
             return shown
         await asyncio.sleep(0.05)
     raise AssertionError(f"the session did not end with its sitting: {shown}")
+
+
+async def ended_sitting(api: Api, proctored: ProctoredExam, learner: Account) -> dict[str, Any]:
+    """The learner's sitting of the exam, started and submitted without a stream (unproctored)."""
+    sitting = await start(api, learner, proctored.id)
+    await submit(api, learner, sitting["id"])
+    return sitting
+
+
+async def submit(api: Api, learner: Account, sitting_id: str) -> None:
+    submitted = await api.client.post(
+        f"/api/v1/sittings/{sitting_id}/submit", headers=learner.headers
+    )
+    assert submitted.status_code == 200, submitted.text
+
+
+async def decide(
+    api: Api, reviewer: Account, sitting_id: str, decision: str, expected_version: int
+) -> Any:
+    return await api.client.post(
+        f"/api/v1/proctor/sittings/{sitting_id}/decisions",
+        headers=reviewer.headers,
+        json={"decision": decision, "note": f"{decision}.", "expected_version": expected_version},
+    )
+
+
+async def report(api: Api, viewer: Account, sitting_id: str) -> Any:
+    return await api.client.get(
+        f"/api/v1/proctor/sittings/{sitting_id}/report", headers=viewer.headers
+    )

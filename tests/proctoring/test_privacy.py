@@ -21,15 +21,14 @@ from tests.assessments.factory import created
 from tests.fixtures.app import Account, Api
 from tests.proctor.portraits import astronaut_frame
 from tests.proctoring.factory import (
-    Staged,
     child_with_parent,
     consent,
     encoded,
     proctored_exam,
     ready_to_stream,
-    record_timeline,
     submitted,
 )
+from tests.proctoring.recorded import Staged, record_staged
 
 STAGED = [
     Staged(SignalKind.FACE_ABSENT, Severity.HIGH, keyframes=2),
@@ -49,7 +48,7 @@ async def test_the_export_holds_the_learners_proctoring_records(s3_api: Api) -> 
     [learner] = proctored.room.learners
     ready = await ready_to_stream(api, proctored, learner)
     session_id, sitting_id = ready["session"]["id"], ready["sitting"]["id"]
-    await record_timeline(api, session_id, STAGED)
+    await record_staged(api, uuid.UUID(session_id), STAGED)
     await submitted(api, learner, sitting_id, session_id)
     asked = await created(
         api,
@@ -92,7 +91,7 @@ async def test_the_export_holds_the_learners_proctoring_records(s3_api: Api) -> 
         ("face_absent", "high", 2),
         ("tab_hidden", "low", 0),
     ]
-    assert exported["availability"] == ["faces: available"]
+    assert exported["availability"] == ["faces: available", "identity: available"]
     [view] = records["biometric_views"]
     assert (view["viewer_id"], view["viewer_role"], view["what"]) == (
         str(learner.id),
@@ -163,7 +162,7 @@ async def test_erasure_removes_every_biometric_object_of_the_learner_and_only_th
     mine = (await ready_to_stream(api, proctored, erased))["session"]["id"]
     theirs = (await ready_to_stream(api, proctored, other))["session"]["id"]
     for session_id in (mine, theirs):
-        await record_timeline(api, session_id, STAGED)
+        await record_staged(api, uuid.UUID(session_id), STAGED)
     # Still streaming on a proctor host (one that no longer answers: closing it is logged).
     async with api.stores.database.session() as session:
         record = await session.get(ProctoringSession, uuid.UUID(mine))

@@ -21,12 +21,11 @@ from serving.proctoring.evidence import evidence_prefix
 from tests.fixtures.app import Account, Api
 from tests.proctoring.factory import (
     ProctoredExam,
-    Staged,
     proctored_exam,
     ready_to_stream,
-    record_timeline,
     submitted,
 )
+from tests.proctoring.recorded import Staged, record_staged
 
 DAY = timedelta(days=1)
 STAGED = [
@@ -59,7 +58,7 @@ async def _ended_sittings(api: Api, proctored: ProctoredExam) -> list[Proctored]
     for learner in proctored.room.learners:
         ready = await ready_to_stream(api, proctored, learner)
         sitting_id, session_id = ready["sitting"]["id"], ready["session"]["id"]
-        await record_timeline(api, session_id, STAGED)
+        await record_staged(api, uuid.UUID(session_id), STAGED)
         await submitted(api, learner, sitting_id, session_id)
         ended.append(Proctored(learner, sitting_id, session_id))
     return ended

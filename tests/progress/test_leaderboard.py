@@ -5,12 +5,12 @@ from datetime import date, timedelta
 
 from sqlalchemy import update
 
+from core.infra.analytics.encoding import utc_of
 from core.infra.database import utcnow
 from platform_api.auth.models import User
 from platform_api.auth.tokens import AccessClaims
 from platform_api.progress.leaderboard import class_leaderboard, week_bounds
 from platform_api.progress.roster import class_roster
-from platform_api.progress.streaks import utc_of
 from tests.fixtures.app import Account, Api
 from tests.progress.factories import (
     make_assignment,

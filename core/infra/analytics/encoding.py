@@ -58,6 +58,11 @@ def bind_text(parameters: Mapping[str, Any] | None) -> dict[str, str]:
     return {name: format_bind_value(value) for name, value in bind_values(parameters).items()}
 
 
+def utc_of(clickhouse_text: str) -> datetime:
+    """A ClickHouse UTC DateTime(64) as it comes back (``2026-03-08 06:45:00[.123]``)."""
+    return datetime.fromisoformat(clickhouse_text).replace(tzinfo=UTC)
+
+
 def _identifier(name: str) -> str:
     if not _IDENTIFIER.fullmatch(name):
         raise AnalyticsError(f"{name!r} is not a plain table or column name")
