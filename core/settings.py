@@ -2,9 +2,9 @@
 
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import BaseModel, Field, HttpUrl
+from pydantic import BaseModel, Field, HttpUrl, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -183,3 +183,11 @@ class Settings(BaseSettings):
     @property
     def base_url(self) -> str:
         return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+    @model_validator(mode="after")
+    def _evidence_outlasts_the_appeal_window(self) -> Self:
+        # Otherwise a learner could appeal a decision whose evidence is already purged (and a
+        # purge could run while an appeal is being filed).
+        if self.proctor_retention_days < self.proctor_appeal_window_days:
+            raise ValueError("proctor_retention_days must be at least proctor_appeal_window_days")
+        return self

@@ -23,9 +23,11 @@ from tests.proctor.portraits import astronaut_frame
 from tests.proctoring.factory import (
     child_with_parent,
     consent,
+    decide,
     encoded,
     proctored_exam,
     ready_to_stream,
+    report,
     submitted,
 )
 from tests.proctoring.recorded import Staged, record_staged
@@ -64,6 +66,13 @@ async def test_the_export_holds_the_learners_proctoring_records(s3_api: Api) -> 
     assert decided.status_code == 200
     viewed = await api.client.get("/api/v1/me/enrolment-photo", headers=learner.headers)
     assert viewed.status_code == 200
+    teacher = proctored.room.teacher
+    assert (await decide(api, teacher, sitting_id, "violation", 0)).status_code == 201
+    appeal_path = f"/api/v1/proctor/sittings/{sitting_id}/appeal"
+    await created(api, learner, appeal_path, {"reason": "I looked at my notes: allowed."})
+    face_absent = (await report(api, teacher, sitting_id)).json()["entries"][0]
+    keyframe = await api.client.get(face_absent["evidence"][0], headers=teacher.headers)
+    assert keyframe.status_code == 200
 
     records, text = await _export(api, learner)
 
@@ -92,12 +101,18 @@ async def test_the_export_holds_the_learners_proctoring_records(s3_api: Api) -> 
         ("tab_hidden", "low", 0),
     ]
     assert exported["availability"] == ["faces: available", "identity: available"]
-    [view] = records["biometric_views"]
-    assert (view["viewer_id"], view["viewer_role"], view["what"]) == (
-        str(learner.id),
-        "student",
-        "enrolment_photo",
-    )
+    [review] = records["reviews"]
+    assert review["sitting_id"] == sitting_id
+    assert [(d["version"], d["decision"]) for d in review["decisions"]] == [(1, "violation")]
+    assert (review["appeal"]["status"], review["appeal"]["appealed_version"]) == ("open", 1)
+    views = [
+        (v["viewer_id"], v["viewer_role"], v["what"], v["sitting_id"])
+        for v in records["biometric_views"]
+    ]
+    assert views == [
+        (str(learner.id), "student", "enrolment_photo", None),
+        (str(teacher.id), "teacher", "evidence_keyframe", sitting_id),
+    ]
     stored = [
         *await api.stores.objects.list_keys(enrolment_prefix(learner.id)),
         *await api.stores.objects.list_keys(evidence_prefix(uuid.UUID(session_id).hex)),

@@ -53,7 +53,7 @@ def purge(
             await objects.close()
 
     counts = run_with_database(work)
-    done = "due for purging" if dry_run else "purged"
+    done = "Due for purging" if dry_run else "Purged"
     typer.echo(
-        f"{counts.sessions} sessions {done}: {counts.keyframes} keyframes, {counts.events} events"
+        f"{done}: {counts.sessions} sessions, {counts.keyframes} keyframes, {counts.events} events"
     )

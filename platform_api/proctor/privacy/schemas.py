@@ -6,6 +6,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from platform_api.auth.models import Role
+from platform_api.proctor.review_schemas import AppealOut, DecisionOut
 from platform_api.proctor.schemas import (
     ConsentOut,
     EnrolmentPhotoOut,
@@ -40,6 +41,14 @@ class BiometricViewOut(BaseModel):
     viewed_at: datetime
 
 
+class SittingReview(BaseModel):
+    """The review of one of your sittings: every decision version and your appeal."""
+
+    sitting_id: uuid.UUID
+    decisions: list[DecisionOut] = Field(description="Oldest first.")
+    appeal: AppealOut | None
+
+
 class ProctoringRecords(BaseModel):
     """Everything the proctoring of exams stored about you."""
 
@@ -51,6 +60,7 @@ class ProctoringRecords(BaseModel):
     sessions: list[SessionOut] = Field(
         description="Your proctoring sessions and their timelines (keyframes as counts only)."
     )
+    reviews: list[SittingReview] = Field(description="The reviews of your proctored sittings.")
     biometric_views: list[BiometricViewOut] = Field(
         description="Every view of your enrolment photo or evidence keyframes, oldest first."
     )
