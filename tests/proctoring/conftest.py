@@ -49,8 +49,15 @@ async def served_api(
 async def s3_api(
     database_url_for_test: str, tmp_path: Path, s3_server: S3Server
 ) -> AsyncIterator[Api]:
-    """The API with its objects on the S3 server; no proctor runs (none is called)."""
-    settings = make_settings(database_url_for_test, tmp_path, **s3_settings(s3_server))
+    """The API with its objects on the S3 server. Neither the LLM nor the proctor runs: their
+    URLs are closed ports (a hosted session the erasure closes is not found there)."""
+    settings = make_settings(
+        database_url_for_test,
+        tmp_path,
+        llm_base_url=f"http://127.0.0.1:{free_port()}/v1",
+        proctor_url=f"http://127.0.0.1:{free_port()}/proctor",
+        **s3_settings(s3_server),
+    )
     async for running in running_api(settings):
         yield running
 
