@@ -5,6 +5,11 @@ and a watcher that notices the alias moving. Shared by everything that serves a 
 import logging
 import threading
 from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mlflow import MlflowClient
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +36,37 @@ def champion_version(tracking_uri: str, registered_model: str) -> str | None:
         return str(client.get_model_version_by_alias(registered_model, CHAMPION_ALIAS).version)
     except MlflowException:
         return None
+
+
+def download(model_uri: str, target: Path, tracking_uri: str) -> Path:
+    """Download a registered model's files (``models:/name/version`` or ``models:/name@alias``)
+    into ``target`` from the registry at ``tracking_uri``.
+
+    The version's files are located through our own client: MLflow 3.17 resolves a ``models:/``
+    URI with the process's default registry whatever ``registry_uri`` it is given
+    (``ModelsArtifactRepository._get_model_uri_infos``), so it would read another registry, or
+    none, unless a global were set, and globals leak between runs in one process."""
+    import mlflow
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    name, version = _name_and_version(client, model_uri)
+    source = client.get_model_version_download_uri(name, version)
+    local = mlflow.artifacts.download_artifacts(
+        artifact_uri=source, dst_path=str(target), tracking_uri=tracking_uri
+    )
+    return Path(local)
+
+
+def _name_and_version(client: "MlflowClient", model_uri: str) -> tuple[str, str]:
+    reference = model_uri.removeprefix("models:/")
+    if "@" in reference:
+        name, alias = reference.split("@", 1)
+        return name, str(client.get_model_version_by_alias(name, alias).version)
+    name, _, version = reference.partition("/")
+    if not version:
+        raise ValueError(f"{model_uri} names no version or alias (models:/NAME/VERSION)")
+    return name, version
 
 
 class ChampionWatcher:

@@ -9,7 +9,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.model_registry import ChampionWatcher, version_uri
+from core.model_registry import ChampionWatcher, download, version_uri
 from proctor.detector import OnnxDetector
 from proctor.settings import ProctorSettings
 
@@ -95,14 +95,10 @@ class DetectorSource:
     def _load_version(self, version: str) -> None:
         """Download one version's ONNX file and swap it in; raises (keeping the detector in use,
         and the watcher retrying) when it cannot be loaded."""
-        import mlflow
-
         uri = version_uri(self._settings.detector_model_name, version)
         with tempfile.TemporaryDirectory(prefix="proctor-detector-") as scratch:
-            local = mlflow.artifacts.download_artifacts(
-                artifact_uri=uri, dst_path=scratch, tracking_uri=self._settings.mlflow_tracking_uri
-            )
-            onnx_files = sorted(Path(local).rglob("*.onnx"))
+            local = download(uri, Path(scratch), self._settings.mlflow_tracking_uri)
+            onnx_files = sorted(local.rglob("*.onnx"))
             if not onnx_files:
                 raise FileNotFoundError(f"{uri} holds no .onnx file")
             detector = self._detector(onnx_files[0].read_bytes())

@@ -13,6 +13,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+from core.model_registry import download
 from serving.settings import BUNDLED_MODEL
 
 logger = logging.getLogger(__name__)
@@ -67,10 +68,7 @@ def convert_gguf(gguf: Path, target: Path, dtype: str = "bfloat16") -> None:
 
 
 def _download_mlflow(uri: str, target: Path, tracking_uri: str) -> Path:
-    import mlflow
-
-    mlflow.set_tracking_uri(tracking_uri)
-    local = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=str(target)))
+    local = download(uri, target, tracking_uri)
     # A transformers flavour logs the weights under <artifact>/model; serve whichever folder
     # holds the config.
     candidates = [local, *(p.parent for p in local.rglob("config.json"))]

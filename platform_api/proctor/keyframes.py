@@ -18,7 +18,8 @@ from platform_api.proctor.reviewers import reviewable_sitting
 from platform_api.proctor.runtime import Proctoring
 from serving.proctoring.evidence import open_keyframe
 
-EVENT_ID_PATTERN = r"^[0-9A-Za-z_-]{1,64}$"
+MAX_EVENT_ID_CHARACTERS = 64  # proctor_events.event_id
+EVENT_ID_PATTERN = rf"^[0-9A-Za-z_-]{{1,{MAX_EVENT_ID_CHARACTERS}}}$"
 MAX_KEYFRAME_INDEX = 99
 
 

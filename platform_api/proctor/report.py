@@ -53,7 +53,8 @@ async def integrity_report(
     query = select(ProctoringSession).where(ProctoringSession.sitting_id == sitting.id)
     records = list(await session.scalars(query.order_by(ProctoringSession.created_at)))
     events = await _events(session, records)
-    entries = [_event_entry(sitting.id, records, event, reviewer) for event in events]
+    by_id = {record.id: record for record in records}
+    entries = [_event_entry(sitting.id, by_id[e.session_id], e, reviewer) for e in events]
     refusals, tutor_note = await _refusal_entries(analytics, sitting, now)
     entries.extend(refusals)
     entries.sort(key=lambda entry: entry.at)
@@ -90,12 +91,8 @@ async def _events(session: AsyncSession, records: list[ProctoringSession]) -> li
 
 
 def _event_entry(
-    sitting_id: uuid.UUID,
-    records: list[ProctoringSession],
-    event: ProctorEvent,
-    with_evidence: bool,
+    sitting_id: uuid.UUID, record: ProctoringSession, event: ProctorEvent, with_evidence: bool
 ) -> ReportEntry:
-    record = next(record for record in records if record.id == event.session_id)
     anchor = record.live_at or record.created_at
     ended = event.ended_at_seconds
     evidence = range(len(event.evidence_keys)) if with_evidence else range(0)

@@ -14,8 +14,7 @@ from platform_api.auth.models import User
 from platform_api.notifications.service import notify
 from platform_api.proctor.review_models import ProctorDecision, ReviewDecision, ReviewStage
 
-PROCTOR_REVIEWED = "proctor.reviewed"
-REVIEWED_KIND = PROCTOR_REVIEWED  # the notification's kind
+PROCTOR_REVIEWED = "proctor.reviewed"  # the event's type, and the notification's kind
 
 _VERDICTS = {
     ReviewDecision.CLEAN: "found nothing wrong",
@@ -59,7 +58,7 @@ async def announce_decision(
     notify(
         session,
         learner,
-        REVIEWED_KIND,
+        PROCTOR_REVIEWED,
         title,
         _message(assignment, decision),
         payload,

@@ -26,7 +26,12 @@ from platform_api.proctor.errors import (
     SittingInProgress,
     StaleReviewVersion,
 )
-from platform_api.proctor.keyframes import EVENT_ID_PATTERN, MAX_KEYFRAME_INDEX, keyframe
+from platform_api.proctor.keyframes import (
+    EVENT_ID_PATTERN,
+    MAX_EVENT_ID_CHARACTERS,
+    MAX_KEYFRAME_INDEX,
+    keyframe,
+)
 from platform_api.proctor.report import integrity_report
 from platform_api.proctor.review_queue import review_queue
 from platform_api.proctor.review_schemas import (
@@ -39,6 +44,12 @@ from platform_api.proctor.review_schemas import (
     ReviewState,
 )
 from platform_api.proctor.runtime import ProctoringDep
+
+EventId = Annotated[
+    str,
+    Path(max_length=MAX_EVENT_ID_CHARACTERS, pattern=EVENT_ID_PATTERN, description="An event."),
+]
+KeyframeIndex = Annotated[int, Path(ge=0, le=MAX_KEYFRAME_INDEX, description="0 for the first.")]
 
 router = APIRouter(
     prefix="/api/v1/proctor", tags=["proctor review"], responses=responses(401, 403, 422, 429)
@@ -65,8 +76,8 @@ async def get_report(
 )
 async def get_keyframe(
     sitting_id: uuid.UUID,
-    event_id: Annotated[str, Path(pattern=EVENT_ID_PATTERN, description="The event's id.")],
-    index: Annotated[int, Path(ge=0, le=MAX_KEYFRAME_INDEX, description="0 for the first.")],
+    event_id: EventId,
+    index: KeyframeIndex,
     actor: Reviewer,
     session: DbSession,
     stores: StoresDep,

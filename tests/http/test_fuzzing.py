@@ -27,7 +27,7 @@ import pytest
 from tests.fixtures.app import Account, Api, make_settings, running_api, served_on_loopback
 from tests.fixtures.postgres import free_port
 
-ROLES = ("student", "teacher", "parent", "admin", "content_editor")
+ROLES = ("student", "teacher", "parent", "admin", "content_editor", "proctor")
 ERASE_ME = "DELETE /api/v1/users/me"
 SEED = os.environ.get("WC_FUZZ_SEED", "20261201")
 MAX_EXAMPLES = int(os.environ.get("WC_FUZZ_MAX_EXAMPLES", "4"))

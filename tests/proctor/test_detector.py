@@ -168,9 +168,14 @@ def registered(tmp_path_factory: pytest.TempPathFactory) -> Registered:
         overrides=FAST_SMALL_SET,
         promote=True,
     )
+    import mlflow
+
+    tracking_before = mlflow.get_tracking_uri()
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(root)  # MLflow keeps a sqlite store's artifacts under ./mlruns (absolute)
         result = run(config)
+    # The run leaves no process-wide MLflow state behind (a later run elsewhere would use it).
+    assert mlflow.get_tracking_uri() == tracking_before and mlflow.active_run() is None
     return Registered(tracking_uri, result)
 
 
@@ -206,7 +211,10 @@ def test_the_trained_detector_is_registered_and_promoted_with_its_metrics(
     from mlflow import MlflowClient
 
     client = MlflowClient(registered.tracking_uri, registry_uri=registered.tracking_uri)
-    run_data = client.get_run(registered.result.run_id).data
+    run = client.get_run(registered.result.run_id)
+    run_data = run.data
+
+    assert run.info.status == "FINISHED"
 
     assert registered.result.version == "1"
     assert champion_version(registered.tracking_uri, MODEL) == "1"

@@ -10,18 +10,18 @@ from serving.models import prepare_model
 from tests.fixtures.llm import prepared_bundled_model
 
 MODEL_NAME = "tutor-llm"
+DEFAULT_EXPERIMENT = "0"  # every new MLflow store has it
 
 
 def register_version(tracking_uri: str, model_dir: Path) -> str:
     """Log a model directory as a run's artifacts and register it; return the version."""
-    import mlflow
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
 
-    mlflow.set_tracking_uri(tracking_uri)
     client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
-    with mlflow.start_run() as run:
-        mlflow.log_artifacts(str(model_dir), artifact_path="model")
+    run = client.create_run(DEFAULT_EXPERIMENT)
+    client.log_artifacts(run.info.run_id, str(model_dir), artifact_path="model")
+    client.set_terminated(run.info.run_id)
     with contextlib.suppress(MlflowException):  # registered by an earlier version
         client.create_registered_model(MODEL_NAME)
     version = client.create_model_version(
