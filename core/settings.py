@@ -2,9 +2,9 @@
 
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import BaseModel, Field, HttpUrl
+from pydantic import BaseModel, Field, HttpUrl, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -91,6 +91,23 @@ class Settings(BaseSettings):
         description="The proctor deployment's API in the Serve application (`wc serve`).",
     )
     proctor_timeout_seconds: float = Field(30.0, gt=0, description="Per call to the proctor.")
+    proctor_retention_days: int = Field(
+        30,
+        ge=1,
+        le=3650,
+        description="Evidence keyframes and timeline events of a sitting are purged this long "
+        "after its final review decision (none while an appeal is open).",
+    )
+    proctor_unreviewed_retention_days: int = Field(
+        90,
+        ge=1,
+        le=3650,
+        description="A sitting never reviewed has its evidence and events purged this long "
+        "after its proctoring session ended.",
+    )
+    proctor_purge_sweep_seconds: float = Field(
+        3600.0, ge=0, description="How often the evidence purge runs; 0 = never (in this process)."
+    )
     biometric_key: str = Field(
         "",
         description="Base64 AES-256 key sealing enrolment photos, face embeddings and evidence "
@@ -166,3 +183,11 @@ class Settings(BaseSettings):
     @property
     def base_url(self) -> str:
         return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+    @model_validator(mode="after")
+    def _evidence_outlasts_the_appeal_window(self) -> Self:
+        # Otherwise a learner could appeal a decision whose evidence is already purged (and a
+        # purge could run while an appeal is being filed).
+        if self.proctor_retention_days < self.proctor_appeal_window_days:
+            raise ValueError("proctor_retention_days must be at least proctor_appeal_window_days")
+        return self

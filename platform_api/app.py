@@ -31,7 +31,8 @@ from platform_api.mastery.routes import router as mastery_router
 from platform_api.notifications.events import subscribe_mailer
 from platform_api.notifications.routes import router as notifications_router
 from platform_api.openstax.routes import router as import_router
-from platform_api.proctor.events import subscribe_session_ends
+from platform_api.proctor.events import subscribe_biometric_erasure, subscribe_session_ends
+from platform_api.proctor.privacy.scheduled import start_evidence_purge
 from platform_api.proctor.review_routes import router as proctor_review_router
 from platform_api.proctor.routes import router as proctor_router
 from platform_api.proctor.runtime import open_proctoring
@@ -104,6 +105,7 @@ async def start_background_work(
     stores.relay.start()
     await start_deadline_sweeper(stores)
     await start_reminder_sweeper(stores)
+    await start_evidence_purge(stores)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -121,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.tutor = tutor = await open_tutor(stores, embedder, rag_settings)
         app.state.proctoring = proctoring = open_proctoring(stores)
         await subscribe_session_ends(stores, proctoring)
+        await subscribe_biometric_erasure(stores, proctoring)
         await start_background_work(stores, embedder, rag_settings)
         logger.info("api ready", extra={"url": settings.base_url})
         try:

@@ -1,5 +1,6 @@
 """``wc proctor analyse``: a recorded webcam video through the same proctoring session as a live
-stream, for operators and evaluations."""
+stream, for operators and evaluations; ``wc proctor purge`` (platform_api/proctor/privacy/cli.py)
+purges the evidence that is due."""
 
 import asyncio
 from collections.abc import Iterator
@@ -11,6 +12,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from platform_api.proctor.privacy.cli import purge
+
 if TYPE_CHECKING:  # the face models and OpenCV load only when a command runs
     from proctor.evidence import KeyframeWriter
     from proctor.faces import Embedding
@@ -20,6 +23,7 @@ if TYPE_CHECKING:  # the face models and OpenCV load only when a command runs
     from proctor.video import VideoFile
 
 proctor_app = typer.Typer(help="Run the proctor from the command line.", no_args_is_help=True)
+proctor_app.command("purge")(purge)
 console = Console(stderr=True)
 # Shorter videos are analysed in a few seconds: no progress bar.
 PROGRESS_AFTER_SECONDS = 30.0

@@ -80,6 +80,12 @@ class ProctoringSession(Base):
             unique=True,
             postgresql_where=text("status <> 'ended'"),
         ),
+        # The purge looks only at sessions it has not purged yet.
+        Index(
+            "ix_proctor_sessions_not_purged",
+            "sitting_id",
+            postgresql_where=text("purged_at IS NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -102,6 +108,12 @@ class ProctoringSession(Base):
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # How often each analyser could judge: {"identity": {"ok", "suspicious", "unavailable"}}.
     availability: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    # Set when the evidence keyframes and the events were purged after review; what remains
+    # of the events is their count by kind and severity (``EventCount`` rows).
+    purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    event_summary: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, default=list, server_default=text("'[]'::jsonb")
+    )
 
 
 class ProctorEvent(Base):

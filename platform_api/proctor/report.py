@@ -25,6 +25,7 @@ from platform_api.proctor.refusals import refused_requests
 from platform_api.proctor.review_schemas import IntegrityReport, ReportEntry, ReportSession
 from platform_api.proctor.reviewers import reported_sitting
 from platform_api.proctor.reviews import review_history
+from platform_api.proctor.timelines import session_summary
 from platform_api.proctor.views import proctoring_mode
 from proctor.client_events import ANALYSER as CLIENT_ANALYSER
 from proctor.timeline import AnalyserAvailability
@@ -60,6 +61,7 @@ async def integrity_report(
     exempt = await approved_exemption(session, sitting.learner_id, assignment.id) is not None
     streamed = any(record.live_at is not None for record in records)
     decisions, appeal = await review_history(session, sitting.id)
+    sessions = [_session_out(record, events) for record in records]
     return IntegrityReport(
         sitting_id=sitting.id,
         learner_id=sitting.learner_id,
@@ -69,9 +71,9 @@ async def integrity_report(
         started_at=sitting.started_at,
         ended_at=sitting.ended_at,
         time_note=TIME_NOTE,
-        sessions=[_session_out(record) for record in records],
+        sessions=sessions,
         availability=[*_availability_notes(records), *tutor_note],
-        severity_counts=dict(Counter(event.severity for event in events)),
+        severity_counts=_severity_counts(sessions),
         entries=entries,
         truncated=len(events) == MAX_PROCTOR_EVENTS or len(refusals) == MAX_TUTOR_REFUSALS,
         evidence_shown=reviewer,
@@ -139,13 +141,24 @@ async def _refusal_entries(
     ], []
 
 
-def _session_out(record: ProctoringSession) -> ReportSession:
+def _session_out(record: ProctoringSession, events: list[ProctorEvent]) -> ReportSession:
     return ReportSession(
         id=record.id,
         live_at=record.live_at,
         ended_at=record.ended_at,
         identity_verified=record.identity_verified_at is not None,
+        summary=session_summary(record, [e for e in events if e.session_id == record.id]),
+        purged_at=record.purged_at,
     )
+
+
+def _severity_counts(sessions: list[ReportSession]) -> dict[str, int]:
+    """From the sessions' summaries, so that purged events still count."""
+    counts: Counter[str] = Counter()
+    for reported in sessions:
+        for count in reported.summary:
+            counts[count.severity] += count.events
+    return dict(counts)
 
 
 def _availability_notes(records: list[ProctoringSession]) -> list[str]:

@@ -104,6 +104,13 @@ class _Summaries:
         for sitting_id, severity, kind in (await session.execute(query)).all():
             self.severities[sitting_id][severity] += 1
             self.kinds[sitting_id][kind] += 1
+        purged = select(ProctoringSession.sitting_id, ProctoringSession.event_summary).where(
+            ProctoringSession.sitting_id.in_(ids), ProctoringSession.purged_at.is_not(None)
+        )
+        for sitting_id, summary in (await session.execute(purged)).all():
+            for count in summary:  # what the purge left of its events
+                self.severities[sitting_id][count["severity"]] += count["events"]
+                self.kinds[sitting_id][count["kind"]] += count["events"]
 
     async def _load_modes(self, session: AsyncSession, sittings: list[ExamSitting]) -> None:
         live = select(ProctoringSession.sitting_id).where(

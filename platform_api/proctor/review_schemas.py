@@ -15,7 +15,7 @@ from platform_api.proctor.review_models import (
     ReviewDecision,
     ReviewStage,
 )
-from platform_api.proctor.schemas import MODE_DESCRIPTION, ProctoringMode
+from platform_api.proctor.schemas import MODE_DESCRIPTION, EventCount, ProctoringMode
 
 MAX_VERSION = 1_000_000
 
@@ -96,6 +96,12 @@ class ReportSession(BaseModel):
     live_at: datetime | None = Field(description="Its event times count from here.")
     ended_at: datetime | None
     identity_verified: bool
+    summary: list[EventCount] = Field(description="Its events counted by kind and severity.")
+    purged_at: datetime | None = Field(
+        None,
+        description="When its evidence keyframes and events were purged after review "
+        "(`WC_PROCTOR_RETENTION_DAYS`): they are no longer in `entries`; `summary` remains.",
+    )
 
 
 class IntegrityReport(BaseModel):

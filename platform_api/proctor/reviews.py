@@ -84,3 +84,9 @@ async def settled_at(session: AsyncSession, sitting_id: uuid.UUID) -> datetime |
     """The time of the sitting's final decision; None while undecided or under appeal."""
     query = _settled_decisions().where(ProctorDecision.sitting_id == sitting_id)
     return await session.scalar(query.with_only_columns(ProctorDecision.decided_at))
+
+
+def settled_decisions() -> Select[uuid.UUID, datetime]:
+    """(sitting_id, decided_at) of every settled sitting's final decision, as a query to build
+    on (the evidence purge joins it to the sessions it has not purged yet)."""
+    return _settled_decisions()

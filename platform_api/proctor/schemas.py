@@ -74,6 +74,16 @@ class EventOut(BaseModel):
     evidence_count: int = Field(description="Keyframes kept (shown to reviewers only).")
 
 
+class EventCount(BaseModel):
+    """How many events of one kind and severity a session had, and the keyframes they kept:
+    what remains of its timeline once its evidence is purged."""
+
+    kind: str
+    severity: str
+    events: int
+    keyframes: int
+
+
 class SessionOut(BaseModel):
     id: uuid.UUID
     sitting_id: uuid.UUID
@@ -86,6 +96,14 @@ class SessionOut(BaseModel):
     events: list[EventOut]
     availability: list[str] = Field(
         description="How often each analyser could judge: `objects: unavailable`, …"
+    )
+    summary: list[EventCount] = Field(
+        description="The events counted by kind and severity (all that is left once purged)."
+    )
+    purged_at: datetime | None = Field(
+        None,
+        description="When its evidence keyframes and events were purged after review "
+        "(`WC_PROCTOR_RETENTION_DAYS`); `events` is then empty and `summary` remains.",
     )
 
 

@@ -1,5 +1,7 @@
 """A proctoring session's timeline as the proctor reports it, stored in rows and shown back."""
 
+from collections import Counter
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import select
@@ -7,7 +9,7 @@ from sqlalchemy.dialects.postgresql import Insert, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from platform_api.proctor.models import ProctorEvent, ProctoringSession, ProctorSessionStatus
-from platform_api.proctor.schemas import EventOut, SessionOut
+from platform_api.proctor.schemas import EventCount, EventOut, SessionOut
 from proctor.timeline import AnalyserAvailability, Event, Timeline
 from serving.proctoring.contract import SessionState
 
@@ -43,11 +45,31 @@ def _upsert(record: ProctoringSession, event: Event) -> Insert:
     )
 
 
+def summarise(events: Iterable[ProctorEvent]) -> list[EventCount]:
+    """The events counted by kind and severity, with their keyframes."""
+    counts: Counter[tuple[str, str]] = Counter()
+    keyframes: Counter[tuple[str, str]] = Counter()
+    for event in events:
+        counts[event.kind, event.severity] += 1
+        keyframes[event.kind, event.severity] += len(event.evidence_keys)
+    return [
+        EventCount(kind=kind, severity=severity, events=count, keyframes=keyframes[kind, severity])
+        for (kind, severity), count in sorted(counts.items())
+    ]
+
+
+def session_summary(record: ProctoringSession, events: Iterable[ProctorEvent]) -> list[EventCount]:
+    """The summary kept at the purge, or the one the events still give."""
+    if record.purged_at is not None:
+        return [EventCount.model_validate(count) for count in record.event_summary]
+    return summarise(events)
+
+
 async def session_out(
     session: AsyncSession, record: ProctoringSession, connection: str | None = None
 ) -> SessionOut:
     query = select(ProctorEvent).where(ProctorEvent.session_id == record.id)
-    events = await session.scalars(query.order_by(ProctorEvent.started_at_seconds))
+    events = list(await session.scalars(query.order_by(ProctorEvent.started_at_seconds)))
     notes = Timeline(
         availability={
             name: AnalyserAvailability.model_validate(readings)
@@ -65,6 +87,8 @@ async def session_out(
         ended_at=record.ended_at,
         events=[_event_out(event) for event in events],
         availability=notes,
+        summary=session_summary(record, events),
+        purged_at=record.purged_at,
     )
 
 

@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from platform_api.auth.models import Role
+from platform_api.proctor.privacy.schemas import ProctoringRecords
 
 LOCALE_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 
@@ -99,4 +100,8 @@ class UserExport(BaseModel):
     avatar_content_type: str | None
     learning_statements: list[dict[str, Any]] = Field(
         default_factory=list, description="Your xAPI learning statements, newest first."
+    )
+    proctoring: ProctoringRecords = Field(
+        description="Proctored exams: your enrolment photo's metadata, consents, exemptions, "
+        "sessions with their timelines, and who viewed your biometric data."
     )

@@ -14,7 +14,8 @@ from platform_api.auth.account_state import close_account
 from platform_api.auth.models import OidcIdentity, ParentLink, RefreshToken, Role, User
 from platform_api.auth.tokens import AccessClaims
 from platform_api.classes.models import Enrollment, SchoolClass
-from platform_api.proctor.erasure import biometric_object_prefixes
+from platform_api.proctor.privacy.erasure import delete_biometric_objects, learner_biometrics
+from platform_api.proctor.privacy.export import proctoring_records
 from platform_api.progress.statements import all_learner_statements
 from platform_api.users.avatars import avatar_key, avatar_prefix, validate_avatar
 from platform_api.users.schemas import ProfileUpdate, UserExport, UserOut
@@ -126,6 +127,7 @@ async def export_user(session: AsyncSession, stores: Stores, user: User) -> User
         ),
         avatar_content_type=avatar.content_type if avatar else None,
         learning_statements=await all_learner_statements(stores.analytics, user.id),
+        proctoring=await proctoring_records(session, user.id),
     )
 
 
@@ -136,13 +138,15 @@ async def erase_user(session: AsyncSession, stores: Stores, user: User) -> None:
     its author set to null. A ``user.erased`` event tells other services (analytics) to follow.
     """
     user_id = user.id
-    biometric_prefixes = await biometric_object_prefixes(session, user_id)
+    biometrics = await learner_biometrics(session, user_id)
     await session.delete(user)
-    add_event(session, USER_ERASED, {"user_id": str(user_id)})
+    # The event names the biometric objects: its consumer deletes them again if this process
+    # dies before it does (platform_api/proctor/privacy/erasure.py).
+    payload = {"user_id": str(user_id), "biometrics": biometrics.model_dump(mode="json")}
+    add_event(session, USER_ERASED, payload)
     await session.commit()
     await close_account(stores.cache, user_id)
-    deleted_objects = 0
-    for prefix in (avatar_prefix(user_id), *biometric_prefixes):
-        deleted_objects += await stores.objects.delete_prefix(prefix)
+    deleted_objects = await stores.objects.delete_prefix(avatar_prefix(user_id))
+    deleted_objects += await delete_biometric_objects(stores.objects, biometrics)
     await stores.cache.delete(f"rl:api:user:{user_id}")
     logger.info("user erased", extra={"user_id": str(user_id), "objects": deleted_objects})

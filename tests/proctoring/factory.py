@@ -116,6 +116,19 @@ async def answer(api: Api, learner: Account, sitting_id: str, item_id: str) -> A
     )
 
 
+async def submitted(api: Api, learner: Account, sitting_id: str, session_id: str) -> dict[str, Any]:
+    """Submit the sitting and wait for its proctoring session to end with it (through the
+    outbox and the bus): the session as then shown."""
+    await submit(api, learner, sitting_id)
+    path = f"/api/v1/proctor/sessions/{session_id}"
+    for _ in range(200):
+        shown: dict[str, Any] = (await api.client.get(path, headers=learner.headers)).json()
+        if shown["status"] == "ended":
+            return shown
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the session did not end with its sitting: {shown}")
+
+
 async def ended_sitting(api: Api, proctored: ProctoredExam, learner: Account) -> dict[str, Any]:
     """The learner's sitting of the exam, started and submitted without a stream (unproctored)."""
     sitting = await start(api, learner, proctored.id)
