@@ -33,7 +33,7 @@ from platform_api.notifications.routes import router as notifications_router
 from platform_api.openstax.routes import router as import_router
 from platform_api.proctor.events import subscribe_biometric_erasure, subscribe_session_ends
 from platform_api.proctor.privacy.scheduled import start_evidence_purge
-from platform_api.proctor.review_routes import router as proctor_review_router
+from platform_api.proctor.review.routes import router as proctor_review_router
 from platform_api.proctor.routes import router as proctor_router
 from platform_api.proctor.runtime import open_proctoring
 from platform_api.progress.capture import subscribe_statements

@@ -78,7 +78,7 @@ async def test_the_export_holds_the_learners_proctoring_records(s3_api: Api) -> 
 
     photo = records["enrolment_photo"]
     assert photo == {
-        "content_type": "image/png",
+        "content_type": "image/jpeg",
         "created_at": photo["created_at"],
         "face_embedding_stored": True,
         "fetch": "GET /api/v1/me/enrolment-photo",

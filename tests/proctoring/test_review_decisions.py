@@ -4,15 +4,15 @@ second review by another reviewer, one ``proctor.reviewed`` event per decision, 
 and when a sitting's review is settled (for the evidence purge)."""
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
 from core.infra.database import utcnow
 from platform_api.notifications.models import Notification
-from platform_api.proctor.review_events import PROCTOR_REVIEWED
-from platform_api.proctor.reviews import settled_at, settled_before
+from platform_api.proctor.review.events import PROCTOR_REVIEWED
+from platform_api.proctor.review.state import settled_decisions
 from tests.assessments.factory import account, events_of, set_clock, start
 from tests.fixtures.app import Account, Api
 from tests.proctoring.factory import (
@@ -153,13 +153,13 @@ async def test_the_learner_appeals_a_suspicious_or_violation_decision_once_in_ti
     )
     [entry] = queue.json()["items"]
     assert (entry["sitting_id"], entry["appeal_status"]) == (sitting_id, "open")
-    far_future = datetime.now(UTC) + timedelta(days=365)
-    assert uuid.UUID(sitting_id) not in await _settled(api, far_future), "under appeal"
+    assert uuid.UUID(sitting_id) not in await _settled(api), "under appeal"
 
 
-async def _settled(api: Api, cutoff: datetime) -> list[uuid.UUID]:
+async def _settled(api: Api) -> dict[uuid.UUID, datetime]:
+    """When each settled sitting's final decision was made."""
     async with api.stores.database.session() as session:
-        return await settled_before(session, cutoff)
+        return dict((await session.execute(settled_decisions())).tuples().all())
 
 
 async def test_the_second_review_is_by_another_reviewer_and_settles_the_sitting(
@@ -201,8 +201,5 @@ async def test_the_second_review_is_by_another_reviewer_and_settles_the_sitting(
     assert entry["latest_decision"]["version"] == 2 and entry["appeal_status"] == "decided"
 
     decided_at = datetime.fromisoformat(second.json()["decided_at"])
-    async with api.stores.database.session() as session:
-        assert await settled_at(session, uuid.UUID(sitting_id)) == decided_at
-    assert uuid.UUID(sitting_id) in await _settled(api, decided_at + timedelta(seconds=1))
-    assert uuid.UUID(sitting_id) not in await _settled(api, decided_at)
+    assert (await _settled(api))[uuid.UUID(sitting_id)] == decided_at
     assert utcnow() >= decided_at

@@ -22,8 +22,8 @@ from platform_api.proctor.privacy.schemas import (
     ProctoringRecords,
     SittingReview,
 )
-from platform_api.proctor.review_models import ProctorDecision
-from platform_api.proctor.reviews import review_history
+from platform_api.proctor.review.models import ProctorDecision
+from platform_api.proctor.review.state import review_history
 from platform_api.proctor.schemas import ConsentOut, ExemptionOut
 from platform_api.proctor.timelines import session_out
 

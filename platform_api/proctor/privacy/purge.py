@@ -25,8 +25,8 @@ from core.infra.database import Database
 from core.infra.objects import ObjectStore
 from core.settings import Settings
 from platform_api.proctor.models import ProctorEvent, ProctoringSession
-from platform_api.proctor.review_models import ProctorDecision
-from platform_api.proctor.reviews import settled_decisions
+from platform_api.proctor.review.models import ProctorDecision
+from platform_api.proctor.review.state import settled_decisions
 from platform_api.proctor.timelines import summarise
 from serving.proctoring.evidence import evidence_prefix
 

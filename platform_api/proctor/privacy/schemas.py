@@ -6,7 +6,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from platform_api.auth.models import Role
-from platform_api.proctor.review_schemas import AppealOut, DecisionOut
+from platform_api.proctor.review.schemas import AppealOut, DecisionOut
 from platform_api.proctor.schemas import (
     ConsentOut,
     EnrolmentPhotoOut,

@@ -14,7 +14,6 @@ from platform_api.auth.permissions import Principal
 from platform_api.deps import DbSession, StoresDep
 from platform_api.http.errors import responses
 from platform_api.http.pagination import Limit, Offset
-from platform_api.proctor import decisions
 from platform_api.proctor.auth import Reviewer
 from platform_api.proctor.errors import (
     AppealExists,
@@ -26,15 +25,16 @@ from platform_api.proctor.errors import (
     SittingInProgress,
     StaleReviewVersion,
 )
-from platform_api.proctor.keyframes import (
+from platform_api.proctor.review import decisions
+from platform_api.proctor.review.keyframes import (
     EVENT_ID_PATTERN,
     MAX_EVENT_ID_CHARACTERS,
     MAX_KEYFRAME_INDEX,
     keyframe,
 )
-from platform_api.proctor.report import integrity_report
-from platform_api.proctor.review_queue import review_queue
-from platform_api.proctor.review_schemas import (
+from platform_api.proctor.review.queue import review_queue
+from platform_api.proctor.review.report import integrity_report
+from platform_api.proctor.review.schemas import (
     AppealIn,
     AppealOut,
     DecisionIn,

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from platform_api.proctor.review_models import (
+from platform_api.proctor.review.models import (
     MAX_APPEAL_REASON_CHARACTERS,
     MAX_NOTE_CHARACTERS,
     AppealStatus,

@@ -14,7 +14,7 @@ from core.infra.objects import ObjectStore
 from platform_api.auth.tokens import AccessClaims
 from platform_api.proctor.audit import BiometricData, record_view
 from platform_api.proctor.models import ProctorEvent, ProctoringSession
-from platform_api.proctor.reviewers import reviewable_sitting
+from platform_api.proctor.review.reviewers import reviewable_sitting
 from platform_api.proctor.runtime import Proctoring
 from serving.proctoring.evidence import open_keyframe
 

@@ -20,15 +20,15 @@ from platform_api.proctor.models import (
     ProctorExemption,
     ProctoringSession,
 )
-from platform_api.proctor.review_models import AppealStatus, ProctorAppeal, ProctorDecision
-from platform_api.proctor.review_schemas import (
+from platform_api.proctor.review.models import AppealStatus, ProctorAppeal, ProctorDecision
+from platform_api.proctor.review.reviewers import REVIEW_EVERYWHERE
+from platform_api.proctor.review.schemas import (
     DecisionOut,
     KindCount,
     ReviewQueueEntry,
     ReviewQueuePage,
     ReviewState,
 )
-from platform_api.proctor.reviewers import REVIEW_EVERYWHERE
 from platform_api.proctor.views import proctoring_mode
 
 TOP_KINDS = 3

@@ -12,7 +12,7 @@ from core.infra.outbox import add_event
 from platform_api.assessments.models import Assignment, ExamSitting
 from platform_api.auth.models import User
 from platform_api.notifications.service import notify
-from platform_api.proctor.review_models import ProctorDecision, ReviewDecision, ReviewStage
+from platform_api.proctor.review.models import ProctorDecision, ReviewDecision, ReviewStage
 
 PROCTOR_REVIEWED = "proctor.reviewed"  # the event's type, and the notification's kind
 

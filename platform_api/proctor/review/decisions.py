@@ -26,17 +26,17 @@ from platform_api.proctor.errors import (
     SittingInProgress,
     StaleReviewVersion,
 )
-from platform_api.proctor.review_events import announce_decision
-from platform_api.proctor.review_models import (
+from platform_api.proctor.review.events import announce_decision
+from platform_api.proctor.review.models import (
     AppealStatus,
     ProctorAppeal,
     ProctorDecision,
     ReviewDecision,
     ReviewStage,
 )
-from platform_api.proctor.review_schemas import AppealIn, AppealOut, DecisionIn, DecisionOut
-from platform_api.proctor.reviewers import lock_sitting, reviewable_sitting
-from platform_api.proctor.reviews import appeal_of, appeal_out, latest_decision
+from platform_api.proctor.review.reviewers import lock_sitting, reviewable_sitting
+from platform_api.proctor.review.schemas import AppealIn, AppealOut, DecisionIn, DecisionOut
+from platform_api.proctor.review.state import appeal_of, appeal_out, latest_decision
 
 APPEALABLE = frozenset({ReviewDecision.SUSPICIOUS, ReviewDecision.VIOLATION})
 

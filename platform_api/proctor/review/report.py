@@ -19,12 +19,12 @@ from core.infra.analytics.base import AnalyticsError
 from platform_api.assessments.models import ExamSitting
 from platform_api.auth.tokens import AccessClaims
 from platform_api.proctor.exemptions import approved_exemption
-from platform_api.proctor.keyframes import keyframe_path
 from platform_api.proctor.models import ProctorEvent, ProctoringSession
-from platform_api.proctor.refusals import refused_requests
-from platform_api.proctor.review_schemas import IntegrityReport, ReportEntry, ReportSession
-from platform_api.proctor.reviewers import reported_sitting
-from platform_api.proctor.reviews import review_history
+from platform_api.proctor.review.keyframes import keyframe_path
+from platform_api.proctor.review.refusals import refused_requests
+from platform_api.proctor.review.reviewers import reported_sitting
+from platform_api.proctor.review.schemas import IntegrityReport, ReportEntry, ReportSession
+from platform_api.proctor.review.state import review_history
 from platform_api.proctor.timelines import session_summary
 from platform_api.proctor.views import proctoring_mode
 from proctor.client_events import ANALYSER as CLIENT_ANALYSER
