@@ -112,7 +112,11 @@ async def classroom(api: Api, learners: int = 2, mc_items: int = 2) -> Classroom
 
 
 async def enrolled_learner(api: Api, room: Classroom) -> Account:
-    learner = await account(api, "student")
+    return await enrol(api, room, await account(api, "student"))
+
+
+async def enrol(api: Api, room: Classroom, learner: Account) -> Account:
+    """``learner`` added to the class by its teacher."""
     enrolled = await api.client.post(
         f"/api/v1/classes/{room.class_id}/students",
         headers=room.teacher.headers,

@@ -16,7 +16,7 @@ import numpy as np
 from platform_api.auth.models import ParentLink, Role, User
 from platform_api.auth.tokens import issue_access_token
 from proctor.signals import Image
-from tests.assessments.factory import Classroom, classroom, created, exam, start
+from tests.assessments.factory import Classroom, classroom, created, enrol, exam, start
 from tests.fixtures.app import Account, Api
 from tests.proctor.portraits import astronaut_photo
 from tests.proctor.webrtc_client import WebcamClient
@@ -56,20 +56,10 @@ async def person(api: Api, role: Role, birth_date: date | None = None) -> Accoun
     return Account(user.id, email, role.value, token, "")
 
 
-async def enrolled(api: Api, room: Classroom, learner: Account) -> Account:
-    response = await api.client.post(
-        f"/api/v1/classes/{room.class_id}/students",
-        headers=room.teacher.headers,
-        json={"student_email": learner.email},
-    )
-    assert response.status_code == 200, response.text
-    return learner
-
-
 async def child_with_parent(api: Api, room: Classroom) -> tuple[Account, Account]:
     """A ten-year-old learner of the class and their linked parent."""
     today = datetime.now(UTC).date()
-    child = await enrolled(
+    child = await enrol(
         api, room, await person(api, Role.STUDENT, today.replace(year=today.year - 10))
     )
     parent = await person(api, Role.PARENT)
