@@ -62,7 +62,7 @@ class Face:
 
     box: tuple[int, int, int, int]
     landmarks: NDArray[np.float64]
-    score: float = 1.0
+    score: float
 
     @property
     def area(self) -> int:

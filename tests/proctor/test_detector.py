@@ -170,13 +170,28 @@ def registered(tmp_path_factory: pytest.TempPathFactory) -> Registered:
     )
     import mlflow
 
-    tracking_before = mlflow.get_tracking_uri()
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(root)  # MLflow keeps a sqlite store's artifacts under ./mlruns (absolute)
+        tracking_before = mlflow.get_tracking_uri()  # unset, it names a file in the cwd
         result = run(config)
-    # The run leaves no process-wide MLflow state behind (a later run elsewhere would use it).
-    assert mlflow.get_tracking_uri() == tracking_before and mlflow.active_run() is None
+        # The run leaves no process-wide MLflow state behind (a later run elsewhere would use it).
+        assert mlflow.get_tracking_uri() == tracking_before and mlflow.active_run() is None
+        _a_fluent_run_in_another_store_works(root / "elsewhere.db")
     return Registered(tracking_uri, result)
+
+
+def _a_fluent_run_in_another_store_works(database: Path) -> None:
+    """What CI once failed on: an experiment left active by the pipeline made the next fluent
+    ``start_run`` in another store look for it there ("No Experiment with id=1 exists")."""
+    import mlflow
+
+    before = mlflow.get_tracking_uri()
+    mlflow.set_tracking_uri(f"sqlite:///{database}")
+    try:
+        with mlflow.start_run() as fresh:
+            assert fresh.info.experiment_id == "0"  # the new store's default experiment
+    finally:
+        mlflow.set_tracking_uri(before)
 
 
 @pytest.fixture
