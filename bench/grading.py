@@ -29,10 +29,10 @@ from agents.grader.rubric import grade_messages
 from agents.grader.schemas import GradingInput, judgement_schema
 from agents.grader.settings import GradingSettings
 from core.curriculum.models import ItemKind
+from core.openstax.parser import parse_collection_dir
 from graphs.grading.graph import GradingDeps, build_graph, grade_answer
 from platform_api.assessments.item_spec import spec_from_snapshot
 from platform_api.grading.items import grading_input
-from platform_api.openstax.parser import parse_collection_dir
 from rag.embeddings import Embedder
 from serving.client import LLMClient
 

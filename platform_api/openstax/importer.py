@@ -24,8 +24,8 @@ from core.curriculum.models import (
     LessonVersion,
     Unit,
 )
+from core.openstax.parser import ParsedCollection, ParsedModule
 from platform_api.mastery.objectives import sync_objectives
-from platform_api.openstax.parser import ParsedCollection, ParsedModule
 
 # Rows per multi-row INSERT: keeps each statement well under PostgreSQL's 32,767 bind parameters.
 CHUNK_ROWS = 1000

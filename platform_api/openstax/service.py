@@ -10,13 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.curriculum.events import CourseImported, record_course_imported
 from core.curriculum.models import Lesson
-from platform_api.curriculum.lesson_cache import PublishedLessonCache
-from platform_api.openstax.importer import ImportSummary, import_collections
-from platform_api.openstax.parser import (
+from core.openstax.parser import (
     ParsedCollection,
     parse_collection_dir,
     parse_collection_zip,
 )
+from platform_api.curriculum.lesson_cache import PublishedLessonCache
+from platform_api.openstax.importer import ImportSummary, import_collections
 
 ProgressCallback = Callable[[int, int], None]
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from agents.grader.schemas import GradingInput
 from core.curriculum.models import ItemKind
+from core.openstax.parser import ParsedExercise, parse_collection_dir
 from platform_api.assessments.item_spec import ItemSpec, spec_from_snapshot
 from platform_api.grading.items import grading_input
-from platform_api.openstax.parser import ParsedExercise, parse_collection_dir
 from tests.openstax import BOOKS_DIR, STATISTICS_BOOK
 
 COLLECTION = Path("collections/introductory-statistics-2e.collection.xml")

@@ -21,13 +21,13 @@ from core.curriculum.models import (
     Unit,
 )
 from core.infra.database import Database
-from platform_api.openstax.importer import ImportSummary, import_collections
-from platform_api.openstax.parser import (
+from core.openstax.parser import (
     CnxmlError,
     ParsedChapter,
     ParsedCollection,
     parse_collection_dir,
 )
+from platform_api.openstax.importer import ImportSummary, import_collections
 from tests.openstax import ANATOMY_BOOK, BOOKS_DIR, PYTHON_BOOK, STATISTICS_BOOK, expected_counts
 
 pytestmark = pytest.mark.skipif(not BOOKS_DIR.is_dir(), reason=f"no OpenStax books at {BOOKS_DIR}")

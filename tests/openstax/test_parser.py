@@ -10,7 +10,7 @@ from lxml import etree
 
 from core.curriculum.models import ItemKind
 from core.errors import ImportRejected
-from platform_api.openstax.parser import (
+from core.openstax.parser import (
     CnxmlError,
     ParsedCollection,
     ParsedModule,

@@ -10,8 +10,8 @@ from itertools import pairwise
 
 import pytest
 
+from core.openstax.parser import parse_collection_dir
 from platform_api.openstax.importer import import_collections
-from platform_api.openstax.parser import parse_collection_dir
 from rag.ingest import ingest_lessons
 from rag.retrieve import search
 from tests.fixtures.app import Api

@@ -22,8 +22,8 @@ from agents.content.schemas import ChoiceOption, MultipleChoiceItem
 from agents.tutor.policy import TutorMode
 from core.curriculum.models import AssessmentItem, Course, ItemKind, Lesson
 from core.infra.database import Database
+from core.openstax.parser import parse_module
 from platform_api.content.store import OPTION_LABELS
-from platform_api.openstax.parser import parse_module
 from platform_api.tutor.oneshot import OneShotAnswer, ask_once
 from rag.ingest import ingest_course
 from serving.client import LLMClient

@@ -18,7 +18,7 @@ from lxml import etree
 
 from core.curriculum.models import ItemKind
 from core.errors import ImportRejected
-from platform_api.openstax.markdown import (
+from core.openstax.markdown import (
     CNXML_NS,
     classes,
     item_label,
