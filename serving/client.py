@@ -49,6 +49,26 @@ class LLMClient:
         )
         return response.choices[0].message.content or ""
 
+    async def next_token_logprobs(self, messages: list[Message], top: int = 20) -> dict[str, float]:
+        """The ``top`` likeliest first tokens of the reply with their log-probabilities (stripped of
+        surrounding space; the likelier spelling wins when two strip to the same text)."""
+        response: ChatCompletion = await self._client.chat.completions.create(
+            model=self.model,
+            messages=messages,
+            max_tokens=1,
+            temperature=0.0,
+            logprobs=True,
+            top_logprobs=top,
+        )
+        logprobs = response.choices[0].logprobs
+        if logprobs is None or not logprobs.content:
+            return {}
+        ranked: dict[str, float] = {}
+        for candidate in logprobs.content[0].top_logprobs:
+            token = candidate.token.strip()
+            ranked[token] = max(candidate.logprob, ranked.get(token, float("-inf")))
+        return ranked
+
     async def stream_chat(
         self, messages: list[Message], usage: TokenUsage | None = None, **options: Any
     ) -> AsyncGenerator[str, None]:

@@ -1,0 +1,114 @@
+"""What a suite is: a versioned dataset, a scorer and thresholds (one module each under
+``evals/suites/<name>/``), put together here, and what the runner hands a scorer."""
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from core.infra.database import Database
+from rag.embeddings import Embedder
+from rag.settings import RagSettings
+from serving.client import LLMClient
+
+Better = Literal["higher", "lower"]
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One figure a suite reports, the mean of per-example scores in [0, 1]."""
+
+    name: str
+    description: str
+    better: Better = "higher"
+    # A run passes when the mean is at least this (at most, when lower is better).
+    threshold: float | None = None
+    # How much worse than the champion a candidate may be before the gate calls it a regression.
+    tolerance: float = 0.0
+
+    def passes(self, mean: float) -> bool:
+        if self.threshold is None:
+            return True
+        return mean >= self.threshold if self.better == "higher" else mean <= self.threshold
+
+    def toward_better(self, delta: float) -> float:
+        """A difference turned so that positive always means better."""
+        return delta if self.better == "higher" else -delta
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """A suite's metrics; ``target`` is the one a candidate must improve to be promoted on it."""
+
+    target: str
+    metrics: tuple[Metric, ...]
+
+    def metric(self, name: str) -> Metric:
+        return next(metric for metric in self.metrics if metric.name == name)
+
+
+@dataclass(frozen=True)
+class Example:
+    """One scored question: its scores by metric (a metric that does not apply is absent) and
+    what the per-example table shows."""
+
+    example_id: str
+    scores: dict[str, float]
+    record: dict[str, Any] = field(default_factory=dict)
+
+
+class Progress(Protocol):
+    def __call__(self, done: int, total: int) -> None: ...
+
+
+@dataclass
+class SuiteContext:
+    """Everything a scorer may use. ``llm`` is the model under evaluation (None for suites that
+    need none); ``judge`` scores free text (the model under evaluation unless one is set)."""
+
+    books_dir: Path
+    llm: LLMClient | None = None
+    judge: LLMClient | None = None
+    database: Database | None = None
+    rag_settings: RagSettings = field(default_factory=RagSettings)
+    embedder: Embedder | None = None
+    progress: Progress = field(default=lambda done, total: None)
+    # Resolves an imported book's course id by the book's folder name (None: not imported).
+    course_of: Callable[[str], Awaitable[uuid.UUID | None]] | None = None
+
+    def require_llm(self, suite: str) -> LLMClient:
+        if self.llm is None:
+            raise ValueError(f"the {suite} suite needs a model: pass --model URI or --endpoint URL")
+        return self.llm
+
+    def require_database(self, suite: str) -> Database:
+        if self.database is None:
+            raise ValueError(f"the {suite} suite searches the course database: none configured")
+        return self.database
+
+    async def course_id(self, book: str) -> uuid.UUID:
+        found = await self.course_of(book) if self.course_of else None
+        if found is None:
+            raise LookupError(
+                f"the book {book!r} is not imported: wc import openstax {self.books_dir / book}"
+            )
+        return found
+
+
+Scorer = Callable[[SuiteContext, Sequence[Any]], Awaitable[list[Example]]]
+
+
+@dataclass(frozen=True)
+class Suite:
+    """``load(limit, seed)`` draws the dataset's sample; ``score`` asks and scores it;
+    ``questions()`` is every question the suite can ask (kept out of training data)."""
+
+    name: str
+    version: str
+    description: str
+    thresholds: Thresholds
+    load: Callable[[int | None, int], Sequence[Any]]
+    score: Scorer
+    questions: Callable[[], list[str]]
+    needs_llm: bool = True
