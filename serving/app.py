@@ -20,14 +20,34 @@ logger = logging.getLogger(__name__)
 APP_NAME = "water-classroom"
 
 
-def resolve_model_dir(settings: ServingSettings) -> Path:
-    """The directory to serve: the registry's champion when a registered model is named."""
-    from core.model_registry import champion_uri
+def served_source(settings: ServingSettings) -> tuple[str, str | None]:
+    """The model source to serve and its registry version: the version the ``champion`` alias
+    names now when a registered model is followed (by number: each version is prepared into a
+    directory of its own), else the configured source (also while no champion exists yet)."""
+    from core.model_registry import champion_version, version_uri
 
-    source = settings.model_source
-    if settings.registry_model_name:
-        source = champion_uri(settings.registry_model_name)
+    name = settings.registry_model_name
+    version = champion_version(settings.tracking_uri, name) if name else None
+    if name and version is None:
+        logger.warning(
+            "no champion yet: serving the configured model",
+            extra={"registered_model": name, "model_source": settings.model_source},
+        )
+    if version is None:
+        return settings.model_source, None
+    return version_uri(name, version), version
+
+
+def resolve_model_dir(settings: ServingSettings) -> Path:
+    """The prepared directory of what ``served_source`` names."""
+    source, _ = served_source(settings)
     return prepare_model(source, settings.models_dir, settings.tracking_uri)
+
+
+def model_card_metadata(source: str, version: str | None) -> dict[str, Any]:
+    """What ``/v1/models`` says about the served weights, beside the stable model id clients
+    use: where they came from and, when the registry is followed, which version."""
+    return {"served_source": source, "registry_version": version}
 
 
 def build_app(args: dict[str, Any] | None = None) -> Any:
@@ -38,7 +58,8 @@ def build_app(args: dict[str, Any] | None = None) -> Any:
     from serving.proctoring.deployment import proctor_deployment
 
     settings = ServingSettings(**(args or {}))
-    model_dir = resolve_model_dir(settings)
+    source, version = served_source(settings)
+    model_dir = prepare_model(source, settings.models_dir, settings.tracking_uri)
     env_vars = runtime_env_vars()
     config = llm_config(settings, model_dir, env_vars)
     logger.info(
@@ -46,9 +67,13 @@ def build_app(args: dict[str, Any] | None = None) -> Any:
         extra={
             "model_id": settings.model_id,
             "model_dir": str(model_dir),
+            "registry_version": version,
             "accelerator": settings.accelerator,
         },
     )
     return build_ingress(
-        config, ingress_deployment_config(settings), proctor_deployment(settings, env_vars)
+        config,
+        ingress_deployment_config(settings),
+        proctor_deployment(settings, env_vars),
+        model_card_metadata(source, version),
     )

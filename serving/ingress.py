@@ -77,11 +77,15 @@ PROCTOR_ENDPOINTS = {
 
 
 def build_ingress(
-    llm_config: Any, door_options: dict[str, Any], proctor: Application
+    llm_config: Any,
+    door_options: dict[str, Any],
+    proctor: Application,
+    card_metadata: dict[str, Any] | None = None,
 ) -> Application:
     """The ingress deployment bound to the LLM deployment and the proctor deployment, built as
     ``ray.serve.llm.build_openai_app`` builds its own (same LLM deployment, same model card,
-    same endpoints), with the proctor's routes added."""
+    same endpoints), with the proctor's routes added; ``card_metadata`` joins the model card
+    of ``/v1/models``."""
     from ray import serve
 
     # Ray's documented way to compose the OpenAI ingress by hand takes these two from
@@ -98,6 +102,6 @@ def build_ingress(
     model_id = llm_config.model_id
     return serve.deployment(**options)(ingress_class).bind(
         llm_deployments={model_id: build_llm_deployment(llm_config)},
-        model_cards={model_id: to_model_metadata(model_id, llm_config)},
+        model_cards={model_id: to_model_metadata(model_id, llm_config, card_metadata)},
         proctor=proctor,
     )
