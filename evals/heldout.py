@@ -7,6 +7,7 @@ adds every other suite's questions to what training data must not contain.
 """
 
 import hashlib
+import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -22,6 +23,14 @@ EVAL_COLLECTIONS = {
     ANATOMY_BOOK: "openstax:anatomy-and-physiology-2e",
 }
 HELD_OUT_SHARE = 0.5
+
+
+def default_books_dir() -> Path:
+    """``WC_OPENSTAX_DIR``, else ``shared/data/openstax`` beside the checkout."""
+    configured = os.environ.get("WC_OPENSTAX_DIR")
+    if configured:
+        return Path(configured)
+    return Path(__file__).resolve().parents[2] / "shared" / "data" / "openstax"
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from core.infra.database import Database
 from core.settings import Settings
+from evals.cli import eval_app
 from pipelines.proctor_detector.cli import detector_app
+from pipelines.promote.cli import promote, rollback
 from platform_api.auth.models import Role
 from platform_api.content.cli import content_app, generate
 from platform_api.mastery.cli import items_app, mastery_app
@@ -34,12 +36,15 @@ users_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 app.add_typer(users_app, name="users")
 app.add_typer(models_app, name="models")
+models_app.command("promote")(promote)
+models_app.command("rollback")(rollback)
 app.add_typer(tutor_app, name="tutor")
 app.add_typer(content_app, name="content")
 app.add_typer(mastery_app, name="mastery")
 app.add_typer(items_app, name="items")
 app.add_typer(proctor_app, name="proctor")
 app.add_typer(detector_app, name="detector")
+app.add_typer(eval_app, name="eval")
 app.command("generate")(generate)
 app.command("serve")(serve)
 app.command("ingest")(ingest)

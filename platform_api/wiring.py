@@ -14,7 +14,7 @@ from core.infra.mail import Mailer
 from core.infra.objects import ObjectStore
 from core.infra.objects.config import ObjectStoreConfig, open_object_store
 from core.infra.outbox import OutboxRelay
-from core.infra.postgres_embedded import ensure_database, start_embedded_postgres
+from core.infra.postgres_embedded import ensure_database, platform_database_url
 from core.settings import Settings
 from platform_api.auth.keys import SigningKey, load_or_create_signing_key
 from platform_api.auth.tokens import AccessTokenVerifier
@@ -57,7 +57,7 @@ class Stores:
 
 async def prepare_database(settings: Settings) -> str:
     """Start the embedded server when no URL is configured, create the database, migrate it."""
-    url = settings.database_url or start_embedded_postgres(settings.resolved_data_dir)
+    url = platform_database_url(settings.database_url, settings.resolved_data_dir)
     await ensure_database(url)
     await upgrade_schema_async(url)
     return url

@@ -69,6 +69,33 @@ class LLMClient:
             ranked[token] = max(candidate.logprob, ranked.get(token, float("-inf")))
         return ranked
 
+    async def reply_logprobs(self, messages: list[Message], reply: str) -> list[float]:
+        """The log-probability of each token of ``reply`` as the assistant's answer to
+        ``messages``, read from vLLM's prompt log-probabilities (a vLLM extension of the API:
+        the conversation is scored, nothing is generated but one token)."""
+        full = await self._prompt_logprobs([*messages, {"role": "assistant", "content": reply}])
+        opening = await self._prompt_logprobs([*messages, {"role": "assistant", "content": ""}])
+        return full[len(opening) :]
+
+    async def _prompt_logprobs(self, messages: list[Message]) -> list[float]:
+        response: ChatCompletion = await self._client.chat.completions.create(
+            model=self.model,
+            messages=messages,
+            max_tokens=1,
+            temperature=0.0,
+            extra_body={
+                "prompt_logprobs": 0,
+                "add_generation_prompt": False,
+                "continue_final_message": True,
+            },
+        )
+        entries = (response.model_extra or {}).get("prompt_logprobs") or []
+        # The first token has no log-probability (nothing precedes it); each other entry holds
+        # the prompt's own token.
+        return [
+            float(next(iter(entry.values()))["logprob"]) for entry in entries if entry is not None
+        ]
+
     async def stream_chat(
         self, messages: list[Message], usage: TokenUsage | None = None, **options: Any
     ) -> AsyncGenerator[str, None]:

@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.fixtures.app",
     "tests.fixtures.servers",  # before llm, which imports it
     "tests.fixtures.llm",
+    "tests.fixtures.books",
 ]

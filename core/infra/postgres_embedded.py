@@ -36,6 +36,11 @@ def start_embedded_postgres(data_dir: Path) -> str:
     return f"postgresql+asyncpg://postgres@/{DATABASE_NAME}?host={quote(str(socket_dir))}"
 
 
+def platform_database_url(configured: str, data_dir: Path) -> str:
+    """The configured database URL, or the embedded server's in the data dir when none is."""
+    return configured or start_embedded_postgres(data_dir)
+
+
 async def ensure_database(url: str) -> None:
     """Create the target database and the pgvector extension when they do not exist yet."""
     from sqlalchemy.engine import make_url

@@ -7,26 +7,18 @@ text chunks is printed next to it (reported, not asserted)."""
 
 import random
 import time
-import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import select
 
 from agents.tutor.answers import FinalAnswer
 from agents.tutor.policy import NOT_COVERED, TutorMode
 from agents.tutor.settings import TutorSettings
-from core.curriculum.models import AssessmentItem, Course, ItemKind, Lesson
-from core.infra.database import Database
-from platform_api.openstax.service import import_openstax_source
+from core.curriculum.models import ItemKind
 from platform_api.tutor.oneshot import ask_once
-from rag.ingest import ingest_course
 from rag.retrieve import search
 from serving.client import LLMClient
+from tests.fixtures.books import Exercise, IngestedBook
 from tests.fixtures.llm import LlmServer
-from tests.fixtures.postgres import create_test_database
-from tests.openstax import BOOKS_DIR, STATISTICS_BOOK
 
 SAMPLE = 200
 SEED = 20261125
@@ -39,61 +31,9 @@ CONTENT_QUESTIONS = (
 MAX_PROMPT_CHARS = 500
 
 
-@dataclass
-class Exercise:
-    prompt: str
-    answer: str | None
-    solution: str
-    kind: ItemKind
-    chapter_id: uuid.UUID
-
-
-@dataclass
-class IngestedBook:
-    database: Database
-    course_id: uuid.UUID
-    exercises: list[Exercise]
-    chapter_of: dict[uuid.UUID, uuid.UUID]  # lesson id → chapter (unit) id
-
-
-@pytest.fixture(scope="module")
-async def book(postgres_server_url: str) -> AsyncIterator[IngestedBook]:
-    database = Database(await create_test_database(postgres_server_url), pool_size=5)
-    async with database.session() as session:
-        await import_openstax_source(session, BOOKS_DIR / STATISTICS_BOOK, None)
-        course_id = await session.scalar(
-            select(Course.id).where(Course.title == "Introductory Statistics 2e")
-        )
-        assert course_id is not None
-        rows = await session.execute(
-            select(AssessmentItem, Lesson.unit_id)
-            .join(Lesson, Lesson.id == AssessmentItem.lesson_id)
-            .where(AssessmentItem.course_id == course_id)
-            .order_by(AssessmentItem.id)
-        )
-        exercises = [
-            Exercise(item.prompt, item.answer, item.solution, item.kind, unit_id)
-            for item, unit_id in rows
-        ]
-        chapter_of = dict(
-            (
-                await session.execute(
-                    select(Lesson.id, Lesson.unit_id).filter_by(course_id=course_id)
-                )
-            ).all()
-        )
-    report = await ingest_course(database, course_id)
-    print(
-        f"\ningest: {report.lessons_seen} lessons, {report.chunks_written} chunks "
-        f"in {report.seconds:.1f} s"
-    )
-    yield IngestedBook(
-        database,
-        course_id,
-        exercises,
-        chapter_of,
-    )
-    await database.close()
+@pytest.fixture
+def book(statistics_book: IngestedBook) -> IngestedBook:
+    return statistics_book
 
 
 @pytest.mark.slow

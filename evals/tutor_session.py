@@ -1,0 +1,105 @@
+"""The tutor as served, asked one question outside any conversation, for the suites: the same
+graph (classification, retrieval, policy, leak check) with ports that read the course through
+``rag`` and know no learner.
+
+Retrieval shows the tutor lesson text only: the eval books' exercises are indexed with their
+worked solutions, and an eval question must be answered from the lessons, not from its own key.
+"""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from agents.tutor.citations import Citation
+from agents.tutor.policy import TutorMode
+from agents.tutor.settings import TutorSettings
+from evals.suite import SuiteContext
+from graphs.tutor_chat.graph import build_tutor_graph
+from graphs.tutor_chat.ports import ExerciseKey, FlagReport, LearnerContext, TutorDeps
+from graphs.tutor_chat.state import turn_input
+from rag.embeddings import Embedder
+from rag.retrieve import Hit, search
+from serving.client import LLMClient
+
+EVAL_LEARNER = uuid.UUID(int=0)
+LESSON_TEXT = ("text",)
+
+
+@dataclass(frozen=True)
+class TutorReply:
+    answer: str
+    citations: list[Citation]
+    sources: list[Hit]
+    intent: str
+    refused: bool
+
+
+class EvalTutorPorts:
+    """Ports for a question asked by nobody, in one mode, over lesson text."""
+
+    def __init__(self, context: SuiteContext, embedder: Embedder, mode: TutorMode) -> None:
+        self.context = context
+        self.embedder = embedder
+        self.mode = mode
+        self.retrieved: list[Hit] = []
+
+    async def learner_context(self, learner_id: uuid.UUID, course_id: uuid.UUID) -> LearnerContext:
+        return LearnerContext(
+            learner_id=learner_id,
+            course_id=course_id,
+            course_title="",
+            mode=self.mode,
+            minor=False,
+            exam_in_progress=False,
+        )
+
+    async def retrieve(
+        self, query: str, course_id: uuid.UUID, k: int, kinds: Sequence[str] | None = None
+    ) -> list[Hit]:
+        if kinds and not set(kinds) & set(LESSON_TEXT):
+            return []  # exercise look-ups: the eval questions are not stored exercises here
+        hits = await search(
+            self.context.require_database("tutor"),
+            query,
+            [course_id],
+            k,
+            kinds=LESSON_TEXT,
+            embedder=self.embedder,
+            settings=self.context.rag_settings,
+        )
+        self.retrieved.extend(hits)
+        return hits
+
+    async def exercise(self, item_id: uuid.UUID) -> ExerciseKey | None:
+        return None
+
+    async def flag(self, report: FlagReport) -> None:
+        """Nobody to look after: the refusal itself is what the suites score."""
+
+
+def suite_embedder(context: SuiteContext) -> Embedder:
+    if context.embedder is None:
+        settings = context.rag_settings
+        context.embedder = Embedder(settings.embedding_model, batch_size=settings.batch_size)
+    return context.embedder
+
+
+async def ask_tutor(
+    context: SuiteContext,
+    llm: LLMClient,
+    question: str,
+    course_id: uuid.UUID,
+    mode: TutorMode = TutorMode.EXPLAIN,
+) -> TutorReply:
+    ports = EvalTutorPorts(context, suite_embedder(context), mode)
+    graph = build_tutor_graph(TutorDeps(ports, llm, TutorSettings()))
+    values = await graph.ainvoke(
+        turn_input(uuid.uuid4(), uuid.uuid4(), EVAL_LEARNER, course_id, question)
+    )
+    return TutorReply(
+        answer=values["answer"],
+        citations=[Citation.model_validate(c) for c in values["citations"]],
+        sources=ports.retrieved,
+        intent=values.get("intent", ""),
+        refused=values["refused"],
+    )
