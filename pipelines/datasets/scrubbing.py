@@ -20,7 +20,10 @@ _PLACEHOLDERS = re.compile(
 def scrubbed(row: DatasetRow) -> DatasetRow | str:
     """The row with every message scrubbed, or why it is dropped (``empty``: a user or assistant
     message with no words; ``pii_only``: one that had nothing but personal data)."""
-    messages = tuple(Message(m.role, pii.scrub(m.content)) for m in row.messages)
+    # System messages are the pipeline's own words (``prompts``): nothing personal to scrub.
+    messages = tuple(
+        m if m.role == "system" else Message(m.role, pii.scrub(m.content)) for m in row.messages
+    )
     for original, clean in zip(row.messages, messages, strict=True):
         if original.role == "system":
             continue

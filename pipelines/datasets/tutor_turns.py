@@ -39,13 +39,17 @@ GROUP BY turn_id
 HAVING countIf(rating = 'up') > 0 AND countIf(rating = 'down') = 0
 """
 
-SELECTED_TURNS = f"""
-SELECT turn_id, learner_id, course_id, question, answer, mode
+SELECTED_COLUMNS = "turn_id, learner_id, course_id, question, answer, mode"
+# Parameters: ``since`` and ``answered`` (ANSWERED_INTENTS).
+SELECTION = f"""
 FROM {TUTOR_TURNS} FINAL
 WHERE occurred_at >= {{since:DateTime64(3, 'UTC')}}
   AND NOT refused
   AND intent IN {{answered:Array(String)}}
   AND turn_id IN ({LIKED_TURNS})
+"""
+SELECTED_TURNS = f"""
+SELECT {SELECTED_COLUMNS} {SELECTION}
   AND turn_id > {{after:UUID}}
 ORDER BY turn_id
 LIMIT {{page:UInt32}}

@@ -290,6 +290,7 @@ async def built(
                 openstax_books=(BOOKS_DIR / ANATOMY_BOOK,),
                 held_out=story.held_out,
                 validation_fraction=0.3,
+                page_rows=7,  # several ClickHouse pages: the keyset paging loses no turn
             )
             results.append(await asyncio.to_thread(run, config))
     yield Built(story, results[0], results[1], root, database.url)
