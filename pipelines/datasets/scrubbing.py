@@ -7,8 +7,8 @@ from dataclasses import replace
 
 from core import pii
 from pipelines.datasets.rows import DatasetRow, Message
-from pipelines.datasets.shingles import normalise
 
+_LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 _PLACEHOLDERS = re.compile(
     "|".join(
         re.escape(p)
@@ -27,8 +27,8 @@ def scrubbed(row: DatasetRow) -> DatasetRow | str:
     for original, clean in zip(row.messages, messages, strict=True):
         if original.role == "system":
             continue
-        if not normalise(original.content):
+        if not _LETTER_OR_DIGIT.search(original.content):
             return "empty"
-        if not normalise(_PLACEHOLDERS.sub(" ", clean.content)):
+        if not _LETTER_OR_DIGIT.search(_PLACEHOLDERS.sub(" ", clean.content)):
             return "pii_only"
     return replace(row, messages=messages)
