@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from core.infra.database import Database
 from core.settings import Settings
 from evals.cli import eval_app
+from pipelines.datasets.cli import dataset_app
 from pipelines.proctor_detector.cli import detector_app
 from pipelines.promote.cli import promote, rollback
 from platform_api.auth.models import Role
@@ -45,6 +46,7 @@ app.add_typer(items_app, name="items")
 app.add_typer(proctor_app, name="proctor")
 app.add_typer(detector_app, name="detector")
 app.add_typer(eval_app, name="eval")
+app.add_typer(dataset_app, name="dataset")
 app.command("generate")(generate)
 app.command("serve")(serve)
 app.command("ingest")(ingest)
