@@ -69,8 +69,8 @@ from proctor.ingest_queue import IngestItem
 from proctor.session import OBJECTS, ProctorSession
 from proctor.settings import ProctorSettings
 from proctor.signals import Frame, Image, Signal
+from proctor.staging import portraits
 from proctor.timeline import Timeline
-from tests.proctor import portraits
 from tests.proctor.webrtc_client import WebcamClient
 
 NOISE_PATTERNS = 16

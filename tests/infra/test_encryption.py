@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from core.encryption import AesGcmCipher, SealedDataError, load_or_create_key, new_key_text
-from tests.proctor.portraits import astronaut_photo
+from proctor.staging.portraits import astronaut_photo
 
 
 def _photo_bytes() -> bytes:

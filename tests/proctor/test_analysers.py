@@ -17,7 +17,7 @@ from proctor.faces import Embedding, FaceEmbedder, FaceFinder
 from proctor.frames import resize_for_analysis
 from proctor.settings import ProctorSettings
 from proctor.signals import Frame, Image, Signal, SignalKind, SignalStatus
-from tests.proctor import portraits
+from proctor.staging import portraits
 
 # A turn of the picture plane that reads as ~40° of yaw (a 35° turn reads ~22°, under the
 # default 30° limit; beyond ~55° the frontal detector loses the face).

@@ -19,9 +19,9 @@ from proctor.ingest import ProctorPeer
 from proctor.session import ProctorSession
 from proctor.settings import ProctorSettings
 from proctor.signals import Frame, Image, Signal, SignalKind
+from proctor.staging import portraits, videos
 from proctor.timeline import Timeline
 from proctor.video import VideoFile
-from tests.proctor import portraits, videos
 from tests.proctor.webrtc_client import WebcamClient
 
 SETTINGS = ProctorSettings(_env_file=None)

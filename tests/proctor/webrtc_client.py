@@ -17,7 +17,7 @@ from aiortc.mediastreams import VIDEO_CLOCK_RATE, VIDEO_TIME_BASE, MediaStreamEr
 
 from proctor.ice import gathering_on
 from proctor.signals import Image
-from tests.proctor.videos import yuv420_frame
+from proctor.staging.videos import yuv420_frame
 
 
 class PictureSequenceTrack(VideoStreamTrack):

@@ -16,9 +16,9 @@ import numpy as np
 from platform_api.auth.models import ParentLink, Role, User
 from platform_api.auth.tokens import issue_access_token
 from proctor.signals import Image
+from proctor.staging.portraits import astronaut_photo
 from tests.assessments.factory import Classroom, classroom, created, enrol, exam, start
 from tests.fixtures.app import Account, Api
-from tests.proctor.portraits import astronaut_photo
 from tests.proctor.webrtc_client import WebcamClient
 
 

@@ -22,9 +22,9 @@ from core.settings import Settings
 from platform_api.auth.keys import SigningKey, load_or_create_signing_key
 from platform_api.wiring import prepare_database
 from proctor.signals import Image
+from proctor.staging.portraits import astronaut_frame, empty_scene_frame
+from proctor.staging.videos import FPS, Scene, staged_pictures
 from tests.fixtures.app import Api
-from tests.proctor.portraits import astronaut_frame, empty_scene_frame
-from tests.proctor.videos import FPS, Scene, staged_pictures
 from tests.proctor.webrtc_client import WebcamClient
 from tests.proctoring.factory import (
     offer_webcam,

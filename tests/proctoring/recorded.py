@@ -26,12 +26,12 @@ from proctor.ingest_queue import IngestItem
 from proctor.session import ProctorSession
 from proctor.settings import ProctorSettings
 from proctor.signals import Frame, Image, SignalKind
+from proctor.staging.portraits import astronaut_frame, with_sensor_noise
 from proctor.timeline import AnalyserAvailability, Event, Severity, Timeline
 from serving.proctoring.contract import SessionState
 from serving.proctoring.evidence import SealedEvidenceSink
 from serving.proctoring.hosted import identity_verified
 from tests.fixtures.app import Api
-from tests.proctor.portraits import astronaut_frame, with_sensor_noise
 from tests.proctoring.factory import encoded
 
 FPS = 10

@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 
 from platform_api.auth.models import Role
 from platform_api.proctor.models import ProctoringSession
+from proctor.staging.portraits import astronaut_photo
 from tests.assessments.factory import created, start
 from tests.fixtures.app import Api
-from tests.proctor.portraits import astronaut_photo
 from tests.proctoring.factory import (
     answer,
     child_with_parent,

@@ -11,8 +11,8 @@ from platform_api.proctor.enrolment import enrolment_prefix
 from platform_api.proctor.models import BiometricAccess, EnrolmentPhoto
 from proctor.analysers.identity import enrolment_embedding
 from proctor.faces import face_models
+from proctor.staging.portraits import astronaut_photo, grace_hopper_photo
 from tests.fixtures.app import Account, Api
-from tests.proctor.portraits import astronaut_photo, grace_hopper_photo
 from tests.proctoring.factory import encoded, person, upload_photo
 
 

@@ -15,11 +15,11 @@ from platform_api.proctor.models import BiometricAccess, ProctorEvent, Proctorin
 from platform_api.proctor.runtime import Proctoring
 from platform_api.users.service import USER_ERASED
 from proctor.signals import SignalKind
+from proctor.staging.portraits import astronaut_frame
 from proctor.timeline import Severity
 from serving.proctoring.evidence import SealedEvidenceSink, evidence_prefix
 from tests.assessments.factory import created
 from tests.fixtures.app import Account, Api
-from tests.proctor.portraits import astronaut_frame
 from tests.proctoring.factory import (
     child_with_parent,
     consent,

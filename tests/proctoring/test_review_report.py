@@ -15,9 +15,9 @@ from sqlalchemy import select
 
 from platform_api.auth.models import Role
 from platform_api.proctor.models import BiometricAccess, ProctoringSession, ProctorSessionStatus
+from proctor.staging.portraits import astronaut_frame, blank_frame
 from tests.assessments.factory import account
 from tests.fixtures.app import Account, Api
-from tests.proctor.portraits import astronaut_frame, blank_frame
 from tests.proctoring.factory import (
     ProctoredExam,
     child_with_parent,

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from core.encryption import AesGcmCipher
 from platform_api.proctor.models import ProctorEvent, ProctoringSession
 from proctor.signals import Image
+from proctor.staging.portraits import astronaut_frame, blank_frame, with_sensor_noise
 from serving.proctoring.evidence import evidence_prefix, open_keyframe
 from tests.fixtures.app import Api
-from tests.proctor.portraits import astronaut_frame, blank_frame, with_sensor_noise
 from tests.proctor.webrtc_client import WebcamClient
 from tests.proctoring.factory import (
     answer,

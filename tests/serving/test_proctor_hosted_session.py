@@ -16,15 +16,15 @@ from proctor.faces import face_models
 from proctor.ingest import InvalidOffer
 from proctor.settings import ProctorSettings
 from proctor.signals import Image
-from serving.proctoring.contract import SdpMessage
-from serving.proctoring.evidence import SealedEvidenceSink, evidence_prefix, open_keyframe
-from serving.proctoring.hosted import HostedSession
-from tests.proctor.portraits import (
+from proctor.staging.portraits import (
     astronaut_frame,
     astronaut_photo,
     blank_frame,
     with_sensor_noise,
 )
+from serving.proctoring.contract import SdpMessage
+from serving.proctoring.evidence import SealedEvidenceSink, evidence_prefix, open_keyframe
+from serving.proctoring.hosted import HostedSession
 from tests.proctor.webrtc_client import WebcamClient
 
 FPS = 10

@@ -6,13 +6,13 @@ videos can cut between them. Faces are framed as a laptop webcam frames them (a 
 width or more): the detector finds faces from ~70 px wide at this size.
 """
 
+import importlib
 from functools import cache
+from types import ModuleType
 from typing import Any
 
 import cv2
 import numpy as np
-from matplotlib import cbook
-from skimage import data
 
 from proctor.signals import Image
 
@@ -26,13 +26,27 @@ def as_image(picture: Any) -> Image:
     return np.asarray(picture, np.uint8)
 
 
+def _package_module(name: str) -> ModuleType:
+    """``skimage.data`` or ``matplotlib.cbook``, imported when a picture is first made: a
+    serving-only install need not have them to import this package."""
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as error:
+        raise ModuleNotFoundError(
+            "staged webcam pictures are made from the sample portraits of scikit-image and "
+            f"matplotlib ({error.name} is missing): pip install scikit-image matplotlib"
+        ) from error
+
+
 @cache
 def _astronaut() -> Image:
-    return as_image(cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR))
+    astronaut = _package_module("skimage.data").astronaut()
+    return as_image(cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR))
 
 
 @cache
 def _grace_hopper() -> Image:
+    cbook = _package_module("matplotlib.cbook")
     return as_image(cv2.imread(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)))
 
 
@@ -86,7 +100,7 @@ def grace_hopper_frame() -> Image:
 
 @cache
 def _coffee() -> Image:
-    return as_image(cv2.cvtColor(data.coffee(), cv2.COLOR_RGB2BGR))
+    return as_image(cv2.cvtColor(_package_module("skimage.data").coffee(), cv2.COLOR_RGB2BGR))
 
 
 def empty_scene_frame() -> Image:
