@@ -4,11 +4,14 @@ from pathlib import Path
 
 from evals.suite import Suite
 from evals.suites.model import SUITE as MODEL
+from evals.suites.proctor import SUITE as PROCTOR
 from evals.suites.retrieval import SUITE as RETRIEVAL
 from evals.suites.safety import SUITE as SAFETY
 from evals.suites.tutor import SUITE as TUTOR
 
-SUITES: dict[str, Suite] = {suite.name: suite for suite in (RETRIEVAL, MODEL, TUTOR, SAFETY)}
+SUITES: dict[str, Suite] = {
+    suite.name: suite for suite in (RETRIEVAL, MODEL, TUTOR, SAFETY, PROCTOR)
+}
 
 
 def suite_named(name: str) -> Suite:

@@ -148,7 +148,7 @@ def test_the_dataset_is_a_fixed_ordered_set_of_clips_with_staged_events_inside_t
     assert len(set(names)) == len(names)
     assert load(3, seed=0) == list(CLIPS[:3]) == load(3, seed=7)
     assert load(None, seed=0) == list(CLIPS)
-    assert SUITE.questions() == [] and not SUITE.needs_llm
+    assert SUITE.questions(Path()) == [] and not SUITE.needs_llm
     assert sum(clip.clean for clip in CLIPS) >= 5  # near misses included
     for clip in CLIPS:
         seconds = sum(scene.seconds for scene in videos.STAGES[clip.stage]())

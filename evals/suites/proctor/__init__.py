@@ -11,8 +11,8 @@ SUITE = Suite(
     description="The proctor's events against staged webcam clips: recall, false alarms, and "
     "whether the object check could judge at all.",
     thresholds=THRESHOLDS,
-    load=dataset.load,
+    load=lambda _books_dir, limit, seed: dataset.load(limit, seed),
     score=scorer.score,
-    questions=dataset.questions,
+    questions=lambda _books_dir: dataset.questions(),
     needs_llm=False,
 )
