@@ -1,0 +1,285 @@
+"""The ML engineers' loop end to end with the real stack: captured tutor turns (chDB, through the
+capture consumer) and OpenStax worked solutions → a dataset → a LoRA fine-tune of the bundled
+SmolLM2 → a registered version → the gate runs the suites against the champion → the decision is
+recorded, and a Serve application that follows the registry answers with what the alias names.
+
+A few CPU steps will not beat a real champion honestly, so the champion is deliberately degraded
+first: the bundled model with Gaussian noise of half of each weight tensor's own spread
+(tests/pipelines/models.py), which makes the books' worked solutions far less likely. The
+fine-tuned candidate beats it on the ``model`` suite and is promoted; a second candidate trained
+with a destroyed learning rate (1.0: every step throws the adapter far off) is refused with the
+``model`` suite named; a rollback puts the degraded champion back, and serving follows each move.
+"""
+
+import asyncio
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from core.infra.outbox_models import OutboxEvent
+from core.model_registry import champion_version
+from evals.catalogue import held_out_questions
+from evals.heldout import STATISTICS_BOOK
+from pipelines.datasets.config import DatasetConfig, Source
+from pipelines.datasets.pipeline import run as build_dataset
+from pipelines.finetune.config import FinetuneConfig
+from pipelines.finetune.pipeline import run as finetune
+from pipelines.promote import champion
+from pipelines.promote.config import PromotionConfig
+from pipelines.promote.pipeline import rollback
+from pipelines.promote.pipeline import run as gate
+from platform_api.analytics.capture import TurnCompleted
+from tests.analytics.factories import make_turn
+from tests.fixtures.llm import CHECKOUT, prepared_bundled_model, serve_environment
+from tests.fixtures.postgres import free_port
+from tests.fixtures.servers import S3Server
+from tests.openstax import BOOKS_DIR
+from tests.pipelines.dataset_factories import capture, liked
+from tests.pipelines.models import degraded_copy, register
+
+NAME = "tutor-llm"
+SERVE_TIMEOUT_SECONDS = 600
+
+
+def normalised(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+LIKED_EXCHANGES = (
+    (
+        "What does the median of a data set tell me?",
+        "The median is the middle value once the data are ordered: half the values lie below it.",
+    ),
+    (
+        "Why do we draw a histogram?",
+        "A histogram groups values into classes so that the shape and spread of the data show.",
+    ),
+    (
+        "When is a sample biased?",
+        "A sample is biased when some members of the population were more likely to be chosen.",
+    ),
+    (
+        "What is the difference between a statistic and a parameter?",
+        "A parameter describes a whole population; a statistic is computed from a sample of it.",
+    ),
+    (
+        "How does an outlier change the mean?",
+        "One extreme value pulls the mean towards it, while the median barely moves.",
+    ),
+    (
+        "What does a box plot show?",
+        "It shows the minimum, the quartiles, the median and the maximum of the data at a glance.",
+    ),
+)
+
+
+def captured_turns() -> list[TurnCompleted]:
+    course = uuid.uuid4()
+    return [
+        make_turn(
+            learner_id=uuid.uuid4(),
+            course_id=course,
+            question=question,
+            answer=answer,
+            intent="content_question",
+            mode="explain",
+        )
+        for question, answer in LIKED_EXCHANGES
+    ]
+
+
+class FollowingServe:
+    """``wc serve`` following the registry's champion (polled every two seconds)."""
+
+    def __init__(self, process: subprocess.Popen[bytes], base_url: str, log: Path) -> None:
+        self.process, self.base_url, self.log = process, base_url, log
+
+    def served_version(self) -> str | None:
+        try:
+            response = httpx.get(f"{self.base_url}/models", timeout=5)
+        except httpx.HTTPError:
+            return None
+        if response.status_code != 200:
+            return None
+        return response.json()["data"][0]["metadata"].get("registry_version")
+
+    def wait_for_version(self, version: str) -> None:
+        deadline = time.monotonic() + SERVE_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"wc serve exited:\n{self.log.read_text()[-4000:]}")
+            if self.served_version() == version:
+                return
+            time.sleep(2)
+        raise AssertionError(f"still not serving v{version}:\n{self.log.read_text()[-4000:]}")
+
+    def answer(self) -> dict[str, Any]:
+        response = httpx.post(
+            f"{self.base_url}/chat/completions",
+            json={
+                "model": "smollm2-135m-instruct",
+                "messages": [{"role": "user", "content": "What is a median?"}],
+                "max_tokens": 16,
+            },
+            timeout=120,
+        )
+        response.raise_for_status()
+        answered: dict[str, Any] = response.json()
+        return answered
+
+
+@pytest.fixture
+def start_following_serve(
+    tmp_path: Path, tracking_uri: str, s3_server: S3Server, biometric_key: str
+) -> Iterator[Callable[[], FollowingServe]]:
+    """Starts ``wc serve`` following the registry when called (once the champion exists)."""
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start() -> FollowingServe:
+        port = free_port()
+        env = serve_environment(tmp_path / "serve", port, free_port(), s3_server, biometric_key)
+        env |= {
+            "WC_REGISTRY_MODEL_NAME": NAME,
+            "WC_MLFLOW_TRACKING_URI": tracking_uri,
+            "WC_REGISTRY_POLL_SECONDS": "2",
+            "WC_PROCTOR_MIN_REPLICAS": "0",
+        }
+        log = tmp_path / "serve.log"
+        with log.open("wb") as output:
+            process = subprocess.Popen(
+                [str(Path(sys.executable).with_name("wc")), "serve"],
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        started.append(process)
+        return FollowingServe(process, f"http://127.0.0.1:{port}/v1", log)
+
+    yield start
+    for process in started:
+        process.terminate()
+        try:
+            process.wait(90)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def outbox_types(database_url: str) -> list[str]:
+    from sqlalchemy import select
+
+    from core.infra.database import Database
+
+    async def read() -> list[str]:
+        database = Database(database_url, pool_size=1)
+        try:
+            async with database.session() as session:
+                rows = await session.scalars(select(OutboxEvent).order_by(OutboxEvent.occurred_at))
+                return [row.type for row in rows]
+        finally:
+            await database.close()
+
+    return asyncio.run(read())
+
+
+@pytest.mark.slow
+def test_captured_use_becomes_a_model_that_reaches_learners_only_when_better(
+    tmp_path: Path,
+    tracking_uri: str,
+    database_url_for_test: str,
+    start_following_serve: Callable[[], FollowingServe],
+) -> None:
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    degraded = register(
+        tracking_uri, NAME, degraded_copy(prepared_bundled_model(), tmp_path / "noisy", 0.5)
+    )
+    champion.promote(client, NAME, degraded)
+    following_serve = start_following_serve()  # on the degraded champion, ready in a minute
+
+    turns = captured_turns()
+    asyncio.run(capture(tmp_path / "clickhouse", turns, [liked(t) for t in turns]))
+    held_out = held_out_questions(BOOKS_DIR)
+    dataset = build_dataset(
+        DatasetConfig(
+            out_dir=tmp_path / "dataset",
+            tracking_uri=tracking_uri,
+            sources=frozenset({Source.TUTOR_TURN, Source.OPENSTAX_SOLUTION}),
+            chdb_path=tmp_path / "clickhouse",
+            openstax_books=(BOOKS_DIR / STATISTICS_BOOK,),
+            held_out=held_out,
+        )
+    )
+    rows = [
+        line
+        for split in ("train.jsonl", "validation.jsonl")
+        for line in (dataset.folder / split).read_text().splitlines()
+    ]
+    assert dataset.sources["tutor_turn"] == len(turns) and dataset.sources["openstax_solution"]
+    asked = {normalised(q) for q in held_out}
+    assert not any(normalised(q) in normalised(row) for row in rows for q in asked if len(q) > 40)
+
+    def tuned(work: str, steps: int, learning_rate: float) -> str:
+        result = finetune(
+            FinetuneConfig(
+                dataset=f"runs:/{dataset.run_id}/dataset",
+                tracking_uri=tracking_uri,
+                models_dir=CHECKOUT / ".wc-data" / "models",
+                work_dir=tmp_path / work,
+                steps=steps,
+                batch_size=2,
+                max_length=192,
+                learning_rate=learning_rate,
+                warmup_steps=0,
+                checkpoint_every=steps,
+                validation_rows=0,
+            )
+        )
+        return result.version
+
+    def judged(version: str) -> PromotionConfig:
+        return PromotionConfig(
+            registered_model=NAME,
+            candidate_version=version,
+            tracking_uri=tracking_uri,
+            suites=("model",),
+            target_suite="model",
+            limit=6,
+            books_dir=BOOKS_DIR,
+            database_url=database_url_for_test,
+        )
+
+    candidate = tuned("lora", steps=6, learning_rate=2e-4)
+    following_serve.wait_for_version(degraded)
+    promoted = gate(judged(candidate))
+    assert promoted.decision.promote, promoted.decision.reason
+    assert champion_version(tracking_uri, NAME) == candidate
+    following_serve.wait_for_version(candidate)
+    assert following_serve.answer()["choices"][0]["message"]["content"]
+
+    broken = tuned("lora-destroyed", steps=3, learning_rate=1.0)
+    refused = gate(judged(broken))
+    assert not refused.decision.promote
+    assert refused.decision.regressing_suites == ["model"], refused.decision.reason
+    assert champion_version(tracking_uri, NAME) == candidate
+    # The champion's runs of the first decision were reused: the same questions, paired.
+    assert refused.eval_runs["champion.model"] == promoted.eval_runs["candidate.model"]
+    decision = client.get_run(refused.run_id).data
+    assert decision.tags["decision"] == "rejected"
+    assert decision.metrics["model.solution_nll.delta_low"] > 0
+
+    back = rollback(NAME, tracking_uri, "the test rolls back", database_url_for_test)
+    assert (back.from_version, back.to_version) == (candidate, degraded)
+    following_serve.wait_for_version(degraded)
+    assert outbox_types(database_url_for_test) == [
+        "model.promoted",
+        "model.rejected",
+        "model.rolled_back",
+    ]
