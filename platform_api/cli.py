@@ -15,6 +15,7 @@ from core.infra.database import Database
 from core.settings import Settings
 from evals.cli import eval_app
 from pipelines.datasets.cli import dataset_app
+from pipelines.finetune.cli import finetune_app
 from pipelines.proctor_detector.cli import detector_app
 from pipelines.promote.cli import promote, rollback
 from platform_api.auth.models import Role
@@ -47,6 +48,7 @@ app.add_typer(proctor_app, name="proctor")
 app.add_typer(detector_app, name="detector")
 app.add_typer(eval_app, name="eval")
 app.add_typer(dataset_app, name="dataset")
+app.add_typer(finetune_app, name="finetune")
 app.command("generate")(generate)
 app.command("serve")(serve)
 app.command("ingest")(ingest)
