@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from core.infra.database import Database
 from core.settings import Settings
+from pipelines.cli import pipeline_app
 from pipelines.proctor_detector.cli import detector_app
 from platform_api.auth.models import Role
 from platform_api.content.cli import content_app, generate
@@ -40,6 +41,7 @@ app.add_typer(mastery_app, name="mastery")
 app.add_typer(items_app, name="items")
 app.add_typer(proctor_app, name="proctor")
 app.add_typer(detector_app, name="detector")
+app.add_typer(pipeline_app, name="pipeline")
 app.command("generate")(generate)
 app.command("serve")(serve)
 app.command("ingest")(ingest)
