@@ -13,13 +13,18 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from ray.job_submission import JobSubmissionClient
 
 DASHBOARD_PORT = 8265
 # Settings a job must receive explicitly: empty, they mean a store embedded in the data dir of
 # whichever machine runs the job.
 SHARED_STORES = ("WC_DATABASE_URL", "WC_MLFLOW_TRACKING_URI")
 TERMINAL = {"SUCCEEDED", "FAILED", "STOPPED"}
+AGENT_WAIT_SECONDS = 60.0
 
 
 class JobRefused(ValueError):
@@ -77,12 +82,14 @@ def submit(
     ``wait``, follow it to its end and return its logs."""
     from ray.job_submission import JobSubmissionClient
 
+    env_vars = job_environment(environment or os.environ)
     client = JobSubmissionClient(address)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    job_id = client.submit_job(
+    job_id = _submit_when_ready(
+        client,
         entrypoint=job_entrypoint(name, overrides),
         submission_id=f"wc-{name}-{stamp}-{os.urandom(3).hex()}",
-        runtime_env={"env_vars": job_environment(environment or os.environ)},
+        runtime_env={"env_vars": env_vars},
         metadata={"pipeline": name},
     )
     status = str(client.get_job_status(job_id).value)
@@ -94,3 +101,16 @@ def submit(
         status = new_status
     logs = client.get_job_logs(job_id) if status in TERMINAL else ""
     return JobOutcome(job_id, status, logs)
+
+
+def _submit_when_ready(client: "JobSubmissionClient", **job: Any) -> str:
+    """Submit, waiting out a head that has just started: its job agent registers a few seconds
+    after the Jobs API answers, and until then every submission is refused with a 500."""
+    deadline = time.monotonic() + AGENT_WAIT_SECONDS
+    while True:
+        try:
+            return str(client.submit_job(**job))
+        except RuntimeError as error:
+            if "No available agent" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(1.0)
