@@ -5,6 +5,7 @@ workers need no database access on a cluster).
 
 import asyncio
 import logging
+import math
 from typing import Any
 
 from rag.chunking import LessonContent
@@ -88,7 +89,9 @@ class RayEmbeddingPool:
         return self._actors[chosen]
 
     def _start(self) -> None:
-        start_ray(self._ray_address)
+        # A local Ray sized to the actors: it starts (and keeps warm) one worker process per
+        # logical CPU, and on a small machine the spare ones only compete with the embedding.
+        start_ray(self._ray_address, num_cpus=math.ceil(self.workers * self._cpus))
         import ray  # after start_ray: a local Ray's loopback switch is read at import
 
         # A worker that dies is replaced and its batch sent again: embedding has no side effect.
