@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from core.infra.database import Database
 from core.settings import Settings
 from evals.cli import eval_app
+from pipelines.cli import pipeline_app
 from pipelines.datasets.cli import dataset_app
 from pipelines.finetune.cli import finetune_app
 from pipelines.proctor_detector.cli import detector_app
@@ -49,6 +50,7 @@ app.add_typer(detector_app, name="detector")
 app.add_typer(eval_app, name="eval")
 app.add_typer(dataset_app, name="dataset")
 app.add_typer(finetune_app, name="finetune")
+app.add_typer(pipeline_app, name="pipeline")
 app.command("generate")(generate)
 app.command("serve")(serve)
 app.command("ingest")(ingest)

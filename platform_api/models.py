@@ -45,7 +45,7 @@ from platform_api.proctor.models import (
 from platform_api.proctor.review.models import ProctorAppeal, ProctorDecision
 from platform_api.progress.models import BadgeAward, ReminderSent
 from platform_api.tutor.models import TutorFlag, TutorPolicy, TutorSession
-from rag.models import RagChunk  # noqa: F401  (so Alembic sees the table)
+from rag.models import RagChunk, RagIndex  # noqa: F401  (so Alembic sees the tables)
 
 __all__ = [
     "Accommodation",

@@ -1,28 +1,34 @@
-"""Ingestion of published lessons into ``rag_chunks``: incremental by content hash.
+"""Ingestion of published lessons into an index's ``rag_chunks``: incremental by content hash.
 
 A lesson whose content hash is unchanged is skipped; a changed one has its chunks replaced in one
 transaction (readers see the old chunks or the new ones, never a mix); chunks of lessons that are
 no longer published are removed (deleted lessons go with them through the foreign key).
+``ingest_course``/``ingest_lessons`` write to the active index and embed in this process;
+``sync_lessons`` takes the index and the embedding function, so the embedding refresh
+(``pipelines/embeddings``) fills a new index with Ray workers through the same steps.
 """
 
 import asyncio
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, delete, insert, select
+from sqlalchemy import ColumnElement, and_, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.curriculum.models import AssessmentItem, Lesson, LessonStatus, Unit
 from core.infra.database import Database
 from rag.chunking import Chunk, ExerciseContent, LessonContent, chunk_lesson
 from rag.embeddings import Embedder
+from rag.indexes import IndexInfo, index_embedder, open_active_index
 from rag.models import RagChunk
 from rag.settings import RagSettings
 
 ProgressCallback = Callable[[int, int], None]
+# Lessons → their chunk rows (without ``index_id``), embedded somewhere (a thread, a Ray actor).
+EmbedLessons = Callable[[list[LessonContent]], Awaitable[list[dict[str, Any]]]]
 # Lessons embedded together: one encode call keeps the model's batches full.
 LESSONS_PER_BATCH = 16
 
@@ -44,8 +50,8 @@ async def ingest_course(
     embedder: Embedder | None = None,
     settings: RagSettings | None = None,
 ) -> IngestReport:
-    """Bring the chunks of one course up to date with its published lessons."""
-    return await _ingest(
+    """Bring the chunks of one course in the active index up to date with its published lessons."""
+    return await _ingest_active(
         database,
         Lesson.course_id == course_id,
         RagChunk.course_id == course_id,
@@ -65,12 +71,12 @@ async def ingest_lessons(
 ) -> IngestReport:
     """Bring the chunks of these lessons up to date (e.g. on ``LessonPublished``)."""
     ids = list(lesson_ids)
-    return await _ingest(
+    return await _ingest_active(
         database, Lesson.id.in_(ids), RagChunk.lesson_id.in_(ids), progress, embedder, settings
     )
 
 
-async def _ingest(
+async def _ingest_active(
     database: Database,
     lessons_in_scope: ColumnElement[bool],
     chunks_in_scope: ColumnElement[bool],
@@ -78,31 +84,81 @@ async def _ingest(
     embedder: Embedder | None,
     settings: RagSettings | None,
 ) -> IngestReport:
-    started = time.perf_counter()
+    """Into the active index, with its model and chunk size: while a refresh fills a new index
+    for another model, the one searches read stays consistent (the refresh catches up on what
+    changed meanwhile before and after it switches)."""
     settings = settings or RagSettings()
-    embedder = embedder or Embedder(settings.embedding_model, batch_size=settings.batch_size)
+    preferred = embedder or Embedder(settings.embedding_model, batch_size=settings.batch_size)
+    index = await open_active_index(database, preferred, settings.chunk_max_tokens)
+    model = index_embedder(index, preferred, settings.batch_size)
+    embed = local_embedding(model, index.chunk_max_tokens)
+    return await sync_lessons(
+        database, index, lessons_in_scope, chunks_in_scope, embed, progress=progress
+    )
+
+
+def local_embedding(embedder: Embedder, max_tokens: int) -> EmbedLessons:
+    """Chunk and embed in a worker thread of this process."""
+
+    async def embed(lessons: list[LessonContent]) -> list[dict[str, Any]]:
+        return await asyncio.to_thread(chunk_and_embed, lessons, embedder, max_tokens)
+
+    return embed
+
+
+async def sync_lessons(
+    database: Database,
+    index: IndexInfo,
+    lessons_in_scope: ColumnElement[bool],
+    chunks_in_scope: ColumnElement[bool],
+    embed: EmbedLessons,
+    *,
+    concurrency: int = 1,
+    lessons_per_batch: int = LESSONS_PER_BATCH,
+    progress: ProgressCallback | None = None,
+) -> IngestReport:
+    """Bring ``index``'s chunks of the lessons in scope up to date: lessons whose content hash
+    changed are embedded again (``concurrency`` batches at once, each replaced in one
+    transaction), chunks of lessons no longer published are removed."""
+    started = time.perf_counter()
+    chunks_in_scope = and_(chunks_in_scope, RagChunk.index_id == index.id)
     async with database.session() as session:
         lessons = await _published_lessons(session, lessons_in_scope)
         stored = await _stored_hashes(session, chunks_in_scope)
         removed = set(stored) - {lesson.lesson_id for lesson in lessons}
         if removed:
-            await session.execute(delete(RagChunk).where(RagChunk.lesson_id.in_(removed)))
+            await session.execute(
+                delete(RagChunk).where(chunks_in_scope, RagChunk.lesson_id.in_(removed))
+            )
             await session.commit()
     report = IngestReport(lessons_seen=len(lessons), lessons_removed=len(removed))
     changed = [
         lesson for lesson in lessons if stored.get(lesson.lesson_id) != lesson.content_hash()
     ]
     report.lessons_skipped = len(lessons) - len(changed)
-    done = report.lessons_skipped
+    batches = [
+        changed[start : start + lessons_per_batch]
+        for start in range(0, len(changed), lessons_per_batch)
+    ]
     if progress:
-        progress(done, len(lessons))
-    for start in range(0, len(changed), LESSONS_PER_BATCH):
-        batch = changed[start : start + LESSONS_PER_BATCH]
-        report.chunks_written += await _replace_chunks(database, batch, embedder, settings)
-        report.lessons_embedded += len(batch)
-        done += len(batch)
-        if progress:
-            progress(done, len(lessons))
+        progress(report.lessons_skipped, len(lessons))
+
+    async def work() -> None:
+        while batches:
+            batch = batches.pop(0)
+            rows = await embed(batch)
+            await _replace_chunks(database, index.id, batch, rows)
+            report.chunks_written += len(rows)
+            report.lessons_embedded += len(batch)
+            if progress:
+                progress(report.lessons_skipped + report.lessons_embedded, len(lessons))
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            for _ in range(max(1, concurrency)):
+                group.create_task(work())
+    except ExceptionGroup as failed:  # the first failure, not a group of one
+        raise failed.exceptions[0] from None
     report.seconds = round(time.perf_counter() - started, 3)
     return report
 
@@ -110,16 +166,18 @@ async def _ingest(
 async def _published_lessons(
     session: AsyncSession, in_scope: ColumnElement[bool]
 ) -> list[LessonContent]:
+    published = (in_scope, Lesson.status == LessonStatus.PUBLISHED)
     rows = await session.execute(
         select(Lesson, Unit.title)
         .join(Unit, Unit.id == Lesson.unit_id)
-        .where(in_scope, Lesson.status == LessonStatus.PUBLISHED)
+        .where(*published)
         .order_by(Unit.position, Lesson.position)
     )
     lessons = [(row[0], row[1]) for row in rows]
+    # A subquery, not a list of ids: a whole platform's lessons exceed a statement's parameters.
     items = await session.scalars(
         select(AssessmentItem)
-        .where(AssessmentItem.lesson_id.in_([lesson.id for lesson, _ in lessons]))
+        .where(AssessmentItem.lesson_id.in_(select(Lesson.id).where(*published)))
         .order_by(AssessmentItem.lesson_id, AssessmentItem.position)
     )
     exercises: dict[uuid.UUID, list[ExerciseContent]] = {}
@@ -152,23 +210,26 @@ async def _stored_hashes(
 
 async def _replace_chunks(
     database: Database,
+    index_id: int,
     lessons: list[LessonContent],
-    embedder: Embedder,
-    settings: RagSettings,
-) -> int:
-    """Chunk and embed the lessons (in a worker thread), then swap their rows in one transaction."""
-    rows = await asyncio.to_thread(_chunk_and_embed, lessons, embedder, settings.chunk_max_tokens)
+    rows: list[dict[str, Any]],
+) -> None:
+    """Swap the lessons' rows of one index in one transaction: readers see the old chunks or
+    the new ones, never a mix."""
     async with database.session() as session, session.begin():
         ids = [lesson.lesson_id for lesson in lessons]
-        await session.execute(delete(RagChunk).where(RagChunk.lesson_id.in_(ids)))
+        await session.execute(
+            delete(RagChunk).where(RagChunk.index_id == index_id, RagChunk.lesson_id.in_(ids))
+        )
         if rows:
-            await session.execute(insert(RagChunk), rows)
-    return len(rows)
+            await session.execute(insert(RagChunk), [{**row, "index_id": index_id} for row in rows])
 
 
-def _chunk_and_embed(
+def chunk_and_embed(
     lessons: list[LessonContent], embedder: Embedder, max_tokens: int
 ) -> list[dict[str, Any]]:
+    """The chunk rows of these lessons (without their index): CPU work, run off the event loop
+    or on a Ray worker."""
     chunked = [
         (lesson, chunk_lesson(lesson, max_tokens=max_tokens, count=embedder.count_tokens))
         for lesson in lessons

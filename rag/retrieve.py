@@ -1,7 +1,8 @@
 """Hybrid retrieval: pgvector cosine top-N and PostgreSQL full-text top-N, fused with RRF.
 
 Permissions are the caller's job: it passes the courses the learner may see, and nothing outside
-them is ever returned.
+them is ever returned. A search reads the active index (``rag.indexes``) and embeds the query with
+that index's model, so a refresh to another model switches searches over with the index.
 """
 
 import re
@@ -16,6 +17,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from core.curriculum.models import Lesson, Unit
 from core.infra.database import Database
 from rag.embeddings import Embedder
+from rag.indexes import active_index, index_embedder, vector_column
 from rag.models import RagChunk
 from rag.settings import RagSettings
 
@@ -62,19 +64,27 @@ async def search(
     if not query.strip() or not course_ids or k < 1:
         return []
     settings = settings or RagSettings()
-    embedder = embedder or Embedder(settings.embedding_model, batch_size=settings.batch_size)
-    vector = await embedder.encode_query(query)
-    scope: list[ColumnElement[bool]] = [RagChunk.course_id.in_(list(course_ids))]
+    # Read once: a switch in the middle of this search cannot mix two indexes' vectors.
+    index = await active_index(database)
+    if index is None:  # nothing was ever ingested
+        return []
+    embedder = index_embedder(index, embedder, settings.batch_size)
+    vector = (await embedder.encode_query(query)).tolist()
+    embedding = vector_column(index.dimensions)
+    scope: list[ColumnElement[bool]] = [
+        RagChunk.index_id == index.id,
+        RagChunk.course_id.in_(list(course_ids)),
+    ]
     if kinds:
         scope.append(RagChunk.kind.in_(list(kinds)))
     terms = any_term_query(query) if settings.hybrid else ""
     fused = _fused(
-        _vector_ranked(vector.tolist(), scope, max(settings.candidates, k)),
+        _vector_ranked(embedding, vector, scope, max(settings.candidates, k)),
         _text_ranked(terms, scope, settings.candidates),
         settings.rrf_k,
         k,
     )
-    similarity = 1 - RagChunk.embedding.cosine_distance(vector.tolist())
+    similarity = 1 - embedding.cosine_distance(vector)
     statement = (
         select(fused.c.score, similarity, RagChunk, Lesson.title, Unit.title)
         .join(RagChunk, RagChunk.id == fused.c.id)
@@ -115,8 +125,10 @@ def search_session_settings(settings: RagSettings) -> list[tuple[str, str]]:
     ]
 
 
-def _vector_ranked(vector: list[float], scope: list[ColumnElement[bool]], n: int) -> Select[Any]:
-    distance = RagChunk.embedding.cosine_distance(vector)
+def _vector_ranked(
+    embedding: ColumnElement[Any], vector: list[float], scope: list[ColumnElement[bool]], n: int
+) -> Select[Any]:
+    distance = embedding.cosine_distance(vector)
     nearest = (
         select(RagChunk.id, distance.label("distance"))
         .where(*scope)
