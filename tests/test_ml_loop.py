@@ -2,6 +2,8 @@
 capture consumer) and OpenStax worked solutions → a dataset → a LoRA fine-tune of the bundled
 SmolLM2 → a registered version → the gate runs the suites against the champion → the decision is
 recorded, and a Serve application that follows the registry answers with what the alias names.
+The first half is the fine-tune walkthrough notebook, run as an ML engineer would run it; the eval
+report notebook reads the store at the end.
 
 A few CPU steps will not beat a real champion honestly, so the champion is deliberately degraded
 first: the bundled model with Gaussian noise of half of each weight tensor's own spread
@@ -27,8 +29,6 @@ from core.infra.outbox_models import OutboxEvent
 from core.model_registry import champion_version
 from evals.catalogue import held_out_questions
 from evals.heldout import STATISTICS_BOOK
-from pipelines.datasets.config import DatasetConfig, Source
-from pipelines.datasets.pipeline import run as build_dataset
 from pipelines.finetune.config import FinetuneConfig
 from pipelines.finetune.pipeline import run as finetune
 from pipelines.promote import champion
@@ -38,6 +38,7 @@ from pipelines.promote.pipeline import run as gate
 from platform_api.analytics.capture import TurnCompleted
 from tests.analytics.factories import make_turn
 from tests.fixtures.llm import CHECKOUT, prepared_bundled_model, serve_environment
+from tests.fixtures.notebooks import outputs, run_notebook
 from tests.fixtures.postgres import free_port
 from tests.fixtures.servers import S3Server
 from tests.openstax import BOOKS_DIR
@@ -188,6 +189,18 @@ def outbox_types(database_url: str) -> list[str]:
     return asyncio.run(read())
 
 
+def latest_run_id(tracking_uri: str, experiment: str) -> str:
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    found = client.get_experiment_by_name(experiment)
+    assert found is not None, f"no {experiment} run"
+    [latest] = client.search_runs(
+        [found.experiment_id], order_by=["attributes.start_time DESC"], max_results=1
+    )
+    return str(latest.info.run_id)
+
+
 @pytest.mark.slow
 def test_captured_use_becomes_a_model_that_reaches_learners_only_when_better(
     tmp_path: Path,
@@ -203,51 +216,63 @@ def test_captured_use_becomes_a_model_that_reaches_learners_only_when_better(
     )
     champion.promote(client, NAME, degraded)
     following_serve = start_following_serve()  # on the degraded champion, ready in a minute
-
     turns = captured_turns()
     asyncio.run(capture(tmp_path / "clickhouse", turns, [liked(t) for t in turns]))
-    held_out = held_out_questions(BOOKS_DIR)
-    dataset = build_dataset(
-        DatasetConfig(
-            out_dir=tmp_path / "dataset",
-            tracking_uri=tracking_uri,
-            sources=frozenset({Source.TUTOR_TURN, Source.OPENSTAX_SOLUTION}),
-            chdb_path=tmp_path / "clickhouse",
-            openstax_books=(BOOKS_DIR / STATISTICS_BOOK,),
-            held_out=held_out,
-        )
+
+    # Dataset → LoRA → gate, as the walkthrough notebook tells an ML engineer to do it.
+    walkthrough = run_notebook(
+        "finetune_walkthrough.ipynb",
+        {
+            "TRACKING_URI": tracking_uri,
+            "DATABASE_URL": database_url_for_test,
+            "BOOKS": [BOOKS_DIR / STATISTICS_BOOK],
+            "CHDB_PATH": tmp_path / "clickhouse",
+            "WORK_DIR": tmp_path / "walkthrough",
+            "STEPS": 6,
+            "LIMIT": 6,
+            "MODELS_DIR": CHECKOUT / ".wc-data" / "models",
+        },
+        tmp_path,
     )
+    assert outputs(walkthrough, "image/png"), "the loss curve was not drawn"
+    dataset_run = latest_run_id(tracking_uri, "datasets")
+    folder = Path(client.download_artifacts(dataset_run, "dataset", str(tmp_path / "read")))
     rows = [
         line
         for split in ("train.jsonl", "validation.jsonl")
-        for line in (dataset.folder / split).read_text().splitlines()
+        for line in (folder / split).read_text().splitlines()
     ]
-    assert dataset.sources["tutor_turn"] == len(turns) and dataset.sources["openstax_solution"]
-    asked = {normalised(q) for q in held_out}
-    assert not any(normalised(q) in normalised(row) for row in rows for q in asked if len(q) > 40)
+    captured = [row for row in rows if '"source": "tutor_turn"' in row]
+    assert len(captured) == len(turns) and len(rows) > len(turns)
+    eval_questions = {normalised(q) for q in held_out_questions(BOOKS_DIR) if len(q) > 40}
+    assert not any(q in normalised(row) for row in rows for q in eval_questions)
 
-    def tuned(work: str, steps: int, learning_rate: float) -> str:
-        result = finetune(
-            FinetuneConfig(
-                dataset=f"runs:/{dataset.run_id}/dataset",
-                tracking_uri=tracking_uri,
-                models_dir=CHECKOUT / ".wc-data" / "models",
-                work_dir=tmp_path / work,
-                steps=steps,
-                batch_size=2,
-                max_length=192,
-                learning_rate=learning_rate,
-                warmup_steps=0,
-                checkpoint_every=steps,
-                validation_rows=0,
-            )
+    candidate = champion_version(tracking_uri, NAME)
+    assert candidate not in (None, degraded), "the fine-tuned candidate was not promoted"
+    promoted_run = latest_run_id(tracking_uri, "promotions")
+    assert client.get_run(promoted_run).data.tags["decision"] == "promoted"
+    following_serve.wait_for_version(str(candidate))
+    assert following_serve.answer()["choices"][0]["message"]["content"]
+
+    broken = finetune(
+        FinetuneConfig(
+            dataset=f"runs:/{dataset_run}/dataset",
+            tracking_uri=tracking_uri,
+            models_dir=CHECKOUT / ".wc-data" / "models",
+            work_dir=tmp_path / "lora-destroyed",
+            steps=3,
+            batch_size=2,
+            max_length=192,
+            learning_rate=1.0,
+            warmup_steps=0,
+            checkpoint_every=3,
+            validation_rows=0,
         )
-        return result.version
-
-    def judged(version: str) -> PromotionConfig:
-        return PromotionConfig(
+    )
+    refused = gate(
+        PromotionConfig(
             registered_model=NAME,
-            candidate_version=version,
+            candidate_version=broken.version,
             tracking_uri=tracking_uri,
             suites=("model",),
             target_suite="model",
@@ -255,22 +280,13 @@ def test_captured_use_becomes_a_model_that_reaches_learners_only_when_better(
             books_dir=BOOKS_DIR,
             database_url=database_url_for_test,
         )
-
-    candidate = tuned("lora", steps=6, learning_rate=2e-4)
-    following_serve.wait_for_version(degraded)
-    promoted = gate(judged(candidate))
-    assert promoted.decision.promote, promoted.decision.reason
-    assert champion_version(tracking_uri, NAME) == candidate
-    following_serve.wait_for_version(candidate)
-    assert following_serve.answer()["choices"][0]["message"]["content"]
-
-    broken = tuned("lora-destroyed", steps=3, learning_rate=1.0)
-    refused = gate(judged(broken))
+    )
     assert not refused.decision.promote
     assert refused.decision.regressing_suites == ["model"], refused.decision.reason
     assert champion_version(tracking_uri, NAME) == candidate
     # The champion's runs of the first decision were reused: the same questions, paired.
-    assert refused.eval_runs["champion.model"] == promoted.eval_runs["candidate.model"]
+    first = client.get_run(promoted_run).data.tags["eval_run.candidate.model"]
+    assert refused.eval_runs["champion.model"] == first
     decision = client.get_run(refused.run_id).data
     assert decision.tags["decision"] == "rejected"
     assert decision.metrics["model.solution_nll.delta_low"] > 0
@@ -283,3 +299,8 @@ def test_captured_use_becomes_a_model_that_reaches_learners_only_when_better(
         "model.rejected",
         "model.rolled_back",
     ]
+
+    report = run_notebook("eval_report.ipynb", {"TRACKING_URI": tracking_uri}, tmp_path)
+    tables = "".join(outputs(report, "text/plain"))
+    assert "solution_nll" in tables and "rejected" in tables
+    assert outputs(report, "image/png"), "the metrics were not plotted"
