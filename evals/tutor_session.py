@@ -12,16 +12,13 @@ from dataclasses import dataclass
 
 from agents.tutor.citations import Citation
 from agents.tutor.policy import TutorMode
-from agents.tutor.settings import TutorSettings
 from evals.suite import SuiteContext
-from graphs.tutor_chat.graph import build_tutor_graph
-from graphs.tutor_chat.ports import ExerciseKey, FlagReport, LearnerContext, TutorDeps
-from graphs.tutor_chat.state import turn_input
+from graphs.tutor_chat.oneshot import answer_once
+from graphs.tutor_chat.ports import ExerciseKey, FlagReport, LearnerContext
 from rag.embeddings import Embedder
 from rag.retrieve import Hit, search
 from serving.client import LLMClient
 
-EVAL_LEARNER = uuid.UUID(int=0)
 LESSON_TEXT = ("text",)
 
 
@@ -92,10 +89,7 @@ async def ask_tutor(
     mode: TutorMode = TutorMode.EXPLAIN,
 ) -> TutorReply:
     ports = EvalTutorPorts(context, suite_embedder(context), mode)
-    graph = build_tutor_graph(TutorDeps(ports, llm, TutorSettings()))
-    values = await graph.ainvoke(
-        turn_input(uuid.uuid4(), uuid.uuid4(), EVAL_LEARNER, course_id, question)
-    )
+    values = await answer_once(ports, llm, course_id, question)
     return TutorReply(
         answer=values["answer"],
         citations=[Citation.model_validate(c) for c in values["citations"]],

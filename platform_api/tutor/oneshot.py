@@ -13,20 +13,17 @@ from pydantic import BaseModel
 
 from agents.tutor.citations import Citation
 from agents.tutor.policy import TutorMode
-from agents.tutor.settings import TutorSettings
 from core.curriculum.models import Course
 from core.errors import NotFound
 from core.infra.database import Database
-from graphs.tutor_chat.graph import build_tutor_graph
-from graphs.tutor_chat.ports import FlagReport, LearnerContext, TutorDeps
-from graphs.tutor_chat.state import turn_input
+from graphs.tutor_chat.oneshot import answer_once
+from graphs.tutor_chat.ports import FlagReport, LearnerContext
 from platform_api.tutor.ports import PlatformTutorPorts, course_mode
 from rag.embeddings import Embedder
 from rag.settings import RagSettings
 from serving.client import LLMClient
 
 logger = logging.getLogger(__name__)
-NOBODY = uuid.UUID(int=0)
 
 
 class OneShotAnswer(BaseModel):
@@ -70,10 +67,7 @@ async def ask_once(
     rag_settings = RagSettings()
     embedder = Embedder(rag_settings.embedding_model, batch_size=rag_settings.batch_size)
     ports = OperatorPorts(database, embedder, rag_settings, 0, mode=mode)
-    graph = build_tutor_graph(TutorDeps(ports, llm, TutorSettings()))
-    values = await graph.ainvoke(
-        turn_input(uuid.uuid4(), uuid.uuid4(), NOBODY, course_id, question)
-    )
+    values = await answer_once(ports, llm, course_id, question)
     return OneShotAnswer(
         answer=values["answer"],
         citations=[Citation.model_validate(c) for c in values["citations"]],
