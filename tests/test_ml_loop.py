@@ -14,6 +14,7 @@ with a destroyed learning rate (1.0: every step throws the adapter far off) is r
 """
 
 import asyncio
+import json
 import subprocess
 import sys
 import time
@@ -238,14 +239,15 @@ def test_captured_use_becomes_a_model_that_reaches_learners_only_when_better(
     dataset_run = latest_run_id(tracking_uri, "datasets")
     folder = Path(client.download_artifacts(dataset_run, "dataset", str(tmp_path / "read")))
     rows = [
-        line
+        json.loads(line)
         for split in ("train.jsonl", "validation.jsonl")
         for line in (folder / split).read_text().splitlines()
     ]
-    captured = [row for row in rows if '"source": "tutor_turn"' in row]
+    captured = [row for row in rows if row["source"] == "tutor_turn"]
     assert len(captured) == len(turns) and len(rows) > len(turns)
+    asked = [normalised(m["content"]) for row in rows for m in row["messages"]]
     eval_questions = {normalised(q) for q in held_out_questions(BOOKS_DIR) if len(q) > 40}
-    assert not any(q in normalised(row) for row in rows for q in eval_questions)
+    assert not any(q in text for text in asked for q in eval_questions)
 
     candidate = champion_version(tracking_uri, NAME)
     assert candidate not in (None, degraded), "the fine-tuned candidate was not promoted"
