@@ -79,7 +79,7 @@ async def run_suite(
     try:
         _log_params(client, run_id, suite, target, limit, seed)
         started = time.perf_counter()
-        examples = await suite.score(context, suite.load(limit, seed))
+        examples = await suite.score(context, suite.load(context.books_dir, limit, seed))
         seconds = time.perf_counter() - started
         estimates = estimates_of(suite, examples, seed)
         passed = {

@@ -101,14 +101,14 @@ Scorer = Callable[[SuiteContext, Sequence[Any]], Awaitable[list[Example]]]
 
 @dataclass(frozen=True)
 class Suite:
-    """``load(limit, seed)`` draws the dataset's sample; ``score`` asks and scores it;
-    ``questions()`` is every question the suite can ask (kept out of training data)."""
+    """``load(books_dir, limit, seed)`` draws the dataset's sample; ``score`` asks and scores it;
+    ``questions(books_dir)`` is every question the suite can ask (kept out of training data)."""
 
     name: str
     version: str
     description: str
     thresholds: Thresholds
-    load: Callable[[int | None, int], Sequence[Any]]
+    load: Callable[[Path, int | None, int], Sequence[Any]]
     score: Scorer
-    questions: Callable[[], list[str]]
+    questions: Callable[[Path], list[str]]
     needs_llm: bool = True
