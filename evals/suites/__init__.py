@@ -1,0 +1,1 @@
+"""The eval suites, one package each: ``dataset``, ``scorer``, ``thresholds``."""
