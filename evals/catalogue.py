@@ -3,6 +3,8 @@
 from pathlib import Path
 
 from evals.suite import Suite
+from evals.suites.generation import SUITE as GENERATION
+from evals.suites.grading import SUITE as GRADING
 from evals.suites.model import SUITE as MODEL
 from evals.suites.proctor import SUITE as PROCTOR
 from evals.suites.retrieval import SUITE as RETRIEVAL
@@ -10,7 +12,7 @@ from evals.suites.safety import SUITE as SAFETY
 from evals.suites.tutor import SUITE as TUTOR
 
 SUITES: dict[str, Suite] = {
-    suite.name: suite for suite in (RETRIEVAL, MODEL, TUTOR, SAFETY, PROCTOR)
+    suite.name: suite for suite in (RETRIEVAL, MODEL, TUTOR, SAFETY, GENERATION, GRADING, PROCTOR)
 }
 
 

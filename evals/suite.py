@@ -87,6 +87,13 @@ class SuiteContext:
             raise ValueError(f"the {suite} suite searches the course database: none configured")
         return self.database
 
+    def shared_embedder(self) -> Embedder:
+        """The embedding model of the course search, loaded once for all of a run's scorers."""
+        if self.embedder is None:
+            settings = self.rag_settings
+            self.embedder = Embedder(settings.embedding_model, batch_size=settings.batch_size)
+        return self.embedder
+
     async def course_id(self, book: str) -> uuid.UUID:
         found = await self.course_of(book) if self.course_of else None
         if found is None:

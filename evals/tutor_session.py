@@ -74,13 +74,6 @@ class EvalTutorPorts:
         """Nobody to look after: the refusal itself is what the suites score."""
 
 
-def suite_embedder(context: SuiteContext) -> Embedder:
-    if context.embedder is None:
-        settings = context.rag_settings
-        context.embedder = Embedder(settings.embedding_model, batch_size=settings.batch_size)
-    return context.embedder
-
-
 async def ask_tutor(
     context: SuiteContext,
     llm: LLMClient,
@@ -88,7 +81,7 @@ async def ask_tutor(
     course_id: uuid.UUID,
     mode: TutorMode = TutorMode.EXPLAIN,
 ) -> TutorReply:
-    ports = EvalTutorPorts(context, suite_embedder(context), mode)
+    ports = EvalTutorPorts(context, context.shared_embedder(), mode)
     values = await answer_once(ports, llm, course_id, question)
     return TutorReply(
         answer=values["answer"],

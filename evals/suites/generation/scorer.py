@@ -23,7 +23,6 @@ from evals.suites.generation.ports import EvalContentPorts
 from graphs.content_gen.graph import build_content_graph
 from graphs.content_gen.ports import ContentDeps
 from graphs.content_gen.state import TopicRequest, TopicResult, TopicState, TopicStatus
-from rag.embeddings import Embedder
 from serving.client import LLMClient, Message, Structured
 
 # Topics generated at once: each is a chain of calls, and the LLM batches the chains.
@@ -55,13 +54,6 @@ class CountingClient(LLMClient):
         result = await super().structured(messages, schema, attempts, **options)
         self.valid += 1
         return result
-
-
-def _embedder(context: SuiteContext) -> Embedder:
-    if context.embedder is None:
-        settings = context.rag_settings
-        context.embedder = Embedder(settings.embedding_model, batch_size=settings.batch_size)
-    return context.embedder
 
 
 def _share(passed: Sequence[bool]) -> float:
@@ -143,7 +135,7 @@ async def generate(
 async def score(context: SuiteContext, topics: Sequence[Any]) -> list[Example]:
     llm = context.require_llm("generation")
     ports = EvalContentPorts(
-        context.require_database("generation"), _embedder(context), context.rag_settings
+        context.require_database("generation"), context.shared_embedder(), context.rag_settings
     )
     gate = asyncio.Semaphore(CONCURRENCY)
     done = 0

@@ -17,7 +17,6 @@ from agents.grader.settings import GradingSettings
 from evals.suite import Example, SuiteContext
 from evals.suites.grading.dataset import GradedAnswer
 from graphs.grading.graph import GradingDeps, build_graph, grade_answer
-from rag.embeddings import Embedder
 
 # The LLM batches this many grades.
 CONCURRENCY = 8
@@ -71,17 +70,10 @@ def record_of(answer: GradedAnswer, result: GradeResult, verdict: Verdict) -> di
     }
 
 
-def _embedder(context: SuiteContext) -> Embedder:
-    if context.embedder is None:
-        settings = context.rag_settings
-        context.embedder = Embedder(settings.embedding_model, batch_size=settings.batch_size)
-    return context.embedder
-
-
 async def score(context: SuiteContext, answers: Sequence[Any]) -> list[Example]:
     # The platform's grading settings (``WC_GRADING_*``) but for the timeout.
     settings = GradingSettings().model_copy(update={"llm_timeout_seconds": LLM_TIMEOUT_SECONDS})
-    deps = GradingDeps(context.require_llm("grading"), _embedder(context), settings)
+    deps = GradingDeps(context.require_llm("grading"), context.shared_embedder(), settings)
     graph = build_graph(deps)
     gate = asyncio.Semaphore(CONCURRENCY)
     done = 0

@@ -8,7 +8,7 @@ from typing import Any
 from evals.suite import Example, SuiteContext
 from evals.suites.retrieval.dataset import RetrievalQuestion
 from evals.suites.retrieval.thresholds import K
-from evals.tutor_session import LESSON_TEXT, suite_embedder
+from evals.tutor_session import LESSON_TEXT
 from rag.retrieve import search
 
 CONCURRENCY = 4
@@ -16,7 +16,7 @@ CONCURRENCY = 4
 
 async def score(context: SuiteContext, questions: Sequence[Any]) -> list[Example]:
     database = context.require_database("retrieval")
-    embedder = suite_embedder(context)
+    embedder = context.shared_embedder()
     gate = asyncio.Semaphore(CONCURRENCY)
     done = 0
 
