@@ -18,8 +18,8 @@ EXPERIMENT = "finetune"
 
 Dtype = Literal["float32", "bfloat16", "float16"]
 
-# Fields that say where things go or how often they are reported, not what is trained: a run
-# resumed with other values of these continues the same training.
+# Fields that say where things go, how often they are reported or how the result is stored,
+# not what is trained: a run resumed with other values of these continues the same training.
 _NOT_TRAINING = frozenset(
     {
         "tracking_uri",
@@ -30,6 +30,7 @@ _NOT_TRAINING = frozenset(
         "checkpoint_every",
         "keep_checkpoints",
         "log_every",
+        "save_dtype",
     }
 )
 

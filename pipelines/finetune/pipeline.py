@@ -65,6 +65,9 @@ class _Inputs:
 
 
 def run(config: FinetuneConfig, progress: Progress | None = None) -> FinetuneResult:
+    """Train (or resume), publish and register; ``progress`` hears of every step. The run ends
+    FINISHED, FAILED or KILLED (Ctrl-C); a process killed outright leaves it RUNNING, and the
+    next ``run`` with the same config and work_dir takes it over from the last checkpoint."""
     settings = ServingSettings()
     work_dir = config.resolved_work_dir(settings.data_dir.expanduser().resolve())
     work_dir.mkdir(parents=True, exist_ok=True)

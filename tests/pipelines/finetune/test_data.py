@@ -92,3 +92,22 @@ def test_a_dataset_changed_after_its_build_is_refused(tmp_path: Path) -> None:
         validation.write(json.dumps(rows()[3]) + "\n")
     with pytest.raises(ValueError, match="changed after the build"):
         read_dataset_folder(folder, "data")
+
+
+def test_a_checkpoint_resumes_only_the_same_training(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fingerprint a checkpoint carries names what is trained, not where it is reported."""
+    from pipelines.finetune.config import FinetuneConfig
+
+    monkeypatch.chdir(tmp_path)
+    config = FinetuneConfig(dataset="data", tracking_uri="sqlite:///a.db")
+    assert config.dataset == str(tmp_path / "data")  # the same folder from any directory
+    same = config.model_copy(
+        update={"tracking_uri": "sqlite:///b.db", "checkpoint_every": 3, "log_every": 1}
+    )
+    assert same.fingerprint() == config.fingerprint()
+    for change in ({"learning_rate": 1e-3}, {"seed": 1}, {"dtype": "bfloat16"}, {"lora_r": 4}):
+        assert config.model_copy(update=change).fingerprint() != config.fingerprint(), change
+    with pytest.raises(ValueError, match="warmup_steps"):
+        FinetuneConfig(dataset="data", tracking_uri="x", steps=5, warmup_steps=5)
