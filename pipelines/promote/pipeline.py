@@ -3,7 +3,6 @@ the champion on the same suites and sample, decides, moves the alias when the de
 promote, and records the decision with every figure, in MLflow and as a platform event.
 ``rollback(...)`` puts the previous champion back, recorded the same way."""
 
-import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -210,7 +209,7 @@ def _payload(
         "reason": decision.reason,
         "regressing_suites": decision.regressing_suites,
         "mlflow_run_id": run_id,
-        "figures": json.loads(json.dumps(_figures(decision))),
+        "figures": _figures(decision),
     }
 
 
