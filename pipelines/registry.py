@@ -2,14 +2,14 @@
 
 Each entry names, as import paths (resolved only when that pipeline runs, so that listing them
 imports neither Ray nor torch), the pipeline's ``run(config)`` and a factory that builds its
-config from the platform's settings plus ``--set field=value`` overrides. An entry point that
-takes a ``progress`` keyword gets a ``(done, total)`` callback for the command line's progress bar.
+config from the platform's settings plus ``--set field=value`` overrides. An entry point marked
+``counts_progress`` takes a ``progress`` keyword: a ``(done, total)`` callback for the command
+line's progress bar.
 To add a pipeline: write its folder (``pipelines/<name>/`` with ``run`` and a config factory),
 then add one ``RegisteredPipeline`` to ``PIPELINES``.
 """
 
 import importlib
-import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +34,7 @@ class RegisteredPipeline:
     summary: str
     entry_point: str  # "package.module:function", the pipeline's run(config)
     config_factory: str  # "package.module:function", (overrides: Mapping[str, str]) -> config
+    counts_progress: bool = False
 
     def config(self, overrides: Mapping[str, str] | None = None) -> BaseModel:
         factory = _resolve(self.config_factory)
@@ -44,7 +45,7 @@ class RegisteredPipeline:
 
     def run(self, config: BaseModel, progress: ProgressCallback | None = None) -> Any:
         entry_point = _resolve(self.entry_point)
-        if progress is not None and "progress" in inspect.signature(entry_point).parameters:
+        if progress is not None and self.counts_progress:
             return entry_point(config, progress=progress)
         return entry_point(config)
 
@@ -66,6 +67,29 @@ PIPELINES: dict[str, RegisteredPipeline] = {
             "changed, else the lessons changed since the last run.",
             entry_point="pipelines.embeddings.pipeline:run",
             config_factory="pipelines.embeddings.config:config_from_settings",
+            counts_progress=True,
+        ),
+        RegisteredPipeline(
+            name="dataset",
+            summary="Build the SFT dataset from captured tutor turns, approved generated items "
+            "and OpenStax worked solutions, every eval question held out.",
+            entry_point="pipelines.datasets.pipeline:run",
+            config_factory="pipelines.datasets.config:config_from_settings",
+        ),
+        RegisteredPipeline(
+            name="finetune",
+            summary="LoRA-fine-tune the served model on the latest dataset (or --set "
+            "dataset=runs:/ID/dataset) and register the result.",
+            entry_point="pipelines.finetune.pipeline:run_counting_steps",
+            config_factory="pipelines.finetune.config:config_from_settings",
+            counts_progress=True,
+        ),
+        RegisteredPipeline(
+            name="promote",
+            summary="Gate the newest registered version (or --set candidate_version=N) against "
+            "the champion; promote it only when it is better and regresses nowhere.",
+            entry_point="pipelines.promote.pipeline:run",
+            config_factory="pipelines.promote.config:config_from_settings",
         ),
     ]
 }
@@ -76,3 +100,11 @@ def get_pipeline(name: str) -> RegisteredPipeline:
         return PIPELINES[name]
     except KeyError:
         raise UnknownPipeline(name) from None
+
+
+def listed(value: object) -> object:
+    """A comma-separated override (``--set books=a,b``) as a tuple; anything else unchanged, so a
+    factory can pass every override of a tuple field through it."""
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    return value

@@ -33,7 +33,7 @@ def build(
         Path | None,
         typer.Option(
             exists=True,
-            help="A JSON list of eval questions to hold out; default: the evals package's.",
+            help="A JSON list of eval questions to hold out; default: every eval suite's.",
         ),
     ] = None,
     openstax: Annotated[
@@ -43,31 +43,22 @@ def build(
     validation_fraction: Annotated[float, typer.Option(min=0.0, max=0.99)] = 0.1,
 ) -> None:
     """Read the stores the API writes (settings as for `wc run`), build the dataset and log it as
-    one MLflow run in the experiment `datasets`."""
-    from core.infra.postgres_embedded import platform_database_url
-    from core.settings import Settings
-    from pipelines.datasets.config import DatasetConfig, Source
-    from serving.settings import ServingSettings
+    one MLflow run in the experiment `datasets`. Without --openstax, the eval books found under
+    WC_OPENSTAX_DIR give the worked solutions (their held-out halves excluded)."""
+    from pipelines.datasets.config import Source, config_from_settings
 
-    settings = Settings()
-    sources = set(Source)
-    if not openstax:
-        console.print("OpenStax solutions left out: no book given (--openstax DIR).")
-        sources.discard(Source.OPENSTAX_SOLUTION)
-    data_dir = settings.resolved_data_dir
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    config = DatasetConfig(
-        out_dir=out or data_dir / "datasets" / stamp,
-        tracking_uri=ServingSettings().tracking_uri,
-        sources=frozenset(sources),
-        clickhouse_url=settings.clickhouse_url,
-        chdb_path=None if settings.clickhouse_url else data_dir / "clickhouse",
-        database_url=platform_database_url(settings.database_url, data_dir),
-        openstax_books=tuple(openstax or ()),
-        since=since.replace(tzinfo=UTC) if since else None,
-        held_out=_held_out_questions(held_out),
-        validation_fraction=validation_fraction,
-    )
+    overrides: dict[str, object] = {"validation_fraction": validation_fraction}
+    if out is not None:
+        overrides["out_dir"] = out
+    if since is not None:
+        overrides["since"] = since.replace(tzinfo=UTC)
+    if openstax:
+        overrides["openstax_books"] = tuple(openstax)
+    if held_out is not None:
+        overrides["held_out"] = _held_out_file(held_out)
+    config = config_from_settings(overrides)
+    if Source.OPENSTAX_SOLUTION not in config.sources:
+        console.print("OpenStax solutions left out: no book found (--openstax DIR).")
     result = _run_with_progress(config)
     console.print(
         f"[green]✓[/] {result.folder}: {result.rows['train']} train, "
@@ -87,14 +78,8 @@ def _run_with_progress(config: "DatasetConfig") -> "DatasetResult":
         return run(config, lambda stage: progress.update(task, description=stage))
 
 
-def _held_out_questions(path: Path | None) -> tuple[str, ...]:
-    """The questions of a file, or of every eval suite (``evals.catalogue``)."""
-    if path is not None:
-        questions = json.loads(path.read_text())
-        if not isinstance(questions, list) or not all(isinstance(q, str) for q in questions):
-            raise typer.BadParameter("the held-out file must hold a JSON list of strings")
-        return tuple(questions)
-    from evals.catalogue import held_out_questions
-    from evals.heldout import default_books_dir
-
-    return tuple(held_out_questions(default_books_dir()))
+def _held_out_file(path: Path) -> tuple[str, ...]:
+    questions = json.loads(path.read_text())
+    if not isinstance(questions, list) or not all(isinstance(q, str) for q in questions):
+        raise typer.BadParameter("the held-out file must hold a JSON list of strings")
+    return tuple(questions)

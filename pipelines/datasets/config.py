@@ -2,8 +2,8 @@
 deduplication and splitting. Every field is part of what makes a build reproducible."""
 
 import enum
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Self
 
@@ -77,3 +77,39 @@ class DatasetConfig(BaseModel):
 
     def since_or_epoch(self) -> datetime:
         return self.since or datetime.fromisoformat("1970-01-01T00:00:00+00:00")
+
+
+def config_from_settings(overrides: Mapping[str, object] | None = None) -> DatasetConfig:
+    """The build the platform's settings describe: tutor turns from its analytics store
+    (``WC_CLICKHOUSE_URL``, else the data dir's chDB), approved items from its database, worked
+    solutions of the eval books found under ``WC_OPENSTAX_DIR``, every eval question held out,
+    into ``<data dir>/datasets/<time>``; ``overrides`` on top (``openstax_books`` as
+    comma-separated folders). Sources that have nothing to read from are left out."""
+    from core.infra.postgres_embedded import platform_database_url
+    from core.settings import Settings
+    from evals.catalogue import held_out_questions
+    from evals.heldout import EVAL_BOOKS, default_books_dir
+    from pipelines.registry import listed
+    from serving.settings import ServingSettings
+
+    overrides = {
+        field: listed(value) if field in ("openstax_books", "sources", "held_out") else value
+        for field, value in (overrides or {}).items()
+    }
+    settings, books_dir = Settings(), default_books_dir()
+    data_dir = settings.resolved_data_dir
+    books = tuple(books_dir / book for book in EVAL_BOOKS if (books_dir / book).is_dir())
+    values: dict[str, object] = {
+        "out_dir": data_dir / "datasets" / datetime.now(UTC).strftime("%Y%m%d-%H%M%S"),
+        "tracking_uri": ServingSettings().tracking_uri,
+        "clickhouse_url": settings.clickhouse_url,
+        "chdb_path": None if settings.clickhouse_url else data_dir / "clickhouse",
+        "openstax_books": books,
+        "held_out": held_out_questions(books_dir) if books else (),
+    }
+    if "database_url" not in overrides:
+        values["database_url"] = platform_database_url(settings.database_url, data_dir)
+    values |= overrides
+    if not values["openstax_books"] and "sources" not in overrides:
+        values["sources"] = frozenset(Source) - {Source.OPENSTAX_SOLUTION}
+    return DatasetConfig.model_validate(values)

@@ -6,6 +6,7 @@ bigger base model is a path or an MLflow model URI in ``base_model``.
 
 import hashlib
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -125,3 +126,44 @@ class FinetuneConfig(BaseModel):
     @property
     def merged_dtype(self) -> Dtype:
         return self.save_dtype or self.dtype
+
+
+def config_from_settings(overrides: Mapping[str, object] | None = None) -> FinetuneConfig:
+    """The fine-tune the platform's settings describe: the served model (``WC_MODEL_SOURCE``) on
+    the newest finished dataset build of the tracking store (``WC_MLFLOW_TRACKING_URI``), unless
+    ``overrides`` name a dataset; ``target_modules`` as comma-separated names."""
+    from pipelines.datasets.config import EXPERIMENT as DATASETS_EXPERIMENT
+    from pipelines.registry import listed
+    from serving.settings import ServingSettings
+
+    settings = ServingSettings()
+    values: dict[str, object] = {
+        "tracking_uri": settings.tracking_uri,
+        "base_model": settings.model_source,
+        **(overrides or {}),
+    }
+    if "target_modules" in values:
+        values["target_modules"] = listed(values["target_modules"])
+    if "dataset" not in values:
+        values["dataset"] = _newest_dataset(str(values["tracking_uri"]), DATASETS_EXPERIMENT)
+    return FinetuneConfig.model_validate(values)
+
+
+def _newest_dataset(tracking_uri: str, experiment: str) -> str:
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=tracking_uri)
+    found = client.get_experiment_by_name(experiment)
+    runs = (
+        client.search_runs(
+            [found.experiment_id],
+            filter_string="attributes.status = 'FINISHED'",
+            order_by=["attributes.start_time DESC"],
+            max_results=1,
+        )
+        if found is not None
+        else []
+    )
+    if not runs:
+        raise ValueError(f"no finished dataset build in {tracking_uri}: run the dataset pipeline")
+    return f"runs:/{runs[0].info.run_id}/dataset"

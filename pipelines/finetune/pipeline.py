@@ -6,7 +6,7 @@ kill, it continues the same MLflow run from the last checkpoint.
 
 import fcntl
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +54,13 @@ class FinetuneResult:
     resumed_from_step: int | None  # the checkpoint this process started from
     validation_loss_before: float | None  # per target token, the base model (step 0)
     validation_loss_after: float | None
+
+
+def run_counting_steps(
+    config: FinetuneConfig, progress: Callable[[int, int], None]
+) -> FinetuneResult:
+    """``run`` for callers that count (``wc pipeline run finetune``): ``progress(step, steps)``."""
+    return run(config, lambda report: progress(report.step, config.steps))
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """What a promotion decision takes: the candidate, the suites both models run, the sample."""
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -33,3 +34,35 @@ class PromotionConfig(BaseModel):
         description="Reuse the champion's finished runs of the same suite version and sample "
         "younger than this (0: always run it again).",
     )
+
+
+def config_from_settings(overrides: Mapping[str, object] | None = None) -> PromotionConfig:
+    """The decision the platform's settings describe: the newest registered version of the
+    served model's registry name (``WC_REGISTRY_MODEL_NAME``, else ``tutor-llm``) against its
+    champion, unless ``overrides`` name a candidate; ``suites`` as comma-separated names."""
+    from pipelines.registry import listed
+    from serving.settings import ServingSettings
+
+    settings = ServingSettings()
+    values: dict[str, object] = {
+        "registered_model": settings.registry_model_name or DEFAULT_MODEL,
+        "tracking_uri": settings.tracking_uri,
+        **(overrides or {}),
+    }
+    if "suites" in values:
+        values["suites"] = listed(values["suites"])
+    if "candidate_version" not in values:
+        values["candidate_version"] = _newest_version(
+            str(values["tracking_uri"]), str(values["registered_model"])
+        )
+    return PromotionConfig.model_validate(values)
+
+
+def _newest_version(tracking_uri: str, name: str) -> str:
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    versions = client.search_model_versions(f"name = '{name}'")
+    if not versions:
+        raise ValueError(f"no registered version of {name!r} in {tracking_uri}")
+    return str(max(int(v.version) for v in versions))

@@ -414,6 +414,7 @@ def test_wc_dataset_build_reads_the_stores_the_api_writes(
         "WC_DATA_DIR": str(built.root),
         "WC_DATABASE_URL": built.database_url,
         "WC_MLFLOW_TRACKING_URI": built.tracking_uri(),
+        "WC_OPENSTAX_DIR": str(tmp_path / "no-books"),  # no eval book there: no solutions
     }
     out = tmp_path / "cli"
     arguments = ["dataset", "build", "--out", str(out), "--since", "2026-03-15"]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from core.infra.database import Database
 from rag.ingest import ingest_course
-from tests.fixtures.cli import run_wc
+from tests.fixtures.cli import run_command, run_wc
 from tests.rag.factories import LOOPS, PHOTOSYNTHESIS, make_course
 
 
@@ -18,15 +18,8 @@ async def pipelines_cli(
     *args: str, env: dict[str, str], cwd: Path
 ) -> subprocess.CompletedProcess[str]:
     """``python -m pipelines.cli``: what the scheduler and a Ray job run (no web layer)."""
-    environment = {**os.environ, **env}
     return await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "pipelines.cli", *args],
-        env=environment,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
+        run_command, [sys.executable, "-m", "pipelines.cli", *args], {**os.environ, **env}, cwd
     )
 
 
@@ -73,7 +66,10 @@ async def test_list_unknown_names_and_bad_schedules(
     env = {"PYTHONPATH": os.pathsep.join(sys.path)}
     unknown = await pipelines_cli("run", "embedings", env=env, cwd=tmp_path)
     assert unknown.returncode == 2
-    assert "no pipeline named 'embedings'; known: embeddings" in unknown.stderr
+    assert (
+        "no pipeline named 'embedings'; known: dataset, embeddings, finetune, promote"
+        in unknown.stderr
+    )
 
     env["WC_PIPELINE_SCHEDULE"] = "embeddings=3am"
     bad = await pipelines_cli("schedule", env=env, cwd=tmp_path)
