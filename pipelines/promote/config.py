@@ -61,8 +61,13 @@ def config_from_settings(overrides: Mapping[str, object] | None = None) -> Promo
 def _newest_version(tracking_uri: str, name: str) -> str:
     from mlflow import MlflowClient
 
+    from pipelines.promote import champion
+
     client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
     versions = client.search_model_versions(f"name = '{name}'")
     if not versions:
         raise ValueError(f"no registered version of {name!r} in {tracking_uri}")
-    return str(max(int(v.version) for v in versions))
+    newest = str(max(int(v.version) for v in versions))
+    if newest == champion.current(client, name):
+        raise ValueError(f"{name} v{newest}, the newest version, is the champion: nothing to judge")
+    return newest

@@ -74,3 +74,7 @@ def test_promote_takes_the_newest_registered_version(settings_env: str) -> None:
     assert isinstance(config, PromotionConfig)
     assert config.candidate_version == "3" and config.suites == ("model", "safety")
     assert config.limit == 5
+
+    client.set_registered_model_alias("tutor-llm", "champion", "3")
+    with pytest.raises(ValueError, match="v3, the newest version, is the champion"):
+        get_pipeline("promote").config({})
