@@ -5,8 +5,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+from core.progress_bar import counted_progress
 
 if TYPE_CHECKING:
     from evals.runner import SuiteRun
@@ -57,13 +58,7 @@ def run(
     chosen = suite_named(suite)
     if chosen.needs_llm and not (model or endpoint):
         raise typer.BadParameter("this suite needs --model or --endpoint")
-    with Progress(
-        TextColumn(f"[bold]{suite}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-    ) as bar:
+    with counted_progress(Console(stderr=True), label=f"[bold]{suite}") as bar:
         task = bar.add_task("questions", total=None)
         [result] = evaluate(
             [chosen],

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 
+from core.processes import stop_process
 from serving.client import LLMClient
 from serving.llm import engine_env, engine_kwargs
 from serving.models import prepare_model
@@ -119,12 +120,7 @@ def served_model(model_uri: str, settings: ServingSettings | None = None) -> Ite
         _wait_until_ready(base_url, process, log)
         yield Target(base_url, settings.model_id, model_uri)
     finally:
-        process.terminate()
-        try:
-            process.wait(60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, grace_seconds=60)
 
 
 @contextlib.contextmanager

@@ -13,9 +13,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from core.progress_bar import counted_progress
 from pipelines.registry import PIPELINES, RegisteredPipeline, UnknownPipeline, get_pipeline
 
 pipeline_app = typer.Typer(
@@ -79,13 +79,7 @@ def _pipeline(name: str) -> RegisteredPipeline:
 
 
 def _run_with_progress(pipeline: RegisteredPipeline, config: Any) -> Any:
-    progress = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-    )
+    progress = counted_progress(console)
     with progress:
         task = progress.add_task(f"{pipeline.name}", total=None)
 

@@ -9,9 +9,10 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from core.infra.database import Database
+from core.processes import stop_process
+from core.progress_bar import counted_progress
 from core.settings import Settings
 from evals.cli import eval_app
 from pipelines.cli import pipeline_app
@@ -99,8 +100,7 @@ def run(
     finally:
         stop.set()
         for child in children:
-            child.process.terminate()
-            child.process.wait(120)
+            stop_process(child.process, grace_seconds=120)
 
 
 @app.command()
@@ -134,14 +134,7 @@ def import_openstax(
     from core.errors import ImportRejected
     from platform_api.openstax.service import import_openstax_source
 
-    progress = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        disable=as_json,
-    )
+    progress = counted_progress(console, disable=as_json)
 
     async def work(database: Database) -> list[dict[str, object]]:
         with progress:

@@ -28,6 +28,7 @@ import pytest
 
 from core.infra.outbox_models import OutboxEvent
 from core.model_registry import champion_version
+from core.processes import stop_process
 from evals.catalogue import held_out_questions
 from evals.heldout import STATISTICS_BOOK
 from pipelines.finetune.config import FinetuneConfig
@@ -166,11 +167,7 @@ def start_following_serve(
 
     yield start
     for process in started:
-        process.terminate()
-        try:
-            process.wait(90)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process, grace_seconds=90)
 
 
 def outbox_types(database_url: str) -> list[str]:

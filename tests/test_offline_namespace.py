@@ -30,6 +30,7 @@ from typing import IO
 
 import pytest
 
+from core.processes import stop_process
 from tests.fixtures.llm import prepared_bundled_model
 from tests.fixtures.namespace_sockets import Socket, watch_sockets
 
@@ -153,11 +154,7 @@ def instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Instance]:
         _wait_for_ready(started)
         yield started
     finally:
-        process.terminate()
-        try:
-            process.wait(120)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process, grace_seconds=120)
         os.close(master)
 
 

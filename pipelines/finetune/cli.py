@@ -6,15 +6,8 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
+from core.progress_bar import counted_progress
 from pipelines.finetune.config import FinetuneConfig
 
 finetune_app = typer.Typer(
@@ -106,14 +99,7 @@ def run(
     except ValidationError as error:
         console.print(f"[red]✗[/] {error}")
         raise typer.Exit(2) from None
-    progress = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=console,
-    )
+    progress = counted_progress(console, remaining=True)
     with progress:
         task = progress.add_task("loading the model and the dataset", total=config.steps)
 

@@ -14,11 +14,11 @@ from pydantic import BaseModel
 
 from agents.content.settings import ContentSettings
 from core.infra.database import Database
+from graphs.content_gen.database_ports import DatabaseContentPorts
 from graphs.content_gen.graph import build_content_graph
 from graphs.content_gen.ports import ContentDeps
 from graphs.content_gen.state import TopicResult, TopicState
 from platform_api.content import store
-from platform_api.content.sources import DatabaseContentPorts
 from rag.embeddings import Embedder
 from rag.settings import RagSettings
 from serving.client import LLMClient

@@ -9,10 +9,11 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress
 from rich.table import Table
 
 from core.infra.database import Database
+from core.progress_bar import counted_progress
 from platform_api.mastery.settings import MasterySettings
 from platform_api.wiring import run_with_database
 
@@ -26,14 +27,7 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print a JSON summary on 
 
 
 def _progress(quiet: bool) -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        disable=quiet,
-    )
+    return counted_progress(console, disable=quiet)
 
 
 @mastery_app.command("fit")

@@ -6,9 +6,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from core.infra.database import Database
+from core.progress_bar import counted_progress
 from platform_api.wiring import run_with_database
 
 console = Console(stderr=True)
@@ -22,13 +22,7 @@ def ingest(
     # Imported here: platform_api.cli registers these commands, so a top-level import would loop.
     from rag.ingest import IngestReport, ingest_course
 
-    progress = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-    )
+    progress = counted_progress(console)
 
     async def work(database: Database) -> IngestReport:
         with progress:

@@ -19,7 +19,7 @@ from agents.content.prompts import PROMPT_VERSION
 from agents.content.settings import ContentSettings
 from evals.suite import Example, SuiteContext
 from evals.suites.generation.dataset import READING_GRADE, GenerationTopic
-from evals.suites.generation.ports import EvalContentPorts
+from graphs.content_gen.database_ports import DatabaseContentPorts
 from graphs.content_gen.graph import build_content_graph
 from graphs.content_gen.ports import ContentDeps
 from graphs.content_gen.state import TopicRequest, TopicResult, TopicState, TopicStatus
@@ -110,7 +110,7 @@ def record_of(
 
 
 async def generate(
-    context: SuiteContext, ports: EvalContentPorts, llm: LLMClient, topic: GenerationTopic
+    context: SuiteContext, ports: DatabaseContentPorts, llm: LLMClient, topic: GenerationTopic
 ) -> Example:
     counting = CountingClient(llm)
     # The platform's generation settings (``WC_CONTENT_*``), as a content job would run.
@@ -134,7 +134,7 @@ async def generate(
 
 async def score(context: SuiteContext, topics: Sequence[Any]) -> list[Example]:
     llm = context.require_llm("generation")
-    ports = EvalContentPorts(
+    ports = DatabaseContentPorts(
         context.require_database("generation"), context.shared_embedder(), context.rag_settings
     )
     gate = asyncio.Semaphore(CONCURRENCY)

@@ -1,4 +1,6 @@
-"""The content graph's ports on the real stores: retrieval over the course, the bundled embedder."""
+"""The content graph's ports on the real stores: retrieval over the course's lesson text, the
+configured embedder, the course's existing items (the duplicate check compares against them).
+Content jobs and the generation eval suite run the graph on these same ports."""
 
 import asyncio
 import uuid
