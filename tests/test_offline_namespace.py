@@ -31,6 +31,7 @@ from typing import IO
 import pytest
 
 from core.processes import stop_process
+from serving.ray_runtime import LOCAL_RAY_SWITCHES
 from tests.fixtures.llm import prepared_bundled_model
 from tests.fixtures.namespace_sockets import Socket, watch_sockets
 
@@ -123,7 +124,8 @@ def instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Instance]:
         pytest.fail("unshare -n is not available: run the suite as root (CI does)")
     data_dir = tmp_path_factory.mktemp("instance") / "data"
     env = {
-        **os.environ,
+        # Without the test process's own loopback switches: `wc run` must set them itself.
+        **{k: v for k, v in os.environ.items() if k not in LOCAL_RAY_SWITCHES},
         "TERM": "xterm-256color",
         "WC_DATA_DIR": str(data_dir),
         "WC_PORT": str(API_PORT),
