@@ -59,9 +59,14 @@ async def test_a_topic_is_generated_scored_and_logged_with_intervals(
     assert set(scores) == {metric.name for metric in SUITE.thresholds.metrics}
     # The lesson was written from the course's own section, found by the suite's retrieval.
     assert set(record["sources"]) == {source_module(topics[0]).title}
-    # The outline and the lesson validated (the checks ran on the lesson), so at least two of
-    # the model's structured outputs did; the scores are the graph's own counts.
+    # The scores are the graph's own counts, whether the bundled model wrote a valid lesson or,
+    # as it sometimes does, none in its three attempts (the topic then fails, and says why).
     passed, checks = map(int, record["first_pass"].split("/"))
-    assert checks > 0 and scores["first_pass_checks"] == passed / checks
     valid, outputs = record["valid_outputs"], record["structured_outputs"]
-    assert 2 <= valid <= outputs and scores["schema_valid"] == valid / outputs
+    assert 1 <= valid <= outputs and scores["schema_valid"] == valid / outputs
+    if record["status"] == "failed":
+        assert record["failures"] and checks == 0 and scores["done"] == 0.0
+        assert scores["first_pass_checks"] == scores["grounded"] == 0.0
+    else:
+        # The outline and the lesson validated (the checks ran on the lesson).
+        assert valid >= 2 and checks > 0 and scores["first_pass_checks"] == passed / checks
