@@ -105,8 +105,9 @@ def config_from_settings(overrides: Mapping[str, object] | None = None) -> Datas
         "clickhouse_url": settings.clickhouse_url,
         "chdb_path": None if settings.clickhouse_url else data_dir / "clickhouse",
         "openstax_books": books,
-        "held_out": held_out_questions(books_dir) if books else (),
     }
+    if "held_out" not in overrides:  # reading every suite's questions loads the books
+        values["held_out"] = held_out_questions(books_dir) if books else ()
     if "database_url" not in overrides:
         values["database_url"] = platform_database_url(settings.database_url, data_dir)
     values |= overrides
