@@ -70,7 +70,13 @@ def _name_and_version(client: "MlflowClient", model_uri: str) -> tuple[str, str]
 
 
 class ChampionWatcher:
-    """Polls the registry; calls ``on_change(version)`` when the champion alias moves."""
+    """Polls the registry; calls ``on_change(version)`` when the champion alias names another
+    version than ``current``.
+
+    ``current`` is the version the caller uses (None: none yet), not the alias read when the
+    watcher starts: a caller that loads a version and only then starts watching would otherwise
+    miss a move made while it was loading (serving took minutes to deploy, and a promotion in
+    that window was never served)."""
 
     def __init__(
         self,
@@ -78,12 +84,14 @@ class ChampionWatcher:
         registered_model: str,
         poll_seconds: float,
         on_change: Callable[[str], None],
+        *,
+        current: str | None,
     ) -> None:
         self.tracking_uri = tracking_uri
         self.registered_model = registered_model
         self.poll_seconds = poll_seconds
         self.on_change = on_change
-        self.current = champion_version(tracking_uri, registered_model)
+        self.current = current
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="champion-watcher", daemon=True)
 

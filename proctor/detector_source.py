@@ -9,7 +9,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.model_registry import ChampionWatcher, download, version_uri
+from core.model_registry import ChampionWatcher, champion_version, download, version_uri
 from proctor.detector import OnnxDetector
 from proctor.settings import ProctorSettings
 
@@ -77,6 +77,7 @@ class DetectorSource:
             settings.detector_model_name,
             settings.detector_poll_seconds,
             self._load_version,
+            current=champion_version(settings.mlflow_tracking_uri, settings.detector_model_name),
         )
         if self._watcher.current is None:
             self._state = DetectorState(

@@ -54,11 +54,17 @@ def build_app(args: dict[str, Any] | None = None) -> Any:
     """The application: the LLM and the proctor behind one ingress (the OpenAI API under
     ``/v1``, the proctor's under ``/proctor``); ``args`` override the ``WC_*`` settings by field
     name."""
+    settings = ServingSettings(**(args or {}))
+    source, version = served_source(settings)
+    return application_for(settings, source, version)
+
+
+def application_for(settings: ServingSettings, source: str, version: str | None) -> Any:
+    """The application serving ``source`` (registry ``version`` when it is one), so that a
+    caller that follows the registry knows which version it deployed."""
     from serving.ingress import build_ingress
     from serving.proctoring.deployment import proctor_deployment
 
-    settings = ServingSettings(**(args or {}))
-    source, version = served_source(settings)
     model_dir = prepare_model(source, settings.models_dir, settings.tracking_uri)
     env_vars = runtime_env_vars()
     config = llm_config(settings, model_dir, env_vars)

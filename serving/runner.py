@@ -3,8 +3,8 @@
 import logging
 from dataclasses import dataclass, field
 
-from core.model_registry import ChampionWatcher
-from serving.app import APP_NAME, build_app
+from core.model_registry import ChampionWatcher, version_uri
+from serving.app import APP_NAME, application_for, served_source
 from serving.ray_runtime import start_ray
 from serving.settings import ServingSettings
 
@@ -14,13 +14,21 @@ logger = logging.getLogger(__name__)
 @dataclass
 class RunningApplication:
     settings: ServingSettings
+    deployed_version: str | None = None
     watcher: ChampionWatcher | None = field(default=None)
 
-    def redeploy(self, _version: str | None = None) -> None:
-        """Rebuild and redeploy; Serve replaces the LLM replicas in a rolling update."""
+    def deploy(self, version: str | None = None) -> None:
+        """Build and deploy the registry's ``version`` (None: what the settings name now);
+        redeploying, Serve replaces the LLM replicas in a rolling update."""
         from ray import serve
 
-        serve.run(build_app(), name=APP_NAME, route_prefix="/", blocking=False)
+        if version is None:
+            source, version = served_source(self.settings)
+        else:
+            source = version_uri(self.settings.registry_model_name, version)
+        application = application_for(self.settings, source, version)
+        serve.run(application, name=APP_NAME, route_prefix="/", blocking=False)
+        self.deployed_version = version
 
     def shutdown(self) -> None:
         import ray
@@ -43,13 +51,14 @@ def run_application(settings: ServingSettings) -> RunningApplication:
 
     serve.start(http_options={"host": settings.serve_host, "port": settings.serve_port})
     running = RunningApplication(settings)
-    running.redeploy()
+    running.deploy()
     if settings.registry_model_name:
         running.watcher = ChampionWatcher(
             settings.tracking_uri,
             settings.registry_model_name,
             settings.registry_poll_seconds,
-            running.redeploy,
+            running.deploy,
+            current=running.deployed_version,
         )
         running.watcher.start()
     logger.info("serving", extra={"port": settings.serve_port, "model_id": settings.model_id})

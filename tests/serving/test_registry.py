@@ -60,7 +60,9 @@ def test_champion_is_prepared_and_a_moved_alias_is_noticed(
     ).stat().st_size
 
     moves: list[str] = []
-    watcher = ChampionWatcher(tracking_uri, MODEL_NAME, poll_seconds=60, on_change=moves.append)
+    watcher = ChampionWatcher(
+        tracking_uri, MODEL_NAME, poll_seconds=60, on_change=moves.append, current=first
+    )
     assert watcher.check() is False  # nothing moved yet
     second = register_version(tracking_uri, bundled)
     set_champion(tracking_uri, second)
