@@ -69,3 +69,12 @@ def test_champion_is_prepared_and_a_moved_alias_is_noticed(
     assert watcher.check() is True
     assert moves == [second]
     assert watcher.check() is False
+
+    # A move made before the watcher starts (while its caller deployed ``first``) is noticed on
+    # the first poll: the watcher starts from what its caller serves, not from the alias.
+    late: list[str] = []
+    started_late = ChampionWatcher(
+        tracking_uri, MODEL_NAME, poll_seconds=60, on_change=late.append, current=first
+    )
+    assert started_late.check() is True
+    assert late == [second]
