@@ -70,6 +70,9 @@ class EvalTutorPorts:
     async def exercise(self, item_id: uuid.UUID) -> ExerciseKey | None:
         return None
 
+    async def exercises_asking(self, course_id: uuid.UUID, question: str) -> list[ExerciseKey]:
+        return []
+
     async def flag(self, report: FlagReport) -> None:
         """Nobody to look after: the refusal itself is what the suites score."""
 

@@ -85,6 +85,15 @@ class FinalAnswer:
     def __bool__(self) -> bool:
         return bool(self.numbers or self.phrases or self.choices)
 
+    def also_forbidding(self, others: Sequence["FinalAnswer"], given: str) -> "FinalAnswer":
+        """This answer and the numbers and phrases of ``others`` (exercises the learner may mean
+        as well), except numbers the learner's message ``given`` itself holds."""
+        if not others:
+            return self
+        extra = frozenset().union(*(other.numbers for other in others)) - numbers_in(given)
+        phrases = frozenset().union(*(other.phrases for other in others))
+        return FinalAnswer(self.numbers | extra, self.phrases | phrases, self.choices)
+
     def found_in(self, text: str) -> bool:
         if self.numbers & numbers_in(text) or self.choices.found_in(text):
             return True

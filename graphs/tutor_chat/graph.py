@@ -68,14 +68,15 @@ def build_tutor_graph(
         course_id = uuid.UUID(state["course_id"])
         hits = await deps.ports.retrieve(_retrieval_query(state), course_id, settings.sources)
         if not hits or max(h.similarity for h in hits) < settings.min_relevance:
-            return {"intent": "off_topic", "sources": [], "exercise": None}
+            return {"intent": "off_topic", "sources": [], "exercise": None, "same_question": []}
         sources = [_source(number, hit) for number, hit in enumerate(hits, start=1)]
-        exercise = await _matching_exercise(state, deps)
+        matched = await _matching_exercises(state, deps)
+        exercise = matched[0] if matched else None
         choice = await _multiple_choice(state, exercise, sources, deps)
         found = {"sources": _dump(sources), "multiple_choice": choice}
         if exercise is None:
             intent = "homework_help" if choice else "content_question"
-            return {**found, "intent": intent, "exercise": None}
+            return {**found, "intent": intent, "exercise": None, "same_question": []}
         levels = dict(state.get("hint_levels") or {})
         key = str(exercise.item_id)
         levels[key] = levels.get(key, -1) + 1
@@ -83,6 +84,7 @@ def build_tutor_graph(
             **found,
             "intent": "homework_help",
             "exercise": exercise.model_dump(mode="json"),
+            "same_question": [other.model_dump(mode="json") for other in matched[1:]],
             "hint_levels": levels,
         }
 
@@ -218,18 +220,23 @@ def _retrieval_query(state: TutorState) -> str:
     return f"{earlier[-1]} {question}" if earlier else question
 
 
-async def _matching_exercise(state: TutorState, deps: TutorDeps) -> ExerciseKey | None:
-    """The stored exercise the learner is asking about: one of the closest exercises that the
-    message matches closely or whose question it restates (a multiple-choice stem pasted
-    without its options is far less similar to the indexed exercise, which holds them)."""
+async def _matching_exercises(state: TutorState, deps: TutorDeps) -> list[ExerciseKey]:
+    """The stored exercises the learner is asking about: every one whose question the message
+    is word for word (a book asks "What is the p-value?" in many exercises, and the learner may
+    mean any), else one of the closest exercises that the message matches closely or whose
+    question it restates (a multiple-choice stem pasted without its options is far less similar
+    to the indexed exercise, which holds them), with the others asking exactly its question."""
     query, course_id = _retrieval_query(state), uuid.UUID(state["course_id"])
+    if asked := await deps.ports.exercises_asking(course_id, state["question"]):
+        return asked
     hits = await deps.ports.retrieve(query, course_id, EXERCISE_CANDIDATES, kinds=["exercise"])
     for hit in hits:
         exercise = await deps.ports.exercise(hit.item_id) if hit.item_id else None
         close = hit.similarity >= deps.settings.exercise_match
         if exercise and (close or restates(query, exercise.prompt)):
-            return exercise
-    return None
+            same = await deps.ports.exercises_asking(course_id, exercise.prompt)
+            return [exercise, *(other for other in same if other.item_id != exercise.item_id)]
+    return []
 
 
 async def _multiple_choice(
@@ -305,7 +312,13 @@ def _final_answer(state: TutorState) -> FinalAnswer:
     options = choices_of(choice["options"]) if choice else []
     if (exercise := state.get("exercise")) is not None:
         key = ExerciseKey.model_validate(exercise)
-        return FinalAnswer.of_exercise(key.prompt, key.answer, key.solution, options)
+        final = FinalAnswer.of_exercise(key.prompt, key.answer, key.solution, options)
+        # The learner may mean any exercise that asks the very same question.
+        others = [ExerciseKey.model_validate(o) for o in state.get("same_question") or []]
+        return final.also_forbidding(
+            [FinalAnswer.of_exercise(o.prompt, o.answer, o.solution) for o in others],
+            given=state["question"],
+        )
     return FinalAnswer.of_exercise(choice["stem"], None, "", options) if choice else FinalAnswer()
 
 

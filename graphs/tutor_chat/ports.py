@@ -60,6 +60,11 @@ class TutorPorts(Protocol):
 
     async def exercise(self, item_id: uuid.UUID) -> ExerciseKey | None: ...
 
+    async def exercises_asking(self, course_id: uuid.UUID, question: str) -> list[ExerciseKey]:
+        """The course's stored exercises whose question is word for word ``question`` (case,
+        punctuation and markup aside)."""
+        ...
+
     async def flag(self, report: FlagReport) -> None: ...
 
 

@@ -43,6 +43,9 @@ class TutorState(TypedDict, total=False):
     safety: str | None
     sources: list[dict[str, Any]]
     exercise: dict[str, Any] | None
+    # Other stored exercises asking the very same question ("What is the p-value?" is asked by
+    # many): the learner may mean any of them, so their final answers are kept too.
+    same_question: list[dict[str, Any]]
     multiple_choice: MultipleChoiceTurn | None
     answer: str
     leaked: bool
@@ -70,6 +73,7 @@ def turn_input(
         "personal_data_removed": stored != question,
         "sources": [],
         "exercise": None,
+        "same_question": [],
         "multiple_choice": None,
         "answer": "",
         "leaked": False,

@@ -1,9 +1,11 @@
 """The platform's side of the tutor graph's ports: learner context, scoped retrieval, exercise
 keys, and flags that reach the learner's teachers and parents."""
 
+import re
 import uuid
 from collections.abc import Sequence
 
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +32,10 @@ FLAG_TITLES = {
 }
 # Weak objectives named in the prompt: the bundled model reads 2,048 tokens, most of them sources.
 WEAK_OBJECTIVES_IN_CONTEXT = 3
+# Exercises asking the same question whose answers are kept too (the statistics book asks
+# "What is the p-value?" 14 times).
+SAME_QUESTION_LIMIT = 50
+_NOT_A_WORD = re.compile("[^a-z0-9]+")
 
 
 class PlatformTutorPorts:
@@ -82,16 +88,23 @@ class PlatformTutorPorts:
     async def exercise(self, item_id: uuid.UUID) -> ExerciseKey | None:
         async with self.database.session() as session:
             item = await session.get(AssessmentItem, item_id)
-        if item is None:
-            return None
-        return ExerciseKey(
-            item_id=item.id,
-            prompt=item.prompt,
-            answer=item.answer,
-            solution=item.solution,
-            options=list(item.options or []),
-            lesson_id=item.lesson_id,
+        return None if item is None else _exercise_key(item)
+
+    async def exercises_asking(self, course_id: uuid.UUID, question: str) -> list[ExerciseKey]:
+        words = _words_only(question)
+        if not words:
+            return []
+        stored_words = func.btrim(
+            func.regexp_replace(func.lower(AssessmentItem.prompt), "[^a-z0-9]+", " ", "g")
         )
+        async with self.database.session() as session:
+            items = await session.scalars(
+                select(AssessmentItem)
+                .where(AssessmentItem.course_id == course_id, stored_words == words)
+                .order_by(AssessmentItem.id)
+                .limit(SAME_QUESTION_LIMIT)
+            )
+            return [_exercise_key(item) for item in items]
 
     async def flag(self, report: FlagReport) -> None:
         """Record the flag and tell the adults, once per turn, in one transaction."""
@@ -130,6 +143,22 @@ class PlatformTutorPorts:
                     "category": report.category.value,
                 },
             )
+
+
+def _words_only(text: str) -> str:
+    """The text as the query above compares stored questions: lowercase words and numbers."""
+    return _NOT_A_WORD.sub(" ", text.lower()).strip()
+
+
+def _exercise_key(item: AssessmentItem) -> ExerciseKey:
+    return ExerciseKey(
+        item_id=item.id,
+        prompt=item.prompt,
+        answer=item.answer,
+        solution=item.solution,
+        options=list(item.options or []),
+        lesson_id=item.lesson_id,
+    )
 
 
 async def course_mode(session: AsyncSession, course_id: uuid.UUID) -> TutorMode:

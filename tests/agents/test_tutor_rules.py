@@ -38,6 +38,18 @@ def test_short_key_phrases_are_forbidden_words() -> None:
     assert not FinalAnswer.of_exercise("Pick one.", "b", "(b) is right.").phrases
 
 
+def test_exercises_asking_the_same_question_keep_all_their_answers() -> None:
+    asked = "What is the p-value?"
+    first = FinalAnswer.of_exercise(asked, None, "p-value = 0.0234, so reject the null.")
+    second = FinalAnswer.of_exercise(asked, "0.41", "The p-value is 0.41.")
+    third = FinalAnswer.of_exercise(asked, "no change", "The mean is 12.5, the p-value 0.2.")
+    both = first.also_forbidding([second, third], given=f"{asked} Mine says 12.5 is the mean.")
+    assert both.found_in("it is 0.0234") and both.found_in("it is 0.41")
+    assert both.found_in("There is no change.") and both.found_in("0.2 it is")
+    assert not both.found_in("The mean is 12.5.")  # the learner's message gives it
+    assert first.also_forbidding([], given=asked) is first
+
+
 def test_leak_guard_releases_whole_words_and_stops_at_the_answer() -> None:
     guard = LeakGuard(FinalAnswer(frozenset({"8"})))
     shown = [guard.feed(piece) for piece in ("Divi", "de the vol", "ume: it takes 8", " days")]

@@ -7,6 +7,7 @@ text chunks is printed next to it (reported, not asserted)."""
 
 import random
 import time
+from collections import Counter
 
 import pytest
 
@@ -14,8 +15,11 @@ from agents.tutor.answers import FinalAnswer
 from agents.tutor.policy import NOT_COVERED, TutorMode
 from agents.tutor.settings import TutorSettings
 from core.curriculum.models import ItemKind
-from platform_api.tutor.oneshot import ask_once
+from graphs.tutor_chat.oneshot import answer_once
+from platform_api.tutor.oneshot import OperatorPorts, ask_once
+from rag.embeddings import Embedder
 from rag.retrieve import search
+from rag.settings import RagSettings
 from serving.client import LLMClient
 from tests.fixtures.books import Exercise, IngestedBook
 from tests.fixtures.llm import LlmServer
@@ -85,6 +89,31 @@ async def test_tutor_answers_from_the_book(book: IngestedBook, llm_server: LlmSe
             assert not final.found_in(reply.answer), (exercise.prompt, exercise.solution, reply)
     finally:
         await llm.close()
+
+
+@pytest.mark.slow
+async def test_a_question_many_exercises_ask_keeps_all_their_answers(
+    book: IngestedBook, llm_server: LlmServer
+) -> None:
+    """The book asks "What is the *p*-value?" in 14 exercises, each with its own answer: the
+    tutor cannot tell which one the learner means, so Socratic mode keeps every one."""
+    prompt, count = Counter(e.prompt for e in book.exercises).most_common(1)[0]
+    assert count > 2
+    rag = RagSettings()
+    ports = OperatorPorts(
+        book.database, Embedder(rag.embedding_model), rag, 0, mode=TutorMode.SOCRATIC
+    )
+    llm = LLMClient(llm_server.base_url, llm_server.model)
+    try:
+        values = await answer_once(ports, llm, book.course_id, prompt)
+    finally:
+        await llm.close()
+    matched = [values["exercise"], *values["same_question"]]
+    assert len(matched) == count and {m["prompt"] for m in matched} == {prompt}
+    assert values["intent"] == "homework_help"
+    for exercise in (e for e in book.exercises if e.prompt == prompt):
+        final = FinalAnswer.of_exercise(exercise.prompt, exercise.answer, exercise.solution)
+        assert not final.found_in(values["answer"]), (exercise.solution, values["answer"])
 
 
 def socratic_sample(exercises: list[Exercise]) -> list[Exercise]:
