@@ -37,7 +37,8 @@ def run(
         str | None,
         typer.Option(
             help="An MLflow model URI (models:/name@alias) or any `wc models prepare` "
-            "source, served by vLLM for the run."
+            "source, served by vLLM for the run (read in process when the suite only "
+            "scores log-probabilities: the model suite)."
         ),
     ] = None,
     endpoint: Annotated[

@@ -14,7 +14,7 @@ from core.infra.postgres_embedded import platform_database_url
 from core.settings import Settings
 from evals.heldout import EVAL_COLLECTIONS
 from evals.suite import Progress, SuiteContext
-from evals.targets import Target
+from evals.targets import ModelUnderTest, Target
 from rag.settings import RagSettings
 
 
@@ -33,7 +33,7 @@ def course_resolver(database: Database) -> Callable[[str], Awaitable[uuid.UUID |
 
 @contextlib.asynccontextmanager
 async def platform_context(
-    target: Target | None,
+    model: ModelUnderTest,
     books_dir: Path,
     progress: Progress,
     judge: Target | None = None,
@@ -43,9 +43,11 @@ async def platform_context(
     settings = Settings()
     url = database_url or platform_database_url(settings.database_url, settings.resolved_data_dir)
     database = Database(url, pool_size=4)
+    llm = model.target.client() if model.target else None
     context = SuiteContext(
         books_dir=books_dir,
-        llm=target.client() if target else None,
+        llm=llm,
+        likelihood=model.local or llm,
         judge=judge.client() if judge else None,
         database=database,
         rag_settings=RagSettings(),

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from core.infra.database import Database
+from evals.likelihood import Likelihood
 from rag.embeddings import Embedder
 from rag.settings import RagSettings
 from serving.client import LLMClient
@@ -69,6 +70,8 @@ class SuiteContext:
 
     books_dir: Path
     llm: LLMClient | None = None
+    # Log-probabilities of the model under evaluation: ``llm`` or its weights read in process.
+    likelihood: Likelihood | None = None
     judge: LLMClient | None = None
     database: Database | None = None
     rag_settings: RagSettings = field(default_factory=RagSettings)
@@ -81,6 +84,9 @@ class SuiteContext:
         if self.llm is None:
             raise ValueError(f"the {suite} suite needs a model: pass --model URI or --endpoint URL")
         return self.llm
+
+    def require_likelihood(self, suite: str) -> Likelihood:
+        return self.likelihood or self.require_llm(suite)
 
     def require_database(self, suite: str) -> Database:
         if self.database is None:
@@ -119,3 +125,5 @@ class Suite:
     score: Scorer
     questions: Callable[[Path], list[str]]
     needs_llm: bool = True
+    # Scores log-probabilities only (nothing generated): a model URI may be read in process.
+    likelihood_only: bool = False

@@ -1,7 +1,9 @@
 """The model a suite asks: an OpenAI-compatible endpoint as it is, or an MLflow model URI (any
 source ``wc models prepare`` takes) served for the run by a local vLLM OpenAI server on loopback:
 the same engine and settings the Serve application uses, so that figures of a registered version
-and of the served champion are comparable."""
+and of the served champion are comparable. When every suite of the run only reads
+log-probabilities, a model URI is read in this process instead (``evals/likelihood.py``), unless
+``WC_EVAL_LIKELIHOOD_IN_PROCESS=false``."""
 
 import contextlib
 import logging
@@ -11,13 +13,17 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import httpx
 
 from core.processes import stop_process
+from evals.likelihood import LocalLikelihood
+from evals.settings import EvalSettings
+from evals.suite import Suite
 from serving.client import LLMClient
 from serving.llm import engine_env, engine_kwargs
 from serving.models import prepare_model
@@ -123,17 +129,54 @@ def served_model(model_uri: str, settings: ServingSettings | None = None) -> Ite
         stop_process(process, grace_seconds=60)
 
 
+Engine = Literal["endpoint", "vllm", "transformers", "none"]
+
+
+@dataclass(frozen=True)
+class ModelUnderTest:
+    """The model of a run, opened: an endpoint to chat with, or weights read in this process
+    (likelihood-only runs); ``engine`` says which, and is logged with every run."""
+
+    target: Target | None
+    local: LocalLikelihood | None
+    engine: Engine
+    description: str
+
+
+def uri_engine(likelihood_only: bool) -> Engine:
+    """What runs a model URI: weights read in process for a likelihood-only run (unless turned
+    off), else vLLM."""
+    return "transformers" if likelihood_only and EvalSettings().likelihood_in_process else "vllm"
+
+
+def scores_likelihood_only(suites: Sequence[Suite]) -> bool:
+    """Whether no suite that asks the model needs it to generate."""
+    return all(suite.likelihood_only for suite in suites if suite.needs_llm)
+
+
 @contextlib.contextmanager
-def open_target(
-    model_uri: str | None, endpoint: str | None, settings: ServingSettings | None = None
-) -> Iterator[Target | None]:
-    """The target the CLI was given: a model URI, an endpoint, or none (suites without a model)."""
+def open_model(
+    model_uri: str | None,
+    endpoint: str | None,
+    settings: ServingSettings | None = None,
+    *,
+    likelihood_only: bool = False,
+) -> Iterator[ModelUnderTest]:
+    """The model the CLI or the gate was given: a model URI, an endpoint, or none (suites
+    without a model). A model URI of a ``likelihood_only`` run is read in this process."""
     if model_uri and endpoint:
         raise ValueError("give a model URI or an endpoint, not both")
-    if model_uri:
+    settings = settings or ServingSettings()
+    if model_uri and uri_engine(likelihood_only) == "transformers":
+        model_dir = prepare_model(model_uri, settings.models_dir, settings.tracking_uri)
+        device = "cpu" if settings.accelerator == "cpu" else "cuda"
+        local = LocalLikelihood(model_dir, settings.dtype, device)
+        yield ModelUnderTest(None, local, "transformers", f"{model_uri} (in process)")
+    elif model_uri:
         with served_model(model_uri, settings) as target:
-            yield target
+            yield ModelUnderTest(target, None, "vllm", target.description)
     elif endpoint:
-        yield endpoint_target(endpoint)
+        target = endpoint_target(endpoint)
+        yield ModelUnderTest(target, None, "endpoint", target.description)
     else:
-        yield None
+        yield ModelUnderTest(None, None, "none", "no model")

@@ -15,6 +15,7 @@ from evals.evaluation import evaluate
 from evals.runner import EXPERIMENT as EVAL_EXPERIMENT
 from evals.runner import experiment_id, mlflow_client
 from evals.suite import Suite
+from evals.targets import scores_likelihood_only, uri_engine
 from pipelines.promote import champion
 from pipelines.promote.config import PromotionConfig
 from pipelines.promote.decision import Decision, decide
@@ -58,9 +59,11 @@ def run(config: PromotionConfig) -> PromotionResult:
     try:
         _log_params(client, run_id, config, holder)
         suites = [suite_named(suite) for suite in config.suites]
-        ran = {"candidate": _evaluate(config, suites, candidate)}
+        # Both models run on the same engine: figures of one are comparable with the other's.
+        likelihood_only = scores_likelihood_only(suites)
+        ran = {"candidate": _evaluate(config, suites, candidate, likelihood_only)}
         if holder is not None:
-            ran["champion"] = _champion_runs(client, config, suites, holder)
+            ran["champion"] = _champion_runs(client, config, suites, holder, likelihood_only)
         logged = {
             role: {r.suite: load_run(config.tracking_uri, r.run_id) for r in runs}
             for role, runs in ran.items()
@@ -87,9 +90,12 @@ def run(config: PromotionConfig) -> PromotionResult:
     return PromotionResult(run_id, candidate, holder, decision, eval_runs)
 
 
-def _evaluate(config: PromotionConfig, suites: Sequence[Suite], version: str) -> list[RunRef]:
+def _evaluate(
+    config: PromotionConfig, suites: Sequence[Suite], version: str, likelihood_only: bool
+) -> list[RunRef]:
     runs = evaluate(
         suites,
+        likelihood_only=likelihood_only,
         model_uri=version_uri(config.registered_model, version),
         endpoint=None,
         books_dir=config.books_dir,
@@ -103,18 +109,27 @@ def _evaluate(config: PromotionConfig, suites: Sequence[Suite], version: str) ->
 
 
 def _champion_runs(
-    client: "MlflowClient", config: PromotionConfig, suites: Sequence[Suite], version: str
+    client: "MlflowClient",
+    config: PromotionConfig,
+    suites: Sequence[Suite],
+    version: str,
+    likelihood_only: bool,
 ) -> list[RunRef]:
-    """The champion's recent runs of the same suite versions and sample where they exist (same
-    questions: the comparison stays paired), fresh runs of the others."""
-    reused = {suite.name: _recent_run(client, config, suite, version) for suite in suites}
+    """The champion's recent runs of the same suite versions and sample on the same engine where
+    they exist (same questions: the comparison stays paired), fresh runs of the others."""
+    engine = uri_engine(likelihood_only)
+    reused = {suite.name: _recent_run(client, config, suite, version, engine) for suite in suites}
     missing = [suite for suite in suites if reused[suite.name] is None]
-    fresh = {r.suite: r for r in _evaluate(config, missing, version)} if missing else {}
+    fresh = (
+        {r.suite: r for r in _evaluate(config, missing, version, likelihood_only)}
+        if missing
+        else {}
+    )
     return [reused[s.name] or fresh[s.name] for s in suites]
 
 
 def _recent_run(
-    client: "MlflowClient", config: PromotionConfig, suite: Suite, version: str
+    client: "MlflowClient", config: PromotionConfig, suite: Suite, version: str, engine: str
 ) -> RunRef | None:
     if config.reuse_hours <= 0:
         return None
@@ -124,6 +139,7 @@ def _recent_run(
         f"tags.`eval.model_uri` = '{version_uri(config.registered_model, version)}' "
         f"and params.suite = '{suite.name}' and params.suite_version = '{suite.version}' "
         f"and params.limit = '{limit}' and params.seed = '{config.seed}' "
+        f"and tags.`eval.engine` = '{engine}' "
         f"and attributes.status = 'FINISHED' and attributes.start_time > {since}"
     )
     found = client.search_runs(

@@ -12,4 +12,5 @@ SUITE = Suite(
     load=dataset.sample,
     score=scorer.score,
     questions=dataset.all_questions,
+    likelihood_only=True,
 )

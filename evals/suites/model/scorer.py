@@ -6,44 +6,45 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
+from evals.likelihood import Likelihood
 from evals.suite import Example, SuiteContext
 from evals.suites.model.dataset import WorkedSolution
 from evals.suites.tutor.dataset import ChoiceQuestion
-from serving.client import LLMClient
 
 CONCURRENCY = 8
 LETTER_PROMPT = "Answer the multiple-choice question with the letter of the correct option only."
 SOLVE_PROMPT = "Solve the exercise and explain the solution."
 
 
-async def model_choice(llm: LLMClient, question: ChoiceQuestion) -> str | None:
-    """The option letter the model finds likeliest as its first token, or None when no option
-    letter is among its likeliest first tokens."""
+async def option_logprobs(llm: Likelihood, question: ChoiceQuestion) -> dict[str, float]:
+    """The log-probability of each option letter as the reply's first token, for the letters
+    among the model's likeliest first tokens."""
     ranked = await llm.next_token_logprobs(
         [
             {"role": "system", "content": LETTER_PROMPT},
             {"role": "user", "content": f"{question.asked()}\nAnswer:"},
         ]
     )
-    present = {
+    return {
         label: max(p for token, p in ranked.items() if token.strip("()").lower() == label)
         for label, _ in question.options
         if any(token.strip("()").lower() == label for token in ranked)
     }
-    return max(present, key=lambda label: present[label]) if present else None
 
 
-async def _choice(llm: LLMClient, question: ChoiceQuestion) -> Example:
-    picked = await model_choice(llm, question)
+async def _choice(llm: Likelihood, question: ChoiceQuestion) -> Example:
+    letters = await option_logprobs(llm, question)
+    # None when no option letter is among the likeliest first tokens.
+    picked = max(letters, key=lambda label: letters[label]) if letters else None
     record = {"kind": "multiple_choice", "question": question.asked()[:800], "key": question.answer}
     return Example(
         question.key,
         {"choice_accuracy": float(picked == question.answer)},
-        {**record, "model_choice": picked},
+        {**record, "model_choice": picked, "option_logprobs": letters},
     )
 
 
-async def _solution(llm: LLMClient, item: WorkedSolution) -> Example:
+async def _solution(llm: Likelihood, item: WorkedSolution) -> Example:
     logprobs = await llm.reply_logprobs(
         [
             {"role": "system", "content": SOLVE_PROMPT},
@@ -52,14 +53,14 @@ async def _solution(llm: LLMClient, item: WorkedSolution) -> Example:
         item.solution,
     )
     if not logprobs:
-        raise RuntimeError("the endpoint returned no prompt log-probabilities (is it vLLM?)")
+        raise RuntimeError("no log-probabilities for the solution (is the endpoint vLLM?)")
     nll = -sum(logprobs) / len(logprobs)
     record = {"kind": "worked_solution", "problem": item.problem[:800], "tokens": len(logprobs)}
     return Example(item.key, {"solution_nll": nll}, record)
 
 
 async def score(context: SuiteContext, items: Sequence[Any]) -> list[Example]:
-    llm = context.require_llm("model")
+    llm = context.require_likelihood("model")
     gate = asyncio.Semaphore(CONCURRENCY)
     done = 0
 
