@@ -6,6 +6,7 @@ log-probabilities, a model URI is read in this process instead (``evals/likeliho
 ``WC_EVAL_LIKELIHOOD_IN_PROCESS=false``."""
 
 import contextlib
+import json
 import logging
 import os
 import socket
@@ -90,7 +91,10 @@ def vllm_command(model_dir: Path, port: int, settings: ServingSettings) -> list[
     ]
     for name, value in engine_kwargs(settings).items():
         flag = f"--{name.replace('_', '-')}"
-        command += [flag] if value is True else [flag, str(value)]
+        if value is True:
+            command.append(flag)
+        else:  # vLLM's command line reads a config argument as JSON
+            command += [flag, json.dumps(value) if isinstance(value, dict) else str(value)]
     return command
 
 

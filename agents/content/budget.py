@@ -12,7 +12,8 @@ from pydantic import BaseModel
 
 # Conservative: English prose runs ~4 characters per token, JSON punctuation fewer.
 CHARS_PER_TOKEN = 3.0
-# Whitespace the model may put between tokens of the JSON, and its end-of-answer token.
+# The end-of-answer token and a few spaces: the CPU and GPU engines decode compact JSON
+# (serving/llm.py), but another OpenAI-compatible server may allow some whitespace.
 SLACK_TOKENS = 32
 NUMBER_CHARS = 24
 

@@ -69,6 +69,47 @@ async def test_json_schema_output_validates(llm_server: LlmServer) -> None:
     assert 1 <= result.confidence <= 5
 
 
+async def test_schema_answers_are_compact_json(llm_server: LlmServer) -> None:
+    """No whitespace between JSON tokens (the engine's grammar allows none): a small model can
+    no longer spend its budget on newlines, and the budget of a schema holds its longest answer."""
+    client = openai_client(llm_server)
+    response = await client.chat.completions.create(
+        model=llm_server.model,
+        messages=[{"role": "user", "content": "Describe water in JSON, with line breaks."}],
+        max_tokens=400,
+        temperature=0.8,
+        n=4,
+        response_format={
+            "type": "json_schema",
+            "json_schema": {"name": "Answer", "schema": Answer.model_json_schema()},
+        },
+    )
+    for choice in response.choices:
+        raw = choice.message.content or ""
+        assert choice.finish_reason == "stop", raw
+        Answer.model_validate_json(raw)
+        # xgrammar 0.2.8 still lets one space follow a comma (fixed upstream, not released).
+        skeleton = outside_strings(raw).replace(", ", ",")
+        assert not any(char.isspace() for char in skeleton), raw
+
+
+def outside_strings(document: str) -> str:
+    """The JSON document's characters outside its string literals."""
+    kept: list[str] = []
+    in_string = escaped = False
+    for char in document:
+        if escaped:
+            escaped = False
+        elif in_string:
+            escaped = char == "\\"
+            in_string = char != '"'
+        elif char == '"':
+            in_string = True
+        else:
+            kept.append(char)
+    return "".join(kept)
+
+
 async def test_plain_completions_endpoint(llm_server: LlmServer) -> None:
     client = openai_client(llm_server)
     response = await client.completions.create(
