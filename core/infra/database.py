@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase
 
+from core.infra.pg_connect import connector
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -55,7 +57,11 @@ class Database:
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = async_url(url)
         self.engine: AsyncEngine = create_async_engine(
-            self.url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True
+            self.url,
+            pool_size=pool_size,
+            max_overflow=20,
+            pool_pre_ping=True,
+            async_creator=connector(self.url),
         )
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 

@@ -9,7 +9,7 @@ import warnings
 from pathlib import Path
 from urllib.parse import quote
 
-import asyncpg
+from core.infra.pg_connect import connect
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ async def ensure_database(url: str) -> None:
 
     target = make_url(url)
     admin = target.set(drivername="postgresql", database="postgres")
-    connection = await asyncpg.connect(admin.render_as_string(hide_password=False))
+    connection = await connect(admin.render_as_string(hide_password=False))
     try:
         exists = await connection.fetchval(
             "SELECT 1 FROM pg_database WHERE datname = $1", target.database
@@ -56,7 +56,7 @@ async def ensure_database(url: str) -> None:
             await connection.execute(f'CREATE DATABASE "{target.database}"')
     finally:
         await connection.close()
-    connection = await asyncpg.connect(target.set(drivername="postgresql").render_as_string(False))
+    connection = await connect(url)
     try:
         await connection.execute("CREATE EXTENSION IF NOT EXISTS vector")
     finally:
