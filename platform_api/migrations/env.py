@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from core.infra.pg_connect import connector
 from platform_api.models import Base
 
 target_metadata = Base.metadata
@@ -32,7 +33,8 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_async() -> None:
-    engine = create_async_engine(context.config.get_main_option("sqlalchemy.url") or "")
+    url = context.config.get_main_option("sqlalchemy.url") or ""
+    engine = create_async_engine(url, async_creator=connector(url))
     async with engine.connect() as connection:
         await connection.run_sync(_run)
     await engine.dispose()
