@@ -200,7 +200,10 @@ async def test_erasure_removes_every_biometric_object_of_the_learner_and_only_th
     # event comes (again: delivery is at least once).
     proctoring: Proctoring = api.app.state.proctoring
     late = SealedEvidenceSink(api.stores.objects, proctoring.cipher, uuid.UUID(mine).hex)
-    await late.save(encoded(astronaut_frame(), ".jpg"), at=99.0, kind=SignalKind.FACE_ABSENT)
+    for _ in range(2):  # the event's first delivery may come after this save and take the frame
+        await late.save(encoded(astronaut_frame(), ".jpg"), at=99.0, kind=SignalKind.FACE_ABSENT)
+        if await _keys(api, erased, mine):
+            break
     assert await _keys(api, erased, mine) != []
     await _redeliver_erasure(api, erased)
     for _ in range(100):
