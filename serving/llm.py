@@ -17,7 +17,7 @@ def engine_kwargs(settings: ServingSettings) -> dict[str, Any]:
     kwargs: dict[str, Any] = {
         "dtype": settings.dtype,
         "max_model_len": settings.max_model_len,
-        "structured_outputs_config": STRUCTURED_OUTPUTS,
+        "structured_outputs_config": dict(STRUCTURED_OUTPUTS),
     }
     if settings.accelerator == "cpu":
         # CUDA graphs do not exist on the CPU backend.

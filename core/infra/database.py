@@ -7,6 +7,7 @@ import enum
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from functools import partial
 
 from sqlalchemy import Enum, MetaData
 from sqlalchemy.ext.asyncio import (
@@ -17,7 +18,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase
 
-from core.infra.pg_connect import connector
+from core.infra.pg_connect import connect
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -61,7 +62,7 @@ class Database:
             pool_size=pool_size,
             max_overflow=20,
             pool_pre_ping=True,
-            async_creator=connector(self.url),
+            async_creator=partial(connect, self.url),
         )
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 

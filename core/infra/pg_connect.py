@@ -8,7 +8,6 @@ attempt gets ``ATTEMPT_SECONDS``, and a timed-out or refused one is retried afte
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 
 import asyncpg
 from sqlalchemy.engine import make_url
@@ -28,24 +27,13 @@ def driver_dsn(url: str) -> str:
 async def connect(url: str) -> asyncpg.Connection:
     """A connection to ``url`` (SQLAlchemy or libpq form), retried as the module says."""
     dsn = driver_dsn(url)
-    for attempt in range(1, ATTEMPTS + 1):
+    for attempt in range(1, ATTEMPTS):
         try:
             return await asyncpg.connect(dsn, timeout=ATTEMPT_SECONDS)
         except (TimeoutError, OSError) as error:
-            if attempt == ATTEMPTS:
-                raise
             logger.warning(
                 "postgres connection attempt failed; trying again",
                 extra={"attempt": attempt, "error": repr(error)},
             )
             await asyncio.sleep(PAUSE_SECONDS * attempt)
-    raise AssertionError("unreachable")
-
-
-def connector(url: str) -> Callable[[], Awaitable[asyncpg.Connection]]:
-    """``connect`` bound to ``url``: SQLAlchemy's ``async_creator``."""
-
-    async def create() -> asyncpg.Connection:
-        return await connect(url)
-
-    return create
+    return await asyncpg.connect(dsn, timeout=ATTEMPT_SECONDS)

@@ -46,8 +46,8 @@ async def ensure_database(url: str) -> None:
     from sqlalchemy.engine import make_url
 
     target = make_url(url)
-    admin = target.set(drivername="postgresql", database="postgres")
-    connection = await connect(admin.render_as_string(hide_password=False))
+    admin = target.set(database="postgres").render_as_string(hide_password=False)
+    connection = await connect(admin)
     try:
         exists = await connection.fetchval(
             "SELECT 1 FROM pg_database WHERE datname = $1", target.database

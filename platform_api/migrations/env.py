@@ -1,12 +1,13 @@
 """Alembic environment: runs migrations over the async engine."""
 
 import asyncio
+from functools import partial
 
 from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from core.infra.pg_connect import connector
+from core.infra.pg_connect import connect
 from platform_api.models import Base
 
 target_metadata = Base.metadata
@@ -34,7 +35,7 @@ def _run(connection: Connection) -> None:
 
 async def _run_async() -> None:
     url = context.config.get_main_option("sqlalchemy.url") or ""
-    engine = create_async_engine(url, async_creator=connector(url))
+    engine = create_async_engine(url, async_creator=partial(connect, url))
     async with engine.connect() as connection:
         await connection.run_sync(_run)
     await engine.dispose()
