@@ -121,7 +121,7 @@ async def streamed() -> StreamedSession:
     await asyncio.wait_for(client.track.wait_sent(FRAMES_PER_PORTRAIT), timeout=5)
     await _send_all(client, MIDWAY_EVENTS)
     sockets = _inet_sockets()
-    await asyncio.wait_for(client.track.finished.wait(), timeout=5)
+    await client.track.until_finished()
     await asyncio.sleep(0.2)  # the last frames' decoding
 
     client_closed_at = time.time()

@@ -259,7 +259,7 @@ async def test_a_live_stream_gives_the_events_of_its_file(
     log = SignalLog()
     session = ProctorSession.create(SETTINGS, enrolment, on_signals=log)
     run = await start_streaming(session, pictures, SETTINGS)
-    await asyncio.wait_for(run.client.track.finished.wait(), timeout=len(pictures) / videos.FPS + 5)
+    await run.client.track.until_finished()
     await asyncio.sleep(0.3)  # the last frames' decoding and analysis
     await stop_streaming(run)
     live = await session.finish()
@@ -281,7 +281,7 @@ async def test_a_stream_lost_past_the_grace_period_is_an_event(enrolment: Embedd
     log = SignalLog()
     session = ProctorSession.create(SHORT_GRACE, enrolment, on_signals=log)
     run = await start_streaming(session, [portraits.astronaut_frame()] * 10, SHORT_GRACE)
-    await asyncio.wait_for(run.client.track.finished.wait(), timeout=5)
+    await run.client.track.until_finished()
     await stop_streaming(run)  # the client goes away
     await asyncio.sleep(SHORT_GRACE.reconnect_grace_seconds + 0.5)
 
@@ -303,7 +303,7 @@ async def test_frames_that_stop_are_a_lost_stream_until_a_reconnect_brings_them_
     keyframes = KeyframeWriter.from_settings(DirectoryEvidenceSink(tmp_path), SHORT_GRACE)
     session = ProctorSession.create(SHORT_GRACE, enrolment, keyframes=keyframes)
     first = await start_streaming(session, [portraits.astronaut_frame()] * 10, SHORT_GRACE)
-    await asyncio.wait_for(first.client.track.finished.wait(), timeout=5)
+    await first.client.track.until_finished()
     # The connection stays up, but no frame comes.
     await asyncio.sleep(SHORT_GRACE.reconnect_grace_seconds + 0.5)
     open_loss = session.timeline().events
@@ -311,7 +311,7 @@ async def test_frames_that_stop_are_a_lost_stream_until_a_reconnect_brings_them_
     second = await start_streaming(session, [portraits.astronaut_frame()] * 10, SHORT_GRACE)
     await asyncio.wait_for(second.client.track.wait_sent(5), timeout=5)
     await second.client.send_event(json.dumps({"type": "tab_hidden"}))
-    await asyncio.wait_for(second.client.track.finished.wait(), timeout=5)
+    await second.client.track.until_finished()
     await second.client.send_event(json.dumps({"type": "tab_visible"}))
     await asyncio.sleep(0.2)
     await stop_streaming(second)

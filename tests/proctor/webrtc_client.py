@@ -3,7 +3,7 @@ and sends client events on a data channel, gathering on loopback only."""
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import av
 from aiortc import (
@@ -18,6 +18,9 @@ from aiortc.mediastreams import VIDEO_CLOCK_RATE, VIDEO_TIME_BASE, MediaStreamEr
 from proctor.ice import gathering_on
 from proctor.signals import Image
 from proctor.staging.videos import yuv420_frame
+
+# No picture leaving for this long means the stream stalled (pictures are due every 0.1-0.2 s).
+STALL_SECONDS = 10.0
 
 
 class PictureSequenceTrack(VideoStreamTrack):
@@ -36,7 +39,9 @@ class PictureSequenceTrack(VideoStreamTrack):
     async def recv(self) -> av.VideoFrame:
         index = len(self.sent_at)
         if index == len(self._pictures):
-            self.finished.set()
+            async with self._progress:
+                self.finished.set()
+                self._progress.notify_all()
             self.stop()
             raise MediaStreamError
         if self._first_sent is None:
@@ -54,6 +59,26 @@ class PictureSequenceTrack(VideoStreamTrack):
         """Returns once ``count`` pictures have left."""
         async with self._progress:
             await self._progress.wait_for(lambda: len(self.sent_at) >= count)
+
+    async def until_finished(self, stall_seconds: float = STALL_SECONDS) -> None:
+        """Returns once every picture has left. A loaded machine only slows the stream down, so
+        the deadline is on progress: raises TimeoutError when no picture leaves for
+        ``stall_seconds`` (say, a connection that never came up)."""
+        async with self._progress:
+            while not self.finished.is_set():
+                sent = len(self.sent_at)
+                try:
+                    await asyncio.wait_for(
+                        self._progress.wait_for(self._progressed_since(sent)), stall_seconds
+                    )
+                except TimeoutError:
+                    raise TimeoutError(
+                        f"no picture left for {stall_seconds} s "
+                        f"({sent} of {len(self._pictures)} sent)"
+                    ) from None
+
+    def _progressed_since(self, sent: int) -> Callable[[], bool]:
+        return lambda: len(self.sent_at) > sent or self.finished.is_set()
 
     def media_time(self, index: int) -> float:
         """When picture ``index`` is due on the media clock, in seconds."""

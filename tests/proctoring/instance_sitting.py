@@ -76,7 +76,7 @@ async def proctored_sitting(api: Api) -> dict[str, Any]:
     live = await session_when(
         api, learner, session_id, lambda s: s["identity_verified"], IDENTITY_TIMEOUT_SECONDS
     )
-    await asyncio.wait_for(webcam.track.finished.wait(), IDENTITY_TIMEOUT_SECONDS)
+    await webcam.track.until_finished()
     await webcam.close()
 
     submitted = await api.client.post(

@@ -3,7 +3,6 @@ application: answer, frames flowing, identity matched, answers unlocked, a recon
 session ended with the sitting and its events stored, evidence sealed in the object store; and
 offers the proctor refuses, with nothing half-created."""
 
-import asyncio
 import uuid
 
 from sqlalchemy import select
@@ -62,7 +61,7 @@ async def test_a_webcam_streams_to_the_proctor_and_the_timeline_is_stored(
     again = await offer_webcam(api, learner, session_id, second)
     assert again.status_code == 200, again.text
     await second.accept(again.json()["sdp"], "answer")
-    await asyncio.wait_for(second.track.finished.wait(), 20)
+    await second.track.until_finished()
     await second.close()
 
     submitted = await api.client.post(

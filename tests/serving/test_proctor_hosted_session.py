@@ -74,11 +74,11 @@ async def test_a_hosted_session_streams_reconnects_and_seals_its_evidence(
     with pytest.raises(InvalidOffer):
         await hosted.answer(SdpMessage(sdp="v=0\r\nnot sdp", type="offer"))
     assert hosted.state().identity_verified, "a refused offer changes nothing"
-    await asyncio.wait_for(first.track.finished.wait(), 10)
+    await first.track.until_finished()
     await first.close()
 
     second = await _stream(hosted, [blank_frame()] * (3 * FPS) + _astronaut(1.5, seed=50))
-    await asyncio.wait_for(second.track.finished.wait(), 15)
+    await second.track.until_finished()
     final = await hosted.close()
     await second.close()
 
