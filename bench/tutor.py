@@ -298,7 +298,7 @@ async def path_specs(
     plain = "" if await uses_hnsw(ef_40, queries[0], False) else " [planned w/o HNSW]"
     course_plan = "" if await uses_hnsw(by_course, queries[0], True) else " [planned w/o HNSW]"
     precomputed = PrecomputedEmbedder(queries)
-    embedder = Embedder(settings.embedding_model, batch_size=settings.batch_size)
+    embedder = Embedder.from_settings(settings)
     specs = [
         PathSpec(
             "exact", "exact: sequential scan (index scans off)", "table", bare_runner(exact, False)

@@ -97,7 +97,7 @@ class SuiteContext:
         """The embedding model of the course search, loaded once for all of a run's scorers."""
         if self.embedder is None:
             settings = self.rag_settings
-            self.embedder = Embedder(settings.embedding_model, batch_size=settings.batch_size)
+            self.embedder = Embedder.from_settings(settings)
         return self.embedder
 
     async def course_id(self, book: str) -> uuid.UUID:

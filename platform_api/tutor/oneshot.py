@@ -65,7 +65,7 @@ async def ask_once(
     mode: TutorMode | None = None,
 ) -> OneShotAnswer:
     rag_settings = RagSettings()
-    embedder = Embedder(rag_settings.embedding_model, batch_size=rag_settings.batch_size)
+    embedder = Embedder.from_settings(rag_settings)
     ports = OperatorPorts(database, embedder, rag_settings, 0, mode=mode)
     values = await answer_once(ports, llm, course_id, question)
     return OneShotAnswer(

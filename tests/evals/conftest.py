@@ -20,7 +20,7 @@ async def suite_context(eval_books: EvalBooks) -> AsyncIterator[SuiteContext]:
         books_dir=eval_books.books_dir,
         database=database,
         rag_settings=settings,
-        embedder=Embedder(settings.embedding_model, batch_size=settings.batch_size),
+        embedder=Embedder.from_settings(settings),
         course_of=course_resolver(database),
     )
     try:

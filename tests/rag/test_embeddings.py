@@ -1,10 +1,14 @@
-"""The shared embedding model used from several threads at once (the API's retrieval consumer
-embeds an imported book while a request counts tokens or embeds a query)."""
+"""The shared embedding model: used from several threads at once (the API's retrieval consumer
+embeds an imported book while a request counts tokens or embeds a query), and in either
+precision."""
 
 import threading
 import time
 
-from rag.embeddings import Embedder
+import numpy as np
+
+from rag.embeddings import Embedder, native_bfloat16
+from rag.settings import RagSettings
 
 # Ragged on purpose: a batch of short and long texts needs padding to become one tensor.
 MIXED_BATCH = ["word " * (3 if index % 2 else 120) for index in range(16)]
@@ -36,3 +40,35 @@ def test_counting_tokens_beside_a_batch_encode_does_not_break_it() -> None:
         for counter in counters:
             counter.join()
     assert not errors, f"{len(errors)} of 20 batches failed: {errors[0]}"
+
+
+PASSAGES = [
+    "The median is the middle value of an ordered data set.",
+    "A histogram groups values into classes to show the shape of a distribution.",
+    "Osteoblasts are the cells that build new bone tissue.",
+    "A for loop repeats a block of code once for each item of a sequence.",
+]
+QUESTIONS = [
+    "Which value lies in the middle of sorted data?",
+    "What chart shows how data are distributed across classes?",
+    "Which cells make bone?",
+    "How do I repeat code for every element of a list?",
+]
+
+
+def test_auto_precision_is_bfloat16_only_where_the_cpu_computes_it() -> None:
+    embedder = Embedder.from_settings(RagSettings())
+    assert embedder.precision == ("bfloat16" if native_bfloat16() else "float32")
+    assert Embedder(precision="float32").precision == "float32"
+
+
+def test_both_precisions_give_unit_vectors_that_find_the_same_passages() -> None:
+    for precision in ("float32", "bfloat16"):
+        embedder = Embedder(precision=precision)
+        passages, questions = embedder.encode_sync(PASSAGES), embedder.encode_sync(QUESTIONS)
+        assert passages.dtype == np.float32
+        assert np.allclose(np.linalg.norm(passages, axis=1), 1.0, atol=1e-5)
+        nearest = (questions @ passages.T).argmax(axis=1)
+        assert list(nearest) == [0, 1, 2, 3], precision
+    same_text = Embedder(precision="bfloat16").encode_sync(PASSAGES[:1])[0]
+    assert float(same_text @ Embedder(precision="float32").encode_sync(PASSAGES[:1])[0]) > 0.99

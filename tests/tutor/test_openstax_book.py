@@ -101,7 +101,7 @@ async def test_a_question_many_exercises_ask_keeps_all_their_answers(
     assert count > 2
     rag = RagSettings()
     ports = OperatorPorts(
-        book.database, Embedder(rag.embedding_model), rag, 0, mode=TutorMode.SOCRATIC
+        book.database, Embedder.from_settings(rag), rag, 0, mode=TutorMode.SOCRATIC
     )
     llm = LLMClient(llm_server.base_url, llm_server.model)
     try:
