@@ -15,13 +15,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+from _ingestion import bare_model
 from rich.console import Console
 from rich.table import Table
 
 from core.openstax.parser import parse_collection_dir
 from rag.chunking import split_blocks
-from rag.embeddings import Embedder, _loaded, native_bfloat16
-from rag.settings import BUNDLED_EMBEDDING_MODEL
+from rag.embeddings import Embedder, native_bfloat16
+from rag.settings import RagSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT.parent / "shared" / "data" / "openstax" / "introductory-statistics-bundle"
@@ -57,9 +58,8 @@ def timed(encode: Callable[[list[str]], np.ndarray], texts: list[str]) -> tuple[
 
 
 def bare_encoder(precision: str) -> Callable[[list[str]], np.ndarray]:
-    """sentence-transformers itself, normalising as it does (the model loaded as Embedder
-    loads it, outside the clock)."""
-    model = _loaded(BUNDLED_EMBEDDING_MODEL, precision).model
+    """sentence-transformers itself, normalising as it does (loaded outside the clock)."""
+    model = bare_model(RagSettings(), precision)
 
     def encode(texts: list[str]) -> np.ndarray:
         vectors = model.encode(texts, batch_size=BATCH, normalize_embeddings=True)

@@ -15,7 +15,8 @@ logger = logging.getLogger(__name__)
 
 
 class ChunkEmbedder:
-    """A Ray actor: one embedding model per worker process; lessons in, chunk rows out."""
+    """A Ray actor: one embedding model per worker process; lessons in, chunk rows out. Its
+    precision is ``auto``, decided by the CPU of the node it runs on."""
 
     def __init__(self, model: str, batch_size: int, max_tokens: int) -> None:
         from core import boot  # noqa: F401  (offline switches before the model loads)
