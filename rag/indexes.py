@@ -68,13 +68,10 @@ def vector_index_name(index_id: int) -> str:
 
 def index_embedder(index: IndexInfo, preferred: Embedder | None, batch_size: int) -> Embedder:
     """The embedder of the index's model (``preferred`` when it is that model already)."""
-    if preferred is None:
-        return Embedder(index.embedding_model, batch_size=batch_size)
-    if preferred.model_name == index.embedding_model:
+    if preferred is not None and preferred.model_name == index.embedding_model:
         return preferred
-    return Embedder(
-        index.embedding_model, batch_size=batch_size, precision=preferred.requested_precision
-    )
+    precision = preferred.requested_precision if preferred is not None else "auto"
+    return Embedder(index.embedding_model, batch_size=batch_size, precision=precision)
 
 
 async def active_index(database: Database) -> IndexInfo | None:
