@@ -57,6 +57,12 @@ def is_held_out(key: str) -> bool:
     return int.from_bytes(digest[:8], "big") / 2**64 < HELD_OUT_SHARE
 
 
+def is_held_out_chapter(chapter_title: str) -> bool:
+    """The chapter-level split: calibrations (the evidence scorer's) are fitted on the other
+    chapters and reported on these, so a figure is never measured on the text it was fitted to."""
+    return is_held_out(chapter_title)
+
+
 @cache
 def book_exercises(books_dir: Path, book: str) -> tuple[BookExercise, ...]:
     """Every exercise with a question of the book's eval collection, in book order."""

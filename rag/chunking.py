@@ -11,11 +11,11 @@ import hashlib
 import json
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-ChunkKind = Literal["text", "exercise"]
+ChunkKind = Literal["text", "exercise", "definition"]
 TokenCounter = Callable[[str], int]
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -53,9 +53,11 @@ class LessonContent:
     objectives: list[str]
     body_markdown: str
     exercises: list[ExerciseContent] = field(default_factory=list)
+    # The lesson's glossary and introduced terms: ``{"term", "definition"}`` (the importer's shape).
+    key_terms: list[dict[str, str]] = field(default_factory=list)
 
     def content_hash(self) -> str:
-        material = {
+        material: dict[str, object] = {
             "title": self.lesson_title,
             "chapter": self.chapter_title,
             "source_module": self.source_module,
@@ -63,6 +65,8 @@ class LessonContent:
             "body": self.body_markdown,
             "exercises": [[str(e.item_id), e.prompt, e.options] for e in self.exercises],
         }
+        if self.key_terms:  # lessons without terms keep the hash they had before terms counted
+            material["key_terms"] = [[t["term"], t.get("definition", "")] for t in self.key_terms]
         encoded = json.dumps(material, sort_keys=True, ensure_ascii=False).encode()
         return hashlib.sha256(encoded).hexdigest()
 
@@ -179,10 +183,17 @@ def _pack(blocks: list[str], count: TokenCounter, max_tokens: int) -> Iterator[s
         yield "\n\n".join(current)
 
 
+def definition_text(term: Mapping[str, str]) -> str:
+    """A key term's passage: "term: definition", or "" when the term has no definition."""
+    name, meaning = term.get("term", "").strip(), term.get("definition", "").strip()
+    return f"{name}: {meaning}" if name and meaning else ""
+
+
 def chunk_lesson(
     lesson: LessonContent, *, max_tokens: int = 240, count: TokenCounter = approximate_tokens
 ) -> list[Chunk]:
-    """Text chunks section by section, then one chunk per exercise; never an empty result."""
+    """Text chunks section by section, one chunk per defined key term ("term: definition", the
+    passage that settles what a term means), then one per exercise; never an empty result."""
     base = {
         "course_id": str(lesson.course_id),
         "chapter_title": lesson.chapter_title,
@@ -201,6 +212,11 @@ def chunk_lesson(
         overview = "\n".join([lesson.lesson_title, *lesson.objectives])
         path = [lesson.lesson_title]
         chunks.append(Chunk("text", path, overview, {**base, "heading_path": path, "kind": "text"}))
+    for term in lesson.key_terms:
+        if text := definition_text(term):
+            path = [lesson.lesson_title, "Key terms"]
+            metadata = {**base, "heading_path": path, "kind": "definition", "term": term["term"]}
+            chunks.append(Chunk("definition", path, text, metadata))
     for exercise in lesson.exercises:
         text = exercise.as_text()
         if not text:

@@ -194,6 +194,7 @@ async def _published_lessons(
             objectives=list(lesson.objectives or []),
             body_markdown=lesson.body_markdown,
             exercises=exercises.get(lesson.id, []),
+            key_terms=list(lesson.key_terms or []),
         )
         for lesson, chapter_title in lessons
     ]

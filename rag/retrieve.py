@@ -10,7 +10,8 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import BaseModel
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Select, Subquery, func, literal, select, text, union_all
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -27,6 +28,8 @@ MAX_QUERY_TERMS = 64
 
 
 class Hit(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
     chunk_id: uuid.UUID
     lesson_id: uuid.UUID
     lesson_title: str
@@ -37,6 +40,8 @@ class Hit(BaseModel):
     text: str
     kind: str
     item_id: uuid.UUID | None = None  # the assessment item of an exercise chunk
+    # The stored unit vector, when the search was asked for it (``vectors=True``); never dumped.
+    vector: np.ndarray | None = Field(default=None, exclude=True, repr=False)
 
 
 def any_term_query(query: str) -> str:
@@ -59,8 +64,13 @@ async def search(
     kinds: Sequence[str] | None = None,
     embedder: Embedder | None = None,
     settings: RagSettings | None = None,
+    vectors: bool = False,
+    query_vector: np.ndarray | None = None,
 ) -> list[Hit]:
-    """The k best chunks of these courses for the query (kinds: e.g. ["text"] to skip exercises)."""
+    """The k best chunks of these courses for the query (kinds: e.g. ["text"] to skip exercises);
+    ``vectors``: with each chunk's stored vector, for callers that compare it with other texts;
+    ``query_vector``: the query already encoded by the active index's model (else it is encoded
+    here)."""
     if not query.strip() or not course_ids or k < 1:
         return []
     settings = settings or RagSettings()
@@ -68,8 +78,10 @@ async def search(
     index = await active_index(database)
     if index is None:  # nothing was ever ingested
         return []
-    embedder = index_embedder(index, embedder, settings.batch_size)
-    vector = (await embedder.encode_query(query)).tolist()
+    if query_vector is None:
+        embedder = index_embedder(index, embedder, settings.batch_size)
+        query_vector = await embedder.encode_query(query)
+    vector = query_vector.tolist()
     embedding = vector_column(index.dimensions)
     scope: list[ColumnElement[bool]] = [
         RagChunk.index_id == index.id,
@@ -85,8 +97,9 @@ async def search(
         k,
     )
     similarity = 1 - embedding.cosine_distance(vector)
+    stored = (embedding if vectors else literal(None)).label("stored_vector")
     statement = (
-        select(fused.c.score, similarity, RagChunk, Lesson.title, Unit.title)
+        select(fused.c.score, similarity, RagChunk, Lesson.title, Unit.title, stored)
         .join(RagChunk, RagChunk.id == fused.c.id)
         .join(Lesson, Lesson.id == RagChunk.lesson_id)
         .join(Unit, Unit.id == Lesson.unit_id)
@@ -108,8 +121,9 @@ async def search(
             text=chunk.text,
             kind=chunk.kind,
             item_id=chunk.chunk_metadata.get("item_id"),
+            vector=None if vector is None else np.asarray(vector, dtype=np.float32),
         )
-        for score, cosine, chunk, lesson_title, chapter_title in rows
+        for score, cosine, chunk, lesson_title, chapter_title, vector in rows
     ]
 
 

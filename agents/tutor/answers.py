@@ -13,15 +13,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from agents.tutor.choices import Choice, ForbiddenChoices, content_words
+from agents.tutor.choices import Choice, ForbiddenChoices
+from core.words import SMALL_WHOLE_NUMBER, content_words
 
 MINUS_SIGN = "\u2212"
 _NUMBER = re.compile(rf"(?<![\w.])[-{MINUS_SIGN}]?\d[\d,]*(?:\.\d+)?%?")
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
 _CITATION_MARKER = re.compile(r"\[\d+\]")
 MAX_KEY_PHRASE_WORDS = 6
-# Whole numbers up to this appear in explanations ("2 steps", "1 - p"): only a key forbids them.
-SMALL_WHOLE_NUMBER = 10
 MASK = "___"
 # A message restates an exercise when it holds this share of the exercise's words.
 RESTATED_SHARE = 0.8

@@ -18,30 +18,18 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from core.words import content_words, distinctive, words
+
 # A sentence naming an option holds at least this share of the option's distinctive words.
 NAMING_SHARE = 0.75
 # A passage sentence worth quoting in a guiding question: long enough to say something.
 QUOTE_CHARS = (40, 220)
 QUOTES = 3
-SMALL_WHOLE_NUMBER = 10
-_TOKEN = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
 _SENTENCE = re.compile(r"[^.!?\n]+")
 # "(c) ", "c) ", "C. " after a line start or a space; the letter's case and the marks make a style.
 _MARKER = re.compile(r"(?:(?<=\s)|^)(\()?([a-hA-H])([.)])(?=\s)", re.MULTILINE)
 _MARKUP = re.compile(r"<[^>]*>|[*_`#>|\[\]]+")
 _TRAILING_JOINER = re.compile(r"[\s,;]+(?:or|and)?\s*$")
-_COMMON = frozenset(
-    """
-    a an the and or but if of to in on at by for from with without as is are was were be been
-    being it its this that these those there their they them he she his her we you your i me my
-    not no yes true false none all both neither either above below only also than then so such
-    which what who whom whose when where why how do does did can could may might must should would
-    will shall has have had more most less least some any each other same very just one two three
-    four five six seven eight nine ten
-    """.split()  # noqa: SIM905 (a word list reads better as text)
-)
-_SUFFIXES = ("ing", "ed", "es", "s", "e")
-MIN_STEM = 4
 _ASSERTS = r"(?:is|would be|should be|must be|will be|=|:)"
 _VERDICT = r"(?:correct|right|true|best|the answer|the right answer|the correct answer)"
 
@@ -92,32 +80,6 @@ def _lettered_run(markers: list[re.Match[str]]) -> list[re.Match[str]]:
 def _line_end(text: str, start: int) -> int:
     end = text.find("\n", start)
     return len(text) if end < 0 else end
-
-
-def words(text: str) -> list[str]:
-    """Lower-case words, crudely stemmed ("monitors", "monitoring" and "monitored" are one),
-    and numbers."""
-    return [_stem(w) for w in _TOKEN.findall(text.lower())]
-
-
-def _stem(word: str) -> str:
-    if not word.isalpha():
-        return word
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= MIN_STEM and word[-2:] != "ss":
-            return word[: -len(suffix)]
-    return word
-
-
-_COMMON_STEMS = frozenset(map(_stem, _COMMON))
-
-
-def _distinctive(word: str) -> bool:
-    if word in _COMMON_STEMS:
-        return False
-    if word.isdigit():
-        return int(word) > SMALL_WHOLE_NUMBER
-    return len(word) >= 3
 
 
 @dataclass(frozen=True)
@@ -171,11 +133,6 @@ class ForbiddenChoices:
         )
 
 
-def content_words(text: str) -> set[str]:
-    """The words of ``text`` that carry meaning (no function words, no small numbers)."""
-    return {w for w in words(text) if _distinctive(w)}
-
-
 def _own_words(text: str, given: set[str]) -> set[str]:
     return content_words(text) - given
 
@@ -207,7 +164,7 @@ def _label_pattern(labels: frozenset[str]) -> re.Pattern[str]:
 def passage_sentences(text: str, question: str) -> list[str]:
     """The passage's sentences that share most words with the question, best first: what a
     guiding question quotes (the caller drops any that names an option)."""
-    asked = {w for w in words(question) if _distinctive(w)}
+    asked = {w for w in words(question) if distinctive(w)}
     low, high = QUOTE_CHARS
     scored = [
         (len(asked & set(words(s))), " ".join(s.split()) + ".")

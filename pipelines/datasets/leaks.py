@@ -23,7 +23,8 @@ from typing import Any
 
 from agents.tutor import policy
 from agents.tutor.answers import RESTATED_SHARE, FinalAnswer, restates
-from agents.tutor.choices import Choice, choices_of, content_words, parse_choices
+from agents.tutor.choices import Choice, choices_of, parse_choices
+from core.words import content_words
 
 # The first sentence of what the tutor says instead of an answer that gave the exercise away, or
 # that named a multiple-choice option (``policy.socratic_redirect``, ``policy.choice_question``).

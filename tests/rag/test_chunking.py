@@ -121,3 +121,25 @@ def test_an_empty_body_still_gives_one_chunk_and_hash_tracks_content() -> None:
     same = lesson("", course_id=content.course_id, lesson_id=content.lesson_id)
     assert content.content_hash() == same.content_hash()
     assert content.content_hash() != lesson("changed").content_hash()
+
+
+def test_each_defined_key_term_is_a_passage_of_its_own() -> None:
+    terms = [
+        {"term": "median", "definition": "the middle value of ordered data"},
+        {"term": "mode", "definition": ""},  # introduced without a definition: no passage
+    ]
+    chunks = chunk_lesson(lesson("Some text about averages.", key_terms=terms))
+    [definition] = [c for c in chunks if c.kind == "definition"]
+    assert definition.text == "median: the middle value of ordered data"
+    assert definition.metadata["term"] == "median"
+    assert definition.heading_path == ["Adding numbers", "Key terms"]
+
+
+def test_key_terms_change_the_hash_only_when_a_lesson_has_some() -> None:
+    plain = lesson("Text.")
+    same = {"lesson_id": plain.lesson_id, "course_id": plain.course_id}
+    assert lesson("Text.", key_terms=[], **same).content_hash() == plain.content_hash()
+    defined = lesson(
+        "Text.", key_terms=[{"term": "sum", "definition": "an addition's result"}], **same
+    )
+    assert defined.content_hash() != plain.content_hash()

@@ -1,0 +1,323 @@
+"""Evidence: how strongly a course's own passages support an answer, and which passage to cite.
+
+The bundled 135M model writes fluent guesses; what is right comes from the material. One
+interface serves the tutor, the content checks, the grader and the evals:
+``EvidenceScorer.rank(question, options, course_ids)`` ranks a multiple-choice question's options,
+``EvidenceScorer.support(claim, question, course_ids)`` scores one claim (a generated item's key,
+a learner's short answer).
+
+How an option is scored (chosen and weighed on the dev chapters of the eval books; figures in
+``bench/evidence.py`` and docs/tutor.md):
+
+1. **Passages**: the lesson texts and glossary definitions retrieved for the question, and for
+   the question joined to each option, each with its stored vector (nothing is re-encoded).
+2. **Semantic**: the cosine of "question + option" with each passage (the bi-encoder); with a
+   cross-encoder configured (``WC_EVIDENCE_CROSS_ENCODER``), its score of the pair instead.
+3. **Co-occurrence**: in each window of two sentences of a passage, the share of the question's
+   words and the share of the option's own words (not in the question, not shared by every
+   option) that the window holds, each word weighed by its rarity in the course; their product.
+   A passage that merely shares the topic scores nothing here: the option has to be said where
+   the question's subject is.
+4. The option's support is its best passage's ``semantic + lexical_weight · co-occurrence``; that
+   passage is the one to cite.
+5. A negated stem ("Which … is **not** …", "… **except** …") asks for the least-supported option.
+6. ``confidence`` maps the margin between the chosen option and the next one to the probability
+   that the choice is the key (a logistic fit on the dev chapters): "supported" means that
+   probability reaches ``WC_EVIDENCE_SUPPORTED_CONFIDENCE``.
+"""
+
+import asyncio
+import math
+import re
+import time
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import numpy as np
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import select
+
+from core.infra.database import Database
+from core.words import content_words
+from rag.embeddings import Embedder
+from rag.indexes import IndexInfo, active_index, index_embedder
+from rag.models import RagChunk
+from rag.retrieve import Hit, search
+from rag.settings import RagSettings
+
+if TYPE_CHECKING:
+    from sentence_transformers import CrossEncoder
+
+# Stems that ask for the option the material does not support.
+_NEGATED = re.compile(r"\b(?:not|except|least|false|incorrect|untrue)\b|n't\b", re.IGNORECASE)
+_SENTENCE = re.compile(r"[^.!?\n]+")
+EVIDENCE_KINDS = ("text", "definition")
+
+
+class EvidenceSettings(BaseSettings):
+    """How many passages are weighed, how the two signals combine, and what "supported" means
+    (``WC_EVIDENCE_*``). The defaults were fitted on the eval books' dev chapters."""
+
+    model_config = SettingsConfigDict(env_prefix="WC_EVIDENCE_", env_file=".env", extra="ignore")
+
+    question_passages: int = Field(8, ge=1, le=50, description="Passages retrieved per question.")
+    option_passages: int = Field(
+        3, ge=0, le=20, description="Passages retrieved per option (question + option)."
+    )
+    lexical_weight: float = Field(
+        0.9, ge=0, description="Weight of the co-occurrence signal beside the semantic one."
+    )
+    confidence_slope: float = Field(
+        5.82, description="Logistic map of the margin to the probability that the choice is right."
+    )
+    confidence_intercept: float = Field(-0.32)
+    supported_confidence: float = Field(
+        0.6, ge=0, le=1, description="The probability from which a choice counts as supported."
+    )
+    cross_encoder: str = Field(
+        "",
+        description="A sentence-transformers CrossEncoder directory scoring (claim, passage) "
+        "pairs instead of the bi-encoder's cosine; none ships in a package, so empty by default.",
+    )
+    term_cache_seconds: float = Field(
+        600, ge=0, description="How long a course's word rarities are reused before re-reading."
+    )
+
+
+@dataclass(frozen=True)
+class Support:
+    """How well the course supports one option or claim, and the passage that says so."""
+
+    text: str
+    score: float
+    semantic: float  # at the cited passage
+    cooccurrence: float  # at the cited passage
+    passage: Hit | None
+    # The best semantic score over all the passages: what similarity alone would rank by.
+    similarity: float = 0.0
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """A multiple-choice question's options by support, and the one the evidence picks."""
+
+    question: str
+    negated: bool
+    supports: list[Support]  # in the options' order
+    best: int  # the index of the option the evidence picks
+    margin: float  # how far it is ahead of the next option, in the direction the stem asks
+    confidence: float  # the calibrated probability that ``best`` is the key
+    supported_confidence: float
+
+    @property
+    def supported(self) -> bool:
+        return self.confidence >= self.supported_confidence
+
+    @property
+    def chosen(self) -> Support:
+        return self.supports[self.best]
+
+
+def negated(question: str) -> bool:
+    """Whether the stem asks for the option that is *not* so ("Which … is not …", "except")."""
+    return bool(_NEGATED.search(question))
+
+
+def logistic(value: float) -> float:
+    return 1 / (1 + math.exp(-max(-50.0, min(50.0, value))))
+
+
+@dataclass
+class TermWeights:
+    """The rarity (inverse document frequency) of each word over a course's passages."""
+
+    documents: int
+    frequencies: Counter[str]
+
+    @classmethod
+    def of(cls, documents: Sequence[str]) -> "TermWeights":
+        frequencies: Counter[str] = Counter()
+        for text in documents:
+            frequencies.update(content_words(text))
+        return cls(len(documents), frequencies)
+
+    def weight(self, word: str) -> float:
+        return math.log((self.documents + 1) / (self.frequencies.get(word, 0) + 1)) + 1
+
+    def weights(self, words: set[str]) -> dict[str, float]:
+        return {word: self.weight(word) for word in words}
+
+
+def sentence_windows(passage: str) -> list[set[str]]:
+    """The words of each window of two sentences of a passage (a statement and its follow-up:
+    "The X … It does Y")."""
+    sentences = _SENTENCE.findall(passage)
+    windows = [" ".join(sentences[i : i + 2]) for i in range(len(sentences))] or [passage]
+    return [content_words(window) for window in windows]
+
+
+def cooccurrence(asked: dict[str, float], said: dict[str, float], windows: list[set[str]]) -> float:
+    """The best window: the weighted share of the question's words it holds times the weighted
+    share of the option's own words it holds."""
+    asked_total, said_total = sum(asked.values()) or 1.0, sum(said.values()) or 1.0
+    best = 0.0
+    for present in windows:
+        question_share = sum(w for word, w in asked.items() if word in present) / asked_total
+        option_share = sum(w for word, w in said.items() if word in present) / said_total
+        best = max(best, question_share * option_share)
+    return best
+
+
+def own_words(options: Sequence[str], question: str) -> list[set[str]]:
+    """Each option's distinctive words: not in the question, not shared by every option (all of
+    its words when nothing is left)."""
+    asked = content_words(question)
+    words = [content_words(option) for option in options]
+    shared = set.intersection(*words) if words else set()
+    return [(own - asked - shared) or own for own in words]
+
+
+class EvidenceScorer:
+    """Scores options and claims against the passages of the courses a caller may see."""
+
+    def __init__(
+        self,
+        database: Database,
+        embedder: Embedder,
+        settings: EvidenceSettings | None = None,
+        rag_settings: RagSettings | None = None,
+    ) -> None:
+        self.database, self.embedder = database, embedder
+        self.settings = settings or EvidenceSettings()
+        self.rag_settings = rag_settings or RagSettings()
+        self._terms: dict[tuple[int, tuple[uuid.UUID, ...]], tuple[float, TermWeights]] = {}
+
+    async def rank(
+        self, question: str, options: Sequence[str], course_ids: Sequence[uuid.UUID]
+    ) -> Ranking:
+        """The options ranked by the support of the course's passages."""
+        supports = await self._supports(question, list(options), course_ids)
+        is_negated = negated(question)
+        scores = np.array([s.score for s in supports]) * (-1 if is_negated else 1)
+        order = np.argsort(-scores, kind="stable")
+        best = int(order[0])
+        margin = float(scores[best] - scores[order[1]]) if len(order) > 1 else 0.0
+        return Ranking(
+            question=question,
+            negated=is_negated,
+            supports=supports,
+            best=best,
+            margin=margin,
+            confidence=self.confidence(margin),
+            supported_confidence=self.settings.supported_confidence,
+        )
+
+    async def support(self, claim: str, question: str, course_ids: Sequence[uuid.UUID]) -> Support:
+        """How well the passages support one claim made in answer to the question."""
+        [found] = await self._supports(question, [claim], course_ids)
+        return found
+
+    def confidence(self, margin: float) -> float:
+        s = self.settings
+        return logistic(s.confidence_slope * margin + s.confidence_intercept)
+
+    async def _supports(
+        self, question: str, options: list[str], course_ids: Sequence[uuid.UUID]
+    ) -> list[Support]:
+        index = await active_index(self.database)
+        if index is None or not options or not course_ids:
+            return [Support(option, 0.0, 0.0, 0.0, None) for option in options]
+        embedder = index_embedder(index, self.embedder, self.rag_settings.batch_size)
+        claims = [f"{question} {option}".strip() for option in options]
+        vectors = await embedder.encode(claims)
+        passages = await self._passages(question, claims, vectors, course_ids)
+        if not passages:
+            return [Support(option, 0.0, 0.0, 0.0, None) for option in options]
+        semantic = await self._semantic(claims, vectors, passages)
+        terms = await self._term_weights(index, course_ids)
+        asked = terms.weights(content_words(question))
+        said = [terms.weights(words) for words in own_words(options, question)]
+        windows = [sentence_windows(p.text) for p in passages]
+        supports = []
+        for i, option in enumerate(options):
+            together = np.array([cooccurrence(asked, said[i], w) for w in windows])
+            combined = semantic[i] + self.settings.lexical_weight * together
+            j = int(combined.argmax())
+            scores = (float(combined[j]), float(semantic[i][j]), float(together[j]))
+            supports.append(Support(option, *scores, passages[j], float(semantic[i].max())))
+        return supports
+
+    async def _passages(
+        self,
+        question: str,
+        claims: list[str],
+        vectors: np.ndarray,
+        course_ids: Sequence[uuid.UUID],
+    ) -> list[Hit]:
+        """The question's passages, then each claim's, once each, with their stored vectors."""
+        s = self.settings
+        found = await self._search(question, None, s.question_passages, course_ids)
+        if s.option_passages:
+            for claim, vector in zip(claims, vectors, strict=True):
+                found += await self._search(claim, vector, s.option_passages, course_ids)
+        unique: dict[uuid.UUID, Hit] = {}
+        for hit in found:
+            unique.setdefault(hit.chunk_id, hit)
+        return list(unique.values())
+
+    async def _search(
+        self, query: str, vector: np.ndarray | None, k: int, course_ids: Sequence[uuid.UUID]
+    ) -> list[Hit]:
+        return await search(
+            self.database,
+            query,
+            course_ids,
+            k,
+            kinds=EVIDENCE_KINDS,
+            embedder=self.embedder,
+            settings=self.rag_settings,
+            vectors=True,
+            query_vector=vector,
+        )
+
+    async def _semantic(
+        self, claims: list[str], vectors: np.ndarray, passages: list[Hit]
+    ) -> np.ndarray:
+        """claims × passages: the cross-encoder's scores when one is configured, else cosines."""
+        if self.settings.cross_encoder:
+            pairs = [(claim, p.text) for claim in claims for p in passages]
+            scores = await asyncio.to_thread(self._cross_encoder.predict, pairs)
+            return np.asarray(scores, dtype=np.float32).reshape(len(claims), len(passages))
+        stored = [p.vector for p in passages]
+        assert all(v is not None for v in stored), "searched with vectors=True"
+        return vectors @ np.stack(stored).T  # type: ignore[arg-type]
+
+    @cached_property
+    def _cross_encoder(self) -> "CrossEncoder":
+        from sentence_transformers import CrossEncoder
+
+        # A sigmoid keeps its scores on the cosine's scale, so the same weights apply.
+        return CrossEncoder(self.settings.cross_encoder, num_labels=1, device="cpu")
+
+    async def _term_weights(self, index: IndexInfo, course_ids: Sequence[uuid.UUID]) -> TermWeights:
+        key = (index.id, tuple(sorted(course_ids)))
+        cached = self._terms.get(key)
+        if cached and time.monotonic() - cached[0] < self.settings.term_cache_seconds:
+            return cached[1]
+        async with self.database.session() as session:
+            texts = await session.scalars(
+                select(RagChunk.text).where(
+                    RagChunk.index_id == index.id,
+                    RagChunk.course_id.in_(list(course_ids)),
+                    RagChunk.kind.in_(EVIDENCE_KINDS),
+                )
+            )
+            documents = list(texts)
+        weights = await asyncio.to_thread(TermWeights.of, documents)
+        self._terms[key] = (time.monotonic(), weights)
+        return weights
