@@ -69,13 +69,14 @@ fuzz: $(STAMP)
 	WC_FUZZ_MAX_EXAMPLES=$(FUZZ_EXAMPLES) WC_FUZZ_SEED=$(FUZZ_SEED) WC_FUZZ_COVERAGE=all \
 	  $(BIN)/python -m pytest tests/http/test_fuzzing.py -s
 
-## bench: print the API, LLM (Serve and the bare CPU engine), embedding and learning-loop tables
+## bench: print the API, LLM (Serve and the bare CPU engine), embedding, evidence and learning-loop tables
 bench: $(STAMP)
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/llm.py
 	$(BIN)/python bench/vllm_cpu.py
 	$(BIN)/python bench/vllm_prefix.py
 	$(BIN)/python bench/embeddings.py
+	$(BIN)/python bench/evidence.py
 	$(BIN)/python bench/learning.py
 
 ## lint: ruff and mypy

@@ -122,6 +122,11 @@ class Ranking:
     def chosen(self) -> Support:
         return self.supports[self.best]
 
+    @property
+    def most_similar(self) -> int:
+        """The option similarity alone would pick (the bi-encoder baseline evidence must beat)."""
+        return max(range(len(self.supports)), key=lambda i: self.supports[i].similarity)
+
 
 def negated(question: str) -> bool:
     """Whether the stem asks for the option that is *not* so ("Which … is not …", "except")."""

@@ -77,10 +77,7 @@ async def held_out_accuracy(
     ]
     rankings = [await scorer.rank(q.prompt, q.options, [course_id]) for q in questions]
     evidence = sum(r.best == q.key for r, q in zip(rankings, questions, strict=True))
-    similar = sum(
-        max(range(len(r.supports)), key=lambda i: r.supports[i].similarity) == q.key
-        for r, q in zip(rankings, questions, strict=True)
-    )
+    similar = sum(r.most_similar == q.key for r, q in zip(rankings, questions, strict=True))
     return len(questions), evidence, similar, rankings
 
 
