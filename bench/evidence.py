@@ -50,7 +50,7 @@ from evals.heldout import ANATOMY_BOOK, STATISTICS_BOOK, is_held_out_chapter
 from evals.stats import Estimate, bootstrap_mean
 from platform_api.openstax.service import import_openstax_source
 from rag.embeddings import Embedder
-from rag.evidence import EvidenceScorer
+from rag.evidence import EvidenceScorer, EvidenceSettings, fit_confidence
 from rag.ingest import ingest_course
 from rag.settings import RagSettings
 
@@ -64,6 +64,7 @@ class Scored:
     evidence_right: bool
     similarity_right: bool
     supported: bool
+    margin: float
     options: int
     seconds: float
     bare_seconds: float
@@ -145,6 +146,7 @@ async def score_all(
                     ranking.best == question.key,
                     ranking.most_similar == question.key,
                     ranking.supported,
+                    ranking.margin,
                     len(question.options),
                     seconds,
                     bare_seconds,
@@ -178,6 +180,18 @@ def accuracy_table(scored: list[Scored]) -> Table:
                 f"{len(picked) / len(part):.0%} of picks, {right}/{len(picked)} right",
             )
     return table
+
+
+def calibration_line(scored: list[Scored]) -> str:
+    """The confidence map refitted on the dev chapters of the first book, next to the shipped."""
+    dev = [s for s in scored if s.book == scored[0].book and not s.held_out]
+    slope, intercept = fit_confidence([s.margin for s in dev], [s.evidence_right for s in dev])
+    shipped = EvidenceSettings()
+    return (
+        f"confidence map refitted on {scored[0].book}'s dev chapters: slope {slope:.2f}, "
+        f"intercept {intercept:.2f} (shipped: {shipped.confidence_slope}, "
+        f"{shipped.confidence_intercept})"
+    )
 
 
 def latency_table(scored: list[Scored]) -> Table:
@@ -231,6 +245,7 @@ async def main() -> None:
             await database.close()
     console = Console()
     console.print(accuracy_table(scored))
+    console.print(calibration_line(scored))
     console.print(latency_table(scored))
     console.print(
         "structure-first vs LLM-first generation, items/min: not measured (not built yet)"

@@ -137,6 +137,23 @@ def logistic(value: float) -> float:
     return 1 / (1 + math.exp(-max(-50.0, min(50.0, value))))
 
 
+def fit_confidence(margins: Sequence[float], right: Sequence[bool]) -> tuple[float, float]:
+    """The logistic map (slope, intercept) from a pick's margin to the probability that it is
+    right, fitted by maximum likelihood (Newton's method) on scored questions with known keys:
+    how the shipped ``confidence_*`` settings were made (``bench/evidence.py`` prints a refit)."""
+    x = np.column_stack([np.asarray(margins, dtype=np.float64), np.ones(len(margins))])
+    y = np.asarray(right, dtype=np.float64)
+    beta = np.zeros(2)
+    for _ in range(50):
+        p = 1 / (1 + np.exp(-np.clip(x @ beta, -50, 50)))
+        hessian = x.T @ (x * (p * (1 - p))[:, None]) + 1e-6 * np.eye(2)
+        step = np.linalg.solve(hessian, x.T @ (y - p))
+        beta += step
+        if np.abs(step).max() < 1e-9:
+            break
+    return float(beta[0]), float(beta[1])
+
+
 @dataclass
 class TermWeights:
     """The rarity (inverse document frequency) of each word over a course's passages."""

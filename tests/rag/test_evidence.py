@@ -7,6 +7,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+import numpy as np
 import pytest
 from sqlalchemy import select
 
@@ -19,6 +20,7 @@ from rag.evidence import (
     EvidenceSettings,
     Ranking,
     cooccurrence,
+    fit_confidence,
     negated,
     own_words,
     sentence_windows,
@@ -98,9 +100,26 @@ async def test_the_evidence_ranks_keyed_options_first_more_often_than_similarity
     for ranking in rankings:
         assert ranking.chosen.passage is not None
         assert 0 <= ranking.confidence <= 1
-    # Confidence means something: the confident picks are right more often than the others.
+    # Confidence tells some picks from others.
     confident = [r for r in rankings if r.supported]
     assert confident and len(confident) < len(rankings)
+
+
+async def test_the_confidence_map_fitted_on_a_dev_chapter_grows_with_the_margin(
+    scorer: EvidenceScorer, eval_books: EvalBooks
+) -> None:
+    course = eval_books.course_ids[ANATOMY_BOOK]
+    dev = [
+        q
+        for q in await keyed_questions(scorer.database, course)
+        if not is_held_out_chapter(q.chapter)
+    ]
+    rankings = [await scorer.rank(q.prompt, q.options, [course]) for q in dev]
+    slope, intercept = fit_confidence(
+        [r.margin for r in rankings], [r.best == q.key for r, q in zip(rankings, dev, strict=True)]
+    )
+    print(f"\nfitted on {len(dev)} dev questions: slope {slope:.2f}, intercept {intercept:.2f}")
+    assert slope > 0  # a pick further ahead of the next option is right more often
 
 
 async def test_a_negated_stem_asks_for_the_least_supported_option(
@@ -150,6 +169,14 @@ async def test_a_configured_cross_encoder_scores_the_pairs(eval_books: EvalBooks
         await database.close()
     assert all(0 <= s.semantic <= 1 for s in ranking.supports)
     assert ranking.chosen.passage is not None
+
+
+def test_the_confidence_fit_recovers_a_known_logistic_map() -> None:
+    rng = np.random.default_rng(7)
+    margins = rng.uniform(0, 1, 4000)
+    right = rng.uniform(0, 1, 4000) < 1 / (1 + np.exp(-(6 * margins - 1)))
+    slope, intercept = fit_confidence(margins.tolist(), right.tolist())
+    assert abs(slope - 6) < 0.8 and abs(intercept + 1) < 0.3
 
 
 def test_negated_stems() -> None:
