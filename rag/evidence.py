@@ -53,8 +53,16 @@ from rag.settings import RagSettings
 if TYPE_CHECKING:
     from sentence_transformers import CrossEncoder
 
-# Stems that ask for the option the material does not support.
-_NEGATED = re.compile(r"\b(?:not|except|least|false|incorrect|untrue)\b|n't\b", re.IGNORECASE)
+# Stems that ask for the option the material does not support: a "which" clause that negates
+# ("Which of the following is not…", "…doesn't…", "…is false?", "…least likely…"), "all of these…
+# except", or an emphatic NOT / EXCEPT. A "not" elsewhere ("students who do not…", "would not be
+# able to ___", "at least five") asks for what the material does say.
+_WHICH_NEGATED = re.compile(
+    r"\bwhich\b[^.?!\n]*?(?:\b(?:not|except|false|incorrect|untrue|least likely)\b|n't\b)",
+    re.IGNORECASE,
+)
+_ALL_EXCEPT = re.compile(r"\b(?:all|each|any)\b[^.?!\n]*?\bexcept\b", re.IGNORECASE)
+_EMPHATIC = re.compile(r"\b(?:NOT|EXCEPT)\b")
 _SENTENCE = re.compile(r"[^.!?\n]+")
 EVIDENCE_KINDS = ("text", "definition")
 
@@ -130,7 +138,7 @@ class Ranking:
 
 def negated(question: str) -> bool:
     """Whether the stem asks for the option that is *not* so ("Which … is not …", "except")."""
-    return bool(_NEGATED.search(question))
+    return any(p.search(question) for p in (_WHICH_NEGATED, _ALL_EXCEPT, _EMPHATIC))
 
 
 def logistic(value: float) -> float:
