@@ -1,7 +1,7 @@
 """The proctor's analysed frames per second per core, CPU per frame and delay, next to its bare
 analysers in the same run; prints rich tables.
 
-    .venv/bin/python bench/proctor.py [--seconds 30] [--clients 640x480@15,320x240@10]
+    .venv/bin/python bench/proctor_stream.py [--seconds 30] [--clients 640x480@15,320x240@10]
                                       [--repeats 3]
 
 One staged webcam script of real portraits (scikit-image's astronaut, matplotlib's Grace Hopper:
