@@ -7,7 +7,7 @@ interface serves the tutor, the content checks, the grader and the evals:
 a learner's short answer).
 
 How an option is scored (chosen and weighed on the dev chapters of the eval books; figures in
-``bench/evidence.py`` and docs/tutor.md):
+``bench/evidence.py`` and docs/configuration.md):
 
 1. **Passages**: the lesson texts and glossary definitions retrieved for the question, and for
    the question joined to each option, each with its stored vector (nothing is re-encoded).
@@ -141,8 +141,9 @@ def negated(question: str) -> bool:
     return any(p.search(question) for p in (_WHICH_NEGATED, _ALL_EXCEPT, _EMPHATIC))
 
 
-def logistic(value: float) -> float:
-    return 1 / (1 + math.exp(-max(-50.0, min(50.0, value))))
+def logistic(values: np.ndarray) -> np.ndarray:
+    clipped: np.ndarray = np.clip(values, -50, 50)
+    return 1 / (1 + np.exp(-clipped))
 
 
 def fit_confidence(margins: Sequence[float], right: Sequence[bool]) -> tuple[float, float]:
@@ -153,7 +154,7 @@ def fit_confidence(margins: Sequence[float], right: Sequence[bool]) -> tuple[flo
     y = np.asarray(right, dtype=np.float64)
     beta = np.zeros(2)
     for _ in range(50):
-        p = 1 / (1 + np.exp(-np.clip(x @ beta, -50, 50)))
+        p = logistic(x @ beta)
         hessian = x.T @ (x * (p * (1 - p))[:, None]) + 1e-6 * np.eye(2)
         step = np.linalg.solve(hessian, x.T @ (y - p))
         beta += step
@@ -254,7 +255,7 @@ class EvidenceScorer:
 
     def confidence(self, margin: float) -> float:
         s = self.settings
-        return logistic(s.confidence_slope * margin + s.confidence_intercept)
+        return float(logistic(np.asarray(s.confidence_slope * margin + s.confidence_intercept)))
 
     async def _supports(
         self, question: str, options: list[str], course_ids: Sequence[uuid.UUID]
@@ -265,8 +266,8 @@ class EvidenceScorer:
         embedder = index_embedder(index, self.embedder, self.rag_settings.batch_size)
         claims = [f"{question} {option}".strip() for option in options]
         vectors = await embedder.encode(claims)
-        passages = await self._passages(question, claims, vectors, course_ids)
-        if not passages:
+        passages = await self._passages(index, question, claims, vectors, course_ids)
+        if not passages:  # the index holds nothing of these courses
             return [Support(option, 0.0, 0.0, 0.0, None) for option in options]
         semantic = await self._semantic(claims, vectors, passages)
         terms = await self._term_weights(index, course_ids)
@@ -284,6 +285,7 @@ class EvidenceScorer:
 
     async def _passages(
         self,
+        index: IndexInfo,
         question: str,
         claims: list[str],
         vectors: np.ndarray,
@@ -291,17 +293,22 @@ class EvidenceScorer:
     ) -> list[Hit]:
         """The question's passages, then each claim's, once each, with their stored vectors."""
         s = self.settings
-        found = await self._search(question, None, s.question_passages, course_ids)
+        found = await self._search(index, question, None, s.question_passages, course_ids)
         if s.option_passages:
             for claim, vector in zip(claims, vectors, strict=True):
-                found += await self._search(claim, vector, s.option_passages, course_ids)
+                found += await self._search(index, claim, vector, s.option_passages, course_ids)
         unique: dict[uuid.UUID, Hit] = {}
         for hit in found:
             unique.setdefault(hit.chunk_id, hit)
         return list(unique.values())
 
     async def _search(
-        self, query: str, vector: np.ndarray | None, k: int, course_ids: Sequence[uuid.UUID]
+        self,
+        index: IndexInfo,
+        query: str,
+        vector: np.ndarray | None,
+        k: int,
+        course_ids: Sequence[uuid.UUID],
     ) -> list[Hit]:
         return await search(
             self.database,
@@ -313,6 +320,7 @@ class EvidenceScorer:
             settings=self.rag_settings,
             vectors=True,
             query_vector=vector,
+            index=index,
         )
 
     async def _semantic(

@@ -18,7 +18,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from core.curriculum.models import Lesson, Unit
 from core.infra.database import Database
 from rag.embeddings import Embedder
-from rag.indexes import active_index, index_embedder, vector_column
+from rag.indexes import IndexInfo, active_index, index_embedder, vector_column
 from rag.models import RagChunk
 from rag.settings import RagSettings
 
@@ -66,16 +66,18 @@ async def search(
     settings: RagSettings | None = None,
     vectors: bool = False,
     query_vector: np.ndarray | None = None,
+    index: IndexInfo | None = None,
 ) -> list[Hit]:
     """The k best chunks of these courses for the query (kinds: e.g. ["text"] to skip exercises);
     ``vectors``: with each chunk's stored vector, for callers that compare it with other texts;
     ``query_vector``: the query already encoded by the active index's model (else it is encoded
-    here)."""
+    here); ``index``: the active index the caller already read (searches that must compare
+    vectors of one index read it once)."""
     if not query.strip() or not course_ids or k < 1:
         return []
     settings = settings or RagSettings()
     # Read once: a switch in the middle of this search cannot mix two indexes' vectors.
-    index = await active_index(database)
+    index = index or await active_index(database)
     if index is None:  # nothing was ever ingested
         return []
     if query_vector is None:
