@@ -14,12 +14,15 @@ chapters (``evals.heldout.is_held_out_chapter``): the share of questions whose k
 evidence ranks first, next to similarity alone (the bi-encoder's cosine of question + option with
 the same passages, the floor to beat), with 95 % bootstrap intervals; and what "supported" means
 there (the share of picks whose calibrated confidence reaches the setting, and how many of those
-are right).
+are right). The claim map (``EvidenceScorer.check_claims``, what the tutor scores a free answer
+with) is refitted the same way: each question's keyed option and one seeded distractor, scored
+as the claims of one answer, on the dev chapters.
 
 (b) Latency per question and per option (p50/p95), next to the bare sentence-transformers
 ``encode`` of the texts the scorer embeds for that question (the question, and question + each
 option), same model and precision, timed in the same loop. The rest of the scorer's time is the
-searches (one per question and one per option) and the co-occurrence count.
+search (one statement per question, its option searches included when ``option_passages`` asks
+for them) and the co-occurrence count.
 
 (c) Items per minute of structure-first generation next to LLM-first: not measured yet (the
 structure-first writer does not exist; issue 15).
@@ -27,6 +30,7 @@ structure-first writer does not exist; issue 15).
 
 import argparse
 import asyncio
+import random
 import sys
 import time
 import uuid
@@ -54,6 +58,7 @@ from rag.evidence import EvidenceScorer, EvidenceSettings, fit_confidence
 from rag.ingest import ingest_course
 from rag.settings import RagSettings
 
+CLAIM_SEED = 20261203
 LATENCY_GOAL = 1.2  # the scorer's time per question over the bare encode of its texts
 
 
@@ -68,6 +73,7 @@ class Scored:
     options: int
     seconds: float
     bare_seconds: float
+    claim_scores: tuple[float, float]  # the keyed option and one distractor, scored as claims
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,11 @@ class KeyedQuestion:
     prompt: str
     options: list[str]
     key: int
+
+    @property
+    def others(self) -> list[int]:
+        """The distractors' positions."""
+        return [i for i in range(len(self.options)) if i != self.key]
 
 
 async def import_and_ingest(database: Database, books: list[str]) -> dict[str, list[uuid.UUID]]:
@@ -126,6 +137,7 @@ async def score_all(
     scorer: EvidenceScorer, questions: list[KeyedQuestion], precision: str
 ) -> list[Scored]:
     bare = bare_model(scorer.rag_settings, precision)
+    distractors = random.Random(CLAIM_SEED)
     scored = []
     with Progress(
         TextColumn("ranking options"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()
@@ -139,6 +151,7 @@ async def score_all(
             bare.encode([question.prompt])
             bare.encode([f"{question.prompt} {option}" for option in question.options])
             bare_seconds = time.perf_counter() - started
+            claims = await claim_scores(scorer, question, distractors.choice(question.others))
             scored.append(
                 Scored(
                     question.book,
@@ -150,10 +163,19 @@ async def score_all(
                     len(question.options),
                     seconds,
                     bare_seconds,
+                    claims,
                 )
             )
             progress.advance(task)
     return scored
+
+
+async def claim_scores(
+    scorer: EvidenceScorer, question: KeyedQuestion, distractor: int
+) -> tuple[float, float]:
+    texts = [question.options[question.key], question.options[distractor]]
+    checked = await scorer.check_claims(question.prompt, texts, [question.course_id])
+    return checked.supports[0].score, checked.supports[1].score
 
 
 def share(estimate: Estimate) -> str:
@@ -187,10 +209,14 @@ def calibration_line(scored: list[Scored]) -> str:
     dev = [s for s in scored if s.book == scored[0].book and not s.held_out]
     slope, intercept = fit_confidence([s.margin for s in dev], [s.evidence_right for s in dev])
     shipped = EvidenceSettings()
+    scores = [score for s in dev for score in s.claim_scores]
+    stated = [is_key for _ in dev for is_key in (True, False)]
+    claim_slope, claim_intercept = fit_confidence(scores, stated)
     return (
         f"confidence map refitted on {scored[0].book}'s dev chapters: slope {slope:.2f}, "
         f"intercept {intercept:.2f} (shipped: {shipped.confidence_slope}, "
-        f"{shipped.confidence_intercept})"
+        f"{shipped.confidence_intercept}); claim map: slope {claim_slope:.2f}, intercept "
+        f"{claim_intercept:.2f} (shipped: {shipped.claim_slope}, {shipped.claim_intercept})"
     )
 
 

@@ -10,12 +10,14 @@ How an option is scored (chosen and weighed on the dev chapters of the eval book
 ``bench/evidence.py`` and docs/configuration.md):
 
 1. **Passages**: the lesson texts and glossary definitions retrieved for the question, and for
-   the question joined to each option, each with its stored vector (nothing is re-encoded).
+   the question joined to each option when ``option_passages`` asks (to a claim scored alone:
+   ``claim_passages``), in one statement, each with its stored vector (nothing is re-encoded).
 2. **Semantic**: the cosine of "question + option" with each passage (the bi-encoder); with a
    cross-encoder configured (``WC_EVIDENCE_CROSS_ENCODER``), its score of the pair instead.
-3. **Co-occurrence**: in each window of two sentences of a passage, the share of the question's
-   words and the share of the option's own words (not in the question, not shared by every
-   option) that the window holds, each word weighed by its rarity in the course; their product.
+3. **Co-occurrence**: in each sentence of a passage (``window_sentences``), the share of the
+   question's words and the share of the option's own words (not in the question, not shared by
+   every option) that the sentence holds, each word weighed by its rarity in the course; their
+   product.
    A passage that merely shares the topic scores nothing here: the option has to be said where
    the question's subject is.
 4. The option's support is its best passage's ``semantic + lexical_weight · co-occurrence``; that
@@ -24,6 +26,8 @@ How an option is scored (chosen and weighed on the dev chapters of the eval book
 6. ``confidence`` maps the margin between the chosen option and the next one to the probability
    that the choice is the key (a logistic fit on the dev chapters): "supported" means that
    probability reaches ``WC_EVIDENCE_SUPPORTED_CONFIDENCE``.
+7. Options that are mostly numbers (a computation's results) are not the material's to judge: the
+   ranking still orders them, with confidence 0, so none is "supported".
 """
 
 import asyncio
@@ -47,7 +51,7 @@ from core.words import content_words
 from rag.embeddings import Embedder
 from rag.indexes import IndexInfo, active_index, index_embedder
 from rag.models import RagChunk
-from rag.retrieve import Hit, search
+from rag.retrieve import Hit, Query, search_many
 from rag.settings import RagSettings
 
 if TYPE_CHECKING:
@@ -64,6 +68,8 @@ _WHICH_NEGATED = re.compile(
 _ALL_EXCEPT = re.compile(r"\b(?:all|each|any)\b[^.?!\n]*?\bexcept\b", re.IGNORECASE)
 _EMPHATIC = re.compile(r"\b(?:NOT|EXCEPT)\b")
 _SENTENCE = re.compile(r"[^.!?\n]+")
+# A word or a number ("3.5", "1,000"); an option whose tokens are mostly numbers is computed.
+_TOKEN = re.compile(r"[^\W\d_]+|\d+(?:[.,]\d+)*")
 EVIDENCE_KINDS = ("text", "definition")
 
 
@@ -75,15 +81,25 @@ class EvidenceSettings(BaseSettings):
 
     question_passages: int = Field(8, ge=1, le=50, description="Passages retrieved per question.")
     option_passages: int = Field(
-        3, ge=0, le=20, description="Passages retrieved per option (question + option)."
+        0,
+        ge=0,
+        le=20,
+        description="Passages retrieved per option (question + option); 0: the question's only.",
     )
+    claim_passages: int = Field(
+        3,
+        ge=0,
+        le=20,
+        description="Passages retrieved for a claim scored alone (``support``): question + claim.",
+    )
+    window_sentences: int = Field(1, ge=1, le=5, description="Sentences per co-occurrence window.")
     lexical_weight: float = Field(
         0.9, ge=0, description="Weight of the co-occurrence signal beside the semantic one."
     )
     confidence_slope: float = Field(
-        5.82, description="Logistic map of the margin to the probability that the choice is right."
+        6.81, description="Logistic map of the margin to the probability that the choice is right."
     )
-    confidence_intercept: float = Field(-0.32)
+    confidence_intercept: float = Field(-0.26)
     supported_confidence: float = Field(
         0.6, ge=0, le=1, description="The probability from which a choice counts as supported."
     )
@@ -91,6 +107,19 @@ class EvidenceSettings(BaseSettings):
         "",
         description="A sentence-transformers CrossEncoder directory scoring (claim, passage) "
         "pairs instead of the bi-encoder's cosine; none ships in a package, so empty by default.",
+    )
+    claim_slope: float = Field(
+        2.73,
+        description="Logistic map of a claim's support score to the probability that the "
+        "material states it rather than a plausible false claim (fitted on the dev chapters: "
+        "each question's keyed option against one of its distractors).",
+    )
+    claim_intercept: float = Field(-2.57)
+    claim_supported_confidence: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="The mean claim probability from which an answer counts as supported.",
     )
     term_cache_seconds: float = Field(
         600, ge=0, description="How long a course's word rarities are reused before re-reading."
@@ -184,12 +213,23 @@ class TermWeights:
         return {word: self.weight(word) for word in words}
 
 
-def sentence_windows(passage: str) -> list[set[str]]:
-    """The words of each window of two sentences of a passage (a statement and its follow-up:
-    "The X … It does Y")."""
+def sentence_windows(passage: str, size: int = 1) -> list[set[str]]:
+    """The words of each window of ``size`` sentences of a passage (one sentence by default: on
+    the dev chapters two-sentence windows let a distractor named in the next sentence score)."""
     sentences = _SENTENCE.findall(passage)
-    windows = [" ".join(sentences[i : i + 2]) for i in range(len(sentences))] or [passage]
+    windows = [" ".join(sentences[i : i + size]) for i in range(len(sentences))] or [passage]
     return [content_words(window) for window in windows]
+
+
+def numeric(option: str) -> bool:
+    """Whether more than half of an option's words and numbers are numbers ("3.5", "35:1")."""
+    tokens = _TOKEN.findall(option)
+    return 2 * sum(token[0].isdigit() for token in tokens) > len(tokens)
+
+
+def computed(options: Sequence[str]) -> bool:
+    """Whether most options are numbers: a computation, which passages cannot rank."""
+    return 2 * sum(map(numeric, options)) > len(options)
 
 
 def cooccurrence(asked: dict[str, float], said: dict[str, float], windows: list[set[str]]) -> float:
@@ -211,6 +251,23 @@ def own_words(options: Sequence[str], question: str) -> list[set[str]]:
     words = [content_words(option) for option in options]
     shared = set.intersection(*words) if words else set()
     return [(own - asked - shared) or own for own in words]
+
+
+@dataclass(frozen=True)
+class ClaimCheck:
+    """How well the passages support the claims of one answer, taken together."""
+
+    supports: list[Support]  # one per claim
+    confidence: float  # the mean calibrated probability that the material states a claim
+    supported_confidence: float
+
+    @property
+    def supported(self) -> bool:
+        return self.confidence >= self.supported_confidence
+
+    @property
+    def weakest(self) -> Support | None:
+        return min(self.supports, key=lambda s: s.score, default=None)
 
 
 class EvidenceScorer:
@@ -238,42 +295,62 @@ class EvidenceScorer:
         order = np.argsort(-scores, kind="stable")
         best = int(order[0])
         margin = float(scores[best] - scores[order[1]]) if len(order) > 1 else 0.0
+        # A computation's results: the order stands, but the scorer claims nothing about it.
+        confidence = 0.0 if computed(options) else self.confidence(margin)
         return Ranking(
             question=question,
             negated=is_negated,
             supports=supports,
             best=best,
             margin=margin,
-            confidence=self.confidence(margin),
+            confidence=confidence,
             supported_confidence=self.settings.supported_confidence,
         )
 
     async def support(self, claim: str, question: str, course_ids: Sequence[uuid.UUID]) -> Support:
         """How well the passages support one claim made in answer to the question."""
-        [found] = await self._supports(question, [claim], course_ids)
+        [found] = await self._supports(question, [claim], course_ids, self.settings.claim_passages)
         return found
+
+    async def check_claims(
+        self, question: str, claims: Sequence[str], course_ids: Sequence[uuid.UUID]
+    ) -> ClaimCheck:
+        """The support of each claim an answer makes (its sentences), and of all of them."""
+        s = self.settings
+        supports = await self._supports(question, list(claims), course_ids, s.claim_passages)
+        scores = np.array([support.score for support in supports])
+        probabilities = logistic(s.claim_slope * scores + s.claim_intercept)
+        confidence = float(probabilities.mean()) if len(supports) else 0.0
+        return ClaimCheck(supports, confidence, s.claim_supported_confidence)
 
     def confidence(self, margin: float) -> float:
         s = self.settings
         return float(logistic(np.asarray(s.confidence_slope * margin + s.confidence_intercept)))
 
     async def _supports(
-        self, question: str, options: list[str], course_ids: Sequence[uuid.UUID]
+        self,
+        question: str,
+        options: list[str],
+        course_ids: Sequence[uuid.UUID],
+        per_option: int | None = None,
     ) -> list[Support]:
+        """Each option's support; ``per_option``: passages also retrieved for question + option
+        (``option_passages`` unless given)."""
         index = await active_index(self.database)
         if index is None or not options or not course_ids:
             return [Support(option, 0.0, 0.0, 0.0, None) for option in options]
         embedder = index_embedder(index, self.embedder, self.rag_settings.batch_size)
         claims = [f"{question} {option}".strip() for option in options]
         vectors = await embedder.encode(claims)
-        passages = await self._passages(index, question, claims, vectors, course_ids)
+        per_option = self.settings.option_passages if per_option is None else per_option
+        passages = await self._passages(index, question, claims, vectors, course_ids, per_option)
         if not passages:  # the index holds nothing of these courses
             return [Support(option, 0.0, 0.0, 0.0, None) for option in options]
         semantic = await self._semantic(claims, vectors, passages)
         terms = await self._term_weights(index, course_ids)
         asked = terms.weights(content_words(question))
         said = [terms.weights(words) for words in own_words(options, question)]
-        windows = [sentence_windows(p.text) for p in passages]
+        windows = [sentence_windows(p.text, self.settings.window_sentences) for p in passages]
         supports = []
         for i, option in enumerate(options):
             together = np.array([cooccurrence(asked, said[i], w) for w in windows])
@@ -290,38 +367,30 @@ class EvidenceScorer:
         claims: list[str],
         vectors: np.ndarray,
         course_ids: Sequence[uuid.UUID],
+        per_option: int,
     ) -> list[Hit]:
-        """The question's passages, then each claim's, once each, with their stored vectors."""
-        s = self.settings
-        found = await self._search(index, question, None, s.question_passages, course_ids)
-        if s.option_passages:
-            for claim, vector in zip(claims, vectors, strict=True):
-                found += await self._search(index, claim, vector, s.option_passages, course_ids)
-        unique: dict[uuid.UUID, Hit] = {}
-        for hit in found:
-            unique.setdefault(hit.chunk_id, hit)
-        return list(unique.values())
-
-    async def _search(
-        self,
-        index: IndexInfo,
-        query: str,
-        vector: np.ndarray | None,
-        k: int,
-        course_ids: Sequence[uuid.UUID],
-    ) -> list[Hit]:
-        return await search(
+        """The question's passages, then each claim's, once each, with their stored vectors: one
+        statement for all the searches."""
+        queries = [Query(question, None, self.settings.question_passages)]
+        if per_option:
+            queries += [
+                Query(claim, vector, per_option)
+                for claim, vector in zip(claims, vectors, strict=True)
+            ]
+        found = await search_many(
             self.database,
-            query,
+            queries,
             course_ids,
-            k,
             kinds=EVIDENCE_KINDS,
             embedder=self.embedder,
             settings=self.rag_settings,
             vectors=True,
-            query_vector=vector,
             index=index,
         )
+        unique: dict[uuid.UUID, Hit] = {}
+        for hit in (hit for hits in found for hit in hits):
+            unique.setdefault(hit.chunk_id, hit)
+        return list(unique.values())
 
     async def _semantic(
         self, claims: list[str], vectors: np.ndarray, passages: list[Hit]

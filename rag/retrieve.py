@@ -8,6 +8,7 @@ that index's model, so a refresh to another model switches searches over with th
 import re
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -55,6 +56,15 @@ def any_term_query(query: str) -> str:
     return " or ".join(t for t in terms[:MAX_QUERY_TERMS] if t != "or")
 
 
+@dataclass(frozen=True)
+class Query:
+    """One search of ``search_many``: its text, its vector (None: encoded there), its k."""
+
+    text: str
+    vector: np.ndarray | None = None
+    k: int = 5
+
+
 async def search(
     database: Database,
     query: str,
@@ -73,17 +83,42 @@ async def search(
     ``query_vector``: the query already encoded by the active index's model (else it is encoded
     here); ``index``: the active index the caller already read (searches that must compare
     vectors of one index read it once)."""
-    if not query.strip() or not course_ids or k < 1:
-        return []
+    [hits] = await search_many(
+        database,
+        [Query(query, query_vector, k)],
+        course_ids,
+        kinds=kinds,
+        embedder=embedder,
+        settings=settings,
+        vectors=vectors,
+        index=index,
+    )
+    return hits
+
+
+async def search_many(
+    database: Database,
+    queries: Sequence[Query],
+    course_ids: Sequence[uuid.UUID],
+    *,
+    kinds: Sequence[str] | None = None,
+    embedder: Embedder | None = None,
+    settings: RagSettings | None = None,
+    vectors: bool = False,
+    index: IndexInfo | None = None,
+) -> list[list[Hit]]:
+    """Each query's hits, as ``search`` finds them, from one statement (one round trip and one
+    index read for a question and its options); the arguments mean what they mean there."""
+    found: list[list[Hit]] = [[] for _ in queries]
+    asked = [n for n, q in enumerate(queries) if q.text.strip() and q.k >= 1]
+    if not asked or not course_ids:
+        return found
     settings = settings or RagSettings()
     # Read once: a switch in the middle of this search cannot mix two indexes' vectors.
     index = index or await active_index(database)
     if index is None:  # nothing was ever ingested
-        return []
-    if query_vector is None:
-        embedder = index_embedder(index, embedder, settings.batch_size)
-        query_vector = await embedder.encode_query(query)
-    vector = query_vector.tolist()
+        return found
+    encoded = [await _query_vector(queries[n], index, embedder, settings) for n in asked]
     embedding = vector_column(index.dimensions)
     scope: list[ColumnElement[bool]] = [
         RagChunk.index_id == index.id,
@@ -91,42 +126,85 @@ async def search(
     ]
     if kinds:
         scope.append(RagChunk.kind.in_(list(kinds)))
-    terms = any_term_query(query) if settings.hybrid else ""
-    fused = _fused(
-        _vector_ranked(embedding, vector, scope, max(settings.candidates, k)),
-        _text_ranked(terms, scope, settings.candidates),
-        settings.rrf_k,
-        k,
-    )
-    similarity = 1 - embedding.cosine_distance(vector)
+    ranked = union_all(
+        *(
+            _query_hits(n, queries[n], vector, embedding, scope, settings)
+            for n, vector in zip(asked, encoded, strict=True)
+        )
+    ).subquery("hits")
     stored = (embedding if vectors else literal(None)).label("stored_vector")
     statement = (
-        select(fused.c.score, similarity, RagChunk, Lesson.title, Unit.title, stored)
-        .join(RagChunk, RagChunk.id == fused.c.id)
+        select(ranked.c.query, ranked.c.score, ranked.c.similarity, RagChunk)
+        .add_columns(Lesson.title, Unit.title, stored)
+        .join(RagChunk, RagChunk.id == ranked.c.id)
         .join(Lesson, Lesson.id == RagChunk.lesson_id)
         .join(Unit, Unit.id == Lesson.unit_id)
-        .order_by(fused.c.score.desc(), RagChunk.id)
+        .order_by(ranked.c.query, ranked.c.score.desc(), RagChunk.id)
     )
     async with database.session() as session, session.begin():
         for name, value in search_session_settings(settings):
             await session.execute(text(f"SET LOCAL {name} = {value}"))
         rows = (await session.execute(statement)).all()
-    return [
-        Hit(
-            chunk_id=chunk.id,
-            lesson_id=chunk.lesson_id,
-            lesson_title=lesson_title,
-            chapter_title=chapter_title,
-            source_module=chunk.chunk_metadata.get("source_module"),
-            score=float(score),
-            similarity=float(cosine),
-            text=chunk.text,
-            kind=chunk.kind,
-            item_id=chunk.chunk_metadata.get("item_id"),
-            vector=None if vector is None else np.asarray(vector, dtype=np.float32),
-        )
-        for score, cosine, chunk, lesson_title, chapter_title, vector in rows
-    ]
+    for query, *hit in rows:
+        found[query].append(_hit(*hit))
+    return found
+
+
+async def _query_vector(
+    query: Query, index: IndexInfo, embedder: Embedder | None, settings: RagSettings
+) -> list[float]:
+    if query.vector is not None:
+        return list(query.vector.tolist())
+    embedder = index_embedder(index, embedder, settings.batch_size)
+    return list((await embedder.encode_query(query.text)).tolist())
+
+
+def _query_hits(
+    number: int,
+    query: Query,
+    vector: list[float],
+    embedding: ColumnElement[Any],
+    scope: list[ColumnElement[bool]],
+    settings: RagSettings,
+) -> Select[Any]:
+    """One query's k fused hits: (query number, chunk id, fused score, cosine)."""
+    terms = any_term_query(query.text) if settings.hybrid else ""
+    fused = _fused(
+        _vector_ranked(embedding, vector, scope, max(settings.candidates, query.k)),
+        _text_ranked(terms, scope, settings.candidates),
+        settings.rrf_k,
+        query.k,
+    )
+    similarity = 1 - embedding.cosine_distance(vector)
+    return select(
+        literal(number).label("query"),
+        fused.c.id,
+        fused.c.score,
+        similarity.label("similarity"),
+    ).join(RagChunk, RagChunk.id == fused.c.id)
+
+
+def _hit(
+    score: float,
+    cosine: float,
+    chunk: RagChunk,
+    lesson_title: str,
+    chapter_title: str,
+    vector: Any,
+) -> Hit:
+    return Hit(
+        chunk_id=chunk.id,
+        lesson_id=chunk.lesson_id,
+        lesson_title=lesson_title,
+        chapter_title=chapter_title,
+        source_module=chunk.chunk_metadata.get("source_module"),
+        score=float(score),
+        similarity=float(cosine),
+        text=chunk.text,
+        kind=chunk.kind,
+        item_id=chunk.chunk_metadata.get("item_id"),
+        vector=None if vector is None else np.asarray(vector, dtype=np.float32),
+    )
 
 
 def search_session_settings(settings: RagSettings) -> list[tuple[str, str]]:

@@ -1,5 +1,5 @@
-"""The retrieval suite on the two eval books (first chapters): one MLflow run with each metric's
-mean and interval, the per-example table, and figures that mean what they say."""
+"""The retrieval suite on the two eval books (A&P cut to three chapters): one MLflow run with
+each metric's mean and interval, the per-example table, and figures that mean what they say."""
 
 from evals.compare import load_run
 from evals.runner import run_suite
@@ -17,8 +17,8 @@ async def test_retrieval_suite_logs_its_figures(
     assert {e.record["book"] for e in result.examples} == set(eval_books.course_ids)
     hit = result.estimates["chapter_hit_at_k"]
     assert hit.low <= hit.mean <= hit.high and hit.n == 12
-    # Each book has two chapters here: the search finds the question's chapter far more often
-    # than the half a coin would give.
+    # The search finds the question's chapter far more often than a guess among the chapters
+    # would (A&P has three here, statistics thirteen).
     assert hit.mean >= 0.75, [e.record for e in result.examples]
     for example in result.examples:
         if example.record["retrieved_chapters"][:1] == [example.record["chapter"]]:
