@@ -10,6 +10,7 @@ from typing import Any, Literal, Protocol
 from core.infra.database import Database
 from evals.likelihood import Likelihood
 from rag.embeddings import Embedder
+from rag.evidence import EvidenceScorer
 from rag.settings import RagSettings
 from serving.client import LLMClient
 
@@ -76,6 +77,7 @@ class SuiteContext:
     database: Database | None = None
     rag_settings: RagSettings = field(default_factory=RagSettings)
     embedder: Embedder | None = None
+    evidence: EvidenceScorer | None = None
     progress: Progress = field(default=lambda done, total: None)
     # Resolves an imported book's course id by the book's folder name (None: not imported).
     course_of: Callable[[str], Awaitable[uuid.UUID | None]] | None = None
@@ -99,6 +101,14 @@ class SuiteContext:
             settings = self.rag_settings
             self.embedder = Embedder.from_settings(settings)
         return self.embedder
+
+    def shared_evidence(self, suite: str) -> EvidenceScorer:
+        """The evidence scorer over the course database, one per run (it caches word rarities)."""
+        if self.evidence is None:
+            database = self.require_database(suite)
+            embedder = self.shared_embedder()
+            self.evidence = EvidenceScorer(database, embedder, rag_settings=self.rag_settings)
+        return self.evidence
 
     async def course_id(self, book: str) -> uuid.UUID:
         found = await self.course_of(book) if self.course_of else None

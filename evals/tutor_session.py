@@ -16,6 +16,7 @@ from evals.suite import SuiteContext
 from graphs.tutor_chat.oneshot import answer_once
 from graphs.tutor_chat.ports import ExerciseKey, FlagReport, LearnerContext
 from rag.embeddings import Embedder
+from rag.evidence import ClaimCheck, Ranking
 from rag.retrieve import Hit, search
 from serving.client import LLMClient
 
@@ -39,6 +40,7 @@ class EvalTutorPorts:
         self.embedder = embedder
         self.mode = mode
         self.retrieved: list[Hit] = []
+        self.evidence = context.shared_evidence("tutor")
 
     async def learner_context(self, learner_id: uuid.UUID, course_id: uuid.UUID) -> LearnerContext:
         return LearnerContext(
@@ -66,6 +68,16 @@ class EvalTutorPorts:
         )
         self.retrieved.extend(hits)
         return hits
+
+    async def weigh_options(
+        self, question: str, options: Sequence[str], course_id: uuid.UUID
+    ) -> Ranking:
+        return await self.evidence.rank(question, options, [course_id])
+
+    async def check_claims(
+        self, question: str, claims: Sequence[str], course_id: uuid.UUID
+    ) -> ClaimCheck:
+        return await self.evidence.check_claims(question, claims, [course_id])
 
     async def exercise(self, item_id: uuid.UUID) -> ExerciseKey | None:
         return None

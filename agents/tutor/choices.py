@@ -133,6 +133,11 @@ class ForbiddenChoices:
         )
 
 
+def named_options(text: str, choices: Sequence[Choice], question: str) -> list[str]:
+    """The labels of the options ``text`` names (by letter, by its words, or as the answer)."""
+    return [c.label for c in choices if ForbiddenChoices.of([c], question).found_in(text)]
+
+
 def _own_words(text: str, given: set[str]) -> set[str]:
     return content_words(text) - given
 

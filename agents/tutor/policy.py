@@ -8,7 +8,7 @@ from agents.tutor.citations import Source
 from agents.tutor.moderation import SafetyCategory
 
 # Names the instructions below; change any of them: bump it.
-PROMPT_VERSION = "tutor-2026-12-01"
+PROMPT_VERSION = "tutor-2026-12-03"
 # A source is cut to this many characters in the prompt: the bundled model reads 2,048 tokens.
 SOURCE_PROMPT_CHARS = 900
 # So is each weak objective named in it.
@@ -126,6 +126,46 @@ def choice_rule(passage: int) -> str:
         f"and do not say which letter is right. Ask the learner what source [{passage}] says "
         "about the question, so they can choose for themselves."
     )
+
+
+def evidence_lead(label: str, text: str, passage: int, supported: bool) -> str:
+    """How an explain-mode answer to a multiple-choice question opens: the option the course
+    material supports, with the passage that supports it (written by the tutor, not the LLM)."""
+    option = f"{label}) {_shortened(text, STEM_CHARS)}"
+    if supported:
+        return f"The course material supports {option} [{passage}]."
+    return (
+        f"The course material leans towards {option} [{passage}], "
+        "but it does not settle the question clearly."
+    )
+
+
+def evidence_rule(label: str, text: str, passage: int) -> str:
+    """The instruction for a multiple-choice question in explain mode: explain the option the
+    evidence supports (the answer already opens by stating it)."""
+    return (
+        "This is a multiple-choice question. "
+        f'Source [{passage}] supports option {label}) "{text}". '
+        f"In one or two sentences, explain from source [{passage}] why it is right. "
+        "Do not pick any other option."
+    )
+
+
+def evidence_reason(passage: Source, quote: str) -> str:
+    """Said instead of an LLM explanation that picked an option the evidence does not support."""
+    if quote:
+        return f'Source [{passage.number}] says: "{quote}"'
+    return f"Read [{passage.number}] {passage.lesson_title} to see why."
+
+
+UNSETTLED = (
+    "The course material does not settle which option is right, so I can't tell you for sure: "
+    "read the cited lessons and check with your teacher."
+)
+LOW_SUPPORT = (
+    "I could not find clear support for all of this in your course material, "
+    "so check it against the cited lessons."
+)
 
 
 # The learner's question is repeated in a guiding question up to this length.

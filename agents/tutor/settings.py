@@ -23,6 +23,14 @@ class TutorSettings(BaseSettings):
         le=1.0,
         description="Similarity above which a message is taken to be about that exercise.",
     )
+    evidence_min_confidence: float = Field(
+        0.3,
+        ge=0.0,
+        le=1.0,
+        description="In explain mode, the evidence's confidence from which a multiple-choice "
+        "answer names the option it supports; below it, the answer says the material does not "
+        "settle the question.",
+    )
     max_answer_tokens: int = Field(200, ge=16, description="Longest answer generated.")
     temperature: float = Field(0.2, ge=0.0, le=2.0)
     memory_tokens: int = Field(

@@ -4,6 +4,13 @@
                              └─ retrieve ─┬─ not covered ─→ not_covered ─────────→ END
                                           └─ condense → respond → check ─────────→ END
 
+``retrieve`` also weighs a multiple-choice question's options against the course's passages
+(``rag/evidence.py``): in explain mode ``respond`` opens with the option the evidence supports and
+``check`` keeps the LLM's explanation only when it agrees (``agents/tutor/grounding.py``); in
+Socratic mode the guiding question points at the passage that settles it. ``check`` scores every
+other answer's claims against the course, and the state's ``support`` says how well the material
+backs the answer.
+
 Tokens reach the caller through LangGraph's ``custom`` stream as they are generated: events
 ``{"type": "token", "text"}`` and, when the check node withdraws streamed text (a Socratic
 answer that started to give the final answer away), ``{"type": "replace", "text"}``.
@@ -12,7 +19,7 @@ answer that started to give the final answer away), ``{"type": "replace", "text"
 import time
 import uuid
 from contextlib import aclosing
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -20,7 +27,7 @@ from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
-from agents.tutor import memory, policy
+from agents.tutor import grounding, memory, policy
 from agents.tutor.answers import FinalAnswer, LeakGuard, restates
 from agents.tutor.choices import Choice, choices_of, parse_choices
 from agents.tutor.citations import (
@@ -32,7 +39,8 @@ from agents.tutor.citations import (
 )
 from agents.tutor.moderation import SafetyCategory, screen
 from graphs.tutor_chat.ports import ExerciseKey, FlagReport, LearnerContext, TutorDeps
-from graphs.tutor_chat.state import MultipleChoiceTurn, TutorState
+from graphs.tutor_chat.state import MultipleChoiceTurn, OptionEvidence, TurnSupport, TutorState
+from rag.evidence import Ranking
 from rag.retrieve import Hit
 from serving.client import Message, TokenUsage
 
@@ -114,6 +122,9 @@ def build_tutor_graph(
         usage = TokenUsage()
         started = time.perf_counter()
         first_token_at: float | None = None
+        if lead := _evidence_lead(state):
+            write({"type": "token", "text": f"{lead} "})
+            first_token_at = time.perf_counter()
         async with aclosing(
             deps.llm.stream_chat(
                 _prompt(state, settings.memory_tokens),
@@ -132,7 +143,8 @@ def build_tutor_graph(
             write({"type": "token", "text": tail})
         ttft = ((first_token_at or time.perf_counter()) - started) * 1000
         return {
-            "answer": guard.released,
+            "lead": lead,
+            "answer": f"{lead} {guard.released}" if lead else guard.released,
             "leaked": guard.leaked,
             "usage": {
                 "prompt_tokens": usage.prompt_tokens,
@@ -148,7 +160,8 @@ def build_tutor_graph(
         choice = _guided_choice(state)
         # "The correct answer is:" and nothing after it (the option was cut) says nothing.
         announced = choice is not None and answer.endswith(":")
-        if state.get("leaked") or not answer.strip() or announced:
+        withdrawn = bool(state.get("leaked") or not answer.strip() or announced)
+        if withdrawn:
             answer = (
                 _choice_question(state, choice, sources)
                 if choice
@@ -156,6 +169,10 @@ def build_tutor_graph(
             )
         elif choice and not _asks_about(answer, choice["passage"]):
             answer = f"{answer}\n\n{_choice_question(state, choice, sources)}"
+        answer = _explained_choice(state, answer, sources) or answer
+        support = await _support(state, None if withdrawn else answer, deps)
+        if support and support["basis"] == "answer" and not support["supported"]:
+            answer = f"{answer}\n\n{policy.LOW_SUPPORT}"
         citations = cite(answer, sources)
         final = f"{answer}\n\n{sources_line(citations)}"
         get_stream_writer()(_continuation(shown, final))
@@ -164,7 +181,8 @@ def build_tutor_graph(
             "answer": final,
             "citations": dumped,
             "refused": False,
-            "messages": [_reply(state, final, dumped)],
+            "support": support,
+            "messages": [_reply(state, final, dumped, support)],
         }
 
     async def refuse(state: TutorState) -> dict[str, Any]:
@@ -242,20 +260,47 @@ async def _matching_exercises(state: TutorState, deps: TutorDeps) -> list[Exerci
 async def _multiple_choice(
     state: TutorState, exercise: ExerciseKey | None, sources: list[Source], deps: TutorDeps
 ) -> MultipleChoiceTurn | None:
-    """The options of a multiple-choice exercise, stored or written in the message, and the
-    passage that settles it (added to ``sources`` when retrieval had not shown it)."""
+    """The options of a multiple-choice exercise, stored or written in the message, what the
+    course's evidence says about them, and the passage that settles it (passages are added to
+    ``sources`` when retrieval had not shown them)."""
     stem, written = parse_choices(state["question"])
     stored = choices_of(exercise.options) if exercise else []
     if not (stored or written):
         return None
     if exercise and stored:
         stem = exercise.prompt
-    passage = await _settling_passage(state, stem, exercise, stored, sources, deps)
-    options = {(c.label, c.text): c for c in [*stored, *written]}
+    choices = list({(c.label, c.text): c for c in [*stored, *written]}.values())
+    course_id = uuid.UUID(state["course_id"])
+    ranking = await deps.ports.weigh_options(stem, [c.text for c in choices], course_id)
+    evidence = _option_evidence(ranking, choices, exercise, sources, deps)
+    passage = await _settling_passage(state, stem, exercise, stored, sources, deps, evidence)
     return {
         "stem": stem,
-        "options": [{"label": c.label, "text": c.text} for c in options.values()],
+        "options": [{"label": c.label, "text": c.text} for c in choices],
         "passage": passage,
+        "evidence": evidence,
+    }
+
+
+def _option_evidence(
+    ranking: Ranking,
+    choices: list[Choice],
+    exercise: ExerciseKey | None,
+    sources: list[Source],
+    deps: TutorDeps,
+) -> OptionEvidence:
+    """The option the evidence supports, unless its confidence is too low to name one or the
+    exercise's stored key says otherwise (the tutor never states a known-wrong option; nor does
+    it read the key out: keys are for grading)."""
+    chosen, hit = choices[ranking.best], ranking.chosen.passage
+    key = exercise.answer.lower() if exercise and exercise.answer else None
+    settled = ranking.confidence >= deps.settings.evidence_min_confidence
+    picked = hit is not None and settled and key in (None, chosen.label)
+    return {
+        "label": chosen.label if picked else None,
+        "confidence": ranking.confidence,
+        "supported": picked and ranking.supported,
+        "passage": _shown(_source(0, hit), sources) if hit else None,
     }
 
 
@@ -266,22 +311,90 @@ async def _settling_passage(
     stored: list[Choice],
     sources: list[Source],
     deps: TutorDeps,
+    evidence: OptionEvidence,
 ) -> int:
-    """The number of the lesson text that settles the exercise: searched with the keyed option
-    when the exercise is stored, preferring its own lesson; else the best lesson text shown."""
+    """The number of the passage that settles the exercise: the keyed option's lesson text when
+    the exercise is stored with a key (preferring its own lesson), else the passage supporting
+    the option the evidence picks, else the best lesson text shown."""
     key = exercise.answer.lower() if exercise and exercise.answer else None
     keyed = next((c.text for c in stored if c.label == key), "")
+    if not keyed and evidence["label"] and evidence["passage"]:
+        return evidence["passage"]
     course_id, k = uuid.UUID(state["course_id"]), deps.settings.sources
     hits = await deps.ports.retrieve(f"{stem} {keyed}", course_id, k, ["text"]) if keyed else []
     found = [_source(0, hit) for hit in hits]
     texts = [*found, *(s for s in sources if s.kind == "text")] or sources
     lesson = exercise.lesson_id if exercise else None
-    best = next((s for s in texts if s.lesson_id == lesson), texts[0])
-    shown = next((s for s in sources if s.chunk_id == best.chunk_id), None)
+    return _shown(next((s for s in texts if s.lesson_id == lesson), texts[0]), sources)
+
+
+def _shown(passage: Source, sources: list[Source]) -> int:
+    """The number of ``passage`` among the sources, appended to them when not shown yet."""
+    shown = next((s for s in sources if s.chunk_id == passage.chunk_id), None)
     if shown is None:
-        shown = best.model_copy(update={"number": len(sources) + 1})
+        shown = passage.model_copy(update={"number": len(sources) + 1})
         sources.append(shown)
     return shown.number
+
+
+class _Pick(NamedTuple):
+    label: str
+    text: str
+    passage: int
+    supported: bool
+
+
+def _explain_pick(state: TutorState) -> _Pick | None:
+    """In explain mode, the option the evidence supports and the passage that supports it."""
+    choice = state.get("multiple_choice")
+    if choice is None or _socratic(state):
+        return None
+    evidence = choice["evidence"]
+    label, passage = evidence["label"], evidence["passage"]
+    if label is None or passage is None:
+        return None
+    text = next(o["text"] for o in choice["options"] if o["label"] == label)
+    return _Pick(label, text, passage, evidence["supported"])
+
+
+def _evidence_lead(state: TutorState) -> str:
+    """In explain mode, the opening that states the option the evidence supports."""
+    pick = _explain_pick(state)
+    return policy.evidence_lead(*pick) if pick else ""
+
+
+def _explained_choice(state: TutorState, answer: str, sources: list[Source]) -> str | None:
+    """An explain-mode answer to a multiple-choice question as the evidence has it (see
+    ``agents/tutor/grounding.py``); None in Socratic mode or without options."""
+    choice = state.get("multiple_choice")
+    if choice is None or _socratic(state):
+        return None
+    evidence, lead = choice["evidence"], state.get("lead", "")
+    label, number = evidence["label"], evidence["passage"]
+    choices = choices_of(choice["options"])
+    if not lead or label is None or number is None:
+        return grounding.unsettled_choice(answer, choices, choice["stem"])
+    passage = next(s for s in sources if s.number == number)
+    return grounding.explained_choice(answer, lead, choices, choice["stem"], label, passage)
+
+
+async def _support(state: TutorState, answer: str | None, deps: TutorDeps) -> TurnSupport | None:
+    """How well the material backs this answer: the evidence's confidence in its option for a
+    multiple-choice question, else the support of the answer's claims (None for a fixed reply
+    or an answer that claims nothing)."""
+    if (choice := state.get("multiple_choice")) is not None:
+        evidence = choice["evidence"]
+        return {
+            "score": evidence["confidence"],
+            "supported": evidence["supported"],
+            "basis": "options",
+        }
+    claims = grounding.claims_of(answer or "")
+    if not claims:
+        return None
+    course_id = uuid.UUID(state["course_id"])
+    checked = await deps.ports.check_claims(state["question"], claims, course_id)
+    return {"score": checked.confidence, "supported": checked.supported, "basis": "answer"}
 
 
 def _guided_choice(state: TutorState) -> MultipleChoiceTurn | None:
@@ -323,10 +436,12 @@ def _final_answer(state: TutorState) -> FinalAnswer:
 
 
 def _exercise_hint(state: TutorState, context: LearnerContext) -> str:
-    """The hint-ladder rung for the exercise under discussion and, for a multiple-choice one,
-    the rule to name no option (Socratic mode only)."""
+    """Socratic mode: the hint-ladder rung for the exercise under discussion and, for a
+    multiple-choice one, the rule to name no option. Explain mode: the rule to explain the
+    option the evidence supports."""
     if context.mode is not policy.TutorMode.SOCRATIC:
-        return ""
+        pick = _explain_pick(state)
+        return policy.evidence_rule(pick.label, pick.text, pick.passage) if pick else ""
     choice = state.get("multiple_choice")
     rules = [policy.choice_rule(choice["passage"])] if choice else []
     exercise = state.get("exercise")
@@ -388,7 +503,12 @@ def _dump(models: list[Source] | list[Citation]) -> list[dict[str, Any]]:
     return [m.model_dump(mode="json") for m in models]
 
 
-def _reply(state: TutorState, text: str, citations: list[dict[str, Any]]) -> AIMessage:
+def _reply(
+    state: TutorState,
+    text: str,
+    citations: list[dict[str, Any]],
+    support: TurnSupport | None = None,
+) -> AIMessage:
     """The tutor's message of this turn, with what the API shows beside it."""
     return AIMessage(
         id=f"{state['turn_id']}:answer",
@@ -398,6 +518,7 @@ def _reply(state: TutorState, text: str, citations: list[dict[str, Any]]) -> AIM
             "citations": citations,
             "refused": state["intent"] in ("unsafe", "exam_in_progress"),
             "intent": state["intent"],
+            "support": support,
         },
     )
 
@@ -417,6 +538,7 @@ def _fixed_reply(state: TutorState, text: str, *, refused: bool) -> dict[str, An
         "citations": [],
         "refused": refused,
         "sources": [],
+        "support": None,
         "usage": {"prompt_tokens": 0, "completion_tokens": 0, "ttft_ms": 0.0},
         "messages": [_reply(state, text, [])],
     }

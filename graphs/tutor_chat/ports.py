@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from agents.tutor.moderation import SafetyCategory
 from agents.tutor.policy import TutorMode
 from agents.tutor.settings import TutorSettings
+from rag.evidence import ClaimCheck, Ranking
 from rag.retrieve import Hit
 from serving.client import LLMClient
 
@@ -63,6 +64,18 @@ class TutorPorts(Protocol):
     async def exercises_asking(self, course_id: uuid.UUID, question: str) -> list[ExerciseKey]:
         """The course's stored exercises whose question is word for word ``question`` (case,
         punctuation and markup aside)."""
+        ...
+
+    async def weigh_options(
+        self, question: str, options: Sequence[str], course_id: uuid.UUID
+    ) -> Ranking:
+        """The options of a multiple-choice question ranked by the course's evidence."""
+        ...
+
+    async def check_claims(
+        self, question: str, claims: Sequence[str], course_id: uuid.UUID
+    ) -> ClaimCheck:
+        """How well the course's passages support the claims of an answer."""
         ...
 
     async def flag(self, report: FlagReport) -> None: ...

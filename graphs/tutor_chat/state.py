@@ -17,12 +17,32 @@ class TurnUsage(TypedDict):
     ttft_ms: float
 
 
+class OptionEvidence(TypedDict):
+    """What the course material says about a multiple-choice question's options."""
+
+    label: str | None  # the option it supports; None when it does not settle the question
+    confidence: float  # the calibrated probability that the evidence's first option is right
+    supported: bool
+    passage: int | None  # number of the source supporting that option
+
+
 class MultipleChoiceTurn(TypedDict):
-    """A multiple-choice exercise in the message: every option is forbidden in Socratic mode."""
+    """A multiple-choice exercise in the message: every option is forbidden in Socratic mode;
+    explain mode states the option the evidence supports."""
 
     stem: str  # the question without its options
     options: list[dict[str, str]]  # {"label", "text"}: the stored item's and those written
     passage: int  # number of the source that settles it, cited by the guiding question
+    evidence: OptionEvidence
+
+
+class TurnSupport(TypedDict):
+    """How well the course material supports the answer: for a multiple-choice question, the
+    evidence's confidence in its option; otherwise the mean support of the answer's claims."""
+
+    score: float
+    supported: bool
+    basis: Literal["options", "answer"]
 
 
 class TutorState(TypedDict, total=False):
@@ -47,8 +67,10 @@ class TutorState(TypedDict, total=False):
     # many): the learner may mean any of them, so their final answers are kept too.
     same_question: list[dict[str, Any]]
     multiple_choice: MultipleChoiceTurn | None
+    lead: str  # what the tutor itself wrote before the LLM's words (explain-mode evidence)
     answer: str
     leaked: bool
+    support: TurnSupport | None
     citations: list[dict[str, Any]]
     refused: bool
     usage: TurnUsage
@@ -75,8 +97,10 @@ def turn_input(
         "exercise": None,
         "same_question": [],
         "multiple_choice": None,
+        "lead": "",
         "answer": "",
         "leaked": False,
+        "support": None,
         "citations": [],
         "refused": False,
     }

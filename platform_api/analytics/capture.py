@@ -52,6 +52,11 @@ class TurnCompleted(BaseModel):
     prompt_tokens: TokenCount
     completion_tokens: TokenCount
     model: str
+    support_score: float | None = Field(
+        None, ge=0, le=1, description="How well the course material supports the answer."
+    )
+    supported: bool | None = None
+    support_basis: Literal["options", "answer"] | None = None
 
 
 class FeedbackGiven(BaseModel):

@@ -34,7 +34,8 @@ def ask(
     """Answer one question from the course's material, through the same graph as a learner's.
 
     With --json, stdout is {"answer", "citations": [{"lesson_id", "source_module", "title"}],
-    "refused"}. Nothing is remembered and nobody is flagged.
+    "refused", "support": {"score", "supported", "basis"} or null}. Nothing is remembered and
+    nobody is flagged.
     """
     from platform_api.tutor.oneshot import OneShotAnswer, ask_once
     from serving.client import LLMClient
@@ -68,3 +69,6 @@ def ask(
     console.print(result.answer, markup=False)
     for citation in result.citations:
         console.print(f"[dim]- {citation.title} ({citation.lesson_id})[/]")
+    if result.support:
+        state = "supported" if result.support.supported else "weakly supported"
+        console.print(f"[dim]Support: {result.support.score:.2f} ({state})[/]")

@@ -19,6 +19,7 @@ from core.infra.database import Database
 from graphs.tutor_chat.oneshot import answer_once
 from graphs.tutor_chat.ports import FlagReport, LearnerContext
 from platform_api.tutor.ports import PlatformTutorPorts, course_mode
+from platform_api.tutor.schemas import SupportOut
 from rag.embeddings import Embedder
 from rag.settings import RagSettings
 from serving.client import LLMClient
@@ -30,6 +31,7 @@ class OneShotAnswer(BaseModel):
     answer: str
     citations: list[Citation]
     refused: bool
+    support: SupportOut | None = None
 
 
 class OperatorPorts(PlatformTutorPorts):
@@ -72,4 +74,5 @@ async def ask_once(
         answer=values["answer"],
         citations=[Citation.model_validate(c) for c in values["citations"]],
         refused=values["refused"],
+        support=SupportOut.model_validate(support) if (support := values.get("support")) else None,
     )

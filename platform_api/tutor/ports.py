@@ -1,5 +1,5 @@
-"""The platform's side of the tutor graph's ports: learner context, scoped retrieval, exercise
-keys, and flags that reach the learner's teachers and parents."""
+"""The platform's side of the tutor graph's ports: learner context, scoped retrieval, evidence,
+exercise keys, and flags that reach the learner's teachers and parents."""
 
 import re
 import uuid
@@ -22,6 +22,7 @@ from platform_api.notifications.service import notify_guardians
 from platform_api.tutor.models import TutorFlag, TutorPolicy
 from rag import retrieve
 from rag.embeddings import Embedder
+from rag.evidence import ClaimCheck, EvidenceScorer, Ranking
 from rag.settings import RagSettings
 
 FLAG_KIND = "tutor.flagged_turn"
@@ -50,6 +51,7 @@ class PlatformTutorPorts:
         self.embedder = embedder
         self.rag_settings = rag_settings
         self.coppa_minimum_age = coppa_minimum_age
+        self.evidence = EvidenceScorer(database, embedder, rag_settings=rag_settings)
 
     async def learner_context(self, learner_id: uuid.UUID, course_id: uuid.UUID) -> LearnerContext:
         async with self.database.session() as session:
@@ -84,6 +86,16 @@ class PlatformTutorPorts:
             embedder=self.embedder,
             settings=self.rag_settings,
         )
+
+    async def weigh_options(
+        self, question: str, options: Sequence[str], course_id: uuid.UUID
+    ) -> Ranking:
+        return await self.evidence.rank(question, options, [course_id])
+
+    async def check_claims(
+        self, question: str, claims: Sequence[str], course_id: uuid.UUID
+    ) -> ClaimCheck:
+        return await self.evidence.check_claims(question, claims, [course_id])
 
     async def exercise(self, item_id: uuid.UUID) -> ExerciseKey | None:
         async with self.database.session() as session:

@@ -86,7 +86,8 @@ async def delete_session(session_id: uuid.UUID, tutor: Tutor, actor: Principal) 
     description=(
         "Events: `turn` (ids), `token` (`text` to append), `replace` (`text` replacing what "
         "was shown: the tutor withdrew an answer), `done` (the final `answer`, `citations`, "
-        "`refused`, `intent`), or `error` (`code`, `message`). Closing the connection stops "
+        "`refused`, `intent`, and `support`: how well the course material backs the answer, "
+        "null for refusals), or `error` (`code`, `message`). Closing the connection stops "
         "the generation."
     ),
     response_class=EventSourceResponse,

@@ -52,12 +52,32 @@ class CitationOut(BaseModel):
     source_module: str | None = Field(description="CNXML module id for imported content.")
 
 
+class SupportOut(BaseModel):
+    """How well the course material supports a tutor answer."""
+
+    score: float = Field(
+        ge=0,
+        le=1,
+        description="For a multiple-choice question, the calibrated probability that the option "
+        "the evidence picks is right; otherwise the mean calibrated support of the answer's "
+        "statements.",
+    )
+    supported: bool = Field(
+        description="Whether the score reaches WC_EVIDENCE_SUPPORTED_CONFIDENCE (options) or "
+        "WC_EVIDENCE_CLAIM_SUPPORTED_CONFIDENCE (an answer's statements)."
+    )
+    basis: Literal["options", "answer"]
+
+
 class TurnOut(BaseModel):
     turn_id: str
     role: Literal["learner", "tutor"]
     content: str
     citations: list[CitationOut] = []
     refused: bool = False
+    support: SupportOut | None = Field(
+        None, description="A tutor answer's support; none for refusals and fixed replies."
+    )
 
 
 class SessionDetail(SessionOut):
@@ -93,7 +113,8 @@ def sse_example() -> dict[str, Any]:
                 'event: turn\ndata: {"session_id": "…", "turn_id": "…"}\n\n'
                 'event: token\ndata: {"text": "Evaporation"}\n\n'
                 'event: done\ndata: {"turn_id": "…", "answer": "…", "citations": [...], '
-                '"refused": false, "intent": "content_question"}\n\n'
+                '"refused": false, "intent": "content_question", '
+                '"support": {"score": 0.82, "supported": true, "basis": "answer"}}\n\n'
             )
         }
     }

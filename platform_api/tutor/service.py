@@ -150,6 +150,7 @@ class TutorService:
                 "citations": values["citations"],
                 "refused": values["refused"],
                 "intent": values["intent"],
+                "support": values.get("support"),
             }
 
     async def answer(self, turn: "Turn") -> AsyncIterator[dict[str, Any]]:
@@ -244,6 +245,7 @@ class TutorService:
             prompt_tokens=usage.get("prompt_tokens", 0),
             completion_tokens=usage.get("completion_tokens", 0),
             model=self.model_name,
+            **_support_fields(values.get("support")),
         )
         async with self.database.session() as session, session.begin():
             await _touch(session, turn.session.id)
@@ -287,7 +289,19 @@ def _turn_out(message: AnyMessage) -> TurnOut:
         content=message.text,
         citations=extra.get("citations", []),
         refused=extra.get("refused", False),
+        support=extra.get("support"),
     )
+
+
+def _support_fields(support: dict[str, Any] | None) -> dict[str, Any]:
+    """The answer's support as the analytics row stores it (none for fixed replies)."""
+    if support is None:
+        return {}
+    return {
+        "support_score": support["score"],
+        "supported": support["supported"],
+        "support_basis": support["basis"],
+    }
 
 
 async def _touch(session: AsyncSession, session_id: uuid.UUID) -> None:

@@ -9,7 +9,7 @@ import pytest
 from core.infra.analytics import AnalyticsError, AnalyticsStore
 from core.infra.analytics.chdb import ChdbAnalytics
 from core.infra.analytics.clickhouse import ClickHouseAnalytics
-from core.infra.analytics.schema import TUTOR_FEEDBACK, TUTOR_TURNS
+from core.infra.analytics.schema import CREATE_TUTOR_TURNS, TUTOR_FEEDBACK, TUTOR_TURNS
 from platform_api.analytics.service import erase_learner
 from tests.analytics.conftest import open_analytics
 from tests.analytics.factories import make_feedback, make_turn
@@ -53,6 +53,31 @@ async def test_a_turn_reads_back_as_json_values(analytics: AnalyticsStore) -> No
         "retrieved_chunk_ids": [str(i) for i in turn.retrieved_chunk_ids],
         "cited_lesson_ids": [str(i) for i in turn.cited_lesson_ids],
     }
+
+
+async def test_a_turns_table_from_before_the_support_columns_is_upgraded(
+    backend: str, analytics_path: Path
+) -> None:
+    store = open_analytics(backend, analytics_path)
+    lines = CREATE_TUTOR_TURNS.splitlines()
+    older = "\n".join(line for line in lines if "support" not in line).replace(
+        "model LowCardinality(String),", "model LowCardinality(String)"
+    )
+    await store.execute(older)
+    earlier = make_turn()
+    await store.insert(
+        TUTOR_TURNS, [earlier.model_dump(exclude={"support_score", "supported", "support_basis"})]
+    )
+
+    await store.ensure_schema()
+    later = make_turn(support_score=0.82, supported=True, support_basis="answer")
+    await store.insert(TUTOR_TURNS, [later.model_dump()])
+
+    [old] = await store.query(TURN_BY_ID, {"turn_id": earlier.turn_id})
+    [new] = await store.query(TURN_BY_ID, {"turn_id": later.turn_id})
+    assert (old["support_score"], old["supported"], old["support_basis"]) == (None, None, None)
+    assert (new["support_score"], new["supported"], new["support_basis"]) == (0.82, True, "answer")
+    await store.close()
 
 
 async def test_a_redelivered_event_counts_once(analytics: AnalyticsStore) -> None:

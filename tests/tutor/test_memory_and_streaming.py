@@ -177,6 +177,12 @@ async def test_turn_and_feedback_are_captured_in_clickhouse(
     assert row["answer"] == turn.done["answer"]
     assert row["completion_tokens"] > 0 and row["latency_ms"] > 0
     assert len(row["retrieved_chunk_ids"]) >= 1
+    support = turn.done["support"] or {"score": None, "supported": None, "basis": None}
+    assert (row["support_score"], row["supported"], row["support_basis"]) == (
+        pytest.approx(support["score"]) if support["score"] is not None else None,
+        support["supported"],
+        support["basis"],
+    )
     assert {str(i) for i in row["cited_lesson_ids"]} == {
         c["lesson_id"] for c in turn.done["citations"]
     }

@@ -30,7 +30,10 @@ CREATE TABLE IF NOT EXISTS {TUTOR_TURNS}
     ttft_ms Float64,
     prompt_tokens UInt32,
     completion_tokens UInt32,
-    model LowCardinality(String)
+    model LowCardinality(String),
+    support_score Nullable(Float64),
+    supported Nullable(Bool),
+    support_basis LowCardinality(Nullable(String))
 )
 ENGINE = ReplacingMergeTree
 PARTITION BY toYYYYMM(occurred_at)
@@ -85,7 +88,22 @@ ORDER BY (learner_id, statement_id)
 SETTINGS index_granularity = 1024
 """
 
-SCHEMA: tuple[str, ...] = (CREATE_TUTOR_TURNS, CREATE_TUTOR_FEEDBACK, CREATE_LEARNING_STATEMENTS)
+# Columns added after a table was first created: applied to older stores on start (idempotent).
+UPGRADES: tuple[str, ...] = tuple(
+    f"ALTER TABLE {TUTOR_TURNS} ADD COLUMN IF NOT EXISTS {column}"
+    for column in (
+        "support_score Nullable(Float64)",
+        "supported Nullable(Bool)",
+        "support_basis LowCardinality(Nullable(String))",
+    )
+)
+
+SCHEMA: tuple[str, ...] = (
+    CREATE_TUTOR_TURNS,
+    CREATE_TUTOR_FEEDBACK,
+    CREATE_LEARNING_STATEMENTS,
+    *UPGRADES,
+)
 
 # Every table with a learner_id column: erasing a learner deletes their rows from each.
 LEARNER_TABLES: tuple[str, ...] = (TUTOR_TURNS, TUTOR_FEEDBACK, LEARNING_STATEMENTS)

@@ -1,5 +1,6 @@
-"""The tutor suite's questions, version 1:
-- multiple-choice: held-out keyed exercises of both eval books, asked with their options;
+"""The tutor suite's questions, version 2:
+- multiple-choice: held-out keyed exercises of both eval books in their held-out chapters (the
+  evidence scorer was calibrated on the other chapters), asked with their options;
 - pedagogy: held-out multiple-choice exercises with a learner's wrong attempt (a seeded wrong
   option), asked in Socratic mode, scored along MRBench's dimensions;
 - off-syllabus: questions no eval course covers (written for this suite), for "not covered".
@@ -11,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from evals.heldout import EVAL_BOOKS, BookExercise, held_out_exercises
+from evals.heldout import EVAL_BOOKS, BookExercise, held_out_exercises, is_held_out_chapter
 
-VERSION = "tutor-v1"
+VERSION = "tutor-v2"
 PEDAGOGY_SHARE = 0.25  # pedagogy and off-syllabus questions per multiple-choice question
 FULL_PEDAGOGY = 40
 
@@ -78,7 +79,8 @@ class OffSyllabusQuestion:
 TutorQuestion = ChoiceQuestion | PedagogyQuestion | OffSyllabusQuestion
 
 
-def _choice(exercise: BookExercise) -> ChoiceQuestion | None:
+def as_choice_question(exercise: BookExercise) -> ChoiceQuestion | None:
+    """The exercise as a multiple-choice question (None unless it has a key among 2+ options)."""
     options = tuple((o["label"].lower(), o["text"]) for o in exercise.exercise.options)
     answer = (exercise.exercise.answer or "").strip().lower()
     if answer not in dict(options) or len(options) < 2:
@@ -87,8 +89,16 @@ def _choice(exercise: BookExercise) -> ChoiceQuestion | None:
 
 
 def choice_questions(books_dir: Path, book: str) -> list[ChoiceQuestion]:
-    found = (_choice(e) for e in held_out_exercises(books_dir, book) if e.is_multiple_choice)
+    exercises = held_out_exercises(books_dir, book)
+    found = (as_choice_question(e) for e in exercises if e.is_multiple_choice)
     return [q for q in found if q is not None]
+
+
+def scored_choice_questions(books_dir: Path, book: str) -> list[ChoiceQuestion]:
+    """The multiple-choice questions the suite asks: those of the held-out chapters."""
+    exercises = held_out_exercises(books_dir, book)
+    held_out = {e.key for e in exercises if is_held_out_chapter(e.chapter)}
+    return [q for q in choice_questions(books_dir, book) if q.key in held_out]
 
 
 def _sample(pool: Sequence[ChoiceQuestion], count: int, seed: str) -> list[ChoiceQuestion]:
@@ -103,7 +113,7 @@ def _pedagogy(question: ChoiceQuestion, seed: int) -> PedagogyQuestion:
 def sample(books_dir: Path, limit: int | None, seed: int) -> list[TutorQuestion]:
     """``limit`` multiple-choice questions (split between the books), a quarter as many pedagogy
     and off-syllabus ones; everything (40 pedagogy) without a limit."""
-    pools = {book: choice_questions(books_dir, book) for book in EVAL_BOOKS}
+    pools = {book: scored_choice_questions(books_dir, book) for book in EVAL_BOOKS}
     choices: list[ChoiceQuestion] = []
     for index, (book, pool) in enumerate(pools.items()):
         if limit is None:

@@ -1,8 +1,9 @@
-"""Asks the tutor as served and scores what it answers (the model alone is the ``model``
-suite's): which option its explanation names (exactly one, else none), whether its citation
-  markers point at passages it retrieved, and in Socratic mode whether it gives the key away
-  (the final-answer check of agents.tutor), calls the wrong attempt wrong (a rule and a judge),
-  and how a judge rates its guidance.
+"""Asks the tutor as served and scores what it answers: which option its explanation names
+(exactly one, else none), next to the option the evidence scorer ranks first and the option
+letter the model alone finds likeliest (the ``model`` suite's measure), so that a run shows what
+the evidence adds; whether its citation markers point at passages it retrieved; and in Socratic
+mode whether it gives the key away (the final-answer check of agents.tutor), calls the wrong
+attempt wrong (a rule and a judge), and how a judge rates its guidance.
 """
 
 import asyncio
@@ -10,9 +11,10 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from agents.tutor.choices import Choice, ForbiddenChoices
+from agents.tutor.choices import Choice, ForbiddenChoices, named_options
 from agents.tutor.policy import NOT_COVERED, TutorMode
 from evals.suite import Example, SuiteContext
+from evals.suites.model.scorer import option_logprobs
 from evals.suites.tutor.dataset import ChoiceQuestion, OffSyllabusQuestion, PedagogyQuestion
 from evals.suites.tutor.judge import judge
 from evals.tutor_session import TutorReply, ask_tutor
@@ -24,15 +26,6 @@ _AFFIRMS = re.compile(r"^\W*(?:yes|correct|that'?s (?:right|correct)|exactly|wel
 _CORRECTS = re.compile(
     r"\b(?:not (?:quite|correct|right)|incorrect|isn'?t (?:right|correct)|wrong|no[,.!])", re.I
 )
-
-
-def named_options(answer: str, question: ChoiceQuestion) -> list[str]:
-    """The options an answer names (by letter, by its words, or as the asserted answer)."""
-    return [
-        label
-        for label, text in question.options
-        if ForbiddenChoices.of([Choice(label, text)], question.stem).found_in(answer)
-    ]
 
 
 def citation_validity(reply: TutorReply) -> float | None:
@@ -47,9 +40,18 @@ def citation_validity(reply: TutorReply) -> float | None:
 async def _choice(context: SuiteContext, llm: LLMClient, question: ChoiceQuestion) -> Example:
     course = await context.course_id(question.book)
     reply = await ask_tutor(context, llm, question.asked(), course)
-    named = named_options(reply.answer, question)
+    named = named_options(reply.answer, [Choice(*o) for o in question.options], question.stem)
     tutor_pick = named[0] if len(named) == 1 else None
-    scores = {"tutor_choice_accuracy": float(tutor_pick == question.answer)}
+    texts = [text for _, text in question.options]
+    ranking = await context.shared_evidence("tutor").rank(question.stem, texts, [course])
+    evidence_pick = question.options[ranking.best][0]
+    letters = await option_logprobs(context.require_likelihood("tutor"), question)
+    llm_pick = max(letters, key=lambda label: letters[label]) if letters else None
+    scores = {
+        "tutor_choice_accuracy": float(tutor_pick == question.answer),
+        "evidence_choice_accuracy": float(evidence_pick == question.answer),
+        "llm_alone_choice_accuracy": float(llm_pick == question.answer),
+    }
     validity = citation_validity(reply)
     if validity is not None:
         scores["citation_validity"] = validity
@@ -58,6 +60,9 @@ async def _choice(context: SuiteContext, llm: LLMClient, question: ChoiceQuestio
         "question": question.asked()[:800],
         "key": question.answer,
         "tutor_choice": tutor_pick,
+        "evidence_choice": evidence_pick,
+        "evidence_confidence": round(ranking.confidence, 3),
+        "llm_alone_choice": llm_pick,
         "tutor_answer": reply.answer[:1200],
     }
     return Example(question.key, scores, record)
