@@ -14,9 +14,8 @@ from agents.tutor.citations import Citation
 from agents.tutor.policy import TutorMode
 from evals.suite import SuiteContext
 from graphs.tutor_chat.oneshot import answer_once
-from graphs.tutor_chat.ports import ExerciseKey, FlagReport, LearnerContext
+from graphs.tutor_chat.ports import CourseEvidence, ExerciseKey, FlagReport, LearnerContext
 from rag.embeddings import Embedder
-from rag.evidence import ClaimCheck, Ranking
 from rag.retrieve import Hit, search
 from serving.client import LLMClient
 
@@ -32,7 +31,7 @@ class TutorReply:
     refused: bool
 
 
-class EvalTutorPorts:
+class EvalTutorPorts(CourseEvidence):
     """Ports for a question asked by nobody, in one mode, over lesson text."""
 
     def __init__(self, context: SuiteContext, embedder: Embedder, mode: TutorMode) -> None:
@@ -68,16 +67,6 @@ class EvalTutorPorts:
         )
         self.retrieved.extend(hits)
         return hits
-
-    async def weigh_options(
-        self, question: str, options: Sequence[str], course_id: uuid.UUID
-    ) -> Ranking:
-        return await self.evidence.rank(question, options, [course_id])
-
-    async def check_claims(
-        self, question: str, claims: Sequence[str], course_id: uuid.UUID
-    ) -> ClaimCheck:
-        return await self.evidence.check_claims(question, claims, [course_id])
 
     async def exercise(self, item_id: uuid.UUID) -> ExerciseKey | None:
         return None

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from agents.tutor.moderation import SafetyCategory
 from agents.tutor.policy import TutorMode
 from agents.tutor.settings import TutorSettings
-from rag.evidence import ClaimCheck, Ranking
+from rag.evidence import ClaimCheck, EvidenceScorer, Ranking
 from rag.retrieve import Hit
 from serving.client import LLMClient
 
@@ -79,6 +79,23 @@ class TutorPorts(Protocol):
         ...
 
     async def flag(self, report: FlagReport) -> None: ...
+
+
+class CourseEvidence:
+    """The evidence ports, answered by an ``EvidenceScorer`` over the one course asked about:
+    mixed into the platform's and the evals' ports, which set ``evidence``."""
+
+    evidence: EvidenceScorer
+
+    async def weigh_options(
+        self, question: str, options: Sequence[str], course_id: uuid.UUID
+    ) -> Ranking:
+        return await self.evidence.rank(question, options, [course_id])
+
+    async def check_claims(
+        self, question: str, claims: Sequence[str], course_id: uuid.UUID
+    ) -> ClaimCheck:
+        return await self.evidence.check_claims(question, claims, [course_id])
 
 
 @dataclass(frozen=True)

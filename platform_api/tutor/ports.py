@@ -13,7 +13,7 @@ from agents.tutor.policy import TutorMode
 from core.curriculum.models import AssessmentItem, Course
 from core.errors import NotFound
 from core.infra.database import Database
-from graphs.tutor_chat.ports import ExerciseKey, FlagReport, LearnerContext
+from graphs.tutor_chat.ports import CourseEvidence, ExerciseKey, FlagReport, LearnerContext
 from platform_api.assessments.service import exam_in_progress
 from platform_api.auth.models import User
 from platform_api.auth.service import is_under_age
@@ -22,7 +22,7 @@ from platform_api.notifications.service import notify_guardians
 from platform_api.tutor.models import TutorFlag, TutorPolicy
 from rag import retrieve
 from rag.embeddings import Embedder
-from rag.evidence import ClaimCheck, EvidenceScorer, Ranking
+from rag.evidence import EvidenceScorer
 from rag.settings import RagSettings
 
 FLAG_KIND = "tutor.flagged_turn"
@@ -39,7 +39,7 @@ SAME_QUESTION_LIMIT = 50
 _NOT_A_WORD = re.compile("[^a-z0-9]+")
 
 
-class PlatformTutorPorts:
+class PlatformTutorPorts(CourseEvidence):
     def __init__(
         self,
         database: Database,
@@ -86,16 +86,6 @@ class PlatformTutorPorts:
             embedder=self.embedder,
             settings=self.rag_settings,
         )
-
-    async def weigh_options(
-        self, question: str, options: Sequence[str], course_id: uuid.UUID
-    ) -> Ranking:
-        return await self.evidence.rank(question, options, [course_id])
-
-    async def check_claims(
-        self, question: str, claims: Sequence[str], course_id: uuid.UUID
-    ) -> ClaimCheck:
-        return await self.evidence.check_claims(question, claims, [course_id])
 
     async def exercise(self, item_id: uuid.UUID) -> ExerciseKey | None:
         async with self.database.session() as session:
