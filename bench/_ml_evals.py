@@ -9,11 +9,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from evals.likelihood import LETTER_PROMPT
 from evals.runner import run_suite
 from evals.suite import SuiteContext
 from evals.suites.model import SUITE
 from evals.suites.model.dataset import WorkedSolution
-from evals.suites.model.scorer import CONCURRENCY, LETTER_PROMPT, SOLVE_PROMPT
+from evals.suites.model.scorer import CONCURRENCY, SOLVE_PROMPT
 from evals.suites.tutor.dataset import ChoiceQuestion
 from evals.targets import Target
 from serving.client import LLMClient

@@ -8,6 +8,7 @@ minute of engine start and a second KV cache per version compared).
 """
 
 import asyncio
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, cast
 
@@ -24,6 +25,26 @@ class Likelihood(Protocol):
     ) -> dict[str, float]: ...
 
     async def reply_logprobs(self, messages: list[Message], reply: str) -> list[float]: ...
+
+
+LETTER_PROMPT = "Answer the multiple-choice question with the letter of the correct option only."
+
+
+async def option_logprobs(llm: Likelihood, asked: str, labels: Sequence[str]) -> dict[str, float]:
+    """The log-probability of each option letter as the reply's first token, for the letters
+    among the model's likeliest first tokens (``asked``: the question with its lettered
+    options)."""
+    ranked = await llm.next_token_logprobs(
+        [
+            {"role": "system", "content": LETTER_PROMPT},
+            {"role": "user", "content": f"{asked}\nAnswer:"},
+        ]
+    )
+    return {
+        label: max(p for token, p in ranked.items() if token.strip("()").lower() == label)
+        for label in labels
+        if any(token.strip("()").lower() == label for token in ranked)
+    }
 
 
 class LocalLikelihood:

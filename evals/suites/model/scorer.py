@@ -6,34 +6,17 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
-from evals.likelihood import Likelihood
+from evals.likelihood import Likelihood, option_logprobs
 from evals.suite import Example, SuiteContext
 from evals.suites.model.dataset import WorkedSolution
 from evals.suites.tutor.dataset import ChoiceQuestion
 
 CONCURRENCY = 8
-LETTER_PROMPT = "Answer the multiple-choice question with the letter of the correct option only."
 SOLVE_PROMPT = "Solve the exercise and explain the solution."
 
 
-async def option_logprobs(llm: Likelihood, question: ChoiceQuestion) -> dict[str, float]:
-    """The log-probability of each option letter as the reply's first token, for the letters
-    among the model's likeliest first tokens."""
-    ranked = await llm.next_token_logprobs(
-        [
-            {"role": "system", "content": LETTER_PROMPT},
-            {"role": "user", "content": f"{question.asked()}\nAnswer:"},
-        ]
-    )
-    return {
-        label: max(p for token, p in ranked.items() if token.strip("()").lower() == label)
-        for label, _ in question.options
-        if any(token.strip("()").lower() == label for token in ranked)
-    }
-
-
 async def _choice(llm: Likelihood, question: ChoiceQuestion) -> Example:
-    letters = await option_logprobs(llm, question)
+    letters = await option_logprobs(llm, question.asked(), [label for label, _ in question.options])
     # None when no option letter is among the likeliest first tokens.
     picked = max(letters, key=lambda label: letters[label]) if letters else None
     record = {"kind": "multiple_choice", "question": question.asked()[:800], "key": question.answer}

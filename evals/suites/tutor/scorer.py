@@ -13,8 +13,8 @@ from typing import Any
 
 from agents.tutor.choices import Choice, ForbiddenChoices, named_options
 from agents.tutor.policy import NOT_COVERED, TutorMode
+from evals.likelihood import option_logprobs
 from evals.suite import Example, SuiteContext
-from evals.suites.model.scorer import option_logprobs
 from evals.suites.tutor.dataset import ChoiceQuestion, OffSyllabusQuestion, PedagogyQuestion
 from evals.suites.tutor.judge import judge
 from evals.tutor_session import TutorReply, ask_tutor
@@ -45,7 +45,8 @@ async def _choice(context: SuiteContext, llm: LLMClient, question: ChoiceQuestio
     texts = [text for _, text in question.options]
     ranking = await context.shared_evidence("tutor").rank(question.stem, texts, [course])
     evidence_pick = question.options[ranking.best][0]
-    letters = await option_logprobs(context.require_likelihood("tutor"), question)
+    labels = [label for label, _ in question.options]
+    letters = await option_logprobs(context.require_likelihood("tutor"), question.asked(), labels)
     llm_pick = max(letters, key=lambda label: letters[label]) if letters else None
     scores = {
         "tutor_choice_accuracy": float(tutor_pick == question.answer),
