@@ -43,6 +43,13 @@ class ContentSettings(BaseSettings):
     tenant_max_running: int = Field(
         8, ge=1, description="Topics of one tenant (curriculum) generated at once, all jobs."
     )
+    llm_timeout_seconds: float = Field(
+        600.0,
+        ge=10.0,
+        description="How long a worker waits for one LLM request. A job keeps the LLM's batch "
+        "full, so its requests queue behind one another: far longer than a learner's chat "
+        "(120 s) would wait. A timed-out topic is queued again, not failed.",
+    )
     lease_seconds: float = Field(
         300.0, ge=5.0, description="A running topic whose worker is silent this long is retried."
     )

@@ -54,7 +54,12 @@ class TopicWorker:
         from core import boot  # noqa: F401  (offline switches before any model loads)
 
         self._database = Database(config.database_url, pool_size=4)
-        self._llm = LLMClient(config.llm_base_url, config.llm_model, config.llm_api_key)
+        self._llm = LLMClient(
+            config.llm_base_url,
+            config.llm_model,
+            config.llm_api_key,
+            timeout_seconds=config.content.llm_timeout_seconds,
+        )
         rag_settings = RagSettings()
         embedder = Embedder.from_settings(rag_settings)
         ports = DatabaseContentPorts(self._database, embedder, rag_settings)
