@@ -16,6 +16,7 @@ from evals.suite import SuiteContext
 from graphs.tutor_chat.oneshot import answer_once
 from graphs.tutor_chat.ports import CourseEvidence, ExerciseKey, FlagReport, LearnerContext
 from rag.embeddings import Embedder
+from rag.evidence import Ranking
 from rag.retrieve import Hit, search
 from serving.client import LLMClient
 
@@ -67,6 +68,14 @@ class EvalTutorPorts(CourseEvidence):
         )
         self.retrieved.extend(hits)
         return hits
+
+    async def weigh_options(
+        self, question: str, options: Sequence[str], course_id: uuid.UUID
+    ) -> Ranking:
+        """The evidence's ranking; its passages count as retrieved (the tutor may cite them)."""
+        ranking = await super().weigh_options(question, options, course_id)
+        self.retrieved.extend(s.passage for s in ranking.supports if s.passage is not None)
+        return ranking
 
     async def exercise(self, item_id: uuid.UUID) -> ExerciseKey | None:
         return None
