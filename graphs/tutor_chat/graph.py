@@ -143,7 +143,6 @@ def build_tutor_graph(
             write({"type": "token", "text": tail})
         ttft = ((first_token_at or time.perf_counter()) - started) * 1000
         return {
-            "lead": lead,
             "answer": f"{lead} {guard.released}" if lead else guard.released,
             "leaked": guard.leaked,
             "usage": {
@@ -369,13 +368,12 @@ def _explained_choice(state: TutorState, answer: str, sources: list[Source]) -> 
     choice = state.get("multiple_choice")
     if choice is None or _socratic(state):
         return None
-    evidence, lead = choice["evidence"], state.get("lead", "")
-    label, number = evidence["label"], evidence["passage"]
-    choices = choices_of(choice["options"])
-    if not lead or label is None or number is None:
+    choices, pick = choices_of(choice["options"]), _explain_pick(state)
+    if pick is None:
         return grounding.unsettled_choice(answer, choices, choice["stem"])
-    passage = next(s for s in sources if s.number == number)
-    return grounding.explained_choice(answer, lead, choices, choice["stem"], label, passage)
+    passage = next(s for s in sources if s.number == pick.passage)
+    lead = policy.evidence_lead(*pick)
+    return grounding.explained_choice(answer, lead, choices, choice["stem"], pick.label, passage)
 
 
 async def _support(state: TutorState, answer: str | None, deps: TutorDeps) -> TurnSupport | None:

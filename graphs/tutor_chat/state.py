@@ -67,7 +67,6 @@ class TutorState(TypedDict, total=False):
     # many): the learner may mean any of them, so their final answers are kept too.
     same_question: list[dict[str, Any]]
     multiple_choice: MultipleChoiceTurn | None
-    lead: str  # what the tutor itself wrote before the LLM's words (explain-mode evidence)
     answer: str
     leaked: bool
     support: TurnSupport | None
@@ -97,7 +96,6 @@ def turn_input(
         "exercise": None,
         "same_question": [],
         "multiple_choice": None,
-        "lead": "",
         "answer": "",
         "leaked": False,
         "support": None,
