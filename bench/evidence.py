@@ -24,8 +24,8 @@ option), same model and precision, timed in the same loop. The rest of the score
 search (one statement per question, its option searches included when ``option_passages`` asks
 for them) and the co-occurrence count.
 
-(c) Items per minute of structure-first generation next to LLM-first: not measured yet (the
-structure-first writer does not exist; issue 15).
+(c) Items per minute of structure-first generation next to LLM-first need the LLM application:
+``bench/content.py --modes structure,llm`` runs the same job both ways in one run.
 """
 
 import argparse
@@ -274,7 +274,8 @@ async def main() -> None:
     console.print(calibration_line(scored))
     console.print(latency_table(scored))
     console.print(
-        "structure-first vs LLM-first generation, items/min: not measured (not built yet)"
+        "structure-first vs LLM-first generation, items/min: bench/content.py --modes "
+        "structure,llm (it needs the LLM application)"
     )
 
 

@@ -189,6 +189,12 @@ def definition_text(term: Mapping[str, str]) -> str:
     return f"{name}: {meaning}" if name and meaning else ""
 
 
+def split_definition(passage: str) -> tuple[str, str] | None:
+    """A definition chunk's (term, definition): the inverse of ``definition_text``."""
+    name, separator, meaning = passage.partition(": ")
+    return (name.strip(), meaning.strip()) if separator and name.strip() and meaning else None
+
+
 def chunk_lesson(
     lesson: LessonContent, *, max_tokens: int = 240, count: TokenCounter = approximate_tokens
 ) -> list[Chunk]:

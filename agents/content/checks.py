@@ -1,8 +1,9 @@
 """Quality checks whose verdicts are stored with every generated lesson and item.
 
 The checks here need no model: distinct options, objective coverage, reading level, banned
-content, grounding. The ones that need retrieval or the critic (answerable, duplicates) take the
-evidence as arguments and only judge it, so every verdict here is a pure function.
+content, grounding. The ones that need retrieval, the evidence scorer or the critic (answerable,
+duplicates, evidence) take what those found as arguments and only judge it, so every verdict here
+is a pure function.
 """
 
 import enum
@@ -14,12 +15,18 @@ from pydantic import BaseModel
 from agents.content.readability import flesch_kincaid_grade
 from agents.content.schemas import CriticVerdict, LessonDraft, MultipleChoiceItem
 from agents.content.screening import banned_categories
+from agents.content.structured import states_the_answer
+from core.words import content_words
+from rag.evidence import ClaimCheck, Ranking, computed
 
 _WORD = re.compile(r"\w+")
 # Options whose word sets overlap this much say the same thing.
 SAME_OPTION_OVERLAP = 0.9
 # A paragraph this short is a transition, not a claim that needs a source.
 CLAIM_MIN_WORDS = 12
+# An item built from a passage is answerable from it when the passage holds this share of the
+# stem's meaningful words (a reworded stem may use a few words of its own).
+STEM_WORDS_IN_PASSAGE = 0.5
 
 
 class Check(enum.StrEnum):
@@ -30,6 +37,7 @@ class Check(enum.StrEnum):
     READING_LEVEL = "reading_level"
     BANNED_CONTENT = "banned_content"
     GROUNDED = "grounded"
+    EVIDENCE = "evidence"
 
 
 class Verdict(BaseModel):
@@ -37,6 +45,8 @@ class Verdict(BaseModel):
     passed: bool
     reason: str
     score: float | None = None
+    # The course passage the verdict rests on (the evidence check's citation), for the reviewer.
+    passage: str | None = None
 
 
 def _words(text: str) -> set[str]:
@@ -88,6 +98,74 @@ def answerable(critic: CriticVerdict | None, evidence_similarity: float, minimum
         passed=critic.key_supported,
         reason=critic.reason,
         score=evidence_similarity,
+    )
+
+
+def answerable_from(passage: str, stem: str, answer: str) -> Verdict:
+    """An item built from a passage: the passage states the answer and holds most of what the
+    stem says, so a learner who read it can answer."""
+    stem_words = content_words(stem)
+    share = len(stem_words & content_words(passage)) / max(1, len(stem_words))
+    if not states_the_answer(passage, answer):
+        reason = "the passage the item was built from does not state its answer"
+    elif share < STEM_WORDS_IN_PASSAGE:
+        reason = f"the stem says what its passage does not (shares {share:.0%} of its words)"
+    else:
+        reason = f"answered by its passage (which holds {share:.0%} of the stem's words)"
+    passed = share >= STEM_WORDS_IN_PASSAGE and states_the_answer(passage, answer)
+    return Verdict(
+        check=Check.ANSWERABLE, passed=passed, reason=reason, score=share, passage=passage
+    )
+
+
+def evidence_key(ranking: Ranking, key: int) -> Verdict:
+    """The course's passages single out the key: the evidence scorer picks it, by a calibrated
+    margin (so no distractor is as well supported), and its passage states the key's words."""
+    chosen = ranking.supports[key]
+    passage = chosen.passage.text if chosen.passage else ""
+    title = chosen.passage.lesson_title if chosen.passage else "no passage"
+    confidence = f"confidence {ranking.confidence:.2f}"
+    if computed([support.text for support in ranking.supports]):
+        reason = "the options are computed results, which passages cannot settle: check by hand"
+    elif ranking.best != key:
+        reason = (
+            f"the material supports option {ranking.best} "
+            f"('{ranking.chosen.text}') over the key ({confidence})"
+        )
+    elif not ranking.supported:
+        reason = f"the key leads the other options by too little ({confidence})"
+    elif not states_the_answer(passage, chosen.text):
+        reason = f"the cited passage ('{title}') does not state the key"
+    else:
+        reason = f"the key is the best-supported option ({confidence}), stated in '{title}'"
+    passed = ranking.best == key and ranking.supported and states_the_answer(passage, chosen.text)
+    return Verdict(
+        check=Check.EVIDENCE,
+        passed=passed,
+        reason=reason,
+        score=ranking.confidence,
+        passage=passage or None,
+    )
+
+
+def evidence_answer(claims: ClaimCheck, answer: str) -> Verdict:
+    """A written answer's model answer is stated by the course's passages."""
+    cited = claims.weakest.passage if claims.weakest else None
+    passage = cited.text if cited else ""
+    confidence = f"confidence {claims.confidence:.2f}"
+    if not claims.supported:
+        reason = f"the material does not support the model answer ({confidence})"
+    elif not states_the_answer(passage, answer):
+        reason = "the cited passage does not state the model answer"
+    else:
+        title = cited.lesson_title if cited else ""
+        reason = f"the model answer is supported ({confidence}), stated in '{title}'"
+    return Verdict(
+        check=Check.EVIDENCE,
+        passed=claims.supported and states_the_answer(passage, answer),
+        reason=reason,
+        score=claims.confidence,
+        passage=passage or None,
     )
 
 

@@ -1,4 +1,5 @@
-"""The item writer: one quiz item per objective, then a three-step hint ladder for it."""
+"""The item writer: one quiz item per objective (or a structured item's stem reworded), then a
+three-step hint ladder for it."""
 
 from agents.content import prompts
 from agents.content.brief import Brief
@@ -9,6 +10,7 @@ from agents.content.schemas import (
     MultipleChoiceItem,
     NumericItem,
     Objective,
+    RewordedStem,
     ShortAnswerItem,
 )
 from agents.content.structured_calls import StructuredCalls
@@ -54,3 +56,11 @@ async def write_hints(calls: StructuredCalls, brief: Brief, item: QuizItemModel)
     system = prompts.ITEM_WRITER_SYSTEM.format(course=brief.course_title, grade=brief.grade)
     ladder = await calls.ask(system, user, HintLadder)
     return ladder.hints
+
+
+async def reword_stem(calls: StructuredCalls, brief: Brief, stem: str, answer: str) -> str:
+    """The stem of an item built from the material, in the writer's words."""
+    user = prompts.REWORD_STEM.format(stem=stem, answer=answer)
+    system = prompts.ITEM_WRITER_SYSTEM.format(course=brief.course_title, grade=brief.grade)
+    reworded = await calls.ask(system, user, RewordedStem)
+    return reworded.stem

@@ -10,7 +10,7 @@ tokens/s on 2 cores, bench/vllm_prefix.py). The item writer and the critic begin
 for the same reason.
 """
 
-PROMPT_VERSION = "content-2026-12-02"
+PROMPT_VERSION = "content-2026-12-03"
 
 WRITER_SYSTEM = (
     "You are a careful textbook writer for a course titled '{course}'. Write for readers at "
@@ -65,6 +65,12 @@ SHORT_ANSWER = (
     "Lesson:\n{lesson}\n\nObjective: {objective}\n{feedback}"
     "Write one short-answer question, a model answer of one or two sentences, and up to four "
     "rubric points a grader checks."
+)
+
+REWORD_STEM = (
+    "Question: {stem}\nAnswer: {answer}\n\n"
+    "Rewrite the question in plain words for the course's readers. Keep its meaning and what it "
+    "asks for; never state the answer in it."
 )
 
 REGENERATE_FEEDBACK = "A reviewer rejected the last version: {reasons}. Write a better one.\n"

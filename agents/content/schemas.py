@@ -105,6 +105,12 @@ ITEM_SCHEMAS: dict[str, type[MultipleChoiceItem | NumericItem | ShortAnswerItem]
 }
 
 
+class RewordedStem(Strict):
+    """A structured item's stem in the writer's words (the answer and options stay the same)."""
+
+    stem: Sentence
+
+
 class HintLadder(Strict):
     """Three steps, from a nudge to nearly the answer, never the answer itself."""
 

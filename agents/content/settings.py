@@ -28,6 +28,30 @@ class ContentSettings(BaseSettings):
     source_chars: int = Field(
         500, ge=100, description="Longest source passage shown to a writer (the prompt must fit)."
     )
+    structure_first: bool = Field(
+        True,
+        description="Build multiple-choice and short-answer items from the course's glossary "
+        "definitions and sentences (the LLM rewords them and writes hints) before asking the LLM "
+        "to draft one; objectives without such material fall back to LLM drafting.",
+    )
+    definitions: int = Field(
+        8, ge=1, le=50, description="Defined terms retrieved per objective (the key's candidates)."
+    )
+    distractor_candidates: int = Field(
+        16, ge=3, le=100, description="Defined terms near a key from which distractors are chosen."
+    )
+    synonym_similarity: float = Field(
+        0.9,
+        ge=0.0,
+        le=1.0,
+        description="Similarity to the key's glossary passage from which a term counts as a "
+        "synonym, never a distractor.",
+    )
+    reword_stems: bool = Field(
+        True,
+        description="Let the LLM reword a structured item's stem; the rewording is kept only when "
+        "the evidence checks still pass on it.",
+    )
     temperature: float = Field(0.3, ge=0.0, le=2.0)
     repetition_penalty: float = Field(
         1.15,

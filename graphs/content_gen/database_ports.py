@@ -1,6 +1,7 @@
-"""The content graph's ports on the real stores: retrieval over the course's lesson text, the
-configured embedder, the course's existing items (the duplicate check compares against them).
-Content jobs and the generation eval suite run the graph on these same ports."""
+"""The content graph's ports on the real stores: retrieval over the course's lesson text and
+glossary, the evidence scorer, the configured embedder, the course's existing items (the duplicate
+check compares against them). Content jobs and the generation eval suite run the graph on these
+same ports."""
 
 import asyncio
 import uuid
@@ -9,10 +10,13 @@ from collections.abc import Sequence
 import numpy as np
 from sqlalchemy import select
 
+from agents.content.structured import Definition
 from core.curriculum.models import AssessmentItem
 from core.infra.database import Database
 from graphs.content_gen.ports import Passage
+from rag.chunking import split_definition
 from rag.embeddings import Embedder
+from rag.evidence import ClaimCheck, EvidenceScorer, Ranking
 from rag.retrieve import search
 from rag.settings import RagSettings
 
@@ -20,10 +24,17 @@ from rag.settings import RagSettings
 class DatabaseContentPorts:
     """``ContentPorts`` over PostgreSQL + pgvector; item vectors are cached by prompt text."""
 
-    def __init__(self, database: Database, embedder: Embedder, rag_settings: RagSettings) -> None:
+    def __init__(
+        self,
+        database: Database,
+        embedder: Embedder,
+        rag_settings: RagSettings,
+        evidence: EvidenceScorer | None = None,
+    ) -> None:
         self._database = database
         self._embedder = embedder
         self._rag_settings = rag_settings
+        self._evidence = evidence or EvidenceScorer(database, embedder, rag_settings=rag_settings)
         self._item_vectors: dict[str, np.ndarray] = {}
         # Topics generated side by side would otherwise all embed the course's items at once.
         self._embedding_items = asyncio.Lock()
@@ -47,6 +58,33 @@ class DatabaseContentPorts:
             )
             for hit in hits
         ]
+
+    async def definitions(self, course_id: uuid.UUID, query: str, k: int) -> list[Definition]:
+        hits = await search(
+            self._database,
+            query,
+            [course_id],
+            k,
+            kinds=["definition"],
+            embedder=self._embedder,
+            settings=self._rag_settings,
+        )
+        found = []
+        for hit in hits:
+            if parts := split_definition(hit.text):
+                term, meaning = parts
+                found.append(
+                    Definition(term, meaning, hit.lesson_title, hit.chapter_title, hit.similarity)
+                )
+        return found
+
+    async def rank(self, question: str, options: Sequence[str], course_id: uuid.UUID) -> Ranking:
+        return await self._evidence.rank(question, options, [course_id])
+
+    async def check_claims(
+        self, question: str, claims: Sequence[str], course_id: uuid.UUID
+    ) -> ClaimCheck:
+        return await self._evidence.check_claims(question, claims, [course_id])
 
     async def embed(self, texts: Sequence[str]) -> np.ndarray:
         return await self._embedder.encode(texts)

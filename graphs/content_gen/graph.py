@@ -2,13 +2,17 @@
 
     retrieve_sources → plan_objectives → write_outline → write_lesson
       → write_items → write_hints → critique → check_answerable → check_distractors
-      → check_duplicates → check_banned_content → check_reading_level → check_grounding
-      → check_coverage → plan_rewrites ─┬─ items failing a check, tries left → write_items
-                                        └─ END
+      → check_evidence → check_duplicates → check_banned_content → check_reading_level
+      → check_grounding → check_coverage → plan_rewrites ─┬─ items failing a check, tries left
+                                                          │    → write_items
+                                                          └─ END
 
 A lesson step whose structured output never validates ends the run as failed; an item step that
 fails leaves that item empty. Either way the failure and its raw outputs are kept in the state.
-Items are written one per objective, so an item's index is its objective's index.
+Items are written one per objective, so an item's index is its objective's index. An item is
+built from the course's structure when it can be (``structure.py``: a glossary definition or a
+sentence, the LLM rewording its stem); the LLM drafts it otherwise, and the critic reads only the
+LLM's drafts: a structured item's answer is stated by the passage it was built from.
 """
 
 import itertools
@@ -33,6 +37,7 @@ from agents.content.schemas import (
 from agents.content.structured_calls import StructuredCalls
 from graphs.content_gen.ports import ContentDeps
 from graphs.content_gen.state import Failure, GeneratedItem, TopicRequest, TopicState
+from graphs.content_gen.structure import draft_from_structure, evidence_verdict, reworded
 from serving.client import StructuredOutputError
 
 Update = dict[str, Any]
@@ -41,6 +46,7 @@ EVIDENCE_PASSAGES = 3
 CHECKS = (
     "check_answerable",
     "check_distractors",
+    "check_evidence",
     "check_duplicates",
     "check_banned_content",
     "check_reading_level",
@@ -174,6 +180,30 @@ def build_content_graph(deps: ContentDeps) -> CompiledStateGraph[Any]:
 
         return await with_llm("write_lesson", work)
 
+    async def build_from_structure(
+        calls: StructuredCalls,
+        brief: Brief,
+        request: TopicRequest,
+        objective: Objective,
+        entry: GeneratedItem,
+        items: list[GeneratedItem],
+    ) -> bool:
+        """Give the entry an item built from the course's structure, if one can be made."""
+        used = {term.lower() for item in items for term in item.terms}
+        built = await draft_from_structure(
+            deps, brief, request.course_id, objective, entry.kind, used
+        )
+        if built is None:
+            return False
+        better = None
+        if settings.reword_stems:
+            better = await reworded(deps, calls, brief, built, request.course_id)
+        chosen = better or built
+        entry.item, entry.passage, entry.reworded = chosen.item, chosen.passage, better is not None
+        entry.origin = "definition" if isinstance(chosen.item, MultipleChoiceItem) else "cloze"
+        entry.terms.append(built.term)
+        return True
+
     async def write_items(state: TopicState) -> Update:
         request, brief, objectives = _request(state), _brief(state), _objectives(state)
         items = _items(state) or [
@@ -186,6 +216,12 @@ def build_content_graph(deps: ContentDeps) -> CompiledStateGraph[Any]:
         for index in redo:
             entry = items[index]
             entry.attempts += 1
+            entry.hints = []
+            if settings.structure_first and await build_from_structure(
+                calls, brief, request, objectives[index], entry, items
+            ):
+                continue
+            entry.origin, entry.passage, entry.reworded = "llm", None, False
             try:
                 entry.item = await item_writer.write_item(
                     calls,
@@ -195,8 +231,8 @@ def build_content_graph(deps: ContentDeps) -> CompiledStateGraph[Any]:
                     entry.kind,
                     _failed_reasons(state, index),
                 )
-                entry.hints = []
             except StructuredOutputError as error:
+                entry.item = None
                 failures.append(_failure(f"write_item {index}", error))
         return {
             "items": [item.model_dump(mode="json") for item in items],
@@ -229,7 +265,8 @@ def build_content_graph(deps: ContentDeps) -> CompiledStateGraph[Any]:
         lesson = LessonDraft.model_validate(state["lesson"])
         passages = [p.text for s in lesson.sections for p in s.paragraphs]
         passages += [s["text"] for s in state.get("sources", [])]
-        rounds_items = _rounds_items(state)
+        # A structured item's answer is stated by its own passage: the critic reads the drafts.
+        rounds_items = [(i, e) for i, e in _rounds_items(state) if e.origin == "llm"]
         questions = [
             f"{e.item.stem} {item_writer.answer_text(e.item)}"
             for _, e in rounds_items
@@ -270,9 +307,23 @@ def build_content_graph(deps: ContentDeps) -> CompiledStateGraph[Any]:
 
     async def check_answerable(state: TopicState) -> Update:
         found = {}
-        for index, _ in _rounds_items(state):
+        for index, entry in _rounds_items(state):
+            assert entry.item is not None
+            if entry.passage is not None:
+                answer = item_writer.answer_text(entry.item)
+                found[index] = checks.answerable_from(entry.passage, entry.item.stem, answer)
+                continue
             verdict, similarity = critique_of(state, index)
             found[index] = checks.answerable(verdict, similarity, settings.min_source_relevance)
+        return _verdicts(found)
+
+    async def check_evidence(state: TopicState) -> Update:
+        course_id = _request(state).course_id
+        found = {}
+        for index, entry in _rounds_items(state):
+            assert entry.item is not None
+            if verdict := await evidence_verdict(deps, entry.item, course_id):
+                found[index] = verdict
         return _verdicts(found)
 
     async def check_distractors(state: TopicState) -> Update:
@@ -361,6 +412,7 @@ def build_content_graph(deps: ContentDeps) -> CompiledStateGraph[Any]:
     graph.add_node("critique", timed("critique", critique))
     graph.add_node("check_answerable", timed("check_answerable", check_answerable))
     graph.add_node("check_distractors", timed("check_distractors", check_distractors))
+    graph.add_node("check_evidence", timed("check_evidence", check_evidence))
     graph.add_node("check_duplicates", timed("check_duplicates", check_duplicates))
     graph.add_node("check_banned_content", timed("check_banned_content", check_banned_content))
     graph.add_node("check_reading_level", timed("check_reading_level", check_reading_level))

@@ -9,6 +9,8 @@ import numpy as np
 from pydantic import BaseModel
 
 from agents.content.settings import ContentSettings
+from agents.content.structured import Definition
+from rag.evidence import ClaimCheck, Ranking
 from serving.client import LLMClient
 
 
@@ -23,6 +25,18 @@ class Passage(BaseModel):
 
 class ContentPorts(Protocol):
     async def sources(self, course_id: uuid.UUID, query: str, k: int) -> list[Passage]: ...
+
+    async def definitions(self, course_id: uuid.UUID, query: str, k: int) -> list[Definition]:
+        """The course's glossary definitions nearest to the query, nearest first."""
+        ...
+
+    async def rank(self, question: str, options: Sequence[str], course_id: uuid.UUID) -> Ranking:
+        """The options ranked by the course's evidence (``rag.evidence``)."""
+        ...
+
+    async def check_claims(
+        self, question: str, claims: Sequence[str], course_id: uuid.UUID
+    ) -> ClaimCheck: ...
 
     async def embed(self, texts: Sequence[str]) -> np.ndarray: ...
 

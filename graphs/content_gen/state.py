@@ -3,7 +3,7 @@
 import enum
 import operator
 import uuid
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any, Literal, TypedDict
 
 from pydantic import BaseModel, Field
 
@@ -28,6 +28,11 @@ class TopicRequest(BaseModel):
     )
 
 
+# Where an item's content came from: a glossary definition (multiple choice), a sentence of the
+# material with a term blanked (short answer), or the LLM's draft.
+ItemOrigin = Literal["definition", "cloze", "llm"]
+
+
 class GeneratedItem(BaseModel):
     objective: int
     kind: ItemKind
@@ -35,6 +40,13 @@ class GeneratedItem(BaseModel):
     hints: list[str] = Field(default_factory=list)
     verdicts: list[Verdict] = Field(default_factory=list)
     attempts: int = 0
+    origin: ItemOrigin = "llm"
+    # A structured item's passage (its answer is stated there) and whether the LLM's rewording
+    # of its stem was kept.
+    passage: str | None = None
+    reworded: bool = False
+    # Every defined term an item of this topic was built from, so a rewrite takes another.
+    terms: list[str] = Field(default_factory=list)
 
     @property
     def passed(self) -> bool:

@@ -12,8 +12,10 @@ import psutil
 from pydantic import TypeAdapter
 from sqlalchemy import func, select
 
-from agents.content.checks import Verdict
-from agents.content.schemas import QuizItem
+from agents.content.checks import Check, Verdict
+from agents.content.item_writer import answer_text
+from agents.content.schemas import MultipleChoiceItem, NumericItem, QuizItem
+from agents.content.structured import states_the_answer
 from core.curriculum.models import Lesson, LessonStatus, LessonVersion
 from platform_api.content.models import ContentTopic
 from tests.content.conftest import (
@@ -33,6 +35,28 @@ from tests.fixtures.llm import MAX_ONGOING_REQUESTS, MAX_QUEUED_REQUESTS, LlmSer
 from tests.fixtures.tcp_proxy import TcpProxy
 
 QUIZ_ITEM: TypeAdapter[Any] = TypeAdapter(QuizItem)
+
+
+def evidence_checked(item: dict[str, Any]) -> bool:
+    """Every written item but a numeric one went through the evidence check, and a passing
+    verdict cites a passage that states the key (checked here by its words, independently of the
+    scorer). Whether the item was built from the book's structure (its answerable verdict then
+    rests on the passage it was built from)."""
+    written = QUIZ_ITEM.validate_python(item["details"])
+    verdicts = [Verdict.model_validate(v) for v in item["verdicts"]]
+    evidence = [v for v in verdicts if v.check is Check.EVIDENCE]
+    assert len(evidence) == (0 if isinstance(written, NumericItem) else 1), verdicts
+    for verdict in evidence:
+        assert verdict.score is not None and 0 <= verdict.score <= 1
+        if verdict.passed:
+            assert verdict.passage and states_the_answer(verdict.passage, answer_text(written))
+    answerable = next(v for v in verdicts if v.check is Check.ANSWERABLE)
+    if answerable.passage is None:
+        return False
+    assert states_the_answer(answerable.passage, answer_text(written))
+    if isinstance(written, MultipleChoiceItem):
+        assert written.options[written.key].rationale.startswith("Right:")
+    return True
 
 
 async def test_bad_input_gets_clear_errors_and_the_good_rows_run(
@@ -146,7 +170,7 @@ async def test_a_twenty_topic_job_completes_with_every_output_checked(
             assert all(
                 f["raw_outputs"] for f in topic["failures"] if f["step"] != "retrieve_sources"
             )
-    items_seen = 0
+    items_seen = structured = 0
     for topic in generated:
         entry = (await client.get(f"/api/v1/content/review/{topic['id']}", headers=headers)).json()
         assert entry["lesson_markdown"] and entry["lesson_verdicts"]
@@ -160,8 +184,12 @@ async def test_a_twenty_topic_job_completes_with_every_output_checked(
             assert len(item["hints"]) == 3 or any(
                 f["step"].startswith("write_hints") for f in topic["failures"]
             )
+            structured += evidence_checked(item)
             items_seen += 1
     assert items_seen > 0
+    # The Python book's glossary defines many of its topics' terms: items are built from it.
+    assert structured > 0
+    print(f"items: {items_seen}, built from the book's structure: {structured}")
     async with content_api.stores.database.session() as session:
         lessons = await session.scalar(
             select(func.count()).select_from(Lesson).where(Lesson.unit_id == job["unit_id"])

@@ -56,7 +56,9 @@ async def test_a_topic_is_generated_scored_and_logged_with_intervals(
     record, scores = example["record"], example["scores"]
     print(f"\ngeneration: {scores}, first pass {record['first_pass']}, {record['lesson_verdicts']}")
     assert example["example_id"] == topics[0].key
-    assert set(scores) == {metric.name for metric in SUITE.thresholds.metrics}
+    # Every figure a topic always has; "structured" needs an item, "evidence" a non-numeric one.
+    always = {"schema_valid", "first_pass_checks", "grounded", "answerable", "done"}
+    assert always <= set(scores) <= {metric.name for metric in SUITE.thresholds.metrics}
     # The lesson was written from the course's own section, found by the suite's retrieval.
     assert set(record["sources"]) == {source_module(topics[0]).title}
     # The scores are the graph's own counts, whether the bundled model wrote a valid lesson or,

@@ -7,6 +7,11 @@
 - ``grounded``: the lesson's grounding check (every claim-bearing paragraph cites a source
   passage retrieved from the course); ``answerable``: the items' answerable check (retrieval
   finds evidence close to the item and the critic finds its key supported by it);
+- ``structured``: the share of items built from the course's structure (glossary definitions,
+  sentences) rather than drafted by the LLM; ``evidence``: the share of items whose evidence check
+  passed (the key singled out by the course's passages and stated by the cited one; numeric
+  items have no such check and do not count). Run the suite with
+  ``WC_CONTENT_STRUCTURE_FIRST=false`` for the LLM-first figures and ``wc eval compare`` the runs.
 - ``done``: the topic ended with every check passed, rewrites included.
 """
 
@@ -68,6 +73,8 @@ def scores_of(result: TopicResult, outputs: int, valid: int) -> dict[str, float]
         any(v.check is Check.ANSWERABLE and v.passed for v in item.verdicts)
         for item in result.items
     ]
+    written = [item for item in result.items if item.item is not None]
+    evidence = [v.passed for item in written for v in item.verdicts if v.check is Check.EVIDENCE]
     scores = {
         "first_pass_checks": (
             result.first_pass_passed / result.first_pass_checks if result.first_pass_checks else 0.0
@@ -76,6 +83,10 @@ def scores_of(result: TopicResult, outputs: int, valid: int) -> dict[str, float]
         "answerable": _share(answerable),
         "done": float(result.status is TopicStatus.DONE),
     }
+    if written:
+        scores["structured"] = _share([item.origin != "llm" for item in written])
+    if evidence:
+        scores["evidence"] = _share(evidence)
     if outputs:
         scores["schema_valid"] = valid / outputs
     return scores
@@ -105,6 +116,7 @@ def record_of(
             for item in result.items
         ],
         "items": [item.item.model_dump(mode="json") for item in result.items if item.item],
+        "origins": [item.origin for item in result.items if item.item],
         "lesson": result.lesson_markdown[:LESSON_CHARS],
     }
 

@@ -40,6 +40,16 @@ THRESHOLDS = Thresholds(
             threshold=0.3,
             tolerance=0.1,
         ),
+        Metric(
+            "structured",
+            "Items built from the course's glossary definitions and sentences, not drafted by "
+            "the LLM (0 with WC_CONTENT_STRUCTURE_FIRST=false).",
+        ),
+        Metric(
+            "evidence",
+            "Items whose key (or model answer) the course's passages single out and state.",
+            tolerance=0.1,
+        ),
         Metric("done", "Topics with every check passed after the rewrites.", tolerance=0.1),
     ),
 )
