@@ -23,9 +23,12 @@ tokens per second, answers cut short by their budget), the bare-LLM yardstick of
 import argparse
 import asyncio
 import itertools
+import random
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 from rich.console import Console
@@ -60,6 +63,7 @@ VLLM_COUNTERS = {
     "cut_short": ("ray_vllm_request_success_total", 'finished_reason="length"'),
     "answers": ("ray_vllm_request_success_total", ""),
 }
+SAMPLE_SEED = 15
 # Ray exports metrics every few seconds, in two hops.
 METRICS_LAG_SECONDS = 15
 # Wide enough for the runs table when the output goes to a file or a pipe.
@@ -80,6 +84,10 @@ class RunFigures:
     first_pass_passed: int
     statuses: dict[str, int]
     node_seconds: dict[str, float]
+    # Final verdicts that failed, by check (lessons' and items' together), and by item origin.
+    failing: dict[str, int] = field(default_factory=dict)
+    origins: dict[str, int] = field(default_factory=dict)
+    samples: list[dict[str, Any]] = field(default_factory=list)
     vllm: dict[str, float] = field(default_factory=dict)
 
 
@@ -146,7 +154,12 @@ async def generate(
 
 
 async def collect(
-    database: Database, job_id: uuid.UUID, config: WorkerConfig, wall: float, mode: str
+    database: Database,
+    job_id: uuid.UUID,
+    config: WorkerConfig,
+    wall: float,
+    mode: str,
+    samples: int,
 ) -> RunFigures:
     """Read the run's figures, then delete what it generated."""
     async with database.session() as session:
@@ -164,12 +177,21 @@ async def collect(
         await session.execute(delete(Unit).where(Unit.id == job.unit_id))
         await session.execute(delete(ContentJob).where(ContentJob.id == job_id))
         await session.commit()
-    statuses: dict[str, int] = {}
+    statuses: Counter[str] = Counter(topic.status.value for topic in topics)
     node_seconds: dict[str, float] = {}
+    failing: Counter[str] = Counter()
+    origins: Counter[str] = Counter()
+    written: list[dict[str, Any]] = []
     for topic in topics:
-        statuses[topic.status.value] = statuses.get(topic.status.value, 0) + 1
-        for node, seconds in (topic.result or {}).get("node_seconds", {}).items():
+        result = topic.result or {}
+        for node, seconds in result.get("node_seconds", {}).items():
             node_seconds[node] = node_seconds.get(node, 0.0) + seconds
+        topic_items = [item for item in result.get("items", []) if item.get("item")]
+        verdicts = [*result.get("lesson_verdicts", [])]
+        verdicts += [v for item in topic_items for v in item["verdicts"]]
+        failing.update(v["check"] for v in verdicts if not v["passed"])
+        origins.update(item["origin"] for item in topic_items)
+        written += topic_items
     return RunFigures(
         mode=mode,
         workers=config.content.workers,
@@ -181,8 +203,11 @@ async def collect(
         graph_seconds=sum(t.wall_seconds for t in topics),
         first_pass_checks=sum(t.first_pass_checks for t in topics),
         first_pass_passed=sum(t.first_pass_passed for t in topics),
-        statuses=statuses,
+        statuses=dict(statuses),
         node_seconds=node_seconds,
+        failing=dict(failing),
+        origins=dict(origins),
+        samples=random.Random(SAMPLE_SEED).sample(written, min(samples, len(written))),
     )
 
 
@@ -229,6 +254,34 @@ def runs_table(runs: list[RunFigures]) -> Table:
     return out
 
 
+def checks_line(run: RunFigures) -> str:
+    failing = ", ".join(f"{check} {n}" for check, n in sorted(run.failing.items())) or "none"
+    origins = ", ".join(f"{origin} {n}" for origin, n in sorted(run.origins.items()))
+    return f"{run.mode}: items by origin: {origins}; final verdicts failing, by check: {failing}"
+
+
+def samples_table(run: RunFigures) -> Table:
+    """Random items of the run with their checks and the passage the evidence check cites, so a
+    reader can judge them."""
+    out = Table(title=f"{len(run.samples)} random items, {run.mode}", show_lines=True)
+    for column in ("origin", "item", "checks failing", "cited passage"):
+        out.add_column(column, overflow="fold")
+    for entry in run.samples:
+        item = entry["item"]
+        if item["kind"] == "multiple_choice":
+            options = " | ".join(
+                ("*" if n == item["key"] else "") + o["text"] for n, o in enumerate(item["options"])
+            )
+            shown = f"{item['stem']}\n{options}"
+        else:
+            shown = f"{item['stem']}\n→ {item.get('model_answer', item.get('answer'))}"
+        failed = [v["check"] for v in entry["verdicts"] if not v["passed"]]
+        evidence = next((v for v in entry["verdicts"] if v["check"] == "evidence"), {})
+        cited = evidence.get("passage") or ""
+        out.add_row(entry["origin"], shown, ", ".join(failed) or "-", cited[:300])
+    return out
+
+
 def nodes_table(run: RunFigures) -> Table:
     """Where a run's graph time went, node by node (LLM waits included in the LLM nodes)."""
     out = Table(title=f"graph time by node, {run.mode}, {run.workers} worker(s)")
@@ -265,14 +318,17 @@ async def main(args: argparse.Namespace) -> None:
                 job_id, wall = await generate(
                     database, config, course_id, rows[: args.topics], actor
                 )
-                run = await collect(database, job_id, config, wall, mode)
+                run = await collect(database, job_id, config, wall, mode, args.samples)
                 if args.llm_metrics_url:
                     await asyncio.sleep(METRICS_LAG_SECONDS)
                     after = vllm_counters(args.llm_metrics_url)
                     run.vllm = {key: after[key] - before[key] for key in after}
                 runs.append(run)
                 console.print(nodes_table(run))
+                console.print(samples_table(run))
             console.print(runs_table(runs))
+            for run in runs:
+                console.print(checks_line(run))
         finally:
             await database.close()
 
@@ -288,6 +344,7 @@ if __name__ == "__main__":
     parser.add_argument("--workers", type=lambda s: [int(w) for w in s.split(",")], default=[1, 2])
     parser.add_argument("--per-worker", type=int, default=4, help="topics per worker at once")
     parser.add_argument("--book", choices=sorted(BOOKS), default="python")
+    parser.add_argument("--samples", type=int, default=10, help="random items shown per run")
     parser.add_argument(
         "--modes",
         type=lambda s: [m for m in s.split(",") if m in MODES] or ["structure"],

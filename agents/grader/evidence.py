@@ -1,4 +1,5 @@
-"""Deterministic evidence for a grade: how close an answer is to the item's model answer.
+"""Deterministic evidence for a grade: how close an answer is to the item's model answer, and
+how well the course's own material supports what the answer claims.
 
 A 135M model writes a fluent verdict whatever the answer, so the grade must also rest on the
 material: the cosine similarity of sentence embeddings (the bundled MiniLM) and the overlap of
@@ -7,13 +8,18 @@ between a floor (unrelated texts) and a ceiling (a close paraphrase).
 """
 
 import re
+import uuid
 from collections import Counter
 from collections.abc import Sequence
 from typing import Protocol
 
 import numpy as np
 
+from rag.evidence import ClaimCheck
+
 _TOKEN = re.compile(r"[a-z]+|\d+(?:\.\d+)?")
+# A grade from this share of full points credits the answer.
+CREDITED_SHARE = 0.5
 # Words that carry no content in an answer; numbers always count.
 _STOP_WORDS = frozenset(
     re.findall(
@@ -28,6 +34,39 @@ class Encoder(Protocol):
     """Normalised sentence vectors (``rag.embeddings.Embedder`` is one)."""
 
     async def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+class CourseEvidence(Protocol):
+    """The course's support of an answer's claims (``rag.evidence.EvidenceScorer`` is one)."""
+
+    async def check_claims(
+        self, question: str, claims: Sequence[str], course_ids: Sequence[uuid.UUID]
+    ) -> ClaimCheck: ...
+
+
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
+
+
+def answer_claims(answer: str) -> list[str]:
+    """The sentences of an answer, each a claim the material may or may not support."""
+    return [s.strip() for s in _SENTENCE.findall(answer) if len(s.split()) >= 2]
+
+
+def disagreement(share: float, support: ClaimCheck) -> str | None:
+    """Why a grade (``share`` of full points) and the course's material disagree, if they do: a
+    half-credit or better answer the material does not support, or a failed one it supports."""
+    credited = share >= CREDITED_SHARE
+    if credited and not support.supported:
+        return (
+            f"the grade credits the answer, but the course material does not support its claims "
+            f"(support {support.confidence:.2f})"
+        )
+    if not credited and support.supported:
+        return (
+            f"the grade marks the answer down, but the course material supports its claims "
+            f"(support {support.confidence:.2f})"
+        )
+    return None
 
 
 def content_tokens(text: str) -> Counter[str]:

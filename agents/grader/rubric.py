@@ -3,11 +3,14 @@
 The blend (``combine``) is where the model's fluency is kept in check: the grade is a weighted
 mean of the model's rubric share and the evidence share, and the confidence is their agreement
 scaled by the model's own confidence. Where they disagree the confidence drops, and the answer
-goes to a teacher instead of standing on the model's word.
+goes to a teacher instead of standing on the model's word. With the course's material at hand,
+the answer's claims are also weighed against it (``course``): a grade that credits what the
+material does not support, or fails what it supports, goes to the teacher too.
 """
 
 from agents.content.budget import token_budget
 from agents.grader import prompts
+from agents.grader.evidence import disagreement
 from agents.grader.schemas import (
     CONFIDENCE_VALUES,
     LINE_MAX_POINTS,
@@ -18,6 +21,7 @@ from agents.grader.schemas import (
     judgement_schema,
 )
 from agents.grader.settings import GradingSettings
+from rag.evidence import ClaimCheck
 from serving.client import LLMClient
 
 POINT_STEP = 0.25  # grades are given in quarter points
@@ -76,8 +80,10 @@ def combine(
     similarity: float,
     evidence: float,
     settings: GradingSettings,
+    course: ClaimCheck | None = None,
 ) -> GradeResult:
-    """The grade from the judgement (None: not asked, as the answer is blank) and the evidence."""
+    """The grade from the judgement (None: not asked, as the answer is blank) and the evidence;
+    ``course``: the course material's support of the answer's claims, when weighed."""
     per_line = grading.max_points / len(grading.rubric)
     if judgement is None:
         share, confidence, why = 0.0, 1.0, "The answer is blank."
@@ -104,4 +110,6 @@ def combine(
         judgement_share=None if judgement is None else sum(lines) / (LINE_MAX * len(lines)),
         similarity=round(similarity, 3),
         evidence_share=round(evidence, 3),
+        course_support=None if course is None else round(course.confidence, 3),
+        disagreement=None if course is None or judgement is None else disagreement(share, course),
     )

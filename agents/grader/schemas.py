@@ -4,6 +4,7 @@ The LLM's schema is sent as JSON schema (schema-constrained decoding) and valida
 way back; its number of rubric lines is fixed per item, so one schema is built per line count.
 """
 
+import uuid
 from functools import lru_cache
 from typing import Annotated, Literal
 
@@ -31,6 +32,8 @@ class GradingInput(Strict):
     rubric: list[str] = Field(min_length=1, max_length=MAX_RUBRIC_LINES)
     answer: str
     max_points: float = Field(gt=0)
+    # The course the item belongs to: the learner's answer is also weighed against its material.
+    course_id: uuid.UUID | None = None
 
 
 class RubricJudgement(Strict):
@@ -73,3 +76,14 @@ class GradeResult(Strict):
     )
     similarity: float = Field(description="Similarity of the answer to the model answer.")
     evidence_share: float
+    course_support: float | None = Field(
+        None,
+        description="How well the course's material supports the answer's claims (the "
+        "evidence scorer's calibrated probability); None without a course or for a blank answer.",
+    )
+    disagreement: str | None = Field(
+        None,
+        description="Why the grade and the course's material disagree (the grader credits what "
+        "the material does not support, or marks down what it does); such a grade goes to the "
+        "teacher whatever its confidence.",
+    )

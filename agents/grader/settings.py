@@ -22,6 +22,12 @@ class GradingSettings(BaseSettings):
         description="Share of the LLM's rubric judgement in the grade; the rest is the "
         "similarity of the answer to the model answer.",
     )
+    course_evidence: bool = Field(
+        True,
+        description="Weigh answers against the course's material and send grades that disagree "
+        "with it to the teacher. The material cannot settle computations: for a course whose "
+        "answers are mostly worked calculations, false spares the teachers needless reviews.",
+    )
     similarity_floor: float = Field(
         0.3, ge=0.0, le=1.0, description="Similarity at or below which the evidence gives 0."
     )

@@ -3,6 +3,9 @@
     measure_evidence ─┬─ blank answer → combine_grade → END
                       └─ judge_rubric → combine_grade → END
 
+``measure_evidence`` also weighs the answer's claims against the course's material when the
+deps carry the course's evidence and the answer names its course (``GradingInput.course_id``).
+
 ``judge_rubric`` raises when the LLM is down or never answers in the schema: the saga's bus
 consumer then retries the whole step with back-off (a grade is never made up).
 """
@@ -16,6 +19,7 @@ from langgraph.graph.state import CompiledStateGraph
 from agents.grader import evidence, rubric
 from agents.grader.schemas import GradeResult, GradingInput, RubricJudgement
 from agents.grader.settings import GradingSettings
+from rag.evidence import ClaimCheck
 from serving.client import LLMClient
 
 Update = dict[str, Any]
@@ -25,6 +29,7 @@ class GradingState(TypedDict, total=False):
     grading: GradingInput
     similarity: float
     evidence_share: float
+    course_support: ClaimCheck | None
     judgement: RubricJudgement | None
     result: GradeResult
 
@@ -34,6 +39,7 @@ class GradingDeps:
     llm: LLMClient
     encoder: evidence.Encoder
     settings: GradingSettings
+    course_evidence: evidence.CourseEvidence | None = None
 
 
 def build_graph(deps: GradingDeps) -> CompiledStateGraph[Any]:
@@ -45,7 +51,20 @@ def build_graph(deps: GradingDeps) -> CompiledStateGraph[Any]:
         share = evidence.evidence_share(
             value, settings.similarity_floor, settings.similarity_ceiling
         )
-        return {"similarity": value, "evidence_share": share, "judgement": None}
+        return {
+            "similarity": value,
+            "evidence_share": share,
+            "judgement": None,
+            "course_support": await course_support(grading),
+        }
+
+    async def course_support(grading: GradingInput) -> ClaimCheck | None:
+        claims = evidence.answer_claims(grading.answer)
+        if deps.course_evidence is None or grading.course_id is None or not claims:
+            return None
+        return await deps.course_evidence.check_claims(
+            grading.question, claims, [grading.course_id]
+        )
 
     async def judge_rubric(state: GradingState) -> Update:
         return {"judgement": await rubric.judge(deps.llm, state["grading"], settings)}
@@ -57,6 +76,7 @@ def build_graph(deps: GradingDeps) -> CompiledStateGraph[Any]:
             state["similarity"],
             state["evidence_share"],
             settings,
+            state.get("course_support"),
         )
         return {"result": result}
 

@@ -33,11 +33,14 @@ def rubric_lines(item: ItemSpec) -> list[str]:
     return [line for line in lines if line][:MAX_RUBRIC_LINES]
 
 
-def grading_input(item: ItemSpec, answer: str, max_points: float) -> GradingInput:
+def grading_input(
+    item: ItemSpec, answer: str, max_points: float, course_id: uuid.UUID | None = None
+) -> GradingInput:
     return GradingInput(
         question=item.prompt,
         model_answer=item.model_answer,
         rubric=rubric_lines(item),
         answer=answer,
         max_points=max_points,
+        course_id=course_id,
     )

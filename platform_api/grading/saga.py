@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agents.grader.schemas import GradeResult
 from agents.grader.settings import GradingSettings
-from core.curriculum.models import ItemKind
+from core.curriculum.models import AssessmentItem, ItemKind
 from core.infra.bus import Event, EventHandler
 from core.infra.database import Database, utcnow
 from core.infra.outbox import MAX_ERROR_LENGTH, add_event, idempotent
@@ -53,6 +53,7 @@ from platform_api.grading.items import grading_input, load_item_version
 from platform_api.grading.models import GradingFailure
 from platform_api.wiring import Stores
 from rag.embeddings import Embedder
+from rag.evidence import EvidenceScorer
 
 logger = logging.getLogger(__name__)
 
@@ -85,12 +86,17 @@ def rule_grade(item: ItemSpec, response: Response) -> Grade:
 
 
 def llm_grade(result: GradeResult, model_name: str, threshold: float) -> Grade:
-    confident = result.confidence >= threshold
+    """The grade as stored: a teacher's to review when its confidence is low or it disagrees
+    with the course's material (the reason is appended to the justification the teacher reads)."""
+    confident = result.confidence >= threshold and result.disagreement is None
+    justification = result.justification
+    if result.disagreement:
+        justification = f"{justification}; for the teacher: {result.disagreement}"
     return Grade(
         source=GradeSource.LLM,
         points=result.points,
         status=GradingStatus.GRADED if confident else GradingStatus.NEEDS_REVIEW,
-        justification=result.justification,
+        justification=justification,
         rubric_scores=[line.model_dump() for line in result.rubric_scores],
         confidence=result.confidence,
         model_name=model_name,
@@ -101,7 +107,7 @@ class GradingSaga:
     def __init__(
         self,
         database: Database,
-        grade_with_llm: Callable[[ItemSpec, Response], Awaitable[GradeResult]],
+        grade_with_llm: Callable[[ItemSpec, Response, uuid.UUID | None], Awaitable[GradeResult]],
         settings: GradingSettings,
         model_name: str,
     ) -> None:
@@ -154,10 +160,13 @@ class GradingSaga:
             if response is None or response.graded_at is not None:
                 return None  # gone, or graded by an earlier delivery or a teacher
             item = await load_item_version(session, response.item_id, response.item_version)
+            course_id = await session.scalar(
+                select(AssessmentItem.course_id).where(AssessmentItem.id == response.item_id)
+            )
             session.expunge(response)
         if item.graded_by_rule:
             return rule_grade(item, response)
-        result = await self._grade_with_llm(item, response)
+        result = await self._grade_with_llm(item, response, course_id)
         return llm_grade(result, self._model_name, self._settings.confidence_threshold)
 
     async def _write_answer_grade(
@@ -250,10 +259,16 @@ def counting_failures(
 async def subscribe_grading(stores: Stores, embedder: Embedder) -> GradingSaga:
     """Register the saga's consumers on the bus (called once per process at start-up)."""
     settings = GradingSettings()
-    graph = build_graph(GradingDeps(stores.llm, embedder, settings))
+    course_evidence = None
+    if settings.course_evidence:
+        course_evidence = EvidenceScorer(stores.database, embedder)
+    graph = build_graph(GradingDeps(stores.llm, embedder, settings, course_evidence))
 
-    async def with_llm(item: ItemSpec, response: Response) -> GradeResult:
-        return await grade_answer(graph, grading_input(item, response.answer, response.max_points))
+    async def with_llm(
+        item: ItemSpec, response: Response, course_id: uuid.UUID | None
+    ) -> GradeResult:
+        grading = grading_input(item, response.answer, response.max_points, course_id)
+        return await grade_answer(graph, grading)
 
     saga = GradingSaga(stores.database, with_llm, settings, stores.llm.model)
     database, attempts = stores.database, settings.max_attempts
