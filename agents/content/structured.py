@@ -32,6 +32,10 @@ MAX_DEFINITION_CHARS = 200
 MAX_OPTION_CHARS = 120
 MAX_RATIONALE_CHARS = 160
 MIN_DEFINITION_WORDS = 4
+_TEMPLATE_WORDS = content_words(DEFINITION_STEM + " " + CLOZE_STEM)
+# A rewording that keeps less of the built stem's words has changed the question ("sample-size"
+# for a definition of sample size was one).
+REWORDING_WORDS_KEPT = 0.5
 CLOZE_WORDS = (6, 40)
 _CLAUSE_END = re.compile(r"(?<=[.;])\s+")
 # A definition that leans on what came before it ("This is an example of …") or on what follows
@@ -206,6 +210,16 @@ def cloze_item(key: Definition, sources: Sequence[tuple[str, str]]) -> Structure
         )
         return StructuredItem(item, key.term, text, title)
     return None
+
+
+def keeps_the_question(built: str, reworded: str, answer: str) -> bool:
+    """Whether an LLM's rewording of a built stem may replace it: it does not give the answer
+    away (by name or by all its words) and keeps at least half of what the built stem says."""
+    if mentions(reworded, answer) or states_the_answer(reworded, answer):
+        return False
+    said = content_words(built) - content_words(answer) - _TEMPLATE_WORDS
+    kept = len(said & content_words(reworded)) / max(1, len(said))
+    return kept >= REWORDING_WORDS_KEPT
 
 
 def states_the_answer(passage: str, answer: str) -> bool:

@@ -17,7 +17,7 @@ from agents.content.structured import (
     StructuredItem,
     cloze_item,
     definition_item,
-    mentions,
+    keeps_the_question,
 )
 from agents.content.structured_calls import StructuredCalls
 from graphs.content_gen.ports import ContentDeps
@@ -95,7 +95,7 @@ async def reworded(
         stem = await item_writer.reword_stem(calls, brief, built.item.stem, built.term)
     except StructuredOutputError:
         return None
-    if mentions(stem, built.term):
+    if not keeps_the_question(built.item.stem, stem, built.term):
         return None
     candidate = StructuredItem(
         built.item.model_copy(update={"stem": stem}), built.term, built.passage, built.source_title

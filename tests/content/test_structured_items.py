@@ -17,6 +17,7 @@ from agents.content.structured import (
     cloze_item,
     definition_item,
     distractors_for,
+    keeps_the_question,
     mentions,
     states_the_answer,
 )
@@ -180,3 +181,12 @@ def test_an_answer_is_stated_only_when_all_its_words_are_there() -> None:
         passage, "Which idea lets subclasses override methods?", "Polymorphism"
     )
     assert not drifted.passed and "does not" in drifted.reason
+
+
+def test_a_rewording_that_gives_the_answer_away_or_changes_the_question_is_refused() -> None:
+    built = 'Which term is described here: "the number of observations in a ____"?'
+    assert keeps_the_question(built, "What do we call the count of observations in it?", "sample")
+    # Seen from the bundled model: the stem reworded into the answer itself.
+    assert not keeps_the_question(built, "sample-size", "sample size")
+    assert not keeps_the_question(built, "Which term names a sample's observations?", "sample")
+    assert not keeps_the_question(built, "What is a variable?", "sample")
