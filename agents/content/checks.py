@@ -106,13 +106,14 @@ def answerable_from(passage: str, stem: str, answer: str) -> Verdict:
     stem says, so a learner who read it can answer."""
     stem_words = content_words(stem)
     share = len(stem_words & content_words(passage)) / max(1, len(stem_words))
-    if not states_the_answer(passage, answer):
+    stated = states_the_answer(passage, answer)
+    passed = stated and share >= STEM_WORDS_IN_PASSAGE
+    if not stated:
         reason = "the passage the item was built from does not state its answer"
-    elif share < STEM_WORDS_IN_PASSAGE:
+    elif not passed:
         reason = f"the stem says what its passage does not (shares {share:.0%} of its words)"
     else:
         reason = f"answered by its passage (which holds {share:.0%} of the stem's words)"
-    passed = share >= STEM_WORDS_IN_PASSAGE and states_the_answer(passage, answer)
     return Verdict(
         check=Check.ANSWERABLE, passed=passed, reason=reason, score=share, passage=passage
     )
@@ -125,6 +126,8 @@ def evidence_key(ranking: Ranking, key: int) -> Verdict:
     passage = chosen.passage.text if chosen.passage else ""
     title = chosen.passage.lesson_title if chosen.passage else "no passage"
     confidence = f"confidence {ranking.confidence:.2f}"
+    stated = states_the_answer(passage, chosen.text)
+    passed = ranking.best == key and ranking.supported and stated
     if computed([support.text for support in ranking.supports]):
         reason = "the options are computed results, which passages cannot settle: check by hand"
     elif ranking.best != key:
@@ -134,11 +137,10 @@ def evidence_key(ranking: Ranking, key: int) -> Verdict:
         )
     elif not ranking.supported:
         reason = f"the key leads the other options by too little ({confidence})"
-    elif not states_the_answer(passage, chosen.text):
+    elif not stated:
         reason = f"the cited passage ('{title}') does not state the key"
     else:
         reason = f"the key is the best-supported option ({confidence}), stated in '{title}'"
-    passed = ranking.best == key and ranking.supported and states_the_answer(passage, chosen.text)
     return Verdict(
         check=Check.EVIDENCE,
         passed=passed,
@@ -153,16 +155,17 @@ def evidence_answer(claims: ClaimCheck, answer: str) -> Verdict:
     cited = claims.weakest.passage if claims.weakest else None
     passage = cited.text if cited else ""
     confidence = f"confidence {claims.confidence:.2f}"
+    stated = states_the_answer(passage, answer)
     if not claims.supported:
         reason = f"the material does not support the model answer ({confidence})"
-    elif not states_the_answer(passage, answer):
+    elif not stated:
         reason = "the cited passage does not state the model answer"
     else:
         title = cited.lesson_title if cited else ""
         reason = f"the model answer is supported ({confidence}), stated in '{title}'"
     return Verdict(
         check=Check.EVIDENCE,
-        passed=claims.supported and states_the_answer(passage, answer),
+        passed=claims.supported and stated,
         reason=reason,
         score=claims.confidence,
         passage=passage or None,

@@ -199,7 +199,7 @@ def build_content_graph(deps: ContentDeps) -> CompiledStateGraph[Any]:
         if settings.reword_stems:
             better = await reworded(deps, calls, brief, built, request.course_id)
         chosen = better or built
-        entry.item, entry.passage, entry.reworded = chosen.item, chosen.passage, better is not None
+        entry.item, entry.passage = chosen.item, chosen.passage
         entry.origin = "definition" if isinstance(chosen.item, MultipleChoiceItem) else "cloze"
         entry.terms.append(built.term)
         return True
@@ -221,7 +221,7 @@ def build_content_graph(deps: ContentDeps) -> CompiledStateGraph[Any]:
                 calls, brief, request, objectives[index], entry, items
             ):
                 continue
-            entry.origin, entry.passage, entry.reworded = "llm", None, False
+            entry.origin, entry.passage = "llm", None
             try:
                 entry.item = await item_writer.write_item(
                     calls,

@@ -41,10 +41,8 @@ class GeneratedItem(BaseModel):
     verdicts: list[Verdict] = Field(default_factory=list)
     attempts: int = 0
     origin: ItemOrigin = "llm"
-    # A structured item's passage (its answer is stated there) and whether the LLM's rewording
-    # of its stem was kept.
+    # A structured item's passage: its answer is stated there.
     passage: str | None = None
-    reworded: bool = False
     # Every defined term an item of this topic was built from, so a rewrite takes another.
     terms: list[str] = Field(default_factory=list)
 
