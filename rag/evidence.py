@@ -4,7 +4,9 @@ The bundled 135M model writes fluent guesses; what is right comes from the mater
 interface serves the tutor, the content checks, the grader and the evals:
 ``EvidenceScorer.rank(question, options, course_ids)`` ranks a multiple-choice question's options,
 ``EvidenceScorer.support(claim, question, course_ids)`` scores one claim (a generated item's key,
-a learner's short answer).
+a learner's short answer), ``check_claims`` the sentences of an answer together, and
+``attribute(question, claims, passages, course_ids)`` finds which of the passages given (a
+generated lesson's sources) supports each claim.
 
 How an option is scored (chosen and weighed on the dev chapters of the eval books; figures in
 ``bench/evidence.py`` and docs/configuration.md):
@@ -68,6 +70,7 @@ _WHICH_NEGATED = re.compile(
 _ALL_EXCEPT = re.compile(r"\b(?:all|each|any)\b[^.?!\n]*?\bexcept\b", re.IGNORECASE)
 _EMPHATIC = re.compile(r"\b(?:NOT|EXCEPT)\b")
 _SENTENCE = re.compile(r"[^.!?\n]+")
+_CLAIM = re.compile(r"[^.!?\n]+[.!?]?")  # a sentence with its end mark
 # A word or a number ("3.5", "1,000"); an option whose tokens are mostly numbers is computed.
 _TOKEN = re.compile(r"[^\W\d_]+|\d+(?:[.,]\d+)*")
 EVIDENCE_KINDS = ("text", "definition")
@@ -270,6 +273,22 @@ class ClaimCheck:
         return min(self.supports, key=lambda s: s.score, default=None)
 
 
+@dataclass(frozen=True)
+class Attribution:
+    """The given passage that supports a claim best, and the calibrated probability that the
+    material states the claim (``passage`` is -1 when there was nothing to weigh)."""
+
+    claim: str
+    passage: int
+    score: float
+    probability: float
+
+
+def claims_of(text: str) -> list[str]:
+    """The sentences of an answer or a paragraph, each a claim the material may support."""
+    return [s.strip() for s in _CLAIM.findall(text) if len(s.split()) >= 2]
+
+
 class EvidenceScorer:
     """Scores options and claims against the passages of the courses a caller may see."""
 
@@ -318,10 +337,44 @@ class EvidenceScorer:
         """The support of each claim an answer makes (its sentences), and of all of them."""
         s = self.settings
         supports = await self._supports(question, list(claims), course_ids, s.claim_passages)
-        scores = np.array([support.score for support in supports])
-        probabilities = logistic(s.claim_slope * scores + s.claim_intercept)
+        probabilities = self._claim_probabilities([support.score for support in supports])
         confidence = float(probabilities.mean()) if len(supports) else 0.0
         return ClaimCheck(supports, confidence, s.claim_supported_confidence)
+
+    async def attribute(
+        self,
+        question: str,
+        claims: Sequence[str],
+        passages: Sequence[str],
+        course_ids: Sequence[uuid.UUID],
+    ) -> list[Attribution]:
+        """Each claim's best-supporting passage among the ``passages`` given (a generated
+        lesson's own sources), scored as ``check_claims`` scores the passages it retrieves (the
+        course's word rarities; the same calibration)."""
+        index = await active_index(self.database)
+        if index is None or not claims or not passages:
+            return [Attribution(claim, -1, 0.0, 0.0) for claim in claims]
+        embedder = index_embedder(index, self.embedder, self.rag_settings.batch_size)
+        asked = [f"{question} {claim}".strip() for claim in claims]
+        texts = list(passages)
+        encoded = await embedder.encode([*asked, *texts])
+        vectors, passage_vectors = encoded[: len(asked)], encoded[len(asked) :]
+        semantic = await self._semantic(asked, vectors, texts, passage_vectors)
+        together = await self._cooccurrences(index, question, list(claims), texts, course_ids)
+        combined = semantic + self.settings.lexical_weight * together
+        best = combined.argmax(axis=1)
+        scores = combined[np.arange(len(claims)), best]
+        probabilities = self._claim_probabilities(scores)
+        return [
+            Attribution(claim, int(j), float(score), float(probability))
+            for claim, j, score, probability in zip(
+                claims, best, scores, probabilities, strict=True
+            )
+        ]
+
+    def _claim_probabilities(self, scores: Sequence[float] | np.ndarray) -> np.ndarray:
+        s = self.settings
+        return logistic(s.claim_slope * np.asarray(scores, dtype=np.float64) + s.claim_intercept)
 
     def confidence(self, margin: float) -> float:
         s = self.settings
@@ -341,29 +394,48 @@ class EvidenceScorer:
             return [Support(option, 0.0, 0.0, 0.0, None) for option in options]
         embedder = index_embedder(index, self.embedder, self.rag_settings.batch_size)
         claims = [f"{question} {option}".strip() for option in options]
-        vectors = await embedder.encode(claims)
+        # The question's own search vector in the same forward pass as the claims'.
+        encoded = await embedder.encode([question, *claims])
+        vectors = encoded[1:]
         per_option = self.settings.option_passages if per_option is None else per_option
-        passages = await self._passages(index, question, claims, vectors, course_ids, per_option)
+        passages = await self._passages(
+            index, question, encoded[0], claims, vectors, course_ids, per_option
+        )
         if not passages:  # the index holds nothing of these courses
             return [Support(option, 0.0, 0.0, 0.0, None) for option in options]
-        semantic = await self._semantic(claims, vectors, passages)
+        texts = [p.text for p in passages]
+        stored = [p.vector for p in passages if p.vector is not None]
+        assert len(stored) == len(passages), "searched with vectors=True"
+        semantic = await self._semantic(claims, vectors, texts, np.stack(stored))
+        together = await self._cooccurrences(index, question, options, texts, course_ids)
+        combined = semantic + self.settings.lexical_weight * together
+        supports = []
+        for i, option in enumerate(options):
+            j = int(combined[i].argmax())
+            scores = (float(combined[i, j]), float(semantic[i, j]), float(together[i, j]))
+            supports.append(Support(option, *scores, passages[j], float(semantic[i].max())))
+        return supports
+
+    async def _cooccurrences(
+        self,
+        index: IndexInfo,
+        question: str,
+        options: list[str],
+        texts: list[str],
+        course_ids: Sequence[uuid.UUID],
+    ) -> np.ndarray:
+        """options × passages: each option's co-occurrence with the question in each passage."""
         terms = await self._term_weights(index, course_ids)
         asked = terms.weights(content_words(question))
         said = [terms.weights(words) for words in own_words(options, question)]
-        windows = [sentence_windows(p.text, self.settings.window_sentences) for p in passages]
-        supports = []
-        for i, option in enumerate(options):
-            together = np.array([cooccurrence(asked, said[i], w) for w in windows])
-            combined = semantic[i] + self.settings.lexical_weight * together
-            j = int(combined.argmax())
-            scores = (float(combined[j]), float(semantic[i][j]), float(together[j]))
-            supports.append(Support(option, *scores, passages[j], float(semantic[i].max())))
-        return supports
+        windows = [sentence_windows(text, self.settings.window_sentences) for text in texts]
+        return np.array([[cooccurrence(asked, own, w) for w in windows] for own in said])
 
     async def _passages(
         self,
         index: IndexInfo,
         question: str,
+        question_vector: np.ndarray,
         claims: list[str],
         vectors: np.ndarray,
         course_ids: Sequence[uuid.UUID],
@@ -371,7 +443,7 @@ class EvidenceScorer:
     ) -> list[Hit]:
         """The question's passages, then each claim's, once each, with their stored vectors: one
         statement for all the searches."""
-        queries = [Query(question, None, self.settings.question_passages)]
+        queries = [Query(question, question_vector, self.settings.question_passages)]
         if per_option:
             queries += [
                 Query(claim, vector, per_option)
@@ -393,16 +465,14 @@ class EvidenceScorer:
         return list(unique.values())
 
     async def _semantic(
-        self, claims: list[str], vectors: np.ndarray, passages: list[Hit]
+        self, claims: list[str], vectors: np.ndarray, texts: list[str], passage_vectors: np.ndarray
     ) -> np.ndarray:
         """claims × passages: the cross-encoder's scores when one is configured, else cosines."""
         if self.settings.cross_encoder:
-            pairs = [(claim, p.text) for claim in claims for p in passages]
+            pairs = [(claim, text) for claim in claims for text in texts]
             scores = await asyncio.to_thread(self._cross_encoder.predict, pairs)
-            return np.asarray(scores, dtype=np.float32).reshape(len(claims), len(passages))
-        stored = [p.vector for p in passages]
-        assert all(v is not None for v in stored), "searched with vectors=True"
-        return vectors @ np.stack(stored).T  # type: ignore[arg-type]
+            return np.asarray(scores, dtype=np.float32).reshape(len(claims), len(texts))
+        return vectors @ passage_vectors.T
 
     @cached_property
     def _cross_encoder(self) -> "CrossEncoder":

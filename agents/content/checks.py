@@ -8,10 +8,12 @@ is a pure function.
 
 import enum
 import re
+from collections import Counter
 from collections.abc import Sequence
 
 from pydantic import BaseModel
 
+from agents.content.grounding import Outcome, ParagraphGrounding, claim_bearing
 from agents.content.readability import flesch_kincaid_grade
 from agents.content.schemas import CriticVerdict, LessonDraft, MultipleChoiceItem
 from agents.content.screening import banned_categories
@@ -22,8 +24,6 @@ from rag.evidence import ClaimCheck, Ranking, computed
 _WORD = re.compile(r"\w+")
 # Options whose word sets overlap this much say the same thing.
 SAME_OPTION_OVERLAP = 0.9
-# A paragraph this short is a transition, not a claim that needs a source.
-CLAIM_MIN_WORDS = 12
 # An item built from a passage is answerable from it when the passage holds this share of the
 # stem's meaningful words (a reworded stem may use a few words of its own).
 STEM_WORDS_IN_PASSAGE = 0.5
@@ -214,18 +214,46 @@ def banned_content(texts: Sequence[str]) -> Verdict:
     return Verdict(check=Check.BANNED_CONTENT, passed=True, reason="nothing banned found")
 
 
-def grounded(lesson: LessonDraft, sources: int, required: bool) -> Verdict:
-    """Every claim-bearing paragraph names one of the ``sources`` given to the writer."""
+def grounded(
+    lesson: LessonDraft,
+    sources: int,
+    required: bool,
+    weighed: Sequence[ParagraphGrounding] | None = None,
+    max_replaced: float = 1.0,
+) -> Verdict:
+    """Every claim-bearing paragraph names one of the ``sources`` given to the writer; when the
+    evidence ``weighed`` the paragraphs (``graphs.content_gen.grounding``), no more than
+    ``max_replaced`` of them had to be replaced by their source's own words."""
     if not required:
         return Verdict(check=Check.GROUNDED, passed=True, reason="ungrounded generation requested")
     uncited = [
         f"{s}.{p}"
         for s, section in enumerate(lesson.sections)
         for p, paragraph in enumerate(section.paragraphs)
-        if len(_words(paragraph.text)) >= CLAIM_MIN_WORDS and not 1 <= paragraph.source <= sources
+        if claim_bearing(paragraph.text) and not 1 <= paragraph.source <= sources
     ]
     if uncited:
         return Verdict(
             check=Check.GROUNDED, passed=False, reason=f"paragraphs {uncited} cite no source"
         )
-    return Verdict(check=Check.GROUNDED, passed=True, reason="every claim cites a source")
+    if weighed is None:
+        return Verdict(check=Check.GROUNDED, passed=True, reason="every claim cites a source")
+    return _weighed_grounding(weighed, max_replaced)
+
+
+def _weighed_grounding(weighed: Sequence[ParagraphGrounding], max_replaced: float) -> Verdict:
+    count = Counter(found.outcome for found in weighed)
+    if count[Outcome.UNWEIGHED]:
+        reason = "the paragraphs could not be weighed against the sources (no search index)"
+        return Verdict(check=Check.GROUNDED, passed=False, reason=reason)
+    share = count[Outcome.REPLACED] / len(weighed) if weighed else 0.0
+    passed = share <= max_replaced
+    reason = (
+        f"paragraphs weighed against the sources: {count[Outcome.KEPT]} supported as cited, "
+        f"{count[Outcome.RECITED]} re-cited to the source that supports it, "
+        f"{count[Outcome.REPLACED]} replaced by its source's own words"
+    )
+    if not passed:
+        reason += f": more than {max_replaced:.0%} of the lesson was not supported as written"
+    support = sum(found.support for found in weighed) / len(weighed) if weighed else None
+    return Verdict(check=Check.GROUNDED, passed=passed, reason=reason, score=support)

@@ -34,6 +34,19 @@ class ContentSettings(BaseSettings):
         "definitions and sentences (the LLM rewords them and writes hints) before asking the LLM "
         "to draft one; objectives without such material fall back to LLM drafting.",
     )
+    review_questions: int = Field(
+        3,
+        ge=0,
+        le=20,
+        description="The book's own multiple-choice review questions tried per multiple-choice "
+        "objective before its definitions (0: never reuse them).",
+    )
+    review_similarity: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="Similarity to the topic and objective a review question needs to be reused.",
+    )
     definitions: int = Field(
         8, ge=1, le=50, description="Defined terms retrieved per objective (the key's candidates)."
     )
@@ -46,6 +59,26 @@ class ContentSettings(BaseSettings):
         le=1.0,
         description="Similarity to the key's glossary passage from which a term counts as a "
         "synonym, never a distractor.",
+    )
+    ground_lessons: bool = Field(
+        True,
+        description="Weigh each lesson paragraph against the topic's sources with the evidence "
+        "scorer: cite the source that supports it, replace one no source supports by that "
+        "source's nearest sentences. Off: the writer's own source numbers are trusted.",
+    )
+    lesson_support: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="Mean calibrated probability that the sources state a paragraph's claims "
+        "from which it counts as supported (the evidence scorer's claim calibration).",
+    )
+    lesson_max_replaced: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="Share of a lesson's claim-bearing paragraphs that may be replaced by their "
+        "source's words before the grounded check sends the lesson to a person.",
     )
     reword_stems: bool = Field(
         True,

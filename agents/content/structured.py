@@ -6,6 +6,8 @@
 - A **sentence** of the sources that uses a defined term becomes a cloze (short-answer) item with
   the term blanked; a definition that names its own term ("A *statement* describes …") serves
   when no other sentence does.
+- A **review question** of the book (an imported multiple-choice exercise with its key) close to
+  the objective is reused as it stands, attributed to its lesson.
 
 Every option's rationale is the material's own definition of that option, so the rationales are
 right by construction. The LLM then rewords the stem and writes the hints
@@ -17,6 +19,7 @@ import textwrap
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from agents.content.schemas import ChoiceOption, MultipleChoiceItem, ShortAnswerItem
 from core.words import content_words
@@ -27,9 +30,12 @@ CLOZE_STEM = "Fill in the blank: {sentence}"
 KEY_RATIONALE = "Right: {lesson} defines {term} this way."
 DISTRACTOR_RATIONALE = "Not this one. {term}: {definition}"
 CLOZE_RUBRIC = "Names the term '{term}'"
+REVIEW_KEY_RATIONALE = "Right: the book's answer to this review question of {lesson}."
+REVIEW_OTHER_RATIONALE = "Not the book's answer to this review question of {lesson}."
 # Shorter than the stem's 240 characters, leaving room for the stem's own words.
 MAX_DEFINITION_CHARS = 200
 MAX_OPTION_CHARS = 120
+MAX_STEM_CHARS = 240
 MAX_RATIONALE_CHARS = 160
 MIN_DEFINITION_WORDS = 4
 _TEMPLATE_WORDS = content_words(DEFINITION_STEM + " " + CLOZE_STEM)
@@ -59,14 +65,32 @@ class Definition:
         return f"{self.term}: {self.meaning}"
 
 
+# Where a quiz item came from: built from a glossary definition, a source sentence, one of the
+# book's own review questions, or drafted by the LLM.
+ItemOrigin = Literal["definition", "cloze", "review", "llm"]
+
+
+@dataclass(frozen=True)
+class ReviewQuestion:
+    """One of the book's own multiple-choice exercises, with its key."""
+
+    item_id: str
+    prompt: str
+    options: list[str]
+    key: int
+    lesson_title: str
+    similarity: float = 0.0  # to the text it was retrieved for
+
+
 @dataclass(frozen=True)
 class StructuredItem:
     """An item built from the material, with the passage that settles it."""
 
     item: MultipleChoiceItem | ShortAnswerItem
-    term: str
+    term: str  # what the item asks for (a review question: its id), used once per topic
     passage: str  # the text the item was built from: its answer is stated there
     source_title: str
+    origin: ItemOrigin
 
 
 def term_pattern(term: str) -> re.Pattern[str]:
@@ -174,7 +198,7 @@ def definition_item(
     item = MultipleChoiceItem(
         stem=DEFINITION_STEM.format(definition=definition), options=options, key=position
     )
-    return StructuredItem(item, key.term, key.passage, key.lesson_title)
+    return StructuredItem(item, key.term, key.passage, key.lesson_title, "definition")
 
 
 def cloze_sentence(term: str, texts: Iterable[str]) -> str | None:
@@ -208,7 +232,7 @@ def cloze_item(key: Definition, sources: Sequence[tuple[str, str]]) -> Structure
             model_answer=key.term,
             rubric=[_shortened(CLOZE_RUBRIC.format(term=key.term), MAX_OPTION_CHARS)],
         )
-        return StructuredItem(item, key.term, text, title)
+        return StructuredItem(item, key.term, text, title, "cloze")
     return None
 
 
@@ -227,3 +251,29 @@ def states_the_answer(passage: str, answer: str) -> bool:
     is stated by its cited passage, independent of any scorer."""
     wanted = content_words(answer)
     return bool(wanted) and wanted <= content_words(passage)
+
+
+def review_item(question: ReviewQuestion, passage: str) -> StructuredItem | None:
+    """The book's review question as an item, its wording untouched, attributed to its lesson;
+    None when it does not fit an item (four options, a stem and options short enough)."""
+    if len(question.options) != 4 or not 0 <= question.key < 4:
+        return None
+    if len(question.prompt) > MAX_STEM_CHARS or any(
+        not 0 < len(option) <= MAX_OPTION_CHARS for option in question.options
+    ):
+        return None
+    lesson = question.lesson_title
+    options = [
+        ChoiceOption(
+            text=text,
+            rationale=_shortened(
+                (REVIEW_KEY_RATIONALE if index == question.key else REVIEW_OTHER_RATIONALE).format(
+                    lesson=lesson
+                ),
+                MAX_RATIONALE_CHARS,
+            ),
+        )
+        for index, text in enumerate(question.options)
+    ]
+    item = MultipleChoiceItem(stem=question.prompt, options=options, key=question.key)
+    return StructuredItem(item, f"review {question.item_id}", passage, lesson, "review")

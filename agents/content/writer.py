@@ -1,6 +1,7 @@
 """The writer: learning objectives (with Bloom levels), an outline, then the lesson itself."""
 
 import re
+from collections.abc import Collection
 
 from agents.content import prompts
 from agents.content.brief import Brief
@@ -74,15 +75,26 @@ async def write_lesson(calls: StructuredCalls, brief: Brief, outline: Outline) -
     return await calls.ask(_system(brief), user, LessonDraft)
 
 
-def lesson_markdown(lesson: LessonDraft, brief: Brief) -> str:
-    """The lesson as Markdown: cited paragraphs carry ``[n]``; the sources are listed at the end."""
+def lesson_prose(lesson: LessonDraft) -> str:
+    """What a reading level is measured on: the paragraphs, one per line. Headings and the
+    sources list end no sentence, so in the Markdown they run into the prose's sentences and
+    raise its grade (a two-sentence grade-4 paragraph reads as grade 8.5 with them)."""
+    return "\n".join(p.text.strip() for section in lesson.sections for p in section.paragraphs)
+
+
+def lesson_markdown(
+    lesson: LessonDraft, brief: Brief, quoted: Collection[tuple[int, int]] = ()
+) -> str:
+    """The lesson as Markdown: cited paragraphs carry ``[n]``; the ``quoted`` ones (section,
+    paragraph), a source's own words, are block quotes; the sources are listed at the end."""
     numbers = {source.number for source in brief.sources}
     parts: list[str] = []
-    for section in lesson.sections:
+    for s, section in enumerate(lesson.sections):
         parts.append(f"## {section.heading}")
-        for paragraph in section.paragraphs:
+        for p, paragraph in enumerate(section.paragraphs):
             marker = f" [{paragraph.source}]" if paragraph.source in numbers else ""
-            parts.append(paragraph.text.strip() + marker)
+            quote = "> " if (s, p) in quoted else ""
+            parts.append(quote + paragraph.text.strip() + marker)
     cited = sorted({p.source for s in lesson.sections for p in s.paragraphs} & numbers)
     if cited:
         titles = {source.number: source.title for source in brief.sources}

@@ -44,14 +44,6 @@ class CourseEvidence(Protocol):
     ) -> ClaimCheck: ...
 
 
-_SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
-
-
-def answer_claims(answer: str) -> list[str]:
-    """The sentences of an answer, each a claim the material may or may not support."""
-    return [s.strip() for s in _SENTENCE.findall(answer) if len(s.split()) >= 2]
-
-
 def disagreement(share: float, support: ClaimCheck) -> str | None:
     """Why a grade (``share`` of full points) and the course's material disagree, if they do: a
     half-credit or better answer the material does not support, or a failed one it supports."""

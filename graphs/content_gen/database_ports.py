@@ -5,20 +5,32 @@ same ports."""
 
 import asyncio
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
 from sqlalchemy import select
 
-from agents.content.structured import Definition
-from core.curriculum.models import AssessmentItem
+from agents.content.structured import Definition, ReviewQuestion
+from core.curriculum.models import AssessmentItem, ItemKind, Lesson
 from core.infra.database import Database
 from graphs.content_gen.ports import Passage
 from rag.chunking import split_definition
 from rag.embeddings import Embedder
-from rag.evidence import ClaimCheck, EvidenceScorer, Ranking
+from rag.evidence import Attribution, ClaimCheck, EvidenceScorer, Ranking
 from rag.retrieve import search
 from rag.settings import RagSettings
+
+
+def keyed(item: AssessmentItem, lesson_title: str, similarity: float) -> ReviewQuestion | None:
+    """An imported multiple-choice exercise as a review question, when its key names an option."""
+    labels = [str(option.get("label", "")).lower() for option in item.options or []]
+    answer = (item.answer or "").strip().lower()
+    if answer not in labels:
+        return None
+    options = [str(option.get("text", "")) for option in item.options]
+    return ReviewQuestion(
+        str(item.id), item.prompt, options, labels.index(answer), lesson_title, similarity
+    )
 
 
 class DatabaseContentPorts:
@@ -78,6 +90,33 @@ class DatabaseContentPorts:
                 )
         return found
 
+    async def review_questions(
+        self, course_id: uuid.UUID, query: str, k: int
+    ) -> list[ReviewQuestion]:
+        hits = await search(
+            self._database,
+            query,
+            [course_id],
+            k,
+            kinds=["exercise"],
+            embedder=self._embedder,
+            settings=self._rag_settings,
+        )
+        similarity = {hit.item_id: hit.similarity for hit in hits if hit.item_id}
+        async with self._database.session() as session:
+            rows = await session.execute(
+                select(AssessmentItem, Lesson.title)
+                .join(Lesson, Lesson.id == AssessmentItem.lesson_id)
+                .where(
+                    AssessmentItem.id.in_(list(similarity)),
+                    AssessmentItem.kind == ItemKind.MULTIPLE_CHOICE,
+                    AssessmentItem.source_key.is_not(None),  # imported with the book
+                )
+            )
+            found = [keyed(item, title, similarity[item.id]) for item, title in rows]
+        questions = [question for question in found if question is not None]
+        return sorted(questions, key=lambda question: -question.similarity)
+
     async def rank(self, question: str, options: Sequence[str], course_id: uuid.UUID) -> Ranking:
         return await self._evidence.rank(question, options, [course_id])
 
@@ -86,16 +125,22 @@ class DatabaseContentPorts:
     ) -> ClaimCheck:
         return await self._evidence.check_claims(question, claims, [course_id])
 
+    async def attribute(
+        self, question: str, claims: Sequence[str], passages: Sequence[str], course_id: uuid.UUID
+    ) -> list[Attribution]:
+        return await self._evidence.attribute(question, claims, passages, [course_id])
+
     async def embed(self, texts: Sequence[str]) -> np.ndarray:
         return await self._embedder.encode(texts)
 
-    async def course_item_vectors(self, course_id: uuid.UUID) -> np.ndarray:
+    async def course_item_vectors(
+        self, course_id: uuid.UUID, excluding: Collection[str] = ()
+    ) -> np.ndarray:
         async with self._database.session() as session:
-            prompts = list(
-                await session.scalars(
-                    select(AssessmentItem.prompt).where(AssessmentItem.course_id == course_id)
-                )
+            stored = await session.scalars(
+                select(AssessmentItem.prompt).where(AssessmentItem.course_id == course_id)
             )
+            prompts = [prompt for prompt in stored if prompt not in excluding]
         async with self._embedding_items:
             missing = [p for p in dict.fromkeys(prompts) if p not in self._item_vectors]
             if missing:

@@ -1,6 +1,6 @@
 """Content generation for one topic, every node in this file.
 
-    retrieve_sources → plan_objectives → write_outline → write_lesson
+    retrieve_sources → plan_objectives → write_outline → write_lesson → ground_lesson
       → write_items → write_hints → critique → check_answerable → check_distractors
       → check_evidence → check_duplicates → check_banned_content → check_reading_level
       → check_grounding → check_coverage → plan_rewrites ─┬─ items failing a check, tries left
@@ -10,9 +10,12 @@
 A lesson step whose structured output never validates ends the run as failed; an item step that
 fails leaves that item empty. Either way the failure and its raw outputs are kept in the state.
 Items are written one per objective, so an item's index is its objective's index. An item is
-built from the course's structure when it can be (``structure.py``: a glossary definition or a
-sentence, the LLM rewording its stem); the LLM drafts it otherwise, and the critic reads only the
-LLM's drafts: a structured item's answer is stated by the passage it was built from.
+built from the course's structure when it can be (``structure.py``: one of the book's review
+questions, reused as it stands, or a glossary definition or a sentence, the LLM rewording its
+stem); the LLM drafts it otherwise, and the critic reads only the LLM's drafts: a structured
+item's answer is stated by the passage it was built from. The lesson's paragraphs are weighed
+against the sources by the evidence scorer (``grounding.py``): each cites the source that
+supports it, or is replaced by that source's nearest sentences.
 """
 
 import itertools
@@ -27,6 +30,7 @@ from langgraph.graph.state import CompiledStateGraph
 
 from agents.content import checks, critic, item_writer, writer
 from agents.content.brief import Brief, SourcePassage
+from agents.content.grounding import Outcome, ParagraphGrounding
 from agents.content.schemas import (
     CriticVerdict,
     LessonDraft,
@@ -35,6 +39,7 @@ from agents.content.schemas import (
     Outline,
 )
 from agents.content.structured_calls import StructuredCalls
+from graphs.content_gen import grounding
 from graphs.content_gen.ports import ContentDeps
 from graphs.content_gen.state import Failure, GeneratedItem, TopicRequest, TopicState
 from graphs.content_gen.structure import draft_from_structure, evidence_verdict, reworded
@@ -180,6 +185,21 @@ def build_content_graph(deps: ContentDeps) -> CompiledStateGraph[Any]:
 
         return await with_llm("write_lesson", work)
 
+    async def ground_lesson(state: TopicState) -> Update:
+        sources = [source["text"] for source in state.get("sources", [])]
+        if not settings.ground_lessons or not sources:
+            return {}
+        request, lesson = _request(state), LessonDraft.model_validate(state["lesson"])
+        grounded, found = await grounding.ground_lesson(
+            deps.ports, settings, request.course_id, request.topic, lesson, sources
+        )
+        quoted = {(f.section, f.paragraph) for f in found if f.outcome is Outcome.REPLACED}
+        return {
+            "lesson": grounded.model_dump(mode="json"),
+            "lesson_markdown": writer.lesson_markdown(grounded, _brief(state), quoted),
+            "lesson_grounding": [f.model_dump(mode="json") for f in found],
+        }
+
     async def build_from_structure(
         calls: StructuredCalls,
         brief: Brief,
@@ -196,11 +216,11 @@ def build_content_graph(deps: ContentDeps) -> CompiledStateGraph[Any]:
         if built is None:
             return False
         better = None
-        if settings.reword_stems:
+        # The book's review questions keep the authors' wording.
+        if settings.reword_stems and built.origin != "review":
             better = await reworded(deps, calls, brief, built, request.course_id)
         chosen = better or built
-        entry.item, entry.passage = chosen.item, chosen.passage
-        entry.origin = "definition" if isinstance(chosen.item, MultipleChoiceItem) else "cloze"
+        entry.item, entry.passage, entry.origin = chosen.item, chosen.passage, chosen.origin
         entry.terms.append(built.term)
         return True
 
@@ -336,7 +356,8 @@ def build_content_graph(deps: ContentDeps) -> CompiledStateGraph[Any]:
 
     async def check_duplicates(state: TopicState) -> Update:
         request, items = _request(state), _items(state)
-        existing = await deps.ports.course_item_vectors(request.course_id)
+        reused = [e.item.stem for e in items if e.origin == "review" and e.item]
+        existing = await deps.ports.course_item_vectors(request.course_id, excluding=reused)
         stems = [e.item.stem if e.item else "" for e in items]
         own = await deps.ports.embed(stems)
         found = {}
@@ -357,15 +378,19 @@ def build_content_graph(deps: ContentDeps) -> CompiledStateGraph[Any]:
 
     async def check_reading_level(state: TopicState) -> Update:
         target = _request(state).reading_grade
-        verdict = checks.reading_level(
-            state["lesson_markdown"], target, settings.reading_grade_tolerance
-        )
+        prose = writer.lesson_prose(LessonDraft.model_validate(state["lesson"]))
+        verdict = checks.reading_level(prose, target, settings.reading_grade_tolerance)
         return _lesson_verdict(verdict)
 
     async def check_grounding(state: TopicState) -> Update:
         lesson = LessonDraft.model_validate(state["lesson"])
         sources = len(state.get("sources", []))
-        return _lesson_verdict(checks.grounded(lesson, sources, required=sources > 0))
+        found = state.get("lesson_grounding")
+        weighed = None if found is None else [ParagraphGrounding.model_validate(f) for f in found]
+        verdict = checks.grounded(
+            lesson, sources, sources > 0, weighed, settings.lesson_max_replaced
+        )
+        return _lesson_verdict(verdict)
 
     async def check_coverage(state: TopicState) -> Update:
         covered = [e.objective for e in _items(state) if e.item is not None]
@@ -407,6 +432,7 @@ def build_content_graph(deps: ContentDeps) -> CompiledStateGraph[Any]:
     graph.add_node("plan_objectives", timed("plan_objectives", plan_objectives))
     graph.add_node("write_outline", timed("write_outline", write_outline))
     graph.add_node("write_lesson", timed("write_lesson", write_lesson))
+    graph.add_node("ground_lesson", timed("ground_lesson", ground_lesson))
     graph.add_node("write_items", timed("write_items", write_items))
     graph.add_node("write_hints", timed("write_hints", write_hints))
     graph.add_node("critique", timed("critique", critique))
@@ -421,7 +447,13 @@ def build_content_graph(deps: ContentDeps) -> CompiledStateGraph[Any]:
     graph.add_node("plan_rewrites", timed("plan_rewrites", plan_rewrites))
 
     graph.add_edge(START, "retrieve_sources")
-    lesson_steps = ("retrieve_sources", "plan_objectives", "write_outline", "write_lesson")
+    lesson_steps = (
+        "retrieve_sources",
+        "plan_objectives",
+        "write_outline",
+        "write_lesson",
+        "ground_lesson",
+    )
     for step, next_step in itertools.pairwise((*lesson_steps, "write_items")):
         graph.add_conditional_edges(step, route_unless_failed(next_step), [next_step, END])
     item_steps = ("write_items", "write_hints", "critique", *CHECKS, "plan_rewrites")

@@ -3,12 +3,13 @@
 import enum
 import operator
 import uuid
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, TypedDict
 
 from pydantic import BaseModel, Field
 
 from agents.content.checks import Verdict
 from agents.content.schemas import ItemKind, Objective, QuizItem
+from agents.content.structured import ItemOrigin
 
 # Kinds cycle over a topic's objectives: the first gets a multiple-choice item, and so on.
 DEFAULT_ITEM_KINDS: tuple[ItemKind, ...] = ("multiple_choice", "short_answer", "numeric")
@@ -30,7 +31,6 @@ class TopicRequest(BaseModel):
 
 # Where an item's content came from: a glossary definition (multiple choice), a sentence of the
 # material with a term blanked (short answer), or the LLM's draft.
-ItemOrigin = Literal["definition", "cloze", "llm"]
 
 
 class GeneratedItem(BaseModel):
@@ -82,6 +82,8 @@ class TopicState(TypedDict, total=False):
     outline: dict[str, Any]
     lesson: dict[str, Any]
     lesson_markdown: str
+    # What the evidence found for each claim-bearing paragraph (``agents.content.grounding``).
+    lesson_grounding: list[dict[str, Any]]
     items: list[dict[str, Any]]
     redo: list[int]
     # Keyed by item index (as text) then check name: a rewritten item's new verdicts replace

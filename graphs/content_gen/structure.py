@@ -4,9 +4,12 @@ For an objective, the course's glossary definitions nearest to it are tried in t
 that makes an item (``agents.content.structured``) the evidence also singles out becomes the
 objective's item. The LLM then rewords its stem; the rewording is kept only when it does not state
 the answer and the item is still answerable from its passage with the evidence check passing.
-Objectives with no usable definition, and numeric items, are left to the LLM's draft.
+A multiple-choice objective first looks for one of the book's own review questions close to it
+(reused word for word, attributed to its lesson, never reworded) whose key the evidence confirms.
+Objectives with no usable question or definition, and numeric items, are left to the LLM's draft.
 """
 
+import dataclasses
 import uuid
 
 from agents.content import checks, item_writer
@@ -18,6 +21,7 @@ from agents.content.structured import (
     cloze_item,
     definition_item,
     keeps_the_question,
+    review_item,
 )
 from agents.content.structured_calls import StructuredCalls
 from graphs.content_gen.ports import ContentDeps
@@ -68,17 +72,48 @@ async def draft_from_structure(
     kind: ItemKind,
     used_terms: set[str],
 ) -> StructuredItem | None:
-    """The objective's item built from the nearest definition not used yet whose item the
-    evidence confirms; None when no definition makes one (the LLM drafts instead)."""
+    """The objective's item from the material: for a multiple-choice item, the book's own review
+    question nearest to the objective whose key the evidence confirms; else the nearest
+    definition not used yet whose item the evidence confirms; None when neither makes one (the
+    LLM drafts instead)."""
     if kind == "numeric":
         return None
     query = f"{brief.topic} {objective.text}"
+    reused = None
+    if kind == "multiple_choice":
+        reused = await _review_question(deps, course_id, query, used_terms)
+    if reused is not None:
+        return reused
     for key in await deps.ports.definitions(course_id, query, deps.settings.definitions):
         if key.term.lower() in used_terms:
             continue
         built = await _built(deps, key, kind, brief, course_id)
         if built is not None and await _passes(deps, built, course_id):
             return built
+    return None
+
+
+async def _review_question(
+    deps: ContentDeps, course_id: uuid.UUID, query: str, used_terms: set[str]
+) -> StructuredItem | None:
+    """The nearest review question close enough to the objective whose key the course's
+    passages single out, cited by the passage that states it."""
+    settings = deps.settings
+    if not settings.review_questions:
+        return None
+    for question in await deps.ports.review_questions(course_id, query, settings.review_questions):
+        built = review_item(question, passage="")
+        if question.similarity < settings.review_similarity or built is None:
+            continue
+        if built.term.lower() in used_terms:
+            continue
+        verdict = await evidence_verdict(deps, built.item, course_id)
+        if verdict is None or not verdict.passed or verdict.passage is None:
+            continue
+        cited = dataclasses.replace(built, passage=verdict.passage)
+        answer = item_writer.answer_text(cited.item)
+        if checks.answerable_from(cited.passage, cited.item.stem, answer).passed:
+            return cited
     return None
 
 
@@ -97,7 +132,5 @@ async def reworded(
         return None
     if not keeps_the_question(built.item.stem, stem, built.term):
         return None
-    candidate = StructuredItem(
-        built.item.model_copy(update={"stem": stem}), built.term, built.passage, built.source_title
-    )
+    candidate = dataclasses.replace(built, item=built.item.model_copy(update={"stem": stem}))
     return candidate if await _passes(deps, candidate, course_id) else None

@@ -19,7 +19,7 @@ from langgraph.graph.state import CompiledStateGraph
 from agents.grader import evidence, rubric
 from agents.grader.schemas import GradeResult, GradingInput, RubricJudgement
 from agents.grader.settings import GradingSettings
-from rag.evidence import ClaimCheck
+from rag.evidence import ClaimCheck, claims_of
 from serving.client import LLMClient
 
 Update = dict[str, Any]
@@ -59,7 +59,7 @@ def build_graph(deps: GradingDeps) -> CompiledStateGraph[Any]:
         }
 
     async def course_support(grading: GradingInput) -> ClaimCheck | None:
-        claims = evidence.answer_claims(grading.answer)
+        claims = claims_of(grading.answer)
         if deps.course_evidence is None or grading.course_id is None or not claims:
             return None
         return await deps.course_evidence.check_claims(

@@ -1,6 +1,7 @@
 """The model-free quality checks and the reading-level formula."""
 
-from agents.content import checks
+from agents.content import checks, writer
+from agents.content.brief import Brief, SourcePassage
 from agents.content.readability import flesch_kincaid_grade, syllables
 from agents.content.schemas import (
     ChoiceOption,
@@ -74,3 +75,20 @@ def test_reading_level() -> None:
     assert flesch_kincaid_grade(easy) < 3 < 14 < flesch_kincaid_grade(hard)
     assert checks.reading_level(easy, 2.0, 3.0).passed
     assert not checks.reading_level(hard, 8.0, 3.0).passed
+
+
+def test_a_lesson_s_reading_level_is_its_prose_s() -> None:
+    body = "The mean is the sum of the values divided by how many there are. It moves."
+    lesson = LessonDraft(
+        sections=[
+            LessonSection(
+                heading="Measures of the center", paragraphs=[Paragraph(text=body, source=1)]
+            )
+        ]
+    )
+    brief = Brief("Statistics", 8.0, "The mean", (SourcePassage(1, "Measures of the Center", ""),))
+    markdown = writer.lesson_markdown(lesson, brief)
+    prose = writer.lesson_prose(lesson)
+    assert prose == body and "Measures" in markdown
+    # The heading and the sources list end no sentence: in the Markdown they lengthen the last.
+    assert flesch_kincaid_grade(prose) + 2 < flesch_kincaid_grade(markdown)

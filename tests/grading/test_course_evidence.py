@@ -11,7 +11,7 @@ computations, the claim check does not tell a solution from a false answer (meas
 
 import asyncio
 
-from agents.grader.evidence import CREDITED_SHARE, answer_claims, disagreement
+from agents.grader.evidence import CREDITED_SHARE, disagreement
 from agents.grader.prompts import DEFAULT_RUBRIC_LINE
 from agents.grader.rubric import combine
 from agents.grader.schemas import GradeResult, GradingInput, RubricJudgement
@@ -23,7 +23,7 @@ from graphs.grading.graph import GradingDeps, build_graph, grade_answer
 from platform_api.assessments.models import GradingStatus
 from platform_api.grading.saga import llm_grade
 from rag.embeddings import Embedder
-from rag.evidence import ClaimCheck, EvidenceScorer
+from rag.evidence import ClaimCheck, EvidenceScorer, claims_of
 from serving.client import LLMClient
 from tests.fixtures.books import EvalBooks
 from tests.fixtures.llm import LlmServer
@@ -65,7 +65,7 @@ def test_a_grade_that_disagrees_with_the_material_goes_to_the_teacher() -> None:
     # Without the course's material there is nothing to disagree with.
     assert combine(grading, judged, 0.9, 1.0, settings).course_support is None
     assert disagreement(CREDITED_SHARE, support(0.5)) is None
-    assert answer_claims("Yes. The mean is the average! ok") == ["The mean is the average!"]
+    assert claims_of("Yes. The mean is the average! ok") == ["The mean is the average!"]
 
 
 async def test_the_book_s_own_solutions_are_better_supported_than_a_false_answer(
