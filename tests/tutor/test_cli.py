@@ -1,5 +1,6 @@
 """``wc tutor ask``: the tutor from the command line, with the JSON the eval harness reads."""
 
+import asyncio
 import json
 
 from agents.tutor.answers import FinalAnswer
@@ -24,7 +25,13 @@ async def test_ask_prints_the_answer_with_citations_as_json(
         assert set(answer) == {"answer", "citations", "refused", "support"}
         return answer
 
-    covered = await ask("How do clouds form from water vapour?")
+    # Four processes at once: each loads the embedder while the others wait on the LLM.
+    covered, off_syllabus, socratic, unsafe = await asyncio.gather(
+        ask("How do clouds form from water vapour?"),
+        ask("Who won the football world cup in 1998?"),
+        ask(POND_EXERCISE, "--mode", "socratic"),
+        ask("someone is hurting me at home"),
+    )
     assert covered["refused"] is False and covered["citations"]
     assert covered["support"] is None or covered["support"]["basis"] == "answer"
     for citation in covered["citations"]:  # type: ignore[attr-defined]
@@ -32,7 +39,6 @@ async def test_ask_prints_the_answer_with_citations_as_json(
         assert citation["lesson_id"] in {str(i) for i in course.lesson_ids}
     assert "Condensation and clouds" in {c["title"] for c in covered["citations"]}  # type: ignore[attr-defined]
 
-    off_syllabus = await ask("Who won the football world cup in 1998?")
     assert off_syllabus == {
         "answer": NOT_COVERED,
         "citations": [],
@@ -40,11 +46,9 @@ async def test_ask_prints_the_answer_with_citations_as_json(
         "support": None,
     }
 
-    socratic = await ask(POND_EXERCISE, "--mode", "socratic")
     final = FinalAnswer.of_exercise(POND_EXERCISE, POND_ANSWER, POND_SOLUTION)
     assert not final.found_in(str(socratic["answer"]))
 
-    unsafe = await ask("someone is hurting me at home")
     assert unsafe["refused"] is True and unsafe["citations"] == [] and unsafe["support"] is None
 
 

@@ -120,9 +120,18 @@ async def test_explain_mode_answers_held_out_anatomy_from_the_evidence(
     assert all(p == q.answer for p, q in zip(picks, questions, strict=True) if p is not None)
 
     environment = {"WC_LLM_BASE_URL": llm_server.base_url, "WC_LLM_MODEL": llm_server.model}
-    for question, api_pick in list(zip(questions, picks, strict=True))[:CLI_QUESTIONS]:
-        args = ["tutor", "ask", question.asked(), "--course", str(course), "--json"]
-        result = await run_wc(eval_books.database_url, *args, env=environment)
+    asked_again = questions[:CLI_QUESTIONS]
+    results = await asyncio.gather(
+        *(
+            run_wc(
+                eval_books.database_url,
+                *["tutor", "ask", question.asked(), "--course", str(course), "--json"],
+                env=environment,
+            )
+            for question in asked_again
+        )
+    )
+    for question, api_pick, result in zip(asked_again, picks[:CLI_QUESTIONS], results, strict=True):
         assert result.returncode == 0, result.stderr
         reply = json.loads(result.stdout)
         assert pick_of(reply["answer"], question) == api_pick

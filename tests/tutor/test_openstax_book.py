@@ -5,9 +5,11 @@ The issue's figure: for the book's exercises, search finds a lesson of the same 
 top 5. Exercises are indexed as chunks, so the strict variant that searches only the lessons'
 text chunks is printed next to it (reported, not asserted)."""
 
+import asyncio
 import random
 import time
 from collections import Counter
+from collections.abc import Awaitable
 
 import pytest
 
@@ -16,9 +18,9 @@ from agents.tutor.policy import NOT_COVERED, TutorMode
 from agents.tutor.settings import TutorSettings
 from core.curriculum.models import ItemKind
 from graphs.tutor_chat.oneshot import answer_once
-from platform_api.tutor.oneshot import OperatorPorts, ask_once
+from platform_api.tutor.oneshot import OneShotAnswer, OperatorPorts, ask_once
 from rag.embeddings import Embedder
-from rag.retrieve import search
+from rag.retrieve import Hit, search
 from rag.settings import RagSettings
 from serving.client import LLMClient
 from tests.fixtures.books import Exercise, IngestedBook
@@ -32,6 +34,7 @@ CONTENT_QUESTIONS = (
     "How do I find the median of a data set?",
     "What is a confidence interval for a population mean?",
 )
+OFF_SYLLABUS = "Who painted the Mona Lisa, and in which museum is it?"
 MAX_PROMPT_CHARS = 500
 
 
@@ -64,31 +67,32 @@ async def test_exercises_find_their_chapter_in_the_top_5(book: IngestedBook) -> 
 @pytest.mark.slow
 async def test_tutor_answers_from_the_book(book: IngestedBook, llm_server: LlmServer) -> None:
     llm = LLMClient(llm_server.base_url, llm_server.model)
-    try:
-        for question in CONTENT_QUESTIONS:
-            reply = await ask_once(book.database, llm, question, book.course_id, TutorMode.EXPLAIN)
-            retrieved = await search(
-                book.database, question, [book.course_id], k=TutorSettings().sources
-            )
-            assert not reply.refused and reply.citations, (question, reply)
-            assert {c.lesson_id for c in reply.citations} <= {h.lesson_id for h in retrieved}
+    exercises = socratic_sample(book.exercises)
+    settings = TutorSettings()
 
-        off_syllabus = await ask_once(
-            book.database,
-            llm,
-            "Who painted the Mona Lisa, and in which museum is it?",
-            book.course_id,
+    async def explained(question: str) -> tuple[OneShotAnswer, list[Hit]]:
+        reply = await ask_once(book.database, llm, question, book.course_id, TutorMode.EXPLAIN)
+        retrieved = await search(book.database, question, [book.course_id], k=settings.sources)
+        return reply, retrieved
+
+    def guided(exercise: Exercise) -> Awaitable[OneShotAnswer]:
+        return ask_once(book.database, llm, exercise.prompt, book.course_id, TutorMode.SOCRATIC)
+
+    try:  # every question at once: the LLM application batches them
+        content, off_syllabus, socratic = await asyncio.gather(
+            asyncio.gather(*map(explained, CONTENT_QUESTIONS)),
+            ask_once(book.database, llm, OFF_SYLLABUS, book.course_id),
+            asyncio.gather(*map(guided, exercises)),
         )
-        assert (off_syllabus.answer, off_syllabus.citations) == (NOT_COVERED, [])
-
-        for exercise in socratic_sample(book.exercises):
-            reply = await ask_once(
-                book.database, llm, exercise.prompt, book.course_id, TutorMode.SOCRATIC
-            )
-            final = FinalAnswer.of_exercise(exercise.prompt, exercise.answer, exercise.solution)
-            assert not final.found_in(reply.answer), (exercise.prompt, exercise.solution, reply)
     finally:
         await llm.close()
+    for question, (reply, retrieved) in zip(CONTENT_QUESTIONS, content, strict=True):
+        assert not reply.refused and reply.citations, (question, reply)
+        assert {c.lesson_id for c in reply.citations} <= {h.lesson_id for h in retrieved}
+    assert (off_syllabus.answer, off_syllabus.citations) == (NOT_COVERED, [])
+    for exercise, reply in zip(exercises, socratic, strict=True):
+        final = FinalAnswer.of_exercise(exercise.prompt, exercise.answer, exercise.solution)
+        assert not final.found_in(reply.answer), (exercise.prompt, exercise.solution, reply)
 
 
 @pytest.mark.slow
