@@ -237,13 +237,24 @@ def cloze_item(key: Definition, sources: Sequence[tuple[str, str]]) -> Structure
 
 
 def keeps_the_question(built: str, reworded: str, answer: str) -> bool:
-    """Whether an LLM's rewording of a built stem may replace it: it does not give the answer
-    away (by name or by all its words) and keeps at least half of what the built stem says."""
+    """Whether an LLM's rewording of a built stem may replace it: it is still asked the same way
+    (a question stays a question, a blank stays a blank), it does not give the answer away (by
+    name or by all its words) and it keeps at least half of what the built stem says."""
+    if not _same_form(built, reworded):
+        return False
     if mentions(reworded, answer) or states_the_answer(reworded, answer):
         return False
     said = content_words(built) - content_words(answer) - _TEMPLATE_WORDS
     kept = len(said & content_words(reworded)) / max(1, len(said))
     return kept >= REWORDING_WORDS_KEPT
+
+
+def _same_form(built: str, reworded: str) -> bool:
+    """The bundled model turned built stems into titles ("The Standard Distribution" for a cloze,
+    "A Committee Trained on Research Involving Human Subjects" for a question)."""
+    if built.rstrip().endswith("?"):  # a question (its blank, if any, only masks the term)
+        return reworded.rstrip().endswith("?")
+    return BLANK not in built or BLANK in reworded
 
 
 def states_the_answer(passage: str, answer: str) -> bool:

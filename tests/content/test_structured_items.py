@@ -190,3 +190,11 @@ def test_a_rewording_that_gives_the_answer_away_or_changes_the_question_is_refus
     assert not keeps_the_question(built, "sample-size", "sample size")
     assert not keeps_the_question(built, "Which term names a sample's observations?", "sample")
     assert not keeps_the_question(built, "What is a variable?", "sample")
+    # Seen in the statistics job: stems reworded into titles, a question or a blank no more.
+    committee = 'Which term is described here: "a committee that oversees research on people"?'
+    title = "A Committee That Oversees Research On People"
+    assert not keeps_the_question(committee, title, "Institutional Review Board")
+    cloze = "Fill in the blank: The standard ____ has mean zero and standard deviation one."
+    assert not keeps_the_question(cloze, "The Standard Distribution", "normal distribution")
+    blank_kept = "The standard ____ has a mean of zero and a standard deviation of one."
+    assert keeps_the_question(cloze, blank_kept, "normal distribution")
