@@ -261,9 +261,9 @@ def test_captured_use_becomes_a_model_that_reaches_learners_only_when_better(
     assert candidate not in (None, degraded), "the fine-tuned candidate was not promoted"
     promoted_run = latest_run_id(tracking_uri, "promotions")
     assert client.get_run(promoted_run).data.tags["decision"] == "promoted"
+    following_serve.wait_for_version(str(candidate))
+    assert following_serve.answer()["choices"][0]["message"]["content"]
 
-    # While serving rolls over to the candidate (a replica starting: mostly one core's imports),
-    # a candidate trained with a destroyed learning rate goes through the same gate.
     broken = finetune(
         FinetuneConfig(
             dataset=f"runs:/{dataset_run}/dataset",
@@ -300,8 +300,6 @@ def test_captured_use_becomes_a_model_that_reaches_learners_only_when_better(
     decision = client.get_run(refused.run_id).data
     assert decision.tags["decision"] == "rejected"
     assert decision.metrics["model.solution_nll.delta_low"] > 0
-    following_serve.wait_for_version(str(candidate))
-    assert following_serve.answer()["choices"][0]["message"]["content"]
 
     back = rollback(NAME, tracking_uri, "the test rolls back", database_url_for_test)
     assert (back.from_version, back.to_version) == (candidate, degraded)

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 from pydantic import BaseModel
 
+from agents.content.readability import flesch_kincaid_grade
 from rag.evidence import Attribution
 
 _WORD = re.compile(r"\w+")
@@ -73,17 +74,25 @@ def source_sentences(text: str) -> list[str]:
     return [s for s in found if len(s.split()) >= 3]
 
 
-def nearest_sentences(sentences: Sequence[str], closeness: np.ndarray) -> str:
+def nearest_sentences(
+    sentences: Sequence[str], closeness: np.ndarray, max_grade: float | None = None
+) -> str:
     """The sentences closest to what a paragraph tried to say, as many as fit a paragraph, in
-    the source's own order (the closest one shortened if it alone is too long)."""
+    the source's own order (the closest one shortened if it alone is too long). With
+    ``max_grade``, only sentences a reader of that grade can read are taken, unless none is."""
+    readable = [
+        i
+        for i in range(len(sentences))
+        if max_grade is None or flesch_kincaid_grade(sentences[i]) <= max_grade
+    ] or list(range(len(sentences)))
     chosen: list[int] = []
     used = 0
-    for index in np.argsort(-closeness, kind="stable"):
+    for index in sorted(readable, key=lambda i: -closeness[i]):
         length = len(sentences[index]) + (1 if chosen else 0)
         if used + length <= PARAGRAPH_CHARS:
-            chosen.append(int(index))
+            chosen.append(index)
             used += length
     if not chosen:
-        best = sentences[int(np.argmax(closeness))]
+        best = sentences[max(readable, key=lambda i: closeness[i])]
         return textwrap.shorten(best, PARAGRAPH_CHARS, placeholder=" …")
     return " ".join(sentences[i] for i in sorted(chosen))

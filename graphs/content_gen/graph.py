@@ -190,8 +190,9 @@ def build_content_graph(deps: ContentDeps) -> CompiledStateGraph[Any]:
         if not settings.ground_lessons or not sources:
             return {}
         request, lesson = _request(state), LessonDraft.model_validate(state["lesson"])
+        max_grade = request.reading_grade + settings.reading_grade_tolerance
         grounded, found = await grounding.ground_lesson(
-            deps.ports, settings, request.course_id, request.topic, lesson, sources
+            deps.ports, settings, request.course_id, request.topic, lesson, sources, max_grade
         )
         quoted = {(f.section, f.paragraph) for f in found if f.outcome is Outcome.REPLACED}
         return {

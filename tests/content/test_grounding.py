@@ -76,6 +76,19 @@ def test_the_nearest_sentences_fill_a_paragraph_in_the_source_s_order() -> None:
     assert len(only) <= PARAGRAPH_CHARS and only.endswith(" …")
 
 
+def test_a_replacement_takes_the_sentences_its_reader_can_read() -> None:
+    hard = (
+        "Heteroscedasticity complicates inferential procedures predicated upon homogeneous "
+        "variance assumptions."
+    )
+    easy = "The spread of the data is not the same in every group."
+    closeness = np.array([0.9, 0.6])
+    assert nearest_sentences([hard, easy], closeness) == f"{hard} {easy}"
+    assert nearest_sentences([hard, easy], closeness, max_grade=11.0) == easy
+    # When no sentence is easy enough, the nearest ones still stand.
+    assert nearest_sentences([hard], np.array([0.9]), max_grade=2.0) == hard
+
+
 def test_the_grounded_check_weighs_what_the_evidence_found() -> None:
     lesson = lesson_citing(1)
     assert grounded(lesson, 2, True).reason == "every claim cites a source"
