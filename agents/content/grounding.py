@@ -17,10 +17,9 @@ import numpy as np
 from pydantic import BaseModel
 
 from agents.content.readability import flesch_kincaid_grade
-from rag.evidence import Attribution
+from rag.evidence import Attribution, claims_of
 
 _WORD = re.compile(r"\w+")
-_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 # A paragraph this short is a transition, not a claim that needs a source.
 CLAIM_MIN_WORDS = 12
 # A paragraph's longest text (``agents.content.schemas.Paragraph``).
@@ -70,8 +69,8 @@ def outcome(cited: int, resting: int, supported: bool) -> Outcome:
 def source_sentences(text: str) -> list[str]:
     """A source passage's sentences, without the Markdown quote marks of its notes and examples
     (a shortened passage's trailing " …" stays out)."""
-    found = (s.strip().lstrip("> ").strip() for s in _SENTENCE.findall(text.removesuffix(" …")))
-    return [s for s in found if len(s.split()) >= 3]
+    found = (claim.lstrip("> ").strip() for claim in claims_of(text.removesuffix(" …")))
+    return [sentence for sentence in found if len(sentence.split()) >= 3]
 
 
 def nearest_sentences(

@@ -57,8 +57,11 @@ async def ground_lesson(
         if result is Outcome.REPLACED:
             text = await _nearest(ports, paragraph.text, sources[resting], max_grade)
         sections[s].paragraphs[p] = Paragraph(text=text, source=cited)
-        where = {"section": s, "paragraph": p}
-        found.append(ParagraphGrounding(**where, source=cited, support=support, outcome=result))
+        found.append(
+            ParagraphGrounding(
+                section=s, paragraph=p, source=cited, support=support, outcome=result
+            )
+        )
     return LessonDraft(sections=sections), found
 
 

@@ -29,10 +29,6 @@ class TopicRequest(BaseModel):
     )
 
 
-# Where an item's content came from: a glossary definition (multiple choice), a sentence of the
-# material with a term blanked (short answer), or the LLM's draft.
-
-
 class GeneratedItem(BaseModel):
     objective: int
     kind: ItemKind

@@ -102,10 +102,10 @@ async def _review_question(
     if not settings.review_questions:
         return None
     for question in await deps.ports.review_questions(course_id, query, settings.review_questions):
+        if question.similarity < settings.review_similarity:
+            break  # nearest first: the rest are further still
         built = review_item(question, passage="")
-        if question.similarity < settings.review_similarity or built is None:
-            continue
-        if built.term.lower() in used_terms:
+        if built is None or built.term.lower() in used_terms:
             continue
         verdict = await evidence_verdict(deps, built.item, course_id)
         if verdict is None or not verdict.passed or verdict.passage is None:
