@@ -248,11 +248,17 @@ def _weighed_grounding(weighed: Sequence[ParagraphGrounding], max_replaced: floa
         return Verdict(check=Check.GROUNDED, passed=False, reason=reason)
     share = count[Outcome.REPLACED] / len(weighed) if weighed else 0.0
     passed = share <= max_replaced
-    reason = (
-        f"paragraphs weighed against the sources: {count[Outcome.KEPT]} supported as cited, "
-        f"{count[Outcome.RECITED]} re-cited to the source that supports it, "
-        f"{count[Outcome.REPLACED]} replaced by its source's own words"
+    described = {
+        Outcome.KEPT: "supported as cited",
+        Outcome.RECITED: "re-cited to the source that supports it",
+        Outcome.REPLACED: "replaced by its source's own words",
+        Outcome.QUOTED: "in its source's own words",
+        Outcome.REWORDED: "reworded from its source, still supported",
+    }
+    counts = ", ".join(
+        f"{count[outcome]} {words}" for outcome, words in described.items() if count[outcome]
     )
+    reason = f"paragraphs weighed against the sources: {counts or 'none makes a claim'}"
     if not passed:
         reason += f": more than {max_replaced:.0%} of the lesson was not supported as written"
     support = sum(found.support for found in weighed) / len(weighed) if weighed else None

@@ -31,6 +31,14 @@ class Outcome(enum.StrEnum):
     RECITED = "recited"  # its sources support it, but it cited another (or none): now corrected
     REPLACED = "replaced"  # no source supports it: the nearest sentences of its best source
     UNWEIGHED = "unweighed"  # nothing to weigh it against (the course has no index yet)
+    # A lesson composed from its sources (``agents.content.composition``):
+    QUOTED = "quoted"  # the source's own sentences
+    REWORDED = "reworded"  # the writer's rewording of them, which the evidence still supports
+
+    @property
+    def in_source_words(self) -> bool:
+        """Whether the paragraph is shown as a quotation of its source."""
+        return self in (Outcome.REPLACED, Outcome.QUOTED)
 
 
 class ParagraphGrounding(BaseModel):
@@ -39,7 +47,8 @@ class ParagraphGrounding(BaseModel):
     section: int
     paragraph: int
     source: int  # the source number the paragraph cites now (1-based)
-    support: float  # the mean calibrated probability that the sources state its claims
+    # The mean calibrated probability that the sources state its claims (1 for a quotation).
+    support: float
     outcome: Outcome
 
 
@@ -73,12 +82,12 @@ def source_sentences(text: str) -> list[str]:
     return [sentence for sentence in found if len(sentence.split()) >= 3]
 
 
-def nearest_sentences(
+def nearest_indices(
     sentences: Sequence[str], closeness: np.ndarray, max_grade: float | None = None
-) -> str:
-    """The sentences closest to what a paragraph tried to say, as many as fit a paragraph, in
-    the source's own order (the closest one shortened if it alone is too long). With
-    ``max_grade``, only sentences a reader of that grade can read are taken, unless none is."""
+) -> list[int]:
+    """The sentences closest to what a paragraph is to say, as many as fit a paragraph, in the
+    source's own order (the closest one alone if it is too long). With ``max_grade``, only
+    sentences a reader of that grade can read are taken, unless none is."""
     readable = [
         i
         for i in range(len(sentences))
@@ -91,7 +100,17 @@ def nearest_sentences(
         if used + length <= PARAGRAPH_CHARS:
             chosen.append(index)
             used += length
-    if not chosen:
-        best = sentences[max(readable, key=lambda i: closeness[i])]
-        return textwrap.shorten(best, PARAGRAPH_CHARS, placeholder=" …")
-    return " ".join(sentences[i] for i in sorted(chosen))
+    return sorted(chosen) or [max(readable, key=lambda i: closeness[i])]
+
+
+def paragraph_of(sentences: Sequence[str], chosen: Sequence[int]) -> str:
+    """The chosen sentences as one paragraph, shortened when a single one is too long."""
+    text = " ".join(sentences[i] for i in chosen)
+    return textwrap.shorten(text, PARAGRAPH_CHARS, placeholder=" …")
+
+
+def nearest_sentences(
+    sentences: Sequence[str], closeness: np.ndarray, max_grade: float | None = None
+) -> str:
+    """``nearest_indices`` as a paragraph."""
+    return paragraph_of(sentences, nearest_indices(sentences, closeness, max_grade))

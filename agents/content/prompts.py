@@ -10,7 +10,7 @@ tokens/s on 2 cores, bench/vllm_prefix.py). The item writer and the critic begin
 for the same reason.
 """
 
-PROMPT_VERSION = "content-2026-12-03"
+PROMPT_VERSION = "content-2026-12-04"
 
 WRITER_SYSTEM = (
     "You are a careful textbook writer for a course titled '{course}'. Write for readers at "
@@ -38,6 +38,12 @@ LESSON = (
     "of the source it rests on (0 if none).\n"
     'Example: {{"sections": [{{"heading": "What the range is", "paragraphs": [{{"text": '
     '"The range is the largest value minus the smallest value.", "source": 1}}]}}]}}'
+)
+
+REWORD_PARAGRAPH = (
+    "Paragraph:\n{paragraph}\n\n"
+    "Rewrite this paragraph for a learner: shorter sentences, plainer words. Keep every fact "
+    "it states and add none."
 )
 
 SOURCES_HEADER = "Sources:\n"

@@ -33,8 +33,13 @@ class Objective(Strict):
     bloom_level: BloomLevel
 
 
+# Objectives the writer proposes for a topic given none: the grammar holds it to the number its
+# prompt asks for (the bundled model added a third to 9 of 20 statistics topics).
+OBJECTIVES_PROPOSED = 2
+
+
 class ObjectivePlan(Strict):
-    objectives: list[Objective] = Field(min_length=1, max_length=3)
+    objectives: list[Objective] = Field(min_length=1, max_length=OBJECTIVES_PROPOSED)
 
 
 class OutlineSection(Strict):
@@ -62,6 +67,12 @@ class LessonSection(Strict):
 
 class LessonDraft(Strict):
     sections: list[LessonSection] = Field(min_length=1, max_length=3)
+
+
+class Rewording(Strict):
+    """A composed lesson's paragraph in the writer's words."""
+
+    text: Annotated[str, Field(min_length=20, max_length=320)]
 
 
 class ChoiceOption(Strict):

@@ -34,6 +34,14 @@ class ContentSettings(BaseSettings):
         "definitions and sentences (the LLM rewords them and writes hints) before asking the LLM "
         "to draft one; objectives without such material fall back to LLM drafting.",
     )
+    objective_similarity: float = Field(
+        0.55,
+        ge=0.0,
+        le=1.0,
+        description="Similarity to a topic given no objectives from which one of the book's "
+        "stated learning objectives, or one of its defined terms ('Define <term>.'), becomes "
+        "an objective of the topic (structure first); none close enough: the writer proposes.",
+    )
     review_questions: int = Field(
         3,
         ge=0,
@@ -60,11 +68,22 @@ class ContentSettings(BaseSettings):
         description="Similarity to the key's glossary passage from which a term counts as a "
         "synonym, never a distractor.",
     )
+    lessons_from_sources: bool = Field(
+        True,
+        description="Compose each lesson from its sources' own sentences, one section per "
+        "objective, at the reader's grade (the writer then rewords it); off, or when the "
+        "sources state nothing usable, the writer drafts the lesson from an outline.",
+    )
+    reword_lessons: bool = Field(
+        True,
+        description="Let the writer reword each paragraph of a composed lesson; a rewording is "
+        "kept only when the evidence finds its source still supports it and it reads no harder.",
+    )
     ground_lessons: bool = Field(
         True,
-        description="Weigh each lesson paragraph against the topic's sources with the evidence "
-        "scorer: cite the source that supports it, replace one no source supports by that "
-        "source's nearest sentences. Off: the writer's own source numbers are trusted.",
+        description="Weigh each paragraph of a drafted lesson against the topic's sources with "
+        "the evidence scorer: cite the source that supports it, replace one no source supports "
+        "by that source's nearest sentences. Off: the writer's own source numbers are trusted.",
     )
     lesson_support: float = Field(
         0.5,

@@ -6,15 +6,15 @@ from collections.abc import Collection
 from agents.content import prompts
 from agents.content.brief import Brief
 from agents.content.schemas import (
+    OBJECTIVES_PROPOSED,
     BloomLevel,
     LessonDraft,
     Objective,
     ObjectivePlan,
     Outline,
+    Rewording,
 )
 from agents.content.structured_calls import StructuredCalls
-
-OBJECTIVE_COUNT = 2
 
 # The usual verbs of each level of Bloom's revised taxonomy, for objectives given by a person.
 BLOOM_VERBS: dict[BloomLevel, frozenset[str]] = {
@@ -51,7 +51,7 @@ async def plan_objectives(
     if given:
         return [Objective(text=text, bloom_level=bloom_level_of(text)) for text in given]
     user = prompts.OBJECTIVES.format(
-        topic=brief.topic, given="", sources=brief.sources_block(), count=OBJECTIVE_COUNT
+        topic=brief.topic, given="", sources=brief.sources_block(), count=OBJECTIVES_PROPOSED
     )
     plan = await calls.ask(_system(brief), user, ObjectivePlan)
     return plan.objectives
@@ -73,6 +73,12 @@ async def write_lesson(calls: StructuredCalls, brief: Brief, outline: Outline) -
     )
     user = prompts.LESSON.format(topic=brief.topic, outline=sections, sources=brief.sources_block())
     return await calls.ask(_system(brief), user, LessonDraft)
+
+
+async def reword_paragraph(calls: StructuredCalls, brief: Brief, paragraph: str) -> str:
+    """A paragraph of a lesson composed from the sources, in the writer's words."""
+    user = prompts.REWORD_PARAGRAPH.format(paragraph=paragraph)
+    return (await calls.ask(_system(brief), user, Rewording)).text
 
 
 def lesson_prose(lesson: LessonDraft) -> str:

@@ -34,7 +34,8 @@ def keyed(item: AssessmentItem, lesson_title: str, similarity: float) -> ReviewQ
 
 
 class DatabaseContentPorts:
-    """``ContentPorts`` over PostgreSQL + pgvector; item vectors are cached by prompt text."""
+    """``ContentPorts`` over PostgreSQL + pgvector; item prompts' and objectives' vectors are
+    cached by text."""
 
     def __init__(
         self,
@@ -47,9 +48,10 @@ class DatabaseContentPorts:
         self._embedder = embedder
         self._rag_settings = rag_settings
         self._evidence = evidence or EvidenceScorer(database, embedder, rag_settings=rag_settings)
-        self._item_vectors: dict[str, np.ndarray] = {}
-        # Topics generated side by side would otherwise all embed the course's items at once.
-        self._embedding_items = asyncio.Lock()
+        # Vectors of the course's item prompts and stated objectives, by text.
+        self._text_vectors: dict[str, np.ndarray] = {}
+        # Topics generated side by side would otherwise all embed the same texts at once.
+        self._embedding_texts = asyncio.Lock()
 
     async def sources(self, course_id: uuid.UUID, query: str, k: int) -> list[Passage]:
         hits = await search(
@@ -89,6 +91,22 @@ class DatabaseContentPorts:
                     Definition(term, meaning, hit.lesson_title, hit.chapter_title, hit.similarity)
                 )
         return found
+
+    async def book_objectives(
+        self, course_id: uuid.UUID, query: str, k: int
+    ) -> list[tuple[str, float]]:
+        async with self._database.session() as session:
+            stated = await session.scalars(
+                select(Lesson.objectives).where(Lesson.course_id == course_id)
+            )
+            texts = list(dict.fromkeys(text for found in stated for text in found or []))
+        if not texts:
+            return []
+        vectors = await self._vectors(texts)
+        query_vector = (await self.embed([query]))[0]
+        similarity = vectors @ query_vector
+        nearest = np.argsort(-similarity)[:k]
+        return [(texts[i], float(similarity[i])) for i in nearest]
 
     async def review_questions(
         self, course_id: uuid.UUID, query: str, k: int
@@ -141,11 +159,15 @@ class DatabaseContentPorts:
                 select(AssessmentItem.prompt).where(AssessmentItem.course_id == course_id)
             )
             prompts = [prompt for prompt in stored if prompt not in excluding]
-        async with self._embedding_items:
-            missing = [p for p in dict.fromkeys(prompts) if p not in self._item_vectors]
-            if missing:
-                for prompt, vector in zip(missing, await self.embed(missing), strict=True):
-                    self._item_vectors[prompt] = vector
         if not prompts:
             return np.zeros((0, self._embedder.dimensions), dtype=np.float32)
-        return np.stack([self._item_vectors[p] for p in prompts])
+        return await self._vectors(prompts)
+
+    async def _vectors(self, texts: Sequence[str]) -> np.ndarray:
+        """The texts' vectors, each text embedded once per ports object."""
+        async with self._embedding_texts:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._text_vectors]
+            if missing:
+                for text, vector in zip(missing, await self.embed(missing), strict=True):
+                    self._text_vectors[text] = vector
+        return np.stack([self._text_vectors[t] for t in texts])

@@ -1,6 +1,9 @@
 """Content generation for one topic, every node in this file.
 
-    retrieve_sources → plan_objectives → write_outline → write_lesson → ground_lesson
+    retrieve_sources → plan_objectives → the lesson, one of
+          composed: compose_lesson → reword_lesson
+          drafted:  write_outline → write_lesson → ground_lesson
+            (lessons_from_sources off, or compose_lesson found nothing usable)
       → write_items → write_hints → critique → check_answerable → check_distractors
       → check_evidence → check_duplicates → check_banned_content → check_reading_level
       → check_grounding → check_coverage → plan_rewrites ─┬─ items failing a check, tries left
@@ -9,13 +12,17 @@
 
 A lesson step whose structured output never validates ends the run as failed; an item step that
 fails leaves that item empty. Either way the failure and its raw outputs are kept in the state.
-Items are written one per objective, so an item's index is its objective's index. An item is
-built from the course's structure when it can be (``structure.py``: one of the book's review
-questions, reused as it stands, or a glossary definition or a sentence, the LLM rewording its
-stem); the LLM drafts it otherwise, and the critic reads only the LLM's drafts: a structured
-item's answer is stated by the passage it was built from. The lesson's paragraphs are weighed
-against the sources by the evidence scorer (``grounding.py``): each cites the source that
-supports it, or is replaced by that source's nearest sentences.
+The lesson is composed from the sources' own sentences, a section per objective
+(``composition.py``), and the writer rewords each paragraph, kept only where the evidence still
+supports it; when the sources state nothing usable (or ``lessons_from_sources`` is off) the
+writer drafts it from an outline, and its paragraphs are weighed against the sources by the
+evidence scorer (``grounding.py``): each cites the source that supports it, or is replaced by that
+source's nearest sentences. Items are written one per objective, so an item's index is its
+objective's index. An item is built from the course's structure when it can be
+(``structure.py``: one of the book's review questions, reused as it stands, or a glossary
+definition or a sentence, the LLM rewording its stem); the LLM drafts it otherwise, and the critic
+reads only the LLM's drafts: a structured item's answer is stated by the passage it was built
+from.
 """
 
 import itertools
@@ -30,7 +37,7 @@ from langgraph.graph.state import CompiledStateGraph
 
 from agents.content import checks, critic, item_writer, writer
 from agents.content.brief import Brief, SourcePassage
-from agents.content.grounding import Outcome, ParagraphGrounding
+from agents.content.grounding import ParagraphGrounding
 from agents.content.schemas import (
     CriticVerdict,
     LessonDraft,
@@ -39,10 +46,15 @@ from agents.content.schemas import (
     Outline,
 )
 from agents.content.structured_calls import StructuredCalls
-from graphs.content_gen import grounding
+from graphs.content_gen import composition, grounding
 from graphs.content_gen.ports import ContentDeps
 from graphs.content_gen.state import Failure, GeneratedItem, TopicRequest, TopicState
-from graphs.content_gen.structure import draft_from_structure, evidence_verdict, reworded
+from graphs.content_gen.structure import (
+    draft_from_structure,
+    evidence_verdict,
+    objectives_from_structure,
+    reworded,
+)
 from serving.client import StructuredOutputError
 
 Update = dict[str, Any]
@@ -76,6 +88,11 @@ def _brief(state: TopicState) -> Brief:
         for n, s in enumerate(state.get("sources", []), start=1)
     )
     return Brief(request.course_title, request.reading_grade, request.topic, sources)
+
+
+def _whole_sources(state: TopicState) -> list[str]:
+    """The sources as retrieved, before they were cut to fit a prompt."""
+    return [source.get("passage", source["text"]) for source in state.get("sources", [])]
 
 
 def _items(state: TopicState) -> list[GeneratedItem]:
@@ -156,15 +173,30 @@ def build_content_graph(deps: ContentDeps) -> CompiledStateGraph[Any]:
                 "allow ungrounded generation",
             )
             return {"failed": True, "failures": [error.model_dump()]}
-        # Cut long passages so every prompt, with its answer's budget, fits the model's context.
-        for passage in relevant:
-            passage.text = textwrap.shorten(passage.text, settings.source_chars, placeholder=" …")
-        return {"sources": [p.model_dump(mode="json") for p in relevant]}
+        # Cut long passages so every prompt, with its answer's budget, fits the model's context;
+        # a lesson composed from the sources takes their sentences from the whole passage.
+        return {
+            "sources": [
+                {
+                    **p.model_dump(mode="json"),
+                    "text": textwrap.shorten(p.text, settings.source_chars, placeholder=" …"),
+                    "passage": p.text,
+                }
+                for p in relevant
+            ]
+        }
 
     async def plan_objectives(state: TopicState) -> Update:
+        request = _request(state)
+        if settings.structure_first and not request.objectives:
+            found = await objectives_from_structure(
+                deps.ports, settings, request.course_id, request.topic
+            )
+            if found:
+                return {"objectives": [o.model_dump(mode="json") for o in found]}
+
         async def work(calls: StructuredCalls) -> Update:
-            given = _request(state).objectives
-            objectives = await writer.plan_objectives(calls, _brief(state), given)
+            objectives = await writer.plan_objectives(calls, _brief(state), request.objectives)
             return {"objectives": [o.model_dump(mode="json") for o in objectives]}
 
         return await with_llm("plan_objectives", work)
@@ -185,21 +217,58 @@ def build_content_graph(deps: ContentDeps) -> CompiledStateGraph[Any]:
 
         return await with_llm("write_lesson", work)
 
+    def lesson_update(
+        state: TopicState, lesson: LessonDraft, found: list[ParagraphGrounding]
+    ) -> Update:
+        """The lesson, its Markdown (the source's own words quoted) and what was found for it."""
+        quoted = {(f.section, f.paragraph) for f in found if f.outcome.in_source_words}
+        return {
+            "lesson": lesson.model_dump(mode="json"),
+            "lesson_markdown": writer.lesson_markdown(lesson, _brief(state), quoted),
+            "lesson_grounding": [f.model_dump(mode="json") for f in found],
+        }
+
+    def max_grade(state: TopicState) -> float:
+        return _request(state).reading_grade + settings.reading_grade_tolerance
+
     async def ground_lesson(state: TopicState) -> Update:
         sources = [source["text"] for source in state.get("sources", [])]
         if not settings.ground_lessons or not sources:
             return {}
         request, lesson = _request(state), LessonDraft.model_validate(state["lesson"])
-        max_grade = request.reading_grade + settings.reading_grade_tolerance
+        highest = max_grade(state)
         grounded, found = await grounding.ground_lesson(
-            deps.ports, settings, request.course_id, request.topic, lesson, sources, max_grade
+            deps.ports, settings, request.course_id, request.topic, lesson, sources, highest
         )
-        quoted = {(f.section, f.paragraph) for f in found if f.outcome is Outcome.REPLACED}
-        return {
-            "lesson": grounded.model_dump(mode="json"),
-            "lesson_markdown": writer.lesson_markdown(grounded, _brief(state), quoted),
-            "lesson_grounding": [f.model_dump(mode="json") for f in found],
-        }
+        return lesson_update(state, grounded, found)
+
+    async def compose_lesson(state: TopicState) -> Update:
+        sources = _whole_sources(state)
+        objectives = [objective.text for objective in _objectives(state)]
+        composed = await composition.compose_lesson(
+            deps.ports, settings, objectives, sources, max_grade(state)
+        )
+        return {} if composed is None else lesson_update(state, *composed)
+
+    async def reword_lesson(state: TopicState) -> Update:
+        if not settings.reword_lessons:
+            return {}
+
+        async def work(calls: StructuredCalls) -> Update:
+            lesson = LessonDraft.model_validate(state["lesson"])
+            found = [ParagraphGrounding.model_validate(f) for f in state["lesson_grounding"]]
+            reworded_lesson, now = await composition.reword_lesson(
+                deps.ports,
+                calls,
+                settings,
+                _brief(state),
+                _whole_sources(state),
+                _request(state).course_id,
+                (lesson, found),
+            )
+            return lesson_update(state, reworded_lesson, now)
+
+        return await with_llm("reword_lesson", work)
 
     async def build_from_structure(
         calls: StructuredCalls,
@@ -283,11 +352,13 @@ def build_content_graph(deps: ContentDeps) -> CompiledStateGraph[Any]:
     async def critique(state: TopicState) -> Update:
         """Retrieval finds the passages closest to each item; the critic reads the item
         against them."""
+        # A structured item's answer is stated by its own passage: the critic reads the drafts.
+        rounds_items = [(i, e) for i, e in _rounds_items(state) if e.origin == "llm"]
+        if not rounds_items:
+            return {}
         lesson = LessonDraft.model_validate(state["lesson"])
         passages = [p.text for s in lesson.sections for p in s.paragraphs]
         passages += [s["text"] for s in state.get("sources", [])]
-        # A structured item's answer is stated by its own passage: the critic reads the drafts.
-        rounds_items = [(i, e) for i, e in _rounds_items(state) if e.origin == "llm"]
         questions = [
             f"{e.item.stem} {item_writer.answer_text(e.item)}"
             for _, e in rounds_items
@@ -425,12 +496,19 @@ def build_content_graph(deps: ContentDeps) -> CompiledStateGraph[Any]:
 
         return route
 
+    def route_composed(state: TopicState) -> str:
+        """A lesson composed from the sources goes to the writer's rewording; a topic whose
+        sources state nothing usable has its lesson drafted by the writer instead."""
+        return "reword_lesson" if state.get("lesson") else "write_outline"
+
     def route_rewrites(state: TopicState) -> str:
         return "write_items" if state.get("redo") else END
 
     graph = StateGraph(TopicState)
     graph.add_node("retrieve_sources", timed("retrieve_sources", retrieve_sources))
     graph.add_node("plan_objectives", timed("plan_objectives", plan_objectives))
+    graph.add_node("compose_lesson", timed("compose_lesson", compose_lesson))
+    graph.add_node("reword_lesson", timed("reword_lesson", reword_lesson))
     graph.add_node("write_outline", timed("write_outline", write_outline))
     graph.add_node("write_lesson", timed("write_lesson", write_lesson))
     graph.add_node("ground_lesson", timed("ground_lesson", ground_lesson))
@@ -448,14 +526,21 @@ def build_content_graph(deps: ContentDeps) -> CompiledStateGraph[Any]:
     graph.add_node("plan_rewrites", timed("plan_rewrites", plan_rewrites))
 
     graph.add_edge(START, "retrieve_sources")
-    lesson_steps = (
-        "retrieve_sources",
-        "plan_objectives",
-        "write_outline",
-        "write_lesson",
-        "ground_lesson",
+    graph.add_conditional_edges(
+        "retrieve_sources", route_unless_failed("plan_objectives"), ["plan_objectives", END]
     )
-    for step, next_step in itertools.pairwise((*lesson_steps, "write_items")):
+    first_lesson_step = "compose_lesson" if settings.lessons_from_sources else "write_outline"
+    graph.add_conditional_edges(
+        "plan_objectives", route_unless_failed(first_lesson_step), [first_lesson_step, END]
+    )
+    graph.add_conditional_edges(
+        "compose_lesson", route_composed, ["reword_lesson", "write_outline"]
+    )
+    graph.add_conditional_edges(
+        "reword_lesson", route_unless_failed("write_items"), ["write_items", END]
+    )
+    drafted_lesson = ("write_outline", "write_lesson", "ground_lesson", "write_items")
+    for step, next_step in itertools.pairwise(drafted_lesson):
         graph.add_conditional_edges(step, route_unless_failed(next_step), [next_step, END])
     item_steps = ("write_items", "write_hints", "critique", *CHECKS, "plan_rewrites")
     for step, next_step in itertools.pairwise(item_steps):

@@ -30,6 +30,13 @@ class ContentPorts(Protocol):
         """The course's glossary definitions nearest to the query, nearest first."""
         ...
 
+    async def book_objectives(
+        self, course_id: uuid.UUID, query: str, k: int
+    ) -> list[tuple[str, float]]:
+        """The learning objectives the course's lessons state ("By the end of this section…"),
+        nearest to the query first, each with its similarity."""
+        ...
+
     async def review_questions(
         self, course_id: uuid.UUID, query: str, k: int
     ) -> list[ReviewQuestion]:

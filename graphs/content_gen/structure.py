@@ -1,4 +1,7 @@
-"""Structure-first items, and the evidence check every item passes through.
+"""Structure-first objectives and items, and the evidence check every item passes through.
+
+A topic given no objectives takes the learning objectives the book states nearest to it, then
+"Define <term>." for its nearest defined terms, before the writer is asked for any.
 
 For an objective, the course's glossary definitions nearest to it are tried in turn: the first
 that makes an item (``agents.content.structured``) the evidence also singles out becomes the
@@ -14,7 +17,14 @@ import uuid
 
 from agents.content import checks, item_writer
 from agents.content.brief import Brief
-from agents.content.schemas import ItemKind, MultipleChoiceItem, NumericItem, Objective
+from agents.content.schemas import (
+    OBJECTIVES_PROPOSED,
+    ItemKind,
+    MultipleChoiceItem,
+    NumericItem,
+    Objective,
+)
+from agents.content.settings import ContentSettings
 from agents.content.structured import (
     Definition,
     StructuredItem,
@@ -24,10 +34,33 @@ from agents.content.structured import (
     review_item,
 )
 from agents.content.structured_calls import StructuredCalls
-from graphs.content_gen.ports import ContentDeps
+from agents.content.writer import bloom_level_of
+from core.words import content_words
+from graphs.content_gen.ports import ContentDeps, ContentPorts
 from serving.client import StructuredOutputError
 
 QuizItemModel = item_writer.QuizItemModel
+OBJECTIVE_CHARS = 240  # ``agents.content.schemas.Objective``
+
+
+async def objectives_from_structure(
+    ports: ContentPorts, settings: ContentSettings, course_id: uuid.UUID, topic: str
+) -> list[Objective]:
+    """Up to ``OBJECTIVES_PROPOSED`` objectives from the material: the book's stated ones at
+    least ``objective_similarity`` close to the topic, then the definition of its nearest
+    defined terms as close, each term once; none when the material has neither."""
+    floor, texts = settings.objective_similarity, []
+    for text, similarity in await ports.book_objectives(course_id, topic, OBJECTIVES_PROPOSED):
+        if similarity >= floor and len(text) <= OBJECTIVE_CHARS:
+            texts.append(text)
+    if len(texts) < OBJECTIVES_PROPOSED:
+        for definition in await ports.definitions(course_id, topic, settings.definitions):
+            named = content_words(definition.term)
+            if definition.similarity < floor or len(texts) == OBJECTIVES_PROPOSED:
+                break  # nearest first: the rest are further still
+            if named and not any(named <= content_words(text) for text in texts):
+                texts.append(f"Define {definition.term}.")
+    return [Objective(text=text, bloom_level=bloom_level_of(text)) for text in texts]
 
 
 async def evidence_verdict(

@@ -38,6 +38,8 @@ async def test_generate_reports_bad_rows_runs_the_good_and_resumes(
     async with database.session() as session:
         topic = await session.scalar(select(ContentTopic))
     assert topic is not None and topic.result is not None
+    # No source to compose a lesson from: the writer drafted it from an outline.
+    assert {"compose_lesson", "write_outline", "write_lesson"} <= set(topic.result["node_seconds"])
     for item in topic.result["items"]:  # a failing item was written again, once
         if not all(verdict["passed"] for verdict in item["verdicts"]):
             assert item["attempts"] == 2, item

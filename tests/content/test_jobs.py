@@ -170,12 +170,17 @@ async def test_a_twenty_topic_job_completes_with_every_output_checked(
             assert all(
                 f["raw_outputs"] for f in topic["failures"] if f["step"] != "retrieve_sources"
             )
-    items_seen = structured = 0
+    items_seen = structured = composed = 0
     for topic in generated:
         entry = (await client.get(f"/api/v1/content/review/{topic['id']}", headers=headers)).json()
         assert entry["lesson_markdown"] and entry["lesson_verdicts"]
-        for verdict in entry["lesson_verdicts"]:
-            Verdict.model_validate(verdict)
+        verdicts = [Verdict.model_validate(verdict) for verdict in entry["lesson_verdicts"]]
+        grounded = next(v for v in verdicts if v.check is Check.GROUNDED)
+        # A lesson composed from the book quotes it (or rewords it, supported).
+        composed += any(
+            words in grounded.reason
+            for words in ("in its source's own words", "reworded from its source")
+        )
         for item in entry["items"]:
             QUIZ_ITEM.validate_python(item["details"])  # 100% of stored outputs validate
             assert item["verdicts"], "an item without check verdicts"
@@ -189,7 +194,11 @@ async def test_a_twenty_topic_job_completes_with_every_output_checked(
     assert items_seen > 0
     # The Python book's glossary defines many of its topics' terms: items are built from it.
     assert structured > 0
-    print(f"items: {items_seen}, built from the book's structure: {structured}")
+    print(
+        f"items: {items_seen}, built from the book's structure: {structured}; lessons composed "
+        f"from the book: {composed} of {len(generated)}"
+    )
+    assert composed > 0
     async with content_api.stores.database.session() as session:
         lessons = await session.scalar(
             select(func.count()).select_from(Lesson).where(Lesson.unit_id == job["unit_id"])

@@ -61,8 +61,8 @@ async def test_a_topic_is_generated_scored_and_logged_with_intervals(
     assert always <= set(scores) <= {metric.name for metric in SUITE.thresholds.metrics}
     # The lesson was written from the course's own section, found by the suite's retrieval.
     assert set(record["sources"]) == {source_module(topics[0]).title}
-    # The scores are the graph's own counts, whether the bundled model wrote a valid lesson or,
-    # as it sometimes does, none in its three attempts (the topic then fails, and says why).
+    # The scores are the graph's own counts, whether the topic got a lesson or, as a drafted one
+    # sometimes does, none in the bundled model's three attempts (it then fails, and says why).
     passed, checks = map(int, record["first_pass"].split("/"))
     valid, outputs = record["valid_outputs"], record["structured_outputs"]
     assert 1 <= valid <= outputs and scores["schema_valid"] == valid / outputs
@@ -70,5 +70,6 @@ async def test_a_topic_is_generated_scored_and_logged_with_intervals(
         assert record["failures"] and checks == 0 and scores["done"] == 0.0
         assert scores["first_pass_checks"] == scores["grounded"] == 0.0
     else:
-        # The outline and the lesson validated (the checks ran on the lesson).
-        assert valid >= 2 and checks > 0 and scores["first_pass_checks"] == passed / checks
+        # A lesson exists (composed from the section, or drafted) and the checks ran on it.
+        assert {"grounded", "reading_level"} <= set(record["lesson_verdicts"])
+        assert checks > 0 and scores["first_pass_checks"] == passed / checks

@@ -4,14 +4,16 @@
   that parsed and validated against their schema;
 - ``first_pass_checks``: the share of the graph's check verdicts that passed on the first pass,
   before any item was rewritten (0 for a topic that never reached the checks);
-- ``grounded``: the lesson's grounding check (every claim-bearing paragraph cites a source
-  passage retrieved from the course); ``answerable``: the items' answerable check (retrieval
+- ``grounded``: the lesson's grounding check (a lesson composed from the sources quotes them or
+  rewords them with the evidence's support; a drafted one's paragraphs are weighed against
+  them, at most half replaced); ``answerable``: the items' answerable check (retrieval
   finds evidence close to the item and the critic finds its key supported by it);
 - ``structured``: the share of items built from the course's structure (glossary definitions,
   sentences) rather than drafted by the LLM; ``evidence``: the share of items whose evidence check
   passed (the key singled out by the course's passages and stated by the cited one; numeric
   items have no such check and do not count). Run the suite with
-  ``WC_CONTENT_STRUCTURE_FIRST=false`` for the LLM-first figures and ``wc eval compare`` the runs.
+  ``WC_CONTENT_STRUCTURE_FIRST=false`` and ``WC_CONTENT_LESSONS_FROM_SOURCES=false`` for the
+  LLM-first figures and ``wc eval compare`` the runs.
 - ``done``: the topic ended with every check passed, rewrites included.
 """
 
