@@ -74,7 +74,7 @@ async def reword_lesson(
         weighed = attributions[first : first + len(own)]
         first += len(own)
         resting, support = resting_source(weighed)
-        weakest = min(found.probability for found in weighed)
+        weakest = min(claim.probability for claim in weighed)
         if resting + 1 != grounding.source or weakest < settings.lesson_support:
             continue
         place = (grounding.section, grounding.paragraph)
