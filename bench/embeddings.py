@@ -59,7 +59,7 @@ def timed(encode: Callable[[list[str]], np.ndarray], texts: list[str]) -> tuple[
 
 def bare_encoder(precision: str) -> Callable[[list[str]], np.ndarray]:
     """sentence-transformers itself, normalising as it does (loaded outside the clock)."""
-    model = bare_model(RagSettings(), precision)
+    model = bare_model(RagSettings().embedding_model, precision)
 
     def encode(texts: list[str]) -> np.ndarray:
         vectors = model.encode(texts, batch_size=BATCH, normalize_embeddings=True)

@@ -41,13 +41,14 @@ def print_rows(title: str, rows: list[dict[str, Any]]) -> None:
 
 
 def lora_section() -> None:
-    from bench._ml_finetune import finetune_rows
+    from _ml_finetune import finetune_rows
 
     print_rows("LoRA seconds per step (bundled SmolLM2-135M)", finetune_rows())
 
 
 def evals_section(limit: int) -> None:
-    from bench._ml_evals import eval_rows
+    from _ml_evals import eval_rows
+
     from evals.heldout import default_books_dir
     from evals.targets import served_model
 
@@ -57,7 +58,7 @@ def evals_section(limit: int) -> None:
 
 
 def dataset_section(turns: int) -> None:
-    from bench._ml_dataset import measure, table_rows
+    from _ml_dataset import measure, table_rows
 
     with tempfile.TemporaryDirectory(prefix="bench-dataset-") as folder:
         _, timings = measure(Path(folder), turns)
@@ -65,7 +66,7 @@ def dataset_section(turns: int) -> None:
 
 
 def before_after_section(steps: int, limit: int, database_url: str | None) -> None:
-    from bench._ml_before_after import before_after_rows
+    from _ml_before_after import before_after_rows
 
     rows = before_after_rows(steps, limit, database_url)
     print_rows(f"Bundled model before and after {steps} LoRA steps (95 % intervals)", rows)

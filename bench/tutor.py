@@ -17,17 +17,20 @@ lesson drawn by length, under the section heading in force there, attached to th
 course. The windows are embedded with the bundled all-MiniLM-L6-v2, which is slow on 2 cores
 (about 10-30 chunks/s: 1-3 h for 100k), so the vectors are cached per block of 10k chunks as .npy
 files under .wc-data/bench/rag/, named by a hash of the block's texts and the model: a rerun at
-any size loads them in seconds (delete the folder to re-embed). Rows go in with COPY; the GIN and
-HNSW indexes are then built as the migration defines them (HNSW m=16, ef_construction=64), with
-maintenance_work_mem=1GB, and timed.
+any size loads them in seconds (delete the folder to re-embed). Rows go with COPY into the active
+index (``rag.indexes``; made for the bundled model when there is none); the GIN index is then built
+as the migration defines it and the index's own partial HNSW index as ``rag.indexes`` builds it
+(pgvector's defaults m=16, ef_construction=64), with maintenance_work_mem=1GB, and timed.
 
 Queries are exercise prompts (the importer keeps exercises out of lesson bodies, so they are held
 out from the chunks), sampled with a fixed seed; search() runs as the tutor's port calls it: the
 query's own course, k=10, a shared embedder and settings. Each path is warmed up on 20 queries,
 then every query is timed one after another by a single client:
-  exact / bare HNSW    one asyncpg connection, ``ORDER BY embedding <=> $1 LIMIT 10`` over the
-                       table (index scans off for exact; hnsw.ef_search 40 or 100), and with
-                       ``WHERE course_id = $2`` under hnsw.iterative_scan=relaxed_order
+  exact / bare HNSW    one asyncpg connection, ``WHERE index_id = <id> ORDER BY
+                       embedding::vector(<dims>) <=> $1 LIMIT 10`` over the active index (the
+                       expression and predicate of its partial HNSW index; index scans off for
+                       exact; hnsw.ef_search 40 or 100), and with ``AND course_id = $2`` under
+                       hnsw.iterative_scan=relaxed_order
   reference            search() on connections with index scans off: exact vector leg, same
                        text leg and fusion, i.e. what search() returns over exact search
   vector / text leg    search()'s own two statements, each alone, under its session settings
@@ -88,6 +91,7 @@ from _retrieval import (
     Runner,
     bare_connection,
     bare_runner,
+    bench_index,
     embed_chunks,
     embedding_runner,
     leg_runner,
@@ -115,6 +119,7 @@ from core.infra.postgres_embedded import ensure_database, start_embedded_postgre
 from platform_api.openstax.service import import_openstax_source
 from platform_api.schema import upgrade_schema_async
 from rag.embeddings import Embedder
+from rag.indexes import IndexInfo
 from rag.ingest import ingest_course
 from rag.settings import RagSettings
 
@@ -280,6 +285,7 @@ async def path_specs(
     server: BenchServer,
     database: Database,
     exact_database: Database,
+    index: IndexInfo,
     queries: list[BenchQuery],
 ) -> tuple[list[PathSpec], list[asyncpg.Connection]]:
     settings = RagSettings()
@@ -292,31 +298,38 @@ async def path_specs(
         await bare_connection(server.dsn, {**hnsw_40, "hnsw.iterative_scan": "relaxed_order"}),
     ]
     exact, ef_40, ef_100, by_course = connections
-    if await uses_hnsw(exact, queries[0], False):
+    if await uses_hnsw(exact, index, queries[0], False):
         raise RuntimeError("the exact query uses the HNSW index with index scans off")
     # On a small table the planner may rightly prefer a scan and sort: say so in the row name.
-    plain = "" if await uses_hnsw(ef_40, queries[0], False) else " [planned w/o HNSW]"
-    course_plan = "" if await uses_hnsw(by_course, queries[0], True) else " [planned w/o HNSW]"
+    plain = "" if await uses_hnsw(ef_40, index, queries[0], False) else " [planned w/o HNSW]"
+    by_course_hnsw = await uses_hnsw(by_course, index, queries[0], True)
+    course_plan = "" if by_course_hnsw else " [planned w/o HNSW]"
     precomputed = PrecomputedEmbedder(queries)
     embedder = Embedder.from_settings(settings)
     specs = [
         PathSpec(
-            "exact", "exact: sequential scan (index scans off)", "table", bare_runner(exact, False)
+            "exact",
+            "exact: sequential scan (index scans off)",
+            "table",
+            bare_runner(exact, index, False),
         ),
         PathSpec(
-            "hnsw40", f"bare pgvector HNSW, ef_search 40{plain}", "table", bare_runner(ef_40, False)
+            "hnsw40",
+            f"bare pgvector HNSW, ef_search 40{plain}",
+            "table",
+            bare_runner(ef_40, index, False),
         ),
         PathSpec(
             "hnsw100",
             f"bare pgvector HNSW, ef_search 100{plain}",
             "table",
-            bare_runner(ef_100, False),
+            bare_runner(ef_100, index, False),
         ),
         PathSpec(
             "hnsw_course",
             f"bare HNSW + course filter, iterative scan, ef 40{course_plan}",
             "course",
-            bare_runner(by_course, True),
+            bare_runner(by_course, index, True),
         ),
         PathSpec(
             "reference",
@@ -329,13 +342,13 @@ async def path_specs(
             "vector_leg",
             f"search() vector leg alone (top {settings.candidates})",
             "course",
-            leg_runner(database, settings, "vector"),
+            leg_runner(database, index, settings, "vector"),
         ),
         PathSpec(
             "text_leg",
             f"search() text leg alone (top {settings.candidates})",
             "course",
-            leg_runner(database, settings, "text"),
+            leg_runner(database, index, settings, "text"),
             vector_recall=False,
         ),
         PathSpec(
@@ -390,10 +403,14 @@ def hybrid_overlap(returned: list[list[uuid.UUID]], reference: list[list[uuid.UU
 
 
 async def measure_paths(
-    server: BenchServer, database: Database, queries: list[BenchQuery], exact: ExactTopK
+    server: BenchServer,
+    database: Database,
+    index: IndexInfo,
+    queries: list[BenchQuery],
+    exact: ExactTopK,
 ) -> list[PathResult]:
     exact_database = PlannerSettingsDatabase(database.url, {"enable_indexscan": "off"})
-    specs, connections = await path_specs(server, database, exact_database, queries)
+    specs, connections = await path_specs(server, database, exact_database, index, queries)
     results: list[PathResult] = []
     reference: list[list[uuid.UUID]] | None = None
     try:
@@ -431,10 +448,11 @@ async def retrieval_size(
             lambda done, total: progress.update(task, completed=done),
         )
         embed_s = time.perf_counter() - started
-    console.log(f"{size:,} chunks: COPY, then GIN and HNSW index builds")
-    table = await load_table(server.dsn, chunks, vectors)
+    index = await bench_index(database, embedder)
+    console.log(f"{size:,} chunks: COPY into index {index.id}, then GIN and HNSW index builds")
+    table = await load_table(server.dsn, index, chunks, vectors)
     watch = CpuWatch(server.server_pid)
-    paths = await measure_paths(server, database, queries, ExactTopK(vectors, table))
+    paths = await measure_paths(server, database, index, queries, ExactTopK(vectors, table))
     return SizeResult(size, encoded, embed_s, table, paths, watch.others_share())
 
 

@@ -61,10 +61,9 @@ class Row:
 
 
 def measure_in_this_process(concurrency: int, requests: int, max_tokens: int) -> dict[str, float]:
+    from _vllm_engine import start_engine
     from vllm import SamplingParams
     from vllm.sampling_params import StructuredOutputsParams
-
-    from bench._vllm_engine import start_engine
 
     engine = start_engine()
     sampling = SamplingParams(

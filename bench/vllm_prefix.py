@@ -53,9 +53,8 @@ def prompt_texts(count: int, shared: bool) -> list[str]:
 
 
 def measure_in_this_process(args: argparse.Namespace) -> dict[str, float]:
+    from _vllm_engine import start_engine
     from vllm import SamplingParams
-
-    from bench._vllm_engine import start_engine
 
     engine = start_engine(enable_prefix_caching=args.cache)
     sampling = SamplingParams(max_tokens=8, temperature=0.3)

@@ -111,7 +111,7 @@ async def open_active_index(
         row = await session.scalar(select(RagIndex).where(RagIndex.state == IndexState.ACTIVE))
         assert row is not None  # inserted here or by the concurrent ingest that won
         # Empty, so built at once; a refreshed index gets its HNSW index after its bulk load.
-        await session.execute(text(_create_vector_index_sql(row.id, row.dimensions)))
+        await session.execute(text(create_vector_index_sql(row.id, row.dimensions)))
     return IndexInfo.of(row)
 
 
@@ -134,10 +134,10 @@ async def build_vector_index(database: Database, index: IndexInfo) -> None:
     CONCURRENTLY, which cannot run inside a transaction)."""
     async with database.engine.connect() as connection:
         autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-        await autocommit.execute(text(_create_vector_index_sql(index.id, index.dimensions, True)))
+        await autocommit.execute(text(create_vector_index_sql(index.id, index.dimensions, True)))
 
 
-def _create_vector_index_sql(index_id: int, dimensions: int, concurrently: bool = False) -> str:
+def create_vector_index_sql(index_id: int, dimensions: int, concurrently: bool = False) -> str:
     # Integers only, from our own rows: nothing here comes from a user.
     return (
         f"CREATE INDEX {'CONCURRENTLY ' if concurrently else ''}IF NOT EXISTS "
