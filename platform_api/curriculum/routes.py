@@ -12,6 +12,7 @@ from platform_api.curriculum.lesson_cache import lesson_etag, published_lesson_c
 from platform_api.curriculum.schemas import (
     CourseCreate,
     CourseOut,
+    CourseSummary,
     CurriculumCreate,
     CurriculumOut,
     ItemOut,
@@ -127,6 +128,23 @@ async def create_course(
 ) -> CourseOut:
     course = await service.create_course(session, actor, curriculum_id, body)
     return await service.course_outline(session, actor, course.id, course)
+
+
+@router.get(
+    "/courses",
+    response_model=list[CourseSummary],
+    summary="The course catalogue: courses you can read, by title",
+)
+async def list_courses(
+    session: DbSession,
+    actor: Principal,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    curriculum_id: Annotated[
+        uuid.UUID | None, Query(description="Only this curriculum's courses.")
+    ] = None,
+) -> list[CourseSummary]:
+    return await service.course_catalogue(session, actor, limit, offset, curriculum_id)
 
 
 @router.get(

@@ -69,6 +69,19 @@ class UnitOut(BaseModel):
     lessons: list[LessonSummary] = []
 
 
+class CourseSummary(BaseModel):
+    """A course of the catalogue, without its outline."""
+
+    id: uuid.UUID
+    curriculum_id: uuid.UUID
+    title: str
+    description: str
+    reading_grade: float
+    lessons: int = Field(
+        description="Lessons you can read: the published ones; every one in a course you edit."
+    )
+
+
 class CourseOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

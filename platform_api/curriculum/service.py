@@ -3,7 +3,7 @@
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -24,6 +24,7 @@ from platform_api.curriculum.lesson_cache import PublishedLessonCache, lesson_et
 from platform_api.curriculum.schemas import (
     CourseCreate,
     CourseOut,
+    CourseSummary,
     CurriculumCreate,
     ItemOut,
     LessonCreate,
@@ -54,6 +55,41 @@ async def create_curriculum(
 async def list_curricula(session: AsyncSession, limit: int, offset: int) -> list[Curriculum]:
     query = select(Curriculum).order_by(Curriculum.created_at).limit(limit).offset(offset)
     return list(await session.scalars(query))
+
+
+async def course_catalogue(
+    session: AsyncSession,
+    actor: AccessClaims,
+    limit: int,
+    offset: int,
+    curriculum_id: uuid.UUID | None = None,
+) -> list[CourseSummary]:
+    """The courses the caller can read something of, by title: those with a published lesson
+    (readable by every signed-in user) and those the caller edits, even empty."""
+    edits = access.edits_course_clause(actor)
+    lessons = func.count(Lesson.id).filter(or_(Lesson.status == LessonStatus.PUBLISHED, edits))
+    query = (
+        select(Course, lessons)
+        .outerjoin(Lesson, Lesson.course_id == Course.id)
+        .group_by(Course.id)
+        .having(or_(lessons > 0, edits))
+        .order_by(Course.title, Course.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    if curriculum_id is not None:
+        query = query.where(Course.curriculum_id == curriculum_id)
+    return [
+        CourseSummary(
+            id=course.id,
+            curriculum_id=course.curriculum_id,
+            title=course.title,
+            description=course.description,
+            reading_grade=course.reading_grade,
+            lessons=count,
+        )
+        for course, count in (await session.execute(query)).all()
+    ]
 
 
 async def create_course(
