@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pydantic import BaseModel
 
 from agents.content.grounding import Outcome, ParagraphGrounding, claim_bearing
+from agents.content.hints import MIN_HINTS, gives_away, is_sentence
 from agents.content.readability import flesch_kincaid_grade
 from agents.content.schemas import CriticVerdict, LessonDraft, MultipleChoiceItem
 from agents.content.screening import banned_categories
@@ -38,6 +39,7 @@ class Check(enum.StrEnum):
     BANNED_CONTENT = "banned_content"
     GROUNDED = "grounded"
     EVIDENCE = "evidence"
+    HINTS = "hints"
 
 
 class Verdict(BaseModel):
@@ -205,6 +207,19 @@ def reading_level(text: str, target_grade: float, tolerance: float) -> Verdict:
         reason=f"Flesch-Kincaid grade {grade} for a target of {target_grade} ± {tolerance}",
         score=grade,
     )
+
+
+def hints(ladder: Sequence[str], answer: str) -> Verdict:
+    """Enough hints, each a sentence a learner can read, none giving the answer away."""
+    unreadable = sum(not is_sentence(hint) for hint in ladder)
+    leaking = sum(gives_away(hint, answer) for hint in ladder)
+    problems = [
+        *([f"{len(ladder)} hints of the {MIN_HINTS} needed"] if len(ladder) < MIN_HINTS else []),
+        *([f"{unreadable} not a readable sentence"] if unreadable else []),
+        *([f"{leaking} giving the answer away"] if leaking else []),
+    ]
+    reason = "; ".join(problems) or f"{len(ladder)} readable hints, none giving the answer away"
+    return Verdict(check=Check.HINTS, passed=not problems, reason=reason)
 
 
 def banned_content(texts: Sequence[str]) -> Verdict:

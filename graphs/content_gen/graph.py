@@ -38,10 +38,12 @@ from langgraph.graph.state import CompiledStateGraph
 from agents.content import checks, critic, item_writer, writer
 from agents.content.brief import Brief, SourcePassage
 from agents.content.grounding import ParagraphGrounding
+from agents.content.hints import HintContext, hint_ladder
 from agents.content.schemas import (
     CriticVerdict,
     LessonDraft,
     MultipleChoiceItem,
+    NumericItem,
     Objective,
     Outline,
 )
@@ -66,6 +68,7 @@ CHECKS = (
     "check_evidence",
     "check_duplicates",
     "check_banned_content",
+    "check_hints",
     "check_reading_level",
     "check_grounding",
     "check_coverage",
@@ -107,6 +110,20 @@ def _rounds_items(state: TopicState) -> list[tuple[int, GeneratedItem]]:
     """The items written this round that exist (a failed write leaves none to check)."""
     items = _items(state)
     return [(i, items[i]) for i in state.get("redo", []) if items[i].item is not None]
+
+
+def hint_context(entry: GeneratedItem, objective: str, topic: str) -> HintContext:
+    """What an item's hints are built from: its passage and that passage's lesson when it was
+    built from the material, else the topic's own lesson."""
+    assert entry.item is not None
+    return HintContext(
+        stem=entry.item.stem,
+        answer=item_writer.answer_text(entry.item),
+        objective=objective,
+        passage=entry.passage,
+        lesson_title=entry.lesson_title or topic,
+        numeric=isinstance(entry.item, NumericItem),
+    )
 
 
 def _verdicts(found: dict[int, checks.Verdict]) -> Update:
@@ -291,6 +308,7 @@ def build_content_graph(deps: ContentDeps) -> CompiledStateGraph[Any]:
             better = await reworded(deps, calls, brief, built, request.course_id)
         chosen = better or built
         entry.item, entry.passage, entry.origin = chosen.item, chosen.passage, chosen.origin
+        entry.lesson_title = chosen.source_title
         entry.terms.append(built.term)
         return True
 
@@ -311,7 +329,7 @@ def build_content_graph(deps: ContentDeps) -> CompiledStateGraph[Any]:
                 calls, brief, request, objectives[index], entry, items
             ):
                 continue
-            entry.origin, entry.passage = "llm", None
+            entry.origin, entry.passage, entry.lesson_title = "llm", None, None
             try:
                 entry.item = await item_writer.write_item(
                     calls,
@@ -333,15 +351,19 @@ def build_content_graph(deps: ContentDeps) -> CompiledStateGraph[Any]:
         }
 
     async def write_hints(state: TopicState) -> Update:
-        items, brief = _items(state), _brief(state)
+        """The writer's hints, kept when usable, in a ladder completed from the material."""
+        items, brief, objectives = _items(state), _brief(state), _objectives(state)
         calls = calls_for(deps)
         failures: list[Update] = []
         for index, entry in _rounds_items(state):
             assert entry.item is not None
+            written: list[str] = []
             try:
-                items[index].hints = await item_writer.write_hints(calls, brief, entry.item)
+                written = await item_writer.write_hints(calls, brief, entry.item)
             except StructuredOutputError as error:
                 failures.append(_failure(f"write_hints {index}", error))
+            context = hint_context(entry, objectives[entry.objective].text, brief.topic)
+            items[index].hints = hint_ladder(written, context)
         return {
             "items": [item.model_dump(mode="json") for item in items],
             "failures": failures,
@@ -448,6 +470,13 @@ def build_content_graph(deps: ContentDeps) -> CompiledStateGraph[Any]:
         lesson = checks.banned_content([state["lesson_markdown"]])
         return {**_verdicts(found), **_lesson_verdict(lesson)}
 
+    async def check_hints(state: TopicState) -> Update:
+        found = {}
+        for index, entry in _rounds_items(state):
+            assert entry.item is not None
+            found[index] = checks.hints(entry.hints, item_writer.answer_text(entry.item))
+        return _verdicts(found)
+
     async def check_reading_level(state: TopicState) -> Update:
         target = _request(state).reading_grade
         prose = writer.lesson_prose(LessonDraft.model_validate(state["lesson"]))
@@ -520,6 +549,7 @@ def build_content_graph(deps: ContentDeps) -> CompiledStateGraph[Any]:
     graph.add_node("check_evidence", timed("check_evidence", check_evidence))
     graph.add_node("check_duplicates", timed("check_duplicates", check_duplicates))
     graph.add_node("check_banned_content", timed("check_banned_content", check_banned_content))
+    graph.add_node("check_hints", timed("check_hints", check_hints))
     graph.add_node("check_reading_level", timed("check_reading_level", check_reading_level))
     graph.add_node("check_grounding", timed("check_grounding", check_grounding))
     graph.add_node("check_coverage", timed("check_coverage", check_coverage))

@@ -39,6 +39,8 @@ class GeneratedItem(BaseModel):
     origin: ItemOrigin = "llm"
     # A structured item's passage: its answer is stated there.
     passage: str | None = None
+    # The lesson that passage comes from (for the hints' "where to look").
+    lesson_title: str | None = None
     # Every defined term an item of this topic was built from, so a rewrite takes another.
     terms: list[str] = Field(default_factory=list)
 
