@@ -19,7 +19,15 @@ VISION_STAMP := $(VISION_VENV)/.installed
 VISION_TORCH := torch==2.14.1 torchvision==0.29.1
 VISION_PACKAGES := ultralytics onnx onnxslim onnxruntime
 
-.PHONY: run test fuzz bench lint install vision-env services clean
+# The web client's build: redone when its sources or the API (its types come from the OpenAPI
+# document) change.
+WEB_STAMP := web/dist/index.html
+WEB_SOURCES := $(shell find web/src web/index.html web/package.json web/package-lock.json \
+  web/vite.config.ts web/tsconfig.json platform_api core -name node_modules -prune -o -type f \
+  \( -name '*.ts' -o -name '*.tsx' -o -name '*.css' -o -name '*.json' -o -name '*.html' \
+  -o -name '*.py' \) -print 2>/dev/null | grep -v '^web/src/api/schema.d.ts$$')
+
+.PHONY: run test fuzz bench lint install vision-env web services clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,12 +59,18 @@ $(VISION_STAMP):
 ## vision-env: the separate environment that trains the proctor's object detector (ultralytics)
 vision-env: $(VISION_STAMP)
 
-## run: install, migrate, load the demo course, serve the API and the local LLM application
-run: $(STAMP)
+$(WEB_STAMP): $(STAMP) $(WEB_SOURCES)
+	scripts/build-web.sh $(BIN)
+
+## web: build the web client (served by the platform at /)
+web: $(WEB_STAMP)
+
+## run: install, migrate, load the demo course, serve the API, the web client and the local LLM application
+run: $(STAMP) $(WEB_STAMP)
 	$(BIN)/wc run
 
 ## test: install, make sure the test servers answer on loopback, run the whole suite
-test: $(STAMP) $(VISION_STAMP)
+test: $(STAMP) $(VISION_STAMP) $(WEB_STAMP)
 	scripts/ensure-system-packages.sh
 	scripts/ensure-promtool.sh $(BIN)
 	$(BIN)/python -m pytest
@@ -88,4 +102,4 @@ lint: $(STAMP)
 	$(BIN)/mypy bench
 
 clean:
-	rm -rf $(VENV) $(VISION_VENV) .wc-data .pytest_cache
+	rm -rf $(VENV) $(VISION_VENV) .wc-data .pytest_cache web/node_modules web/dist

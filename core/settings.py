@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Interface the API binds to.")
     port: int = Field(8000, ge=1, le=65535, description="API port.")
     public_url: str = Field("", description="External base URL used in e-mailed links.")
+    web_dist: Path = Field(
+        Path(__file__).resolve().parents[1] / "web" / "dist",
+        description="The built web client (`make web`), served at /; unbuilt, / is a 404.",
+    )
 
     database_url: str = Field("", description="PostgreSQL (with pgvector) URL; empty = embedded.")
     redis_url: str = Field(

@@ -26,6 +26,7 @@ from platform_api.http.health import router as health_router
 from platform_api.http.logging import configure_logging
 from platform_api.http.middleware import RateLimitMiddleware, RequestContextMiddleware
 from platform_api.http.routing import match_uuid_parameters_only
+from platform_api.http.web_client import serve_web_client
 from platform_api.mastery.events import subscribe_mastery
 from platform_api.mastery.routes import router as mastery_router
 from platform_api.notifications.events import subscribe_mailer
@@ -143,6 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     match_uuid_parameters_only(app.router.routes)
+    app.router.default = serve_web_client(app.router.default, settings.web_dist)
 
     def limiter() -> RateLimiter:
         stores: Stores = app.state.stores

@@ -116,6 +116,23 @@ def status() -> None:
         raise typer.Exit(1)
 
 
+@app.command()
+def openapi(
+    output: Annotated[
+        Path | None, typer.Option(help="Write it to this file instead of standard output.")
+    ] = None,
+) -> None:
+    """Print the API's OpenAPI document (what the web client's types are generated from)."""
+    from platform_api.app import create_app
+
+    document = json.dumps(create_app(Settings()).openapi(), indent=1, sort_keys=True)
+    if output is None:
+        print(document)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(document + "\n")
+
+
 @import_app.command("openstax")
 def import_openstax(
     path: Annotated[

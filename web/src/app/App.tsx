@@ -1,0 +1,48 @@
+import { lazy, Suspense } from "react";
+import { BrowserRouter, Navigate, Route, Routes, useLocation } from "react-router";
+
+import { SignInPage } from "../auth/SignInPage";
+import { SignUpPage } from "../auth/SignUpPage";
+import { useSignedIn } from "../auth/tokens";
+import { CataloguePage } from "../courses/CataloguePage";
+import { CoursePage } from "../courses/CoursePage";
+import { Layout } from "./Layout";
+
+// The lesson page carries the Markdown and maths renderers: loaded when a lesson is opened.
+const LessonPage = lazy(() => import("../lessons/LessonPage"));
+
+function SignedIn({ children }: { children: React.ReactNode }) {
+  const signedIn = useSignedIn();
+  const location = useLocation();
+  if (!signedIn) {
+    const next = encodeURIComponent(location.pathname + location.search);
+    return <Navigate to={`/sign-in?next=${next}`} replace />;
+  }
+  return children;
+}
+
+export function App() {
+  return (
+    <BrowserRouter>
+      <Routes>
+        <Route element={<Layout />}>
+          <Route path="/sign-in" element={<SignInPage />} />
+          <Route path="/sign-up" element={<SignUpPage />} />
+          <Route path="/" element={<SignedIn><CataloguePage /></SignedIn>} />
+          <Route path="/courses/:courseId" element={<SignedIn><CoursePage /></SignedIn>} />
+          <Route
+            path="/courses/:courseId/lessons/:lessonId"
+            element={
+              <SignedIn>
+                <Suspense fallback={<p role="status">Loading the lesson…</p>}>
+                  <LessonPage />
+                </Suspense>
+              </SignedIn>
+            }
+          />
+          <Route path="*" element={<p>There is no page here.</p>} />
+        </Route>
+      </Routes>
+    </BrowserRouter>
+  );
+}

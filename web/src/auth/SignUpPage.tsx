@@ -1,0 +1,140 @@
+import { useState } from "react";
+import {
+  Button,
+  FieldError,
+  Form,
+  Input,
+  Label,
+  ListBox,
+  ListBoxItem,
+  Popover,
+  Select,
+  SelectValue,
+  TextField,
+} from "react-aria-components";
+import { useNavigate, useSearchParams } from "react-router";
+
+import { api, ok, type Schemas } from "../api/client";
+import { Problem } from "../app/Problem";
+import { nextPage } from "./SignInPage";
+import { signIn } from "./tokens";
+
+type Role = Schemas["RegisterRequest"]["role"];
+
+function registration(form: FormData): Schemas["RegisterRequest"] {
+  const role = String(form.get("role") ?? "student") as Role;
+  const birthDate = String(form.get("birth_date") ?? "");
+  const parentEmail = String(form.get("parent_email") ?? "");
+  return {
+    email: String(form.get("email")),
+    password: String(form.get("password")),
+    display_name: String(form.get("display_name")),
+    role,
+    birth_date: birthDate || null,
+    parent_email: parentEmail || null,
+  };
+}
+
+export function SignUpPage() {
+  const [params] = useSearchParams();
+  const navigate = useNavigate();
+  const [role, setRole] = useState<Role>("student");
+  const [error, setError] = useState<unknown>(null);
+  const [waiting, setWaiting] = useState(false);
+
+  async function submit(form: FormData) {
+    setError(null);
+    try {
+      const body = registration(form);
+      const created = await ok(await api.POST("/api/v1/auth/register", { body }));
+      if (created.activation_required) {
+        setWaiting(true);
+        return;
+      }
+      const login = { email: body.email, password: body.password };
+      signIn(await ok(await api.POST("/api/v1/auth/login", { body: login })));
+      navigate(nextPage(params), { replace: true });
+    } catch (failure) {
+      setError(failure);
+    }
+  }
+
+  if (waiting) {
+    return (
+      <section className="narrow" role="status">
+        <h1>Almost there</h1>
+        <p>
+          Your account is waiting to be activated: a parent must consent for a learner under 13,
+          or the e-mail we sent you must be confirmed. Sign in once that is done.
+        </p>
+      </section>
+    );
+  }
+  return (
+    <section className="narrow">
+      <h1>Create an account</h1>
+      <Form
+        onSubmit={(event) => {
+          event.preventDefault();
+          void submit(new FormData(event.currentTarget));
+        }}
+      >
+        <TextField name="display_name" isRequired maxLength={120} autoComplete="name">
+          <Label>Your name</Label>
+          <Input />
+          <FieldError />
+        </TextField>
+        <TextField name="email" type="email" isRequired autoComplete="email">
+          <Label>E-mail</Label>
+          <Input />
+          <FieldError />
+        </TextField>
+        <TextField
+          name="password"
+          type="password"
+          isRequired
+          minLength={10}
+          maxLength={128}
+          autoComplete="new-password"
+        >
+          <Label>Password (10 characters or more)</Label>
+          <Input />
+          <FieldError />
+        </TextField>
+        <Select
+          name="role"
+          selectedKey={role}
+          onSelectionChange={(key) => setRole(key as Role)}
+        >
+          <Label>I am</Label>
+          <Button>
+            <SelectValue />
+          </Button>
+          <Popover>
+            <ListBox>
+              <ListBoxItem id="student">a learner</ListBoxItem>
+              <ListBoxItem id="teacher">a teacher</ListBoxItem>
+              <ListBoxItem id="parent">a parent</ListBoxItem>
+            </ListBox>
+          </Popover>
+        </Select>
+        {role === "student" && (
+          <>
+            <TextField name="birth_date" type="date" isRequired>
+              <Label>Date of birth</Label>
+              <Input />
+              <FieldError />
+            </TextField>
+            <TextField name="parent_email" type="email">
+              <Label>A parent's e-mail (under 13 only)</Label>
+              <Input />
+              <FieldError />
+            </TextField>
+          </>
+        )}
+        <Problem error={error} />
+        <Button type="submit">Create the account</Button>
+      </Form>
+    </section>
+  );
+}

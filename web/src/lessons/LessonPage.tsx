@@ -1,0 +1,45 @@
+import "katex/dist/katex.min.css";
+
+import ReactMarkdown from "react-markdown";
+import { Link, useParams } from "react-router";
+import rehypeKatex from "rehype-katex";
+import remarkMath from "remark-math";
+
+import { api, ok } from "../api/client";
+import { Problem } from "../app/Problem";
+import { useLoad } from "../app/useLoad";
+import { TutorPanel } from "../tutor/TutorPanel";
+
+/** A lesson (Markdown with maths) beside the tutor, which answers about its course. */
+export default function LessonPage() {
+  const { courseId = "", lessonId = "" } = useParams();
+  const lesson = useLoad(
+    async () =>
+      ok(
+        await api.GET("/api/v1/curricula/lessons/{lesson_id}", {
+          params: { path: { lesson_id: lessonId } },
+        }),
+      ),
+    [lessonId],
+  );
+  return (
+    <div className="lesson-layout">
+      <article aria-busy={lesson.loading}>
+        <p>
+          <Link to={`/courses/${courseId}`}>Back to the course</Link>
+        </p>
+        {lesson.loading && <p role="status">Loading the lesson…</p>}
+        <Problem error={lesson.error} />
+        {lesson.data && (
+          <>
+            <h1>{lesson.data.title}</h1>
+            <ReactMarkdown remarkPlugins={[remarkMath]} rehypePlugins={[rehypeKatex]}>
+              {lesson.data.body_markdown}
+            </ReactMarkdown>
+          </>
+        )}
+      </article>
+      <TutorPanel courseId={courseId} />
+    </div>
+  );
+}
