@@ -1,4 +1,5 @@
-"""The README's copy-paste walk-through works, run as written against ``wc run``."""
+"""The README's copy-paste walk-through works, run as written against ``wc run``, which also
+serves the web client (built by ``make run`` and ``make test``) at / and its deep links."""
 
 import os
 import re
@@ -6,6 +7,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from pathlib import Path
 
 import pytest
@@ -59,6 +61,10 @@ def test_readme_walkthrough(tmp_path: Path) -> None:
         result = subprocess.run(
             ["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=120
         )
+        # The web client `make run` builds is served at / and at its deep links.
+        for path in ("/", f"/courses/{uuid.uuid4()}/lessons/{uuid.uuid4()}"):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as page:
+                assert page.status == 200 and '<div id="root">' in page.read().decode()
     finally:
         server.terminate()
         # Publishing the lesson embeds it in a worker thread, which the process joins before
