@@ -23,6 +23,8 @@ LONGEST_WORD = 20  # letters; a longer "word" is a run of junk
 _MARKUP = re.compile(r"[{}\[\]<>|_\\/#=`*^~@$]")
 _EDGE_PUNCTUATION = ".,;:!?\"'()\u201c\u201d\u2018\u2019"
 BLANK = "____"
+# Section titles that tell a learner nothing about where to look.
+UNTELLING_TITLES = frozenset({"introduction", "review", "summary", "key terms", "glossary"})
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,8 @@ def where_to_look(context: HintContext) -> str:
     """The first rung: where the answer is stated (the lesson, unless its title gives it away)."""
     title = context.lesson_title
     titled = f"Reread “{title}”: the answer is stated there."
-    if title and not gives_away(title, context.answer) and is_sentence(titled):
+    telling = title is not None and title.strip().lower() not in UNTELLING_TITLES
+    if telling and not gives_away(titled, context.answer) and is_sentence(titled):
         return titled
     return "Reread the passage of your lesson that this question comes from: it states the answer."
 

@@ -113,3 +113,13 @@ def test_rungs_the_material_cannot_make_readable_are_left_out() -> None:
         "The answer is 1 word long and begins with “p”.",
     ]
     assert checks.hints(ladder, code.answer).passed
+
+
+def test_a_title_that_says_nothing_is_not_where_to_look() -> None:
+    context = HintContext(
+        stem=CLOZE.stem,
+        answer=CLOZE.answer,
+        objective=CLOZE.objective,
+        lesson_title="Introduction",
+    )
+    assert hint_ladder([], context)[0].startswith("Reread the passage of your lesson")
