@@ -11,8 +11,8 @@ from playwright.async_api import Browser, async_playwright
 from core.settings import Settings
 
 CHROMIUM = Path("/usr/bin/chromium")
-# Chromium's own traffic (updates, sync, safe browsing, QUIC probes) stays off: the tests run
-# on loopback only.
+# Chromium's own background traffic (updates, sync, QUIC probes) switched off, as the machine
+# notes advise; that nothing else leaves loopback is not checked by these tests.
 CHROMIUM_FLAGS = [
     "--disable-gpu",
     "--disable-quic",

@@ -1,6 +1,7 @@
 import { Link } from "react-router";
 
 import { api, ok } from "../api/client";
+import { coursePath } from "../app/paths";
 import { Problem } from "../app/Problem";
 import { useLoad } from "../app/useLoad";
 
@@ -18,7 +19,7 @@ export function CataloguePage() {
       <ul className="cards">
         {courses.data?.map((course) => (
           <li key={course.id}>
-            <Link to={`/courses/${course.id}`}>{course.title}</Link>
+            <Link to={coursePath(course.id)}>{course.title}</Link>
             <p>{course.description}</p>
             <p className="muted">
               {course.lessons} {course.lessons === 1 ? "lesson" : "lessons"}

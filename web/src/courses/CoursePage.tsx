@@ -1,6 +1,7 @@
 import { Link, useParams } from "react-router";
 
 import { api, ok } from "../api/client";
+import { lessonPath } from "../app/paths";
 import { Problem } from "../app/Problem";
 import { useLoad } from "../app/useLoad";
 
@@ -35,7 +36,7 @@ export function CoursePage() {
                 <ol>
                   {unit.lessons.map((lesson) => (
                     <li key={lesson.id}>
-                      <Link to={`/courses/${courseId}/lessons/${lesson.id}`}>{lesson.title}</Link>
+                      <Link to={lessonPath(courseId, lesson.id)}>{lesson.title}</Link>
                     </li>
                   ))}
                 </ol>

@@ -6,6 +6,7 @@ import rehypeKatex from "rehype-katex";
 import remarkMath from "remark-math";
 
 import { api, ok } from "../api/client";
+import { coursePath } from "../app/paths";
 import { Problem } from "../app/Problem";
 import { useLoad } from "../app/useLoad";
 import { TutorPanel } from "../tutor/TutorPanel";
@@ -26,7 +27,7 @@ export default function LessonPage() {
     <div className="lesson-layout">
       <article aria-busy={lesson.loading}>
         <p>
-          <Link to={`/courses/${courseId}`}>Back to the course</Link>
+          <Link to={coursePath(courseId)}>Back to the course</Link>
         </p>
         {lesson.loading && <p role="status">Loading the lesson…</p>}
         <Problem error={lesson.error} />

@@ -3,6 +3,7 @@ import { Button, Form, Label, TextArea, TextField } from "react-aria-components"
 import { Link } from "react-router";
 
 import { Problem } from "../app/Problem";
+import { lessonPath } from "../app/paths";
 import { ask, type Citation, startSession } from "./stream";
 
 type Exchange = { question: string; answer: string; citations: Citation[]; stopped: boolean };
@@ -17,7 +18,7 @@ function Answer({ text, citations, courseId }: { text: string; citations: Citati
         const marker = /^\[(\d+)\]$/.exec(part);
         const cited = marker ? byMarker.get(Number(marker[1])) : undefined;
         return cited ? (
-          <Link key={index} to={`/courses/${courseId}/lessons/${cited.lesson_id}`} title={cited.title}>
+          <Link key={index} to={lessonPath(courseId, cited.lesson_id)} title={cited.title}>
             {part}
           </Link>
         ) : (
@@ -76,7 +77,7 @@ export function TutorPanel({ courseId }: { courseId: string }) {
               <ul className="citations" aria-label="Sources">
                 {exchange.citations.map((citation) => (
                   <li key={citation.marker}>
-                    <Link to={`/courses/${courseId}/lessons/${citation.lesson_id}`}>
+                    <Link to={lessonPath(courseId, citation.lesson_id)}>
                       [{citation.marker}] {citation.title}
                     </Link>
                   </li>
