@@ -324,6 +324,9 @@ class ReopeningOut(BaseModel):
 
 class ResultItemOut(BaseModel):
     item_id: uuid.UUID
+    response_id: uuid.UUID | None = Field(
+        description="The answer (to dispute its grade); null when the item was not answered."
+    )
     position: int
     answer: str | None
     grading_status: str | None

@@ -135,6 +135,7 @@ async def results(
         items.append(
             ResultItemOut(
                 item_id=uuid.UUID(entry["item_id"]),
+                response_id=response.id if response else None,
                 position=position,
                 answer=response.answer if response else None,
                 grading_status=response.grading_status.value if graded and response else None,

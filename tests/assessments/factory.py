@@ -76,9 +76,18 @@ async def created(api: Api, account: Account, path: str, body: dict[str, Any]) -
     return result
 
 
-async def classroom(api: Api, learners: int = 2, mc_items: int = 2) -> Classroom:
-    """A teacher's class of learners following a course whose lesson has mixed items."""
-    teacher = await account(api, "teacher")
+@dataclass
+class TeachingCourse:
+    """A teacher's course: one lesson ("Friction", its title its one objective) with items."""
+
+    course_id: str
+    lesson_id: str
+    items: dict[str, str]  # name → item id
+
+
+async def teaching_course(api: Api, teacher: Account, mc_items: int = 2) -> TeachingCourse:
+    """A course written by ``teacher``: ``mc_items`` multiple-choice items (the key "b",
+    "south"), a numeric and a short-answer item under its lesson."""
     curriculum = await created(api, teacher, "/api/v1/curricula", {"title": "Science"})
     course = await created(
         api, teacher, f"/api/v1/curricula/{curriculum['id']}/courses", {"title": "Physics"}
@@ -92,8 +101,22 @@ async def classroom(api: Api, learners: int = 2, mc_items: int = 2) -> Classroom
         f"/api/v1/curricula/units/{unit['id']}/lessons",
         {"title": "Friction", "body_markdown": "Friction opposes motion.", "objectives": []},
     )
+    items = {}
+    for number in range(mc_items):
+        body = mc_item(lesson["id"], f"Question {number}: which way does a compass point?")
+        items[f"mc{number}"] = (await created(api, teacher, "/api/v1/items", body))["id"]
+    for name, body in (("numeric", NUMERIC_ITEM), ("short", SHORT_ITEM)):
+        item = await created(api, teacher, "/api/v1/items", {**body, "lesson_id": lesson["id"]})
+        items[name] = item["id"]
+    return TeachingCourse(course["id"], lesson["id"], items)
+
+
+async def classroom(api: Api, learners: int = 2, mc_items: int = 2) -> Classroom:
+    """A teacher's class of learners following a course whose lesson has mixed items."""
+    teacher = await account(api, "teacher")
+    course = await teaching_course(api, teacher, mc_items)
     school_class = await created(api, teacher, "/api/v1/classes", {"name": "7B"})
-    room = Classroom(teacher, [], school_class["id"], course["id"], lesson["id"])
+    room = Classroom(teacher, [], school_class["id"], course.course_id, course.lesson_id)
     assigned = await api.client.post(
         f"/api/v1/classes/{room.class_id}/courses",
         headers=teacher.headers,
@@ -102,12 +125,7 @@ async def classroom(api: Api, learners: int = 2, mc_items: int = 2) -> Classroom
     assert assigned.status_code == 200, assigned.text
     for _ in range(learners):
         room.learners.append(await enrolled_learner(api, room))
-    for number in range(mc_items):
-        body = mc_item(room.lesson_id, f"Question {number}: which way does a compass point?")
-        room.items[f"mc{number}"] = (await created(api, teacher, "/api/v1/items", body))["id"]
-    for name, body in (("numeric", NUMERIC_ITEM), ("short", SHORT_ITEM)):
-        item = await created(api, teacher, "/api/v1/items", {**body, "lesson_id": room.lesson_id})
-        room.items[name] = item["id"]
+    room.items.update(course.items)
     return room
 
 

@@ -3,7 +3,7 @@
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from platform_api.assessments.models import ExamSitting, GradingStatus, Response, SittingStatus
 from tests.assessments.factory import classroom, homework, set_clock, start
@@ -24,6 +24,13 @@ async def grade_everything(api: Api, sitting_id: str) -> None:
             .where(ExamSitting.id == sitting)
             .values(status=SittingStatus.GRADED, score=1.0, max_score=6.0)
         )
+
+
+async def answer_id(api: Api, sitting_id: str) -> uuid.UUID:
+    """The id of a one-answer sitting's answer, read from the database."""
+    async with api.stores.database.session() as session:
+        query = select(Response.id).where(Response.sitting_id == uuid.UUID(sitting_id))
+        return (await session.scalars(query)).one()
 
 
 async def test_feedback_timing_decides_when_grades_show(api: Api) -> None:
@@ -53,6 +60,8 @@ async def test_feedback_timing_decides_when_grades_show(api: Api) -> None:
         if after["released"]:
             graded = [i for i in after["items"] if i["item_id"] == room.items["mc0"]]
             assert graded[0]["points"] == 1.0 and graded[0]["correct"] is True
+            # The answer's id, which a learner disputes the grade by.
+            assert graded[0]["response_id"] == str(await answer_id(api, sitting["id"]))
         else:
             assert all(i["points"] is None for i in after["items"]) and after["score"] is None
     assert released_at == {

@@ -9,6 +9,9 @@ import pytest
 from playwright.async_api import Browser, async_playwright
 
 from core.settings import Settings
+from tests.fixtures.app import Api
+from tests.fixtures.llm import LlmServer
+from tests.tutor.conftest import live_api, tutor_settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Chromium's own background traffic (updates, sync, QUIC probes) switched off, as the machine
@@ -21,8 +24,6 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 800}
 
 
 @pytest.fixture(scope="session")
@@ -53,3 +54,19 @@ def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     print(f"\nscreenshots: {folder}")
     return folder
+
+
+@pytest.fixture
+async def web_api(
+    monkeypatch: pytest.MonkeyPatch,
+    database_url_for_test: str,
+    tmp_path: Path,
+    llm_server: LlmServer,
+    web_dist: Path,
+) -> AsyncIterator[Api]:
+    """The platform serving the built client on a loopback port, with the bundled LLM."""
+    # Long enough an answer that Stop has something to stop.
+    monkeypatch.setenv("WC_TUTOR_MAX_ANSWER_TOKENS", "600")
+    settings = tutor_settings(database_url_for_test, tmp_path, llm_server, web_dist=web_dist)
+    async for api in live_api(settings):
+        yield api

@@ -4,23 +4,13 @@ arrive before it ends, follow a citation to the cited lesson, and stop a long an
 is captured at phone and desktop width."""
 
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 from playwright.async_api import Browser, Page, expect
 
 from tests.fixtures.app import PASSWORD, Api
-from tests.fixtures.llm import LlmServer
-from tests.tutor.conftest import (
-    CONDENSATION,
-    LONG_QUESTION,
-    TutorCourse,
-    explained_course,
-    live_api,
-    tutor_settings,
-)
-from tests.web.conftest import DESKTOP, PHONE
+from tests.tutor.conftest import CONDENSATION, LONG_QUESTION, TutorCourse, explained_course
+from tests.web.pages import capture
 
 ANSWER_SECONDS = 120
 # Records, at every change of the latest answer, (ms since the page loaded, its text's length,
@@ -41,27 +31,6 @@ WATCH_ANSWER = """
   });
 }
 """
-
-
-@pytest.fixture
-async def web_api(
-    monkeypatch: pytest.MonkeyPatch,
-    database_url_for_test: str,
-    tmp_path: Path,
-    llm_server: LlmServer,
-    web_dist: Path,
-) -> AsyncIterator[Api]:
-    # Long enough an answer that Stop has something to stop.
-    monkeypatch.setenv("WC_TUTOR_MAX_ANSWER_TOKENS", "600")
-    settings = tutor_settings(database_url_for_test, tmp_path, llm_server, web_dist=web_dist)
-    async for api in live_api(settings):
-        yield api
-
-
-async def capture(page: Page, folder: Path, name: str) -> None:
-    for width, size in (("phone", PHONE), ("desktop", DESKTOP)):
-        await page.set_viewport_size(size)
-        await page.screenshot(path=folder / f"{name}-{width}.png", full_page=True)
 
 
 async def sign_up_from_deep_link(page: Page, base: str, course: TutorCourse) -> None:

@@ -6,7 +6,15 @@ import { SignUpPage } from "../auth/SignUpPage";
 import { useSignedIn } from "../auth/tokens";
 import { CataloguePage } from "../courses/CataloguePage";
 import { CoursePage } from "../courses/CoursePage";
+import { ClassesPage } from "../teaching/ClassesPage";
+import { ClassPage } from "../teaching/ClassPage";
+import { GradingQueuePage } from "../teaching/GradingQueuePage";
+import { ReviewPage } from "../teaching/ReviewPage";
+import { ReviewsPage } from "../teaching/ReviewsPage";
+import { SittingPage } from "../work/SittingPage";
+import { WorkPage } from "../work/WorkPage";
 import { Layout } from "./Layout";
+import { classesPath, gradingPath, reviewsPath, workPath } from "./paths";
 
 // The lesson page carries the Markdown and maths renderers: loaded when a lesson is opened.
 const LessonPage = lazy(() => import("../lessons/LessonPage"));
@@ -40,6 +48,13 @@ export function App() {
               </SignedIn>
             }
           />
+          <Route path={workPath} element={<SignedIn><WorkPage /></SignedIn>} />
+          <Route path="/sittings/:sittingId" element={<SignedIn><SittingPage /></SignedIn>} />
+          <Route path={classesPath} element={<SignedIn><ClassesPage /></SignedIn>} />
+          <Route path={`${classesPath}/:classId`} element={<SignedIn><ClassPage /></SignedIn>} />
+          <Route path={gradingPath} element={<SignedIn><GradingQueuePage /></SignedIn>} />
+          <Route path={reviewsPath} element={<SignedIn><ReviewsPage /></SignedIn>} />
+          <Route path={`${reviewsPath}/:sittingId`} element={<SignedIn><ReviewPage /></SignedIn>} />
           <Route path="*" element={<p>There is no page here.</p>} />
         </Route>
       </Routes>

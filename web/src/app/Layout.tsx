@@ -1,10 +1,23 @@
 import { Button } from "react-aria-components";
 import { Link, Outlet, useNavigate } from "react-router";
 
-import { signOut, useSignedIn } from "../auth/tokens";
+import { type Role, signOut, useRole } from "../auth/tokens";
+import { classesPath, gradingPath, reviewsPath, workPath } from "./paths";
+
+const STAFF: readonly Role[] = ["teacher", "admin"];
+
+/** The pages each role works in, in the order the header shows them. */
+function sections(role: Role): [string, string][] {
+  const pages: [string, string][] = [];
+  if (role !== "proctor") pages.push(["/", "Courses"]);
+  if (role === "student") pages.push([workPath, "My work"]);
+  if (STAFF.includes(role)) pages.push([classesPath, "Classes"], [gradingPath, "Grading"]);
+  if (STAFF.includes(role) || role === "proctor") pages.push([reviewsPath, "Proctoring reviews"]);
+  return pages;
+}
 
 export function Layout() {
-  const signedIn = useSignedIn();
+  const role = useRole();
   const navigate = useNavigate();
   return (
     <>
@@ -13,9 +26,13 @@ export function Layout() {
           Water Classroom
         </Link>
         <nav aria-label="Main">
-          {signedIn ? (
+          {role ? (
             <>
-              <Link to="/">Courses</Link>
+              {sections(role).map(([path, label]) => (
+                <Link key={path} to={path}>
+                  {label}
+                </Link>
+              ))}
               <Button
                 className="link-button"
                 onPress={() => {

@@ -3,3 +3,11 @@ export const coursePath = (courseId: string): string => `/courses/${courseId}`;
 
 export const lessonPath = (courseId: string, lessonId: string): string =>
   `${coursePath(courseId)}/lessons/${lessonId}`;
+
+export const classesPath = "/classes";
+export const classPath = (classId: string): string => `${classesPath}/${classId}`;
+export const gradingPath = "/grading";
+export const reviewsPath = "/reviews";
+export const reviewPath = (sittingId: string): string => `${reviewsPath}/${sittingId}`;
+export const workPath = "/work";
+export const sittingPath = (sittingId: string): string => `/sittings/${sittingId}`;

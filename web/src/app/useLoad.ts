@@ -1,13 +1,19 @@
-import { type DependencyList, useEffect, useState } from "react";
+import { type DependencyList, useCallback, useEffect, useRef, useState } from "react";
 
-export type Loaded<T> = { data: T | null; error: unknown; loading: boolean };
+export type Loaded<T> = { data: T | null; error: unknown; loading: boolean; reload: () => void };
 
-/** The result of `load`, run again when `deps` change; a stale answer is dropped. */
+/** The result of `load`, run again when `deps` change or `reload` is called; a stale answer is
+ * dropped. A reload keeps the data shown until the new answer arrives. */
 export function useLoad<T>(load: () => Promise<T>, deps: DependencyList): Loaded<T> {
-  const [state, setState] = useState<Loaded<T>>({ data: null, error: null, loading: true });
+  const [state, setState] = useState({ data: null as T | null, error: null as unknown, loading: true });
+  const [round, setRound] = useState(0);
+  const shownRound = useRef(round);
+  const reload = useCallback(() => setRound((n) => n + 1), []);
   useEffect(() => {
     let current = true;
-    setState({ data: null, error: null, loading: true });
+    const reloading = round !== shownRound.current;
+    shownRound.current = round;
+    setState((previous) => ({ data: reloading ? previous.data : null, error: null, loading: true }));
     load().then(
       (data) => current && setState({ data, error: null, loading: false }),
       (error: unknown) => current && setState({ data: null, error, loading: false }),
@@ -15,6 +21,6 @@ export function useLoad<T>(load: () => Promise<T>, deps: DependencyList): Loaded
     return () => {
       current = false;
     };
-  }, deps);
-  return state;
+  }, [...deps, round]);
+  return { ...state, reload };
 }

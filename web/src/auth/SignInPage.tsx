@@ -1,9 +1,9 @@
-import { useState } from "react";
 import { Button, FieldError, Form, Input, Label, TextField } from "react-aria-components";
 import { Link, useNavigate, useSearchParams } from "react-router";
 
 import { api, ok } from "../api/client";
 import { Problem } from "../app/Problem";
+import { submitted, useAction } from "../app/useAction";
 import { signIn } from "./tokens";
 
 /** Where to go after signing in: the page that asked for it, never another site. */
@@ -15,32 +15,16 @@ export function nextPage(params: URLSearchParams): string {
 export function SignInPage() {
   const [params] = useSearchParams();
   const navigate = useNavigate();
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-
-  async function submit(form: FormData) {
-    setBusy(true);
-    setError(null);
-    try {
-      const body = { email: String(form.get("email")), password: String(form.get("password")) };
-      signIn(await ok(await api.POST("/api/v1/auth/login", { body })));
-      navigate(nextPage(params), { replace: true });
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const signInWith = useAction(async (form: FormData) => {
+    const body = { email: String(form.get("email")), password: String(form.get("password")) };
+    signIn(await ok(await api.POST("/api/v1/auth/login", { body })));
+    navigate(nextPage(params), { replace: true });
+  });
 
   return (
     <section className="narrow">
       <h1>Sign in</h1>
-      <Form
-        onSubmit={(event) => {
-          event.preventDefault();
-          void submit(new FormData(event.currentTarget));
-        }}
-      >
+      <Form onSubmit={submitted(signInWith.run)}>
         <TextField name="email" type="email" isRequired autoComplete="email">
           <Label>E-mail</Label>
           <Input />
@@ -51,8 +35,8 @@ export function SignInPage() {
           <Input />
           <FieldError />
         </TextField>
-        <Problem error={error} />
-        <Button type="submit" isDisabled={busy}>
+        <Problem error={signInWith.error} />
+        <Button type="submit" isDisabled={signInWith.busy}>
           Sign in
         </Button>
       </Form>

@@ -5,21 +5,23 @@ import {
   Form,
   Input,
   Label,
-  ListBox,
-  ListBoxItem,
-  Popover,
-  Select,
-  SelectValue,
   TextField,
 } from "react-aria-components";
 import { useNavigate, useSearchParams } from "react-router";
 
 import { api, ok, type Schemas } from "../api/client";
+import { Choice } from "../app/Choice";
 import { Problem } from "../app/Problem";
+import { submitted, useAction } from "../app/useAction";
 import { nextPage } from "./SignInPage";
 import { signIn } from "./tokens";
 
 type Role = Schemas["RegisterRequest"]["role"];
+const ROLES: [Role, string][] = [
+  ["student", "a learner"],
+  ["teacher", "a teacher"],
+  ["parent", "a parent"],
+];
 
 function registration(form: FormData): Schemas["RegisterRequest"] {
   const role = String(form.get("role") ?? "student") as Role;
@@ -39,25 +41,18 @@ export function SignUpPage() {
   const [params] = useSearchParams();
   const navigate = useNavigate();
   const [role, setRole] = useState<Role>("student");
-  const [error, setError] = useState<unknown>(null);
   const [waiting, setWaiting] = useState(false);
-
-  async function submit(form: FormData) {
-    setError(null);
-    try {
-      const body = registration(form);
-      const created = await ok(await api.POST("/api/v1/auth/register", { body }));
-      if (created.activation_required) {
-        setWaiting(true);
-        return;
-      }
-      const login = { email: body.email, password: body.password };
-      signIn(await ok(await api.POST("/api/v1/auth/login", { body: login })));
-      navigate(nextPage(params), { replace: true });
-    } catch (failure) {
-      setError(failure);
+  const register = useAction(async (form: FormData) => {
+    const body = registration(form);
+    const created = await ok(await api.POST("/api/v1/auth/register", { body }));
+    if (created.activation_required) {
+      setWaiting(true);
+      return;
     }
-  }
+    const login = { email: body.email, password: body.password };
+    signIn(await ok(await api.POST("/api/v1/auth/login", { body: login })));
+    navigate(nextPage(params), { replace: true });
+  });
 
   if (waiting) {
     return (
@@ -73,12 +68,7 @@ export function SignUpPage() {
   return (
     <section className="narrow">
       <h1>Create an account</h1>
-      <Form
-        onSubmit={(event) => {
-          event.preventDefault();
-          void submit(new FormData(event.currentTarget));
-        }}
-      >
+      <Form onSubmit={submitted(register.run)}>
         <TextField name="display_name" isRequired maxLength={120} autoComplete="name">
           <Label>Your name</Label>
           <Input />
@@ -101,23 +91,13 @@ export function SignUpPage() {
           <Input />
           <FieldError />
         </TextField>
-        <Select
+        <Choice
           name="role"
+          label="I am"
+          options={ROLES}
           selectedKey={role}
           onSelectionChange={(key) => setRole(key as Role)}
-        >
-          <Label>I am</Label>
-          <Button>
-            <SelectValue />
-          </Button>
-          <Popover>
-            <ListBox>
-              <ListBoxItem id="student">a learner</ListBoxItem>
-              <ListBoxItem id="teacher">a teacher</ListBoxItem>
-              <ListBoxItem id="parent">a parent</ListBoxItem>
-            </ListBox>
-          </Popover>
-        </Select>
+        />
         {role === "student" && (
           <>
             <TextField name="birth_date" type="date" isRequired>
@@ -132,8 +112,10 @@ export function SignUpPage() {
             </TextField>
           </>
         )}
-        <Problem error={error} />
-        <Button type="submit">Create the account</Button>
+        <Problem error={register.error} />
+        <Button type="submit" isDisabled={register.busy}>
+          Create the account
+        </Button>
       </Form>
     </section>
   );

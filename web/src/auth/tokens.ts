@@ -69,3 +69,22 @@ function subscribe(listener: () => void): () => void {
 export function useSignedIn(): boolean {
   return useSyncExternalStore(subscribe, () => current !== null);
 }
+
+export type Role = "student" | "teacher" | "parent" | "admin" | "content_editor" | "proctor";
+type Claims = { sub: string; role: Role };
+
+/** The access token's claims, read to shape the pages (the platform checks them on every call). */
+function claims(tokens: Tokens | null): Claims | null {
+  if (!tokens) return null;
+  try {
+    const payload = tokens.access.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    return JSON.parse(atob(payload)) as Claims;
+  } catch {
+    return null;
+  }
+}
+
+/** The signed-in person's role, or null when signed out. */
+export function useRole(): Role | null {
+  return useSyncExternalStore(subscribe, () => claims(current)?.role ?? null);
+}
