@@ -95,11 +95,12 @@ bench: $(STAMP)
 
 ## lint: ruff and mypy (the packages; then bench/, whose scripts import each other as top-level
 ## modules, so they are checked as such)
-lint: $(STAMP)
+lint: $(STAMP) $(WEB_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/mypy bench
+	cd web && PATH="$(CURDIR)/$(BIN):$$PATH" npm run --silent format:check
 
 clean:
 	rm -rf $(VENV) $(VISION_VENV) .wc-data .pytest_cache web/node_modules web/dist

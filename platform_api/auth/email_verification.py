@@ -28,7 +28,7 @@ def request_email_verification(session: AsyncSession, stores: Stores, user: User
             expires_at=datetime.now(UTC) + VERIFICATION_TTL,
         )
     )
-    link = f"{stores.settings.base_url}/api/v1/auth/verify-email/confirm?token={token}"
+    link = f"{stores.settings.base_url}/verify-email?token={token}"
     request_email(
         session,
         user.email,

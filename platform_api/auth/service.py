@@ -100,7 +100,7 @@ def _request_parental_consent(session: AsyncSession, stores: Stores, child: User
             expires_at=datetime.now(UTC) + CONSENT_TTL,
         )
     )
-    link = f"{stores.settings.base_url}/api/v1/auth/parental-consent/confirm?token={token}"
+    link = f"{stores.settings.base_url}/parental-consent?token={token}"
     request_email(
         session,
         child.parent_email,

@@ -1,13 +1,12 @@
 """Registration, login, COPPA parental consent by e-mailed link."""
 
-import asyncio
 import email
-import re
 import time
 from datetime import date
 from pathlib import Path
 
 from tests.fixtures.app import PASSWORD, Api
+from tests.fixtures.mail import mailed_token, wait_for_mail
 
 
 async def test_register_then_login(api: Api) -> None:
@@ -51,22 +50,6 @@ async def test_bad_registration_input_is_a_clear_422(api: Api) -> None:
     assert {"email", "password", "display_name", "role"} <= fields
 
 
-async def _wait_for_mail(
-    mail_dir: Path, to: str, containing: str = "", timeout: float = 10.0
-) -> email.message.Message:
-    """The first message to ``to`` whose body holds ``containing`` (an address can get several:
-    a parent gets the consent request and, on signing up, their own verification link)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for path in mail_dir.glob("*.eml") if mail_dir.exists() else []:
-            message = email.message_from_bytes(path.read_bytes())
-            body = message.get_payload(decode=True).decode()  # type: ignore[union-attr]
-            if message["To"] == to and containing in body:
-                return message
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"no mail to {to} containing {containing!r} in {mail_dir}")
-
-
 async def test_under_13_stays_inactive_until_parent_confirms(api: Api) -> None:
     today = date.today()
     parent_email = f"parent-{time.monotonic_ns()}@example.org"
@@ -81,13 +64,10 @@ async def test_under_13_stays_inactive_until_parent_confirms(api: Api) -> None:
     assert blocked.json()["error"]["code"] == "account_inactive"
 
     parent = await api.account("parent", email=parent_email)
-    message = await _wait_for_mail(
-        api.settings.resolved_data_dir / "mail", parent_email, "/parental-consent/confirm"
+    token = await mailed_token(api, parent_email, "/parental-consent")
+    confirmed = await api.client.get(
+        "/api/v1/auth/parental-consent/confirm", params={"token": token}
     )
-    body = message.get_payload(decode=True).decode()  # type: ignore[union-attr]
-    link = re.search(r"(/api/v1/auth/parental-consent/confirm\?token=\S+)", body)
-    assert link is not None
-    confirmed = await api.client.get(link.group(1))
     assert confirmed.status_code == 200
     assert (await api.login(child_email)).status_code == 200
 
@@ -124,19 +104,12 @@ async def test_login_is_rate_limited(database_url_for_test: str, tmp_path: Path)
         assert limited.json()["error"]["code"] == "rate_limited"
 
 
-async def _link_from_mail(api: Api, to: str, path: str) -> str:
-    message = await _wait_for_mail(api.settings.resolved_data_dir / "mail", to, path)
-    body = message.get_payload(decode=True).decode()  # type: ignore[union-attr]
-    link = re.search(rf"({re.escape(path)}\?token=\S+)", body)
-    assert link is not None, body
-    return link.group(1)
-
-
 async def test_email_is_verified_by_the_mailed_link_once(api: Api) -> None:
     teacher = await api.account("teacher")
     me = await api.client.get("/api/v1/users/me", headers=teacher.headers)
     assert me.json()["email_verified"] is False
-    link = await _link_from_mail(api, teacher.email, "/api/v1/auth/verify-email/confirm")
+    token = await mailed_token(api, teacher.email, "/verify-email")
+    link = f"/api/v1/auth/verify-email/confirm?token={token}"
     confirmed = await api.client.get(link)
     assert confirmed.status_code == 200
     assert confirmed.json() == {"status": "verified", "email": teacher.email}
@@ -154,6 +127,6 @@ async def test_no_mail_reaches_a_child_before_parental_consent(api: Api) -> None
         "student", birth_date=date(today.year - 10, 3, 3).isoformat(), parent_email=parent_email
     )
     mail_dir = api.settings.resolved_data_dir / "mail"
-    await _wait_for_mail(mail_dir, parent_email)  # the relay has delivered the registration's mail
+    await wait_for_mail(mail_dir, parent_email)  # the relay has delivered the registration's mail
     recipients = [email.message_from_bytes(p.read_bytes())["To"] for p in mail_dir.glob("*.eml")]
     assert child.json()["user"]["email"] not in recipients

@@ -126,14 +126,14 @@ async def test_a_teacher_runs_a_class_and_a_learner_does_the_homework(
     teacher = await api.account("teacher")
     learner = await api.account("student")
     await teaching_course(api, teacher)
-    page = await signed_in(browser, base, teacher)
+    page = await signed_in(browser, base, teacher.email)
     await capture(page, screenshots, "classes")
     await set_up_the_class(page, learner)
     await assign(page, "Forces homework", exam=False)
     await assign(page, "Forces test", exam=True)
     await capture(page, screenshots, "class")
 
-    learner_page = await signed_in(browser, base, learner)
+    learner_page = await signed_in(browser, base, learner.email)
     await do_the_homework(learner_page, screenshots)
 
     # The dashboard: the learner's mastery of the lesson's objective, the missed question.
@@ -152,6 +152,14 @@ async def test_a_teacher_runs_a_class_and_a_learner_does_the_homework(
     await card.get_by_role("button", name="Save the grade").click()
     await expect(card.get_by_role("status")).to_have_text("Graded 1 of 1.")
     await capture(page, screenshots, "grading")
+
+    # Graded again, the homework counts in the learner's progress.
+    await learner_page.get_by_role("link", name="My progress").click()
+    grades = learner_page.get_by_role("list", name="Recent grades")
+    await expect(grades).to_contain_text("Forces homework: 3")
+    mastery = learner_page.get_by_role("table", name="Mastery by objective")
+    await expect(mastery).to_contain_text("Friction")
+    await capture(learner_page, screenshots, "progress")
 
     # The proctored exam's review: the face-absent event with its keyframe, then a decision.
     await proctored_sitting(api, teacher, learner)

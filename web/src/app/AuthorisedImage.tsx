@@ -15,7 +15,9 @@ export function AuthorisedImage({ path, alt }: { path: string; alt: string }) {
     void (async () => {
       try {
         const token = await accessToken();
-        const response = await fetch(path, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+        const response = await fetch(path, {
+          headers: token ? { Authorization: `Bearer ${token}` } : {},
+        });
         if (!response.ok) throw await apiError(response);
         const blobUrl = URL.createObjectURL(await response.blob());
         if (current) setUrl((shown = blobUrl));

@@ -2,7 +2,14 @@ import { Button } from "react-aria-components";
 import { Link, Outlet, useNavigate } from "react-router";
 
 import { type Role, signOut, useRole } from "../auth/tokens";
-import { classesPath, gradingPath, reviewsPath, workPath } from "./paths";
+import {
+  childrenPath,
+  classesPath,
+  gradingPath,
+  progressPath,
+  reviewsPath,
+  workPath,
+} from "./paths";
 
 const STAFF: readonly Role[] = ["teacher", "admin"];
 
@@ -10,7 +17,8 @@ const STAFF: readonly Role[] = ["teacher", "admin"];
 function sections(role: Role): [string, string][] {
   const pages: [string, string][] = [];
   if (role !== "proctor") pages.push(["/", "Courses"]);
-  if (role === "student") pages.push([workPath, "My work"]);
+  if (role === "student") pages.push([workPath, "My work"], [progressPath, "My progress"]);
+  if (role === "parent") pages.push([childrenPath, "Children"]);
   if (STAFF.includes(role)) pages.push([classesPath, "Classes"], [gradingPath, "Grading"]);
   if (STAFF.includes(role) || role === "proctor") pages.push([reviewsPath, "Proctoring reviews"]);
   return pages;

@@ -11,3 +11,5 @@ export const reviewsPath = "/reviews";
 export const reviewPath = (sittingId: string): string => `${reviewsPath}/${sittingId}`;
 export const workPath = "/work";
 export const sittingPath = (sittingId: string): string => `/sittings/${sittingId}`;
+export const progressPath = "/progress";
+export const childrenPath = "/children";

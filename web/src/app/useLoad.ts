@@ -5,7 +5,11 @@ export type Loaded<T> = { data: T | null; error: unknown; loading: boolean; relo
 /** The result of `load`, run again when `deps` change or `reload` is called; a stale answer is
  * dropped. A reload keeps the data shown until the new answer arrives. */
 export function useLoad<T>(load: () => Promise<T>, deps: DependencyList): Loaded<T> {
-  const [state, setState] = useState({ data: null as T | null, error: null as unknown, loading: true });
+  const [state, setState] = useState({
+    data: null as T | null,
+    error: null as unknown,
+    loading: true,
+  });
   const [round, setRound] = useState(0);
   const shownRound = useRef(round);
   const reload = useCallback(() => setRound((n) => n + 1), []);
@@ -13,7 +17,11 @@ export function useLoad<T>(load: () => Promise<T>, deps: DependencyList): Loaded
     let current = true;
     const reloading = round !== shownRound.current;
     shownRound.current = round;
-    setState((previous) => ({ data: reloading ? previous.data : null, error: null, loading: true }));
+    setState((previous) => ({
+      data: reloading ? previous.data : null,
+      error: null,
+      loading: true,
+    }));
     load().then(
       (data) => current && setState({ data, error: null, loading: false }),
       (error: unknown) => current && setState({ data: null, error, loading: false }),

@@ -1,12 +1,5 @@
 import { useState } from "react";
-import {
-  Button,
-  FieldError,
-  Form,
-  Input,
-  Label,
-  TextField,
-} from "react-aria-components";
+import { Button, FieldError, Form, Input, Label, TextField } from "react-aria-components";
 import { useNavigate, useSearchParams } from "react-router";
 
 import { api, ok, type Schemas } from "../api/client";
@@ -59,8 +52,8 @@ export function SignUpPage() {
       <section className="narrow" role="status">
         <h1>Almost there</h1>
         <p>
-          Your account is waiting to be activated: a parent must consent for a learner under 13,
-          or the e-mail we sent you must be confirmed. Sign in once that is done.
+          Your account is waiting to be activated: a parent must consent for a learner under 13, or
+          the e-mail we sent you must be confirmed. Sign in once that is done.
         </p>
       </section>
     );

@@ -7,7 +7,8 @@ import { useLoad } from "../app/useLoad";
 
 export function CataloguePage() {
   const courses = useLoad(
-    async () => ok(await api.GET("/api/v1/curricula/courses", { params: { query: { limit: 100 } } })),
+    async () =>
+      ok(await api.GET("/api/v1/curricula/courses", { params: { query: { limit: 100 } } })),
     [],
   );
   return (

@@ -24,7 +24,11 @@ function useLessons(courseIds: string[]) {
   return useLoad(async () => {
     const courses = await Promise.all(
       courseIds.map(async (id) =>
-        ok(await api.GET("/api/v1/curricula/courses/{course_id}", { params: { path: { course_id: id } } })),
+        ok(
+          await api.GET("/api/v1/curricula/courses/{course_id}", {
+            params: { path: { course_id: id } },
+          }),
+        ),
       ),
     );
     return courses.flatMap((course) =>
@@ -74,9 +78,20 @@ export function AssignmentForm({ classId, courseIds, onCreated }: AssignmentForm
         <Label>Title</Label>
         <Input />
       </TextField>
-      <Choice name="kind" label="Kind" options={KINDS} selectedKey={kind} onSelectionChange={(key) => setKind(key as Kind)} />
+      <Choice
+        name="kind"
+        label="Kind"
+        options={KINDS}
+        selectedKey={kind}
+        onSelectionChange={(key) => setKind(key as Kind)}
+      />
       <Problem error={lessons.error} />
-      <Choice name="lesson_id" label="Questions from the lesson" isRequired options={lessons.data ?? []} />
+      <Choice
+        name="lesson_id"
+        label="Questions from the lesson"
+        isRequired
+        options={lessons.data ?? []}
+      />
       {kind === "homework" ? (
         <TextField name="due_at" type="datetime-local">
           <Label>Due</Label>
@@ -103,7 +118,12 @@ export function AssignmentForm({ classId, courseIds, onCreated }: AssignmentForm
         <Label>Attempts allowed</Label>
         <Input min={1} max={20} />
       </TextField>
-      <Choice name="feedback_timing" label="Grades shown" options={TIMINGS} defaultSelectedKey="immediate" />
+      <Choice
+        name="feedback_timing"
+        label="Grades shown"
+        options={TIMINGS}
+        defaultSelectedKey="immediate"
+      />
       <Problem error={create.error} />
       <Button type="submit" isDisabled={create.busy}>
         Assign

@@ -12,7 +12,10 @@ import { Roster } from "./Roster";
 export function ClassPage() {
   const { classId = "" } = useParams();
   const path = { params: { path: { class_id: classId } } };
-  const schoolClass = useLoad(async () => ok(await api.GET("/api/v1/classes/{class_id}", path)), [classId]);
+  const schoolClass = useLoad(
+    async () => ok(await api.GET("/api/v1/classes/{class_id}", path)),
+    [classId],
+  );
   const dashboard = useLoad(
     async () => ok(await api.GET("/api/v1/classes/{class_id}/dashboard", path)),
     [classId],
@@ -29,8 +32,16 @@ export function ClassPage() {
         <>
           <h1>{schoolClass.data.name}</h1>
           <div className="panels">
-            <Roster classId={classId} learners={dashboard.data?.learners ?? []} onChange={changed} />
-            <ClassCourses classId={classId} courseIds={schoolClass.data.course_ids ?? []} onChange={changed} />
+            <Roster
+              classId={classId}
+              learners={dashboard.data?.learners ?? []}
+              onChange={changed}
+            />
+            <ClassCourses
+              classId={classId}
+              courseIds={schoolClass.data.course_ids ?? []}
+              onChange={changed}
+            />
           </div>
           <Assignments classId={classId} courseIds={schoolClass.data.course_ids ?? []} />
           <Problem error={dashboard.error} />

@@ -27,8 +27,8 @@ export function ClassesPage() {
           <li key={schoolClass.id}>
             <Link to={classPath(schoolClass.id)}>{schoolClass.name}</Link>
             <p className="muted">
-              {schoolClass.student_ids?.length ?? 0} learners · {schoolClass.course_ids?.length ?? 0}{" "}
-              courses
+              {schoolClass.student_ids?.length ?? 0} learners ·{" "}
+              {schoolClass.course_ids?.length ?? 0} courses
             </p>
           </li>
         ))}

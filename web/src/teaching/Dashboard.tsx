@@ -1,6 +1,7 @@
 import { Button } from "react-aria-components";
 
 import type { Schemas } from "../api/client";
+import { Scrolls } from "../app/Scrolls";
 import { formatWhen } from "../app/time";
 
 type DashboardProps = { dashboard: Schemas["ClassDashboard"]; onRefresh: () => void };
@@ -9,12 +10,14 @@ const percent = (share: number): string => `${Math.round(share * 100)} %`;
 
 /** The mastery grid: a row per learner, a column per objective, the chance each is known. */
 function MasteryGrid({ dashboard }: { dashboard: Schemas["ClassDashboard"] }) {
-  const cells = new Map(dashboard.mastery.map((cell) => [`${cell.learner_id}/${cell.objective_id}`, cell]));
+  const cells = new Map(
+    dashboard.mastery.map((cell) => [`${cell.learner_id}/${cell.objective_id}`, cell]),
+  );
   if (dashboard.objectives.length === 0) {
     return <p className="muted">No learner has answered a question on an objective yet.</p>;
   }
   return (
-    <div className="scrolls" tabIndex={0} role="region" aria-label="Mastery grid">
+    <Scrolls label="Mastery grid">
       <table className="grid">
         <caption>Chance each objective is known, from the answers so far</caption>
         <thead>
@@ -35,7 +38,9 @@ function MasteryGrid({ dashboard }: { dashboard: Schemas["ClassDashboard"] }) {
                 const cell = cells.get(`${learner.id}/${objective.id}`);
                 return (
                   <td key={objective.id}>
-                    {cell?.p_known != null ? `${percent(cell.p_known)} (${cell.correct}/${cell.answers})` : "—"}
+                    {cell?.p_known != null
+                      ? `${percent(cell.p_known)} (${cell.correct}/${cell.answers})`
+                      : "—"}
                   </td>
                 );
               })}
@@ -43,7 +48,7 @@ function MasteryGrid({ dashboard }: { dashboard: Schemas["ClassDashboard"] }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </Scrolls>
   );
 }
 

@@ -14,7 +14,8 @@ type Graded = Schemas["ResponseGradeOut"];
 function reason(entry: Entry): string {
   if (entry.disputed_at) return `Disputed: “${entry.dispute_reason ?? ""}”`;
   if (entry.grading_status === "delayed") return "Grading failed; grade it yourself.";
-  const confidence = entry.confidence == null ? "" : ` (confidence ${Math.round(entry.confidence * 100)} %)`;
+  const confidence =
+    entry.confidence == null ? "" : ` (confidence ${Math.round(entry.confidence * 100)} %)`;
   return `The grader was unsure${confidence}.`;
 }
 
@@ -24,7 +25,9 @@ function QueueCard({ entry }: { entry: Entry }) {
   const grade = useAction(async (form: FormData) => {
     const body = { points: Number(form.get("points")), reason: String(form.get("reason")) };
     const path = { response_id: entry.response_id };
-    setGraded(await ok(await api.POST("/api/v1/responses/{response_id}/grade", { params: { path }, body })));
+    setGraded(
+      await ok(await api.POST("/api/v1/responses/{response_id}/grade", { params: { path }, body })),
+    );
   });
   const label = `Answer to “${entry.question}”`;
   return (
@@ -63,7 +66,12 @@ function QueueCard({ entry }: { entry: Entry }) {
           </p>
         ) : (
           <Form onSubmit={submitted(grade.run)} aria-label={`Grade: ${entry.question}`}>
-            <TextField name="points" type="number" isRequired defaultValue={String(entry.points ?? "")}>
+            <TextField
+              name="points"
+              type="number"
+              isRequired
+              defaultValue={String(entry.points ?? "")}
+            >
               <Label>Points (of {entry.max_points})</Label>
               <Input min={0} max={entry.max_points} step="any" />
             </TextField>
@@ -92,7 +100,9 @@ export function GradingQueuePage() {
       <Problem error={queue.error} />
       {queue.data?.total === 0 && <p>Nothing waits for you.</p>}
       <ul className="stack">
-        {queue.data?.items.map((entry) => <QueueCard key={entry.response_id} entry={entry} />)}
+        {queue.data?.items.map((entry) => (
+          <QueueCard key={entry.response_id} entry={entry} />
+        ))}
       </ul>
     </section>
   );

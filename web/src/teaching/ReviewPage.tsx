@@ -32,13 +32,20 @@ function Timeline({ report }: { report: Report }) {
     <ol className="timeline" aria-label="Time line">
       {report.entries.map((entry, index) => (
         <li key={`${entry.event_id ?? entry.at}-${index}`} data-severity={entry.severity ?? "none"}>
-          <strong>{kindName(entry.kind)}</strong> <span className="muted">({entry.source}, {moment(entry)})</span>
+          <strong>{kindName(entry.kind)}</strong>{" "}
+          <span className="muted">
+            ({entry.source}, {moment(entry)})
+          </span>
           {entry.severity && <span className="tag">{entry.severity}</span>}
           {entry.message && <p>{entry.message}</p>}
           {entry.evidence && entry.evidence.length > 0 && (
             <div className="thumbnails">
               {entry.evidence.map((path, frame) => (
-                <AuthorisedImage key={path} path={path} alt={`${kindName(entry.kind)}, keyframe ${frame + 1}`} />
+                <AuthorisedImage
+                  key={path}
+                  path={path}
+                  alt={`${kindName(entry.kind)}, keyframe ${frame + 1}`}
+                />
               ))}
             </div>
           )}
@@ -58,7 +65,9 @@ function DecisionForm({ report, onDecided }: { report: Report; onDecided: () => 
       expected_version: latest?.version ?? 0,
     };
     const path = { sitting_id: report.sitting_id };
-    await ok(await api.POST("/api/v1/proctor/sittings/{sitting_id}/decisions", { params: { path }, body }));
+    await ok(
+      await api.POST("/api/v1/proctor/sittings/{sitting_id}/decisions", { params: { path }, body }),
+    );
     element.reset();
     onDecided();
   });
@@ -99,12 +108,15 @@ export function ReviewPage() {
         <>
           <h1>Review: {shown.exam_title}</h1>
           <p>
-            {kindName(shown.mode)} sitting, {formatWhen(shown.started_at)} to {formatWhen(shown.ended_at)}.
+            {kindName(shown.mode)} sitting, {formatWhen(shown.started_at)} to{" "}
+            {formatWhen(shown.ended_at)}.
           </p>
           <p>
             Identity{" "}
-            {shown.sessions.some((session) => session.identity_verified) ? "verified" : "not verified"};{" "}
-            {severities(shown.severity_counts)}.
+            {shown.sessions.some((session) => session.identity_verified)
+              ? "verified"
+              : "not verified"}
+            ; {severities(shown.severity_counts)}.
           </p>
           <h2>Time line</h2>
           <Timeline report={shown} />

@@ -46,7 +46,8 @@ export function ReviewsPage() {
             </Link>
             <p className="muted">
               {severities(entry.severity_counts)}
-              {entry.top_kinds.length > 0 && ` — ${entry.top_kinds.map((k) => `${kindName(k.kind)} ×${k.count}`).join(", ")}`}
+              {entry.top_kinds.length > 0 &&
+                ` — ${entry.top_kinds.map((k) => `${kindName(k.kind)} ×${k.count}`).join(", ")}`}
               {entry.latest_decision && ` — decided: ${entry.latest_decision.decision}`}
               {entry.appeal_status === "open" && " — appeal open"}
             </p>

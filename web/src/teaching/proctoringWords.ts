@@ -15,4 +15,3 @@ export function severities(counts: Record<string, number>): string {
     .join(", ");
   return phrase || "no events";
 }
-

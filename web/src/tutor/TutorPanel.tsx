@@ -9,7 +9,15 @@ import { ask, type Citation, startSession } from "./stream";
 type Exchange = { question: string; answer: string; citations: Citation[]; stopped: boolean };
 
 /** The answer's "[n]" markers as links to the cited lessons. */
-function Answer({ text, citations, courseId }: { text: string; citations: Citation[]; courseId: string }) {
+function Answer({
+  text,
+  citations,
+  courseId,
+}: {
+  text: string;
+  citations: Citation[];
+  courseId: string;
+}) {
   const byMarker = new Map(citations.map((citation) => [citation.marker, citation]));
   const parts = text.split(/(\[\d+\])/);
   return (
@@ -49,10 +57,15 @@ export function TutorPanel({ courseId }: { courseId: string }) {
     try {
       session.current ??= await startSession(courseId);
       for await (const event of ask(session.current, question, stopper.current.signal)) {
-        if (event.type === "token") update((last) => ({ ...last, answer: last.answer + event.text }));
+        if (event.type === "token")
+          update((last) => ({ ...last, answer: last.answer + event.text }));
         else if (event.type === "replace") update((last) => ({ ...last, answer: event.text }));
         else if (event.type === "done")
-          update((last) => ({ ...last, answer: event.done.answer, citations: event.done.citations }));
+          update((last) => ({
+            ...last,
+            answer: event.done.answer,
+            citations: event.done.citations,
+          }));
         else if (event.type === "error") setError(new Error(event.message));
       }
       setDraft("");

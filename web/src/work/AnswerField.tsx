@@ -18,7 +18,10 @@ function useSavedAnswer(sittingId: string, item: Item, track: (save: Promise<voi
     if (!answer.trim()) return;
     const path = { sitting_id: sittingId, item_id: item.item_id };
     const saved = await ok(
-      await api.PUT("/api/v1/sittings/{sitting_id}/answers/{item_id}", { params: { path }, body: { answer } }),
+      await api.PUT("/api/v1/sittings/{sitting_id}/answers/{item_id}", {
+        params: { path },
+        body: { answer },
+      }),
     );
     setSavedAt(saved.answered_at);
   });
@@ -31,7 +34,10 @@ function useSavedAnswer(sittingId: string, item: Item, track: (save: Promise<voi
     if (pending.current !== null) window.clearTimeout(pending.current);
     pending.current = window.setTimeout(() => flush(answer), TYPING_PAUSE_MS);
   };
-  useEffect(() => () => void (pending.current !== null && window.clearTimeout(pending.current)), []);
+  useEffect(
+    () => () => void (pending.current !== null && window.clearTimeout(pending.current)),
+    [],
+  );
   return { savedAt, save, flush, typed };
 }
 
@@ -88,8 +94,8 @@ export function AnswerField({ sittingId, item, disabled, track }: AnswerFieldPro
     <li className="question-card">
       {field}
       <p className="muted" aria-live="polite">
-        {save.busy ? "Saving…" : savedAt ? `Saved ${formatWhen(savedAt)}` : "Not answered yet"} · {item.max_points}{" "}
-        {item.max_points === 1 ? "point" : "points"}
+        {save.busy ? "Saving…" : savedAt ? `Saved ${formatWhen(savedAt)}` : "Not answered yet"} ·{" "}
+        {item.max_points} {item.max_points === 1 ? "point" : "points"}
       </p>
       <Problem error={save.error} />
     </li>

@@ -10,8 +10,12 @@ type Result = Schemas["ResultItemOut"];
 
 function verdict(result: Result): string {
   if (result.answer == null) return "Not answered.";
-  if (result.points == null) return result.grading_status === "needs_review" ? "Your teacher is grading it." : "Not graded yet.";
-  const mark = result.correct === true ? "Right" : result.correct === false ? "Not right" : "Graded";
+  if (result.points == null)
+    return result.grading_status === "needs_review"
+      ? "Your teacher is grading it."
+      : "Not graded yet.";
+  const mark =
+    result.correct === true ? "Right" : result.correct === false ? "Not right" : "Graded";
   return `${mark}: ${result.points} of ${result.max_points}.`;
 }
 
@@ -20,7 +24,12 @@ function Dispute({ responseId }: { responseId: string }) {
   const [sent, setSent] = useState(false);
   const dispute = useAction(async (form: FormData) => {
     const path = { response_id: responseId };
-    await ok(await api.POST("/api/v1/responses/{response_id}/dispute", { params: { path }, body: { reason: String(form.get("reason")) } }));
+    await ok(
+      await api.POST("/api/v1/responses/{response_id}/dispute", {
+        params: { path },
+        body: { reason: String(form.get("reason")) },
+      }),
+    );
     setSent(true);
   });
   if (sent) return <p role="status">Sent to your teacher.</p>;
@@ -45,7 +54,11 @@ function Dispute({ responseId }: { responseId: string }) {
 export function Results({ sitting }: { sitting: Schemas["SittingOut"] }) {
   const results = useLoad(
     async () =>
-      ok(await api.GET("/api/v1/sittings/{sitting_id}/results", { params: { path: { sitting_id: sitting.id } } })),
+      ok(
+        await api.GET("/api/v1/sittings/{sitting_id}/results", {
+          params: { path: { sitting_id: sitting.id } },
+        }),
+      ),
     [sitting.id],
   );
   const prompts = new Map(sitting.items.map((item) => [item.item_id, item.prompt]));
@@ -57,7 +70,11 @@ export function Results({ sitting }: { sitting: Schemas["SittingOut"] }) {
       {shown && (
         <>
           {shown.released ? (
-            <p>{shown.score != null ? `Score: ${shown.score} of ${shown.max_score}.` : "Some answers are still being graded."}</p>
+            <p>
+              {shown.score != null
+                ? `Score: ${shown.score} of ${shown.max_score}.`
+                : "Some answers are still being graded."}
+            </p>
           ) : (
             <p>{shown.release_note}</p>
           )}
@@ -68,7 +85,9 @@ export function Results({ sitting }: { sitting: Schemas["SittingOut"] }) {
                 <p>{prompts.get(result.item_id)}</p>
                 <p className="muted">Your answer: {result.answer ?? "—"}</p>
                 {shown.released && <p>{verdict(result)}</p>}
-                {shown.released && result.points != null && result.response_id && <Dispute responseId={result.response_id} />}
+                {shown.released && result.points != null && result.response_id && (
+                  <Dispute responseId={result.response_id} />
+                )}
               </li>
             ))}
           </ol>

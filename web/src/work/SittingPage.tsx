@@ -12,7 +12,13 @@ import { Results } from "./Results";
 
 /** The time left by the server's deadline; the page reloads the sitting when it runs out (the
  * server closes it and grades what was saved). */
-function Countdown({ sitting, onTimeUp }: { sitting: Schemas["SittingOut"]; onTimeUp: () => void }) {
+function Countdown({
+  sitting,
+  onTimeUp,
+}: {
+  sitting: Schemas["SittingOut"];
+  onTimeUp: () => void;
+}) {
   const left = useSecondsLeft(sitting.deadline_at, sitting.server_time);
   useEffect(() => {
     if (left === 0) onTimeUp();
@@ -29,7 +35,12 @@ function Countdown({ sitting, onTimeUp }: { sitting: Schemas["SittingOut"]; onTi
 export function SittingPage() {
   const { sittingId = "" } = useParams();
   const sitting = useLoad(
-    async () => ok(await api.GET("/api/v1/sittings/{sitting_id}", { params: { path: { sitting_id: sittingId } } })),
+    async () =>
+      ok(
+        await api.GET("/api/v1/sittings/{sitting_id}", {
+          params: { path: { sitting_id: sittingId } },
+        }),
+      ),
     [sittingId],
   );
   const saving = useRef(new Set<Promise<void>>());
@@ -39,7 +50,11 @@ export function SittingPage() {
   };
   const submit = useAction(async () => {
     await Promise.allSettled(saving.current); // an answer typed just before Submit is kept
-    await ok(await api.POST("/api/v1/sittings/{sitting_id}/submit", { params: { path: { sitting_id: sittingId } } }));
+    await ok(
+      await api.POST("/api/v1/sittings/{sitting_id}/submit", {
+        params: { path: { sitting_id: sittingId } },
+      }),
+    );
     sitting.reload();
   });
   const shown = sitting.data;
@@ -53,13 +68,21 @@ export function SittingPage() {
           <h1>{shown.is_exam ? "Exam" : "Homework"}</h1>
           {open && <Countdown sitting={shown} onTimeUp={sitting.reload} />}
           {open && !shown.accepting_answers && (
-            <p role="alert">This sitting takes no answers yet: a proctored exam needs its webcam stream first.</p>
+            <p role="alert">
+              This sitting takes no answers yet: a proctored exam needs its webcam stream first.
+            </p>
           )}
           {open ? (
             <>
               <ol className="stack">
                 {shown.items.map((item) => (
-                  <AnswerField key={item.item_id} sittingId={shown.id} item={item} disabled={!shown.accepting_answers} track={track} />
+                  <AnswerField
+                    key={item.item_id}
+                    sittingId={shown.id}
+                    item={item}
+                    disabled={!shown.accepting_answers}
+                    track={track}
+                  />
                 ))}
               </ol>
               <Problem error={submit.error} />

@@ -45,8 +45,11 @@ export function WorkPage() {
               <h2>{assignment.title}</h2>
               <p className="muted">
                 {assignment.kind === "exam" ? "Exam" : "Homework"}
-                {assignment.requires_proctoring ? ", proctored" : ""} · {assignment.item_count ?? "?"} questions
-                {due ? ` · ${assignment.kind === "exam" ? "closes" : "due"} ${formatWhen(due)}` : ""}
+                {assignment.requires_proctoring ? ", proctored" : ""} ·{" "}
+                {assignment.item_count ?? "?"} questions
+                {due
+                  ? ` · ${assignment.kind === "exam" ? "closes" : "due"} ${formatWhen(due)}`
+                  : ""}
               </p>
               {sitting?.status === "in_progress" ? (
                 <Link to={sittingPath(sitting.id)}>Continue “{assignment.title}”</Link>
