@@ -50,3 +50,22 @@ export async function ok<T>(result: { data?: T; error?: unknown; response: Respo
   if (result.response.ok && result.data !== undefined) return result.data;
   throw await apiError(result.response, result.error);
 }
+
+/** A GET the typed client does not suit (an image, a download): the session's token sent, a
+ * failure thrown as its ApiError. */
+export async function authorisedFetch(path: string): Promise<Response> {
+  const token = await accessToken();
+  const response = await fetch(path, {
+    headers: token ? { Authorization: `Bearer ${token}` } : {},
+  });
+  if (!response.ok) throw await apiError(response);
+  return response;
+}
+
+/** Saves what `path` answers as a file the person downloads. */
+export async function download(path: string, filename: string): Promise<void> {
+  const url = URL.createObjectURL(await (await authorisedFetch(path)).blob());
+  const link = Object.assign(document.createElement("a"), { href: url, download: filename });
+  link.click();
+  window.setTimeout(() => URL.revokeObjectURL(url), 60_000); // once the download has read it
+}

@@ -1,4 +1,4 @@
-import { lazy, Suspense } from "react";
+import { lazy, type ReactElement, Suspense } from "react";
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from "react-router";
 
 import { ParentalConsentPage, VerifyEmailPage } from "../auth/LinkConfirmPage";
@@ -20,6 +20,7 @@ import { Layout } from "./Layout";
 import {
   childrenPath,
   classesPath,
+  contentPath,
   gradingPath,
   progressPath,
   reviewsPath,
@@ -28,7 +29,13 @@ import {
 
 // The lesson page carries the Markdown and maths renderers: loaded when a lesson is opened.
 const LessonPage = lazy(() => import("../lessons/LessonPage"));
+// The content team's pages: few people use them.
+const ContentPage = lazy(() => import("../content/ContentPage"));
+const JobPage = lazy(() => import("../content/JobPage"));
+const ReviewTopicPage = lazy(() => import("../content/ReviewTopicPage"));
 
+/** A page for signed-in people: the others are sent to sign in, and back here after. Lazy pages
+ * show a status line while their code loads. */
 function SignedIn({ children }: { children: React.ReactNode }) {
   const signedIn = useSignedIn();
   const location = useLocation();
@@ -36,116 +43,45 @@ function SignedIn({ children }: { children: React.ReactNode }) {
     const next = encodeURIComponent(location.pathname + location.search);
     return <Navigate to={`/sign-in?next=${next}`} replace />;
   }
-  return children;
+  return <Suspense fallback={<p role="status">Loading the page…</p>}>{children}</Suspense>;
 }
+
+const OPEN: [string, ReactElement][] = [
+  ["/sign-in", <SignInPage />],
+  ["/sign-up", <SignUpPage />],
+  ["/parental-consent", <ParentalConsentPage />],
+  ["/verify-email", <VerifyEmailPage />],
+];
+
+const SIGNED_IN: [string, ReactElement][] = [
+  ["/", <CataloguePage />],
+  ["/courses/:courseId", <CoursePage />],
+  ["/courses/:courseId/lessons/:lessonId", <LessonPage />],
+  [progressPath, <ProgressPage />],
+  [childrenPath, <ChildrenPage />],
+  [workPath, <WorkPage />],
+  ["/sittings/:sittingId", <SittingPage />],
+  [classesPath, <ClassesPage />],
+  [`${classesPath}/:classId`, <ClassPage />],
+  [gradingPath, <GradingQueuePage />],
+  [reviewsPath, <ReviewsPage />],
+  [`${reviewsPath}/:sittingId`, <ReviewPage />],
+  [contentPath, <ContentPage />],
+  [`${contentPath}/jobs/:jobId`, <JobPage />],
+  [`${contentPath}/review/:topicId`, <ReviewTopicPage />],
+];
 
 export function App() {
   return (
     <BrowserRouter>
       <Routes>
         <Route element={<Layout />}>
-          <Route path="/sign-in" element={<SignInPage />} />
-          <Route path="/sign-up" element={<SignUpPage />} />
-          <Route
-            path="/"
-            element={
-              <SignedIn>
-                <CataloguePage />
-              </SignedIn>
-            }
-          />
-          <Route
-            path="/courses/:courseId"
-            element={
-              <SignedIn>
-                <CoursePage />
-              </SignedIn>
-            }
-          />
-          <Route
-            path="/courses/:courseId/lessons/:lessonId"
-            element={
-              <SignedIn>
-                <Suspense fallback={<p role="status">Loading the lesson…</p>}>
-                  <LessonPage />
-                </Suspense>
-              </SignedIn>
-            }
-          />
-          <Route path="/parental-consent" element={<ParentalConsentPage />} />
-          <Route path="/verify-email" element={<VerifyEmailPage />} />
-          <Route
-            path={progressPath}
-            element={
-              <SignedIn>
-                <ProgressPage />
-              </SignedIn>
-            }
-          />
-          <Route
-            path={childrenPath}
-            element={
-              <SignedIn>
-                <ChildrenPage />
-              </SignedIn>
-            }
-          />
-          <Route
-            path={workPath}
-            element={
-              <SignedIn>
-                <WorkPage />
-              </SignedIn>
-            }
-          />
-          <Route
-            path="/sittings/:sittingId"
-            element={
-              <SignedIn>
-                <SittingPage />
-              </SignedIn>
-            }
-          />
-          <Route
-            path={classesPath}
-            element={
-              <SignedIn>
-                <ClassesPage />
-              </SignedIn>
-            }
-          />
-          <Route
-            path={`${classesPath}/:classId`}
-            element={
-              <SignedIn>
-                <ClassPage />
-              </SignedIn>
-            }
-          />
-          <Route
-            path={gradingPath}
-            element={
-              <SignedIn>
-                <GradingQueuePage />
-              </SignedIn>
-            }
-          />
-          <Route
-            path={reviewsPath}
-            element={
-              <SignedIn>
-                <ReviewsPage />
-              </SignedIn>
-            }
-          />
-          <Route
-            path={`${reviewsPath}/:sittingId`}
-            element={
-              <SignedIn>
-                <ReviewPage />
-              </SignedIn>
-            }
-          />
+          {OPEN.map(([path, page]) => (
+            <Route key={path} path={path} element={page} />
+          ))}
+          {SIGNED_IN.map(([path, page]) => (
+            <Route key={path} path={path} element={<SignedIn>{page}</SignedIn>} />
+          ))}
           <Route path="*" element={<p>There is no page here.</p>} />
         </Route>
       </Routes>

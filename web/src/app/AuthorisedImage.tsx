@@ -1,7 +1,6 @@
 import { useEffect, useState } from "react";
 
-import { apiError } from "../api/client";
-import { accessToken } from "../auth/tokens";
+import { authorisedFetch } from "../api/client";
 import { Problem } from "./Problem";
 
 /** An image the API serves only with the session's bearer token (an <img src> cannot send it):
@@ -14,11 +13,7 @@ export function AuthorisedImage({ path, alt }: { path: string; alt: string }) {
     let current = true;
     void (async () => {
       try {
-        const token = await accessToken();
-        const response = await fetch(path, {
-          headers: token ? { Authorization: `Bearer ${token}` } : {},
-        });
-        if (!response.ok) throw await apiError(response);
+        const response = await authorisedFetch(path);
         const blobUrl = URL.createObjectURL(await response.blob());
         if (current) setUrl((shown = blobUrl));
         else URL.revokeObjectURL(blobUrl);

@@ -5,6 +5,7 @@ import { type Role, signOut, useRole } from "../auth/tokens";
 import {
   childrenPath,
   classesPath,
+  contentPath,
   gradingPath,
   progressPath,
   reviewsPath,
@@ -21,6 +22,7 @@ function sections(role: Role): [string, string][] {
   if (role === "parent") pages.push([childrenPath, "Children"]);
   if (STAFF.includes(role)) pages.push([classesPath, "Classes"], [gradingPath, "Grading"]);
   if (STAFF.includes(role) || role === "proctor") pages.push([reviewsPath, "Proctoring reviews"]);
+  if (STAFF.includes(role) || role === "content_editor") pages.push([contentPath, "Content"]);
   return pages;
 }
 

@@ -1,14 +1,25 @@
 import { ApiError } from "../api/client";
 
-/** What went wrong, said plainly: the platform's message, the wait on a 429. */
+/** What an error says to a person: the platform's message, the wait on a 429, a lost connection
+ * (fetch rejects with a TypeError), or the client's own message. */
+function explain(error: unknown): { code: string; text: string } {
+  if (error instanceof ApiError) {
+    const wait = error.retryAfterSeconds ? ` Try again in ${error.retryAfterSeconds} s.` : "";
+    return { code: error.code, text: error.message + wait };
+  }
+  if (error instanceof Error && !(error instanceof TypeError)) {
+    return { code: "client", text: error.message };
+  }
+  return { code: "network", text: "The platform could not be reached. Check your connection." };
+}
+
+/** What went wrong, said plainly, as an alert. */
 export function Problem({ error }: { error: unknown }) {
   if (!error) return null;
-  const known = error instanceof ApiError ? error : null;
-  const wait = known?.retryAfterSeconds;
+  const { code, text } = explain(error);
   return (
-    <p role="alert" className="problem" data-code={known?.code ?? "network"}>
-      {known ? known.message : "The platform could not be reached. Check your connection."}
-      {wait ? ` Try again in ${wait} s.` : ""}
+    <p role="alert" className="problem" data-code={code}>
+      {text}
     </p>
   );
 }

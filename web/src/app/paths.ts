@@ -13,3 +13,6 @@ export const workPath = "/work";
 export const sittingPath = (sittingId: string): string => `/sittings/${sittingId}`;
 export const progressPath = "/progress";
 export const childrenPath = "/children";
+export const contentPath = "/content";
+export const contentJobPath = (jobId: string): string => `${contentPath}/jobs/${jobId}`;
+export const contentTopicPath = (topicId: string): string => `${contentPath}/review/${topicId}`;

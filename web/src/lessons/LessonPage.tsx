@@ -1,15 +1,11 @@
-import "katex/dist/katex.min.css";
-
-import ReactMarkdown from "react-markdown";
 import { Link, useParams } from "react-router";
-import rehypeKatex from "rehype-katex";
-import remarkMath from "remark-math";
 
 import { api, ok } from "../api/client";
 import { coursePath } from "../app/paths";
 import { Problem } from "../app/Problem";
 import { useLoad } from "../app/useLoad";
 import { TutorPanel } from "../tutor/TutorPanel";
+import Markdown from "./Markdown";
 
 /** A lesson (Markdown with maths) beside the tutor, which answers about its course. */
 export default function LessonPage() {
@@ -34,9 +30,7 @@ export default function LessonPage() {
         {lesson.data && (
           <>
             <h1>{lesson.data.title}</h1>
-            <ReactMarkdown remarkPlugins={[remarkMath]} rehypePlugins={[rehypeKatex]}>
-              {lesson.data.body_markdown}
-            </ReactMarkdown>
+            <Markdown>{lesson.data.body_markdown}</Markdown>
           </>
         )}
       </article>
