@@ -22,10 +22,10 @@ VISION_PACKAGES := ultralytics onnx onnxslim onnxruntime
 # The web client's build: redone when its sources or the API (its types come from the OpenAPI
 # document) change.
 WEB_STAMP := web/dist/index.html
-WEB_SOURCES := $(shell find web/src web/index.html web/package.json web/package-lock.json \
+WEB_SOURCES := $(shell find web/src web/public web/index.html web/package.json web/package-lock.json \
   web/vite.config.ts web/tsconfig.json platform_api core -name node_modules -prune -o -type f \
   \( -name '*.ts' -o -name '*.tsx' -o -name '*.css' -o -name '*.json' -o -name '*.html' \
-  -o -name '*.py' \) -print 2>/dev/null | grep -v '^web/src/api/schema.d.ts$$')
+  -o -name '*.py' -o -name '*.svg' \) -print 2>/dev/null | grep -v '^web/src/api/schema.d.ts$$')
 
 .PHONY: run test fuzz bench lint install vision-env web services clean
 

@@ -16,6 +16,16 @@ logger = logging.getLogger(__name__)
 CHAMPION_ALIAS = "champion"
 
 
+def tracking_uri_of(configured: str, data_dir: Path) -> str:
+    """The MLflow store: the configured URI (a team's ``mlflow server``), else a SQLite file in
+    the data folder, the one every part of an embedded installation shares."""
+    if configured:
+        return configured
+    folder = data_dir.expanduser().resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'mlflow.db'}"
+
+
 def champion_uri(registered_model: str) -> str:
     return f"models:/{registered_model}@{CHAMPION_ALIAS}"
 

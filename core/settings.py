@@ -7,6 +7,8 @@ from typing import Literal, Self
 from pydantic import BaseModel, Field, HttpUrl, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.model_registry import tracking_uri_of
+
 
 class OidcProvider(BaseModel):
     """One OpenID Connect identity provider (Google, Apple, or any compliant issuer)."""
@@ -87,6 +89,17 @@ class Settings(BaseSettings):
     )
     content_runner: bool = Field(
         True, description="`wc run` also starts a content-job runner (`wc content runner`)."
+    )
+
+    # The ML lifecycle's store (pipelines/, evals/), read by the ML engineers' pages.
+    mlflow_tracking_uri: str = Field("", description="Empty: sqlite in the data dir.")
+    mlflow_ui_url: str = Field(
+        "",
+        description="The MLflow UI the ML pages link to (a team's mlflow server); empty: the "
+        "one `wc run` serves on 127.0.0.1:mlflow_ui_port for the embedded store.",
+    )
+    mlflow_ui_port: int = Field(
+        5000, ge=0, le=65535, description="Where `wc run` serves the MLflow UI; 0: it does not."
     )
 
     # Proctored exams (platform_api/proctor) and their biometric data.
@@ -183,6 +196,22 @@ class Settings(BaseSettings):
         """The API on this machine, as `wc run` and `wc status` reach it."""
         host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
         return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
+
+    @property
+    def tracking_uri(self) -> str:
+        return tracking_uri_of(self.mlflow_tracking_uri, self.data_dir)
+
+    @property
+    def serves_mlflow_ui(self) -> bool:
+        """Whether `wc run` serves the MLflow UI itself (an embedded store, a port given)."""
+        return not self.mlflow_ui_url and bool(self.mlflow_ui_port)
+
+    @property
+    def mlflow_ui(self) -> str | None:
+        """The MLflow UI's address, or None when there is none to link to."""
+        if self.mlflow_ui_url:
+            return self.mlflow_ui_url.rstrip("/")
+        return f"http://127.0.0.1:{self.mlflow_ui_port}" if self.mlflow_ui_port else None
 
     @property
     def base_url(self) -> str:

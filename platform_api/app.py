@@ -29,6 +29,7 @@ from platform_api.http.routing import match_uuid_parameters_only
 from platform_api.http.web_client import serve_web_client
 from platform_api.mastery.events import subscribe_mastery
 from platform_api.mastery.routes import router as mastery_router
+from platform_api.ml.routes import router as ml_router
 from platform_api.notifications.events import subscribe_mailer
 from platform_api.notifications.routes import router as notifications_router
 from platform_api.openstax.routes import router as import_router
@@ -86,6 +87,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     realtime_router,
     auth_router,
     oidc_router,
+    ml_router,
     health_router,
 )
 

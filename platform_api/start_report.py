@@ -1,7 +1,8 @@
 """What `wc run` tells a person while it starts: one line when each part is ready or stopped.
 
-The LLM application and the content runner run as child processes whose output (Ray's and
-vLLM's included) goes to files under ``<data_dir>/logs``, so the console keeps to these lines.
+The LLM application, the content runner and the MLflow UI run as child processes whose output
+(Ray's and vLLM's included) goes to files under ``<data_dir>/logs``, so the console keeps to
+these lines.
 """
 
 import subprocess
@@ -14,7 +15,13 @@ from pathlib import Path
 from rich.console import Console
 
 from core.settings import Settings
-from platform_api.status import PartStatus, api_status, llm_status, runner_status
+from platform_api.status import (
+    PartStatus,
+    api_status,
+    llm_status,
+    mlflow_ui_status,
+    runner_status,
+)
 
 POLL_SECONDS = 2.0
 
@@ -28,24 +35,42 @@ class Child:
     log: Path
 
 
-def start_child(name: str, args: list[str], log: Path) -> Child:
-    """``wc ARGS`` as a child process writing to ``log`` (appended: earlier runs stay)."""
+def start_child(name: str, command: list[str], log: Path) -> Child:
+    """``command`` as a child process writing to ``log`` (appended: earlier runs stay)."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as output:
-        process = subprocess.Popen(
-            [sys.argv[0], *args], stdin=subprocess.DEVNULL, stdout=output, stderr=output
-        )
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=output, stderr=output)
     return Child(name, process, log)
 
 
+def mlflow_ui_command(settings: Settings) -> list[str]:
+    """The MLflow server of this environment on the embedded store, on loopback only."""
+    return [
+        str(Path(sys.executable).with_name("mlflow")),
+        "server",
+        "--backend-store-uri",
+        settings.tracking_uri,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(settings.mlflow_ui_port),
+        "--workers",
+        "1",
+    ]
+
+
 def start_children(settings: Settings) -> list[Child]:
-    """The LLM application and the content runner, as the settings ask."""
+    """The LLM application, the content runner and the MLflow UI, as the settings ask."""
+    wc, logs = sys.argv[0], settings.logs_dir
     children = []
     if settings.serve_llm:
-        children.append(start_child("LLM", ["serve"], settings.logs_dir / "llm.log"))
+        children.append(start_child("LLM", [wc, "serve"], logs / "llm.log"))
     if settings.content_runner:
-        log = settings.logs_dir / "content-runner.log"
-        children.append(start_child("content runner", ["content", "runner"], log))
+        log = logs / "content-runner.log"
+        children.append(start_child("content runner", [wc, "content", "runner"], log))
+    if settings.serves_mlflow_ui:
+        log = logs / "mlflow-ui.log"
+        children.append(start_child("MLflow UI", mlflow_ui_command(settings), log))
     return children
 
 
@@ -58,6 +83,9 @@ def part_checks(settings: Settings, children: list[Child]) -> dict[str, Callable
         )
     if "content runner" in names:
         checks["content runner"] = lambda: runner_status(settings)
+    if "MLflow UI" in names and settings.mlflow_ui:
+        ui = settings.mlflow_ui
+        checks["MLflow UI"] = lambda: mlflow_ui_status(ui)
     return checks
 
 

@@ -51,6 +51,17 @@ def llm_status(base_url: str, model: str, api_key: str) -> PartStatus:
     return PartStatus("LLM", True, f"{model} answers at {base_url}")
 
 
+def mlflow_ui_status(ui: str) -> PartStatus:
+    """Up when the MLflow server's ``/health`` answers."""
+    try:
+        response = httpx.get(f"{ui}/health", timeout=API_TIMEOUT_SECONDS)
+    except httpx.HTTPError as error:
+        return PartStatus("MLflow UI", False, f"{ui} does not answer ({type(error).__name__})")
+    if response.status_code != 200:
+        return PartStatus("MLflow UI", False, f"{ui}/health answered {response.status_code}")
+    return PartStatus("MLflow UI", True, ui)
+
+
 def runner_status(settings: Settings) -> PartStatus:
     """Up when a content runner on this machine beat recently (its process and loop are alive)."""
     beats = live_beats(settings.run_dir)
@@ -61,10 +72,13 @@ def runner_status(settings: Settings) -> PartStatus:
 
 
 def instance_status(settings: Settings) -> list[PartStatus]:
-    """Every part `wc run` starts with these settings (the LLM and the runner can be off)."""
+    """Every part `wc run` starts with these settings (the LLM, the runner and the MLflow UI
+    can be off)."""
     parts = [api_status(settings.local_url)]
     if settings.serve_llm:
         parts.append(llm_status(settings.llm_base_url, settings.llm_model, settings.llm_api_key))
     if settings.content_runner:
         parts.append(runner_status(settings))
+    if settings.serves_mlflow_ui and settings.mlflow_ui:
+        parts.append(mlflow_ui_status(settings.mlflow_ui))
     return parts

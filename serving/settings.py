@@ -6,6 +6,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.model_registry import tracking_uri_of
+
 BUNDLED_MODEL = "bundled"
 
 
@@ -109,8 +111,4 @@ class ServingSettings(BaseSettings):
 
     @property
     def tracking_uri(self) -> str:
-        if self.mlflow_tracking_uri:
-            return self.mlflow_tracking_uri
-        data_dir = self.data_dir.expanduser().resolve()
-        data_dir.mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{data_dir / 'mlflow.db'}"
+        return tracking_uri_of(self.mlflow_tracking_uri, self.data_dir)

@@ -179,6 +179,7 @@ def test_the_console_says_when_each_part_is_ready_and_little_else(instance: Inst
     assert f"API ready: http://127.0.0.1:{API_PORT} (docs: " in text, text
     assert f"LLM ready: smollm2-135m-instruct answers at http://127.0.0.1:{LLM_PORT}/v1" in text
     assert "content runner ready: pid " in text, text
+    assert "MLflow UI ready: http://127.0.0.1:5000" in text, text  # the embedded store's UI
     assert f"Water Classroom is ready on http://127.0.0.1:{API_PORT}" in text, text
     assert len(lines) <= 20, text
     assert not [line for line in lines if line.lstrip().startswith("{")], text

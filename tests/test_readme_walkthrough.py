@@ -48,6 +48,7 @@ def test_readme_walkthrough(tmp_path: Path) -> None:
         "WC_DATABASE_URL": "",
         "WC_SERVE_LLM": "false",
         "WC_CONTENT_RUNNER": "false",
+        "WC_MLFLOW_UI_PORT": str(free_port()),
     }
     server = subprocess.Popen(
         [str(Path(sys.executable).with_name("wc")), "run"],

@@ -22,6 +22,7 @@ import {
   classesPath,
   contentPath,
   gradingPath,
+  mlPath,
   progressPath,
   reviewsPath,
   workPath,
@@ -33,6 +34,7 @@ const LessonPage = lazy(() => import("../lessons/LessonPage"));
 const ContentPage = lazy(() => import("../content/ContentPage"));
 const JobPage = lazy(() => import("../content/JobPage"));
 const ReviewTopicPage = lazy(() => import("../content/ReviewTopicPage"));
+const MlPage = lazy(() => import("../ml/MlPage"));
 
 /** A page for signed-in people: the others are sent to sign in, and back here after. Lazy pages
  * show a status line while their code loads. */
@@ -69,6 +71,7 @@ const SIGNED_IN: [string, ReactElement][] = [
   [contentPath, <ContentPage />],
   [`${contentPath}/jobs/:jobId`, <JobPage />],
   [`${contentPath}/review/:topicId`, <ReviewTopicPage />],
+  [mlPath, <MlPage />],
 ];
 
 export function App() {

@@ -7,6 +7,7 @@ import {
   classesPath,
   contentPath,
   gradingPath,
+  mlPath,
   progressPath,
   reviewsPath,
   workPath,
@@ -23,6 +24,7 @@ function sections(role: Role): [string, string][] {
   if (STAFF.includes(role)) pages.push([classesPath, "Classes"], [gradingPath, "Grading"]);
   if (STAFF.includes(role) || role === "proctor") pages.push([reviewsPath, "Proctoring reviews"]);
   if (STAFF.includes(role) || role === "content_editor") pages.push([contentPath, "Content"]);
+  if (role === "admin") pages.push([mlPath, "Models"]);
   return pages;
 }
 

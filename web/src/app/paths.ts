@@ -16,3 +16,4 @@ export const childrenPath = "/children";
 export const contentPath = "/content";
 export const contentJobPath = (jobId: string): string => `${contentPath}/jobs/${jobId}`;
 export const contentTopicPath = (topicId: string): string => `${contentPath}/review/${topicId}`;
+export const mlPath = "/ml";
