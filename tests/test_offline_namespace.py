@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 API_PORT, LLM_PORT = 8000, 8001  # the namespace is empty: the default ports are free
 API_URL = f"http://127.0.0.1:{API_PORT}"
 SITTING_TIMEOUT_SECONDS = 150
+EXAM_TIMEOUT_SECONDS = 300
 START_TIMEOUT_SECONDS = 480
 NAMESPACE_SETUP = (
     "ip link set lo up"
@@ -243,6 +244,40 @@ def test_a_proctor_session_streams_and_every_socket_stays_on_loopback(
     assert proctor_udp, "the proctor's peer bound no UDP socket"
     assert {s.local.rsplit(":", 1)[0] for s in proctor_udp} == {"127.0.0.1"}, proctor_udp
     _assert_on_loopback_but_serve_listeners(seen)
+
+
+@pytest.mark.slow
+def test_a_proctored_exam_in_chromium_streams_and_the_review_shows_the_face_leaving(
+    instance: Instance, tmp_path: Path
+) -> None:
+    """The exam page in Chromium (a fake webcam fed from a file, tests/web/instance_exam.py)
+    inside the namespace: consent, enrolment from the camera, the stream to the proctor over
+    WebRTC, "proctoring on", a copy event on the data channel, submit; the face that left the
+    picture for 5 s is on the teacher's review page. The platform's sockets stay on loopback;
+    the browser's are the learner's machine's, not the platform's, and are not judged here."""
+    shots = Path(os.environ.get("WC_SCREENSHOTS_DIR") or tmp_path)
+    output, errors = tmp_path / "exam.json", tmp_path / "exam.log"
+    with output.open("w") as stdout, errors.open("w") as stderr:
+        exam = instance.spawn_inside(
+            [sys.executable, "-m", "tests.web.instance_exam", API_URL, str(shots)],
+            stdout=stdout,
+            stderr=stderr,
+            PYTHONPATH=str(ROOT),
+        )
+        seen = watch_sockets(
+            instance.process.pid, lambda _: exam.poll() is None, timeout=EXAM_TIMEOUT_SECONDS
+        )
+    exam.kill()  # in case it ran past the timeout; a no-op once it exited
+    assert exam.wait() == 0, errors.read_text()[-6000:]
+    result = json.loads(output.read_text())
+    assert "Proctoring on" in result["indicator"] and result["session"][0] == "ended", result
+    assert {"face_absent", "copy_paste"} <= set(result["session"][1]), result
+    assert "Face absent" in result["timeline"], result
+    _assert_on_loopback_but_serve_listeners({s for s in seen if not _browser(s)})
+
+
+def _browser(socket: Socket) -> bool:
+    return "chrom" in socket.command.lower()
 
 
 def _assert_loopback_host_candidates_only(sdp: str) -> None:

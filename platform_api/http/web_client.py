@@ -19,6 +19,7 @@ logger = logging.getLogger(__name__)
 API_PREFIX = "/api/"
 PAGE_METHODS = frozenset({"GET", "HEAD"})
 # Vite names the files under assets/ by their content hash: a new build has new names.
+SERVICE_WORKER = "sw.js"
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
@@ -48,6 +49,8 @@ class WebClient:
             else:
                 if path.startswith("assets/"):
                     response.headers["Cache-Control"] = IMMUTABLE
+                elif path == SERVICE_WORKER:  # a new build's worker must replace the old one
+                    response.headers["Cache-Control"] = "no-cache"
                 return response
         # Always revalidated: it names the current build's assets.
         return FileResponse(self.index, headers={"Cache-Control": "no-cache"})

@@ -2,7 +2,7 @@
  * `npm run api-types`, never written by hand), with the session's bearer token on every call. */
 import createClient, { type Middleware } from "openapi-fetch";
 
-import { accessToken } from "../auth/tokens";
+import { accessToken, signOut } from "../auth/tokens";
 import type { components, paths } from "./schema";
 
 export type Schemas = components["schemas"];
@@ -12,6 +12,12 @@ const withToken: Middleware = {
     const token = await accessToken();
     if (token) request.headers.set("Authorization", `Bearer ${token}`);
     return request;
+  },
+  onResponse({ request, response }) {
+    // The session ended on the server (revoked, or its refresh refused): sign in again; the
+    // signed-in pages send the person to the sign-in page and back here after.
+    if (response.status === 401 && request.headers.has("Authorization")) signOut();
+    return response;
   },
 };
 

@@ -35,6 +35,7 @@ const ContentPage = lazy(() => import("../content/ContentPage"));
 const JobPage = lazy(() => import("../content/JobPage"));
 const ReviewTopicPage = lazy(() => import("../content/ReviewTopicPage"));
 const MlPage = lazy(() => import("../ml/MlPage"));
+const ProctoredExamPage = lazy(() => import("../exam/ProctoredExamPage"));
 
 /** A page for signed-in people: the others are sent to sign in, and back here after. Lazy pages
  * show a status line while their code loads. */
@@ -63,6 +64,7 @@ const SIGNED_IN: [string, ReactElement][] = [
   [childrenPath, <ChildrenPage />],
   [workPath, <WorkPage />],
   ["/sittings/:sittingId", <SittingPage />],
+  ["/exams/:assignmentId", <ProctoredExamPage />],
   [classesPath, <ClassesPage />],
   [`${classesPath}/:classId`, <ClassPage />],
   [gradingPath, <GradingQueuePage />],

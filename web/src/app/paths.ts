@@ -17,3 +17,4 @@ export const contentPath = "/content";
 export const contentJobPath = (jobId: string): string => `${contentPath}/jobs/${jobId}`;
 export const contentTopicPath = (topicId: string): string => `${contentPath}/review/${topicId}`;
 export const mlPath = "/ml";
+export const proctoredExamPath = (assignmentId: string): string => `/exams/${assignmentId}`;

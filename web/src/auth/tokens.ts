@@ -2,6 +2,8 @@
  * dropped when the refresh is refused. Components follow it with `useSignedIn`. */
 import { useSyncExternalStore } from "react";
 
+import { forgetOfflineLessons } from "../app/offline";
+
 type Tokens = { access: string; refresh: string; expiresAt: number };
 export type TokenPair = { access_token: string; refresh_token: string; expires_in: number };
 
@@ -36,14 +38,22 @@ export function signIn(pair: TokenPair): void {
 
 export function signOut(): void {
   store(null);
+  forgetOfflineLessons();
 }
 
 async function refreshed(tokens: Tokens): Promise<Tokens | null> {
-  const response = await fetch("/api/v1/auth/refresh", {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ refresh_token: tokens.refresh }),
-  });
+  let response: Response;
+  try {
+    response = await fetch("/api/v1/auth/refresh", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ refresh_token: tokens.refresh }),
+    });
+  } catch {
+    // Offline: keep the session (the service worker still serves the lessons kept for
+    // reading offline); the refresh is tried again on the next call.
+    return current;
+  }
   if (!response.ok) {
     store(null); // expired or revoked: sign in again
     return null;

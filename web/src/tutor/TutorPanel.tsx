@@ -3,6 +3,8 @@ import { Button, Form, Label, TextArea, TextField } from "react-aria-components"
 import { Link } from "react-router";
 
 import { Problem } from "../app/Problem";
+import { useDraft } from "../app/useDraft";
+import { useOnline } from "../app/useOnline";
 import { lessonPath } from "../app/paths";
 import { ask, type Citation, startSession } from "./stream";
 
@@ -40,7 +42,8 @@ function Answer({
 export function TutorPanel({ courseId }: { courseId: string }) {
   const [exchanges, setExchanges] = useState<Exchange[]>([]);
   const [error, setError] = useState<unknown>(null);
-  const [draft, setDraft] = useState("");
+  const [draft, setDraft] = useDraft(`tutor.${courseId}`);
+  const online = useOnline();
   const [streaming, setStreaming] = useState(false);
   const session = useRef<string | null>(null);
   const stopper = useRef<AbortController | null>(null);
@@ -100,11 +103,17 @@ export function TutorPanel({ courseId }: { courseId: string }) {
           </li>
         ))}
       </ol>
-      <Problem error={error} />
+      {online ? (
+        <Problem error={error} />
+      ) : (
+        <p role="alert" className="problem" data-code="offline">
+          You are offline: the tutor needs the connection. Your question is kept until you are back.
+        </p>
+      )}
       <Form
         onSubmit={(event) => {
           event.preventDefault();
-          if (draft.trim() && !streaming) void send(draft.trim());
+          if (draft.trim() && !streaming && online) void send(draft.trim());
         }}
       >
         <TextField value={draft} onChange={setDraft} maxLength={4000}>
@@ -112,7 +121,7 @@ export function TutorPanel({ courseId }: { courseId: string }) {
           <TextArea rows={3} />
         </TextField>
         <div className="row">
-          <Button type="submit" isDisabled={streaming || !draft.trim()}>
+          <Button type="submit" isDisabled={streaming || !draft.trim() || !online}>
             Ask
           </Button>
           <Button isDisabled={!streaming} onPress={() => stopper.current?.abort()}>

@@ -2,7 +2,7 @@ import { Button } from "react-aria-components";
 import { Link, useNavigate } from "react-router";
 
 import { api, ok, type Schemas } from "../api/client";
-import { sittingPath } from "../app/paths";
+import { proctoredExamPath, sittingPath } from "../app/paths";
 import { Problem } from "../app/Problem";
 import { formatWhen } from "../app/time";
 import { useAction } from "../app/useAction";
@@ -51,10 +51,15 @@ export function WorkPage() {
                   ? ` · ${assignment.kind === "exam" ? "closes" : "due"} ${formatWhen(due)}`
                   : ""}
               </p>
-              {sitting?.status === "in_progress" ? (
-                <Link to={sittingPath(sitting.id)}>Continue “{assignment.title}”</Link>
-              ) : sitting ? (
+              {sitting && sitting.status !== "in_progress" ? (
                 <Link to={sittingPath(sitting.id)}>Results of “{assignment.title}”</Link>
+              ) : assignment.requires_proctoring ? (
+                // The exam page takes the learner through consent and the camera first.
+                <Link to={proctoredExamPath(assignment.id)}>
+                  {sitting ? "Continue" : "Take"} the proctored exam “{assignment.title}”
+                </Link>
+              ) : sitting ? (
+                <Link to={sittingPath(sitting.id)}>Continue “{assignment.title}”</Link>
               ) : (
                 <Button isDisabled={start.busy} onPress={() => void start.run(assignment.id)}>
                   Start “{assignment.title}”
