@@ -143,6 +143,7 @@ def build_bare(folder: Path) -> Path:
         'const root = createRoot(document.getElementById("root"));\n'
         'root.render(createElement("p", { id: "bare" }, "bare"));\n'
     )
+    (folder / "vite.config.mjs").write_text("export default {};\n")  # not the client's
     vite = WEB / "node_modules" / ".bin" / "vite"
     subprocess.run(
         [
@@ -154,7 +155,7 @@ def build_bare(folder: Path) -> Path:
             "--logLevel",
             "error",
             "--config",
-            "false",
+            str(folder / "vite.config.mjs"),
         ],
         cwd=WEB,
         check=True,

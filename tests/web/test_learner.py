@@ -70,6 +70,10 @@ async def test_a_learner_reads_a_lesson_and_the_tutor_answers_beside_it(
     streamed = [length for _, length, cited in samples if length > 0 and not cited]
     assert len(set(streamed)) >= 2, f"the answer did not grow before it ended: {samples[:20]}"
     await capture(page, screenshots, "lesson-with-answer")
+    tutor = page.get_by_role("complementary", name="Tutor")
+    await expect(tutor).to_contain_text("In this course the tutor explains")
+    await tutor.get_by_role("button", name="Helpful", exact=True).click()
+    await expect(tutor.get_by_text("Thanks for the feedback.")).to_be_visible()
 
     # A citation opens the lesson it cites.
     citation = sources.get_by_role("link").first
@@ -86,6 +90,14 @@ async def test_a_learner_reads_a_lesson_and_the_tutor_answers_beside_it(
     await expect(page.get_by_role("button", name="Stop")).to_be_disabled()
     await page.get_by_label("Your question").fill("What is an aquifer?")
     await expect(page.get_by_role("button", name="Ask")).to_be_enabled()
+
+    # The conversation is listed with the course's, and deleted with what the tutor remembers.
+    await tutor.get_by_text("Earlier conversations").click()
+    conversations = tutor.get_by_role("list", name="Earlier conversations")
+    await expect(conversations.get_by_role("listitem")).to_have_count(1)
+    await conversations.get_by_role("button", name="Delete").click()
+    await expect(conversations.get_by_role("listitem")).to_have_count(0)
+    await expect(page.locator(".exchanges > li")).to_have_count(0)
     await page.close()
 
 

@@ -57,6 +57,8 @@ async def set_up_the_class(page: Page, learner: Account) -> None:
     await choose(page, "Course to assign", "Physics")
     await page.get_by_role("button", name="Assign the course").click()
     await expect(page.get_by_role("link", name="Physics")).to_be_visible()
+    await choose(page, "The tutor of Physics", "explains, citing the lessons")
+    await expect(page.get_by_role("button", name=re.compile("explains, citing"))).to_be_visible()
 
 
 async def assign(page: Page, title: str, exam: bool) -> None:

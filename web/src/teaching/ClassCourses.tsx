@@ -7,6 +7,7 @@ import { coursePath } from "../app/paths";
 import { Problem } from "../app/Problem";
 import { submitted, useAction } from "../app/useAction";
 import { useLoad } from "../app/useLoad";
+import { TutorModeChoice } from "./TutorModeChoice";
 
 /** The catalogue's courses, fetched once per page that needs their titles. */
 export function useCatalogue() {
@@ -40,6 +41,7 @@ export function ClassCourses({ classId, courseIds, onChange }: ClassCoursesProps
           .map((course) => (
             <li key={course.id}>
               <Link to={coursePath(course.id)}>{course.title}</Link>
+              <TutorModeChoice courseId={course.id} title={course.title} />
             </li>
           ))}
       </ul>
