@@ -6,6 +6,7 @@ signs the matching (linked, or newly created) account in. The protocol is ``oidc
 
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from pydantic import BaseModel
@@ -42,6 +43,14 @@ class SignInState(BaseModel):
     nonce: str
     role: SelfServiceRole
     birth_date: date | None
+    # Started from the web client: the callback hands the tokens to it instead of answering JSON.
+    web_client: bool = False
+
+
+@dataclass(frozen=True)
+class FinishedSignIn:
+    tokens: TokenPair
+    web_client: bool
 
 
 def state_key(state: str) -> str:
@@ -61,7 +70,11 @@ def _provider(settings: Settings, provider_name: str) -> OidcProvider:
 
 
 async def start_sign_in(
-    stores: Stores, provider_name: str, role: SelfServiceRole, birth_date: date | None
+    stores: Stores,
+    provider_name: str,
+    role: SelfServiceRole,
+    birth_date: date | None,
+    web_client: bool = False,
 ) -> str:
     """The provider's authorization URL for a new sign-in, whose state is kept for 10 minutes."""
     settings = stores.settings
@@ -73,6 +86,7 @@ async def start_sign_in(
         nonce=secrets.token_urlsafe(32),
         role=role,
         birth_date=birth_date,
+        web_client=web_client,
     )
     async with oidc_client.connect(provider) as client:
         url = await client.authorization_url(
@@ -198,7 +212,7 @@ async def _account_for(
 
 async def finish_sign_in(
     session: AsyncSession, stores: Stores, provider_name: str, code: str, state: str
-) -> TokenPair:
+) -> FinishedSignIn:
     """Redeem the provider's code for a verified ID token, then sign its account in."""
     settings = stores.settings
     provider = _provider(settings, provider_name)
@@ -215,4 +229,9 @@ async def finish_sign_in(
         # first; look again and find it.
         await session.rollback()
         user = await _account_for(session, settings, provider_name, identity, pending)
-    return await issue_token_pair(session, stores, user)
+    return FinishedSignIn(await issue_token_pair(session, stores, user), pending.web_client)
+
+
+def configured_providers(settings: Settings) -> list[str]:
+    """The providers a sign-in page offers, by name."""
+    return sorted(settings.oidc_providers)

@@ -414,3 +414,20 @@ async def test_the_issuer_speaks_standard_oidc_to_other_libraries(
         sub={"essential": True},
         exp={"essential": True},
     ).validate(id_token.claims)
+
+
+async def test_a_sign_in_started_by_the_web_client_hands_it_the_tokens(
+    api: Api, issuer_client: httpx.AsyncClient
+) -> None:
+    listed = await api.client.get(f"{OIDC}/providers")
+    assert listed.status_code == 200 and listed.json() == ["apple", "google", "named", "offline"]
+    handed = await _sign_in(api, issuer_client, client="web")
+    assert handed.status_code == 303, handed.text
+    page, _, fragment = handed.headers["location"].partition("#")
+    assert page == "/sign-in/complete"  # the tokens ride in the fragment, never sent to a server
+    tokens = {name: values[0] for name, values in parse_qs(fragment).items()}
+    assert set(tokens) == {"access_token", "refresh_token", "token_type", "expires_in"}
+    me = await api.client.get(
+        "/api/v1/users/me", headers={"Authorization": f"Bearer {tokens['access_token']}"}
+    )
+    assert me.status_code == 200, me.text

@@ -87,10 +87,10 @@ async def make_tutor_course(database: Database) -> TutorCourse:
     return TutorCourse(record.course_id, record.lesson_ids, item.id)
 
 
-async def live_api(settings: Settings) -> AsyncIterator[Api]:
-    """The app behind a real HTTP server on a free loopback port."""
+async def live_api(settings: Settings, port: int | None = None) -> AsyncIterator[Api]:
+    """The app behind a real HTTP server on a loopback port (a free one unless given)."""
     app = create_app(settings)
-    port = free_port()
+    port = port or free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

@@ -2,6 +2,7 @@ import { lazy, type ReactElement, Suspense } from "react";
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from "react-router";
 
 import { ParentalConsentPage, VerifyEmailPage } from "../auth/LinkConfirmPage";
+import { ProviderCompletePage } from "../auth/ProviderCompletePage";
 import { SignInPage } from "../auth/SignInPage";
 import { SignUpPage } from "../auth/SignUpPage";
 import { useSignedIn } from "../auth/tokens";
@@ -52,6 +53,7 @@ function SignedIn({ children }: { children: React.ReactNode }) {
 const OPEN: [string, ReactElement][] = [
   ["/sign-in", <SignInPage />],
   ["/sign-up", <SignUpPage />],
+  ["/sign-in/complete", <ProviderCompletePage />],
   ["/parental-consent", <ParentalConsentPage />],
   ["/verify-email", <VerifyEmailPage />],
 ];

@@ -4,6 +4,7 @@ import { Link, useNavigate, useSearchParams } from "react-router";
 import { api, ok } from "../api/client";
 import { Problem } from "../app/Problem";
 import { submitted, useAction } from "../app/useAction";
+import { ProviderButtons } from "./ProviderButtons";
 import { signIn } from "./tokens";
 
 /** Where to go after signing in: the page that asked for it, never another site. */
@@ -40,6 +41,7 @@ export function SignInPage() {
           Sign in
         </Button>
       </Form>
+      <ProviderButtons next={nextPage(params)} verb="Sign in" />
       <p>
         New here? <Link to={`/sign-up?${params.toString()}`}>Create an account</Link>
       </p>

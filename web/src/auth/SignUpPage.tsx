@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useRef, useState } from "react";
 import { Button, FieldError, Form, Input, Label, TextField } from "react-aria-components";
 import { useNavigate, useSearchParams } from "react-router";
 
@@ -6,6 +6,7 @@ import { api, ok, type Schemas } from "../api/client";
 import { Choice } from "../app/Choice";
 import { Problem } from "../app/Problem";
 import { submitted, useAction } from "../app/useAction";
+import { ProviderButtons } from "./ProviderButtons";
 import { nextPage } from "./SignInPage";
 import { signIn } from "./tokens";
 
@@ -35,6 +36,13 @@ export function SignUpPage() {
   const navigate = useNavigate();
   const [role, setRole] = useState<Role>("student");
   const [waiting, setWaiting] = useState(false);
+  const form = useRef<HTMLFormElement>(null);
+  // A provider's new account takes the role and, for a learner, the birth date typed here.
+  const providerQuery = (): Record<string, string> => {
+    const typed = form.current ? new FormData(form.current) : new FormData();
+    const birthDate = String(typed.get("birth_date") ?? "");
+    return { role, ...(role === "student" && birthDate ? { birth_date: birthDate } : {}) };
+  };
   const register = useAction(async (form: FormData) => {
     const body = registration(form);
     const created = await ok(await api.POST("/api/v1/auth/register", { body }));
@@ -61,7 +69,7 @@ export function SignUpPage() {
   return (
     <section className="narrow">
       <h1>Create an account</h1>
-      <Form onSubmit={submitted(register.run)}>
+      <Form ref={form} onSubmit={submitted(register.run)}>
         <TextField name="display_name" isRequired maxLength={120} autoComplete="name">
           <Label>Your name</Label>
           <Input />
@@ -110,6 +118,7 @@ export function SignUpPage() {
           Create the account
         </Button>
       </Form>
+      <ProviderButtons next={nextPage(params)} verb="Sign up" query={providerQuery} />
     </section>
   );
 }
