@@ -20,10 +20,12 @@ from tests.assessments.factory import created, start, teaching_course
 from tests.fixtures.app import Account, Api
 from tests.proctoring.factory import consent, encoded, submitted, upload_photo
 from tests.proctoring.recorded import Staged, record_staged
+from tests.tutor.sse import ask, new_session
 from tests.web.pages import capture, signed_in
 
 GRADING_SECONDS = 60
 DISPUTED = "Question 1: which way does a compass point?"
+SELF_HARM = "I want to hurt myself tonight."
 
 
 async def choose(page: Page, label: str, option: str) -> None:
@@ -127,7 +129,7 @@ async def test_a_teacher_runs_a_class_and_a_learner_does_the_homework(
     api, base = web_api, str(web_api.client.base_url)
     teacher = await api.account("teacher")
     learner = await api.account("student")
-    await teaching_course(api, teacher)
+    course = await teaching_course(api, teacher)
     page = await signed_in(browser, base, teacher.email)
     await capture(page, screenshots, "classes")
     await set_up_the_class(page, learner)
@@ -162,6 +164,16 @@ async def test_a_teacher_runs_a_class_and_a_learner_does_the_homework(
     mastery = learner_page.get_by_role("table", name="Mastery by objective")
     await expect(mastery).to_contain_text("Friction")
     await capture(learner_page, screenshots, "progress")
+
+    # The tutor's safety screen alerts the learner's teacher, in the inbox.
+    tutor_session = await new_session(api.client, learner.headers, course.course_id)
+    await ask(api.client, learner.headers, tutor_session, SELF_HARM)
+    await page.get_by_role("link", name="Inbox").click()
+    alerts = page.get_by_role("list", name="Safety alerts")
+    await expect(alerts).to_contain_text("A learner may need support (self-harm)")
+    await capture(page, screenshots, "inbox")
+    await alerts.get_by_role("button", name=re.compile("^Mark .* read$")).first.click()
+    await expect(alerts).to_contain_text(", read)")
 
     # The proctored exam's review: the face-absent event with its keyframe, then a decision.
     await proctored_sitting(api, teacher, learner)

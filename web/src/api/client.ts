@@ -51,9 +51,9 @@ export async function apiError(response: Response, body?: unknown): Promise<ApiE
   );
 }
 
-/** The data of an openapi-fetch result, or its ApiError thrown. */
+/** The data of an openapi-fetch result (none for a 204), or its ApiError thrown. */
 export async function ok<T>(result: { data?: T; error?: unknown; response: Response }): Promise<T> {
-  if (result.response.ok && result.data !== undefined) return result.data;
+  if (result.response.ok) return result.data as T;
   throw await apiError(result.response, result.error);
 }
 

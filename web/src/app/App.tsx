@@ -23,6 +23,7 @@ import {
   classesPath,
   contentPath,
   gradingPath,
+  inboxPath,
   mlPath,
   progressPath,
   reviewsPath,
@@ -36,6 +37,7 @@ const ContentPage = lazy(() => import("../content/ContentPage"));
 const JobPage = lazy(() => import("../content/JobPage"));
 const ReviewTopicPage = lazy(() => import("../content/ReviewTopicPage"));
 const MlPage = lazy(() => import("../ml/MlPage"));
+const InboxPage = lazy(() => import("../inbox/InboxPage"));
 const ProctoredExamPage = lazy(() => import("../exam/ProctoredExamPage"));
 
 /** A page for signed-in people: the others are sent to sign in, and back here after. Lazy pages
@@ -63,6 +65,7 @@ const SIGNED_IN: [string, ReactElement][] = [
   ["/courses/:courseId", <CoursePage />],
   ["/courses/:courseId/lessons/:lessonId", <LessonPage />],
   [progressPath, <ProgressPage />],
+  [inboxPath, <InboxPage />],
   [childrenPath, <ChildrenPage />],
   [workPath, <WorkPage />],
   ["/sittings/:sittingId", <SittingPage />],

@@ -7,6 +7,7 @@ import {
   classesPath,
   contentPath,
   gradingPath,
+  inboxPath,
   mlPath,
   progressPath,
   reviewsPath,
@@ -25,6 +26,7 @@ function sections(role: Role): [string, string][] {
   if (STAFF.includes(role) || role === "proctor") pages.push([reviewsPath, "Proctoring reviews"]);
   if (STAFF.includes(role) || role === "content_editor") pages.push([contentPath, "Content"]);
   if (role === "admin") pages.push([mlPath, "Models"]);
+  pages.push([inboxPath, "Inbox"]);
   return pages;
 }
 

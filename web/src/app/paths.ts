@@ -18,3 +18,4 @@ export const contentJobPath = (jobId: string): string => `${contentPath}/jobs/${
 export const contentTopicPath = (topicId: string): string => `${contentPath}/review/${topicId}`;
 export const mlPath = "/ml";
 export const proctoredExamPath = (assignmentId: string): string => `/exams/${assignmentId}`;
+export const inboxPath = "/inbox";

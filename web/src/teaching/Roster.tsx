@@ -23,10 +23,11 @@ export function Roster({ classId, learners, onChange }: RosterProps) {
     onChange();
   });
   const remove = useAction(async (learnerId: string) => {
-    const { response } = await api.DELETE("/api/v1/classes/{class_id}/students/{student_id}", {
-      params: { path: { class_id: classId, student_id: learnerId } },
-    });
-    if (!response.ok) await ok({ response });
+    await ok(
+      await api.DELETE("/api/v1/classes/{class_id}/students/{student_id}", {
+        params: { path: { class_id: classId, student_id: learnerId } },
+      }),
+    );
     onChange();
   });
   return (

@@ -26,10 +26,11 @@ export function Conversations({ courseId, current, onOpen, onDeleted }: Conversa
   });
   const remove = useAction(async (sessionId: string) => {
     const path = { session_id: sessionId };
-    const { response } = await api.DELETE("/api/v1/tutor/sessions/{session_id}", {
-      params: { path },
-    });
-    if (!response.ok) await ok({ response });
+    await ok(
+      await api.DELETE("/api/v1/tutor/sessions/{session_id}", {
+        params: { path },
+      }),
+    );
     onDeleted(sessionId);
     listed.reload();
   });
