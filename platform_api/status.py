@@ -23,15 +23,20 @@ class PartStatus:
     detail: str
 
 
+def _answers(name: str, base_url: str, path: str, up_detail: str) -> PartStatus:
+    """Up when ``GET base_url + path`` answers 200."""
+    try:
+        response = httpx.get(f"{base_url}{path}", timeout=API_TIMEOUT_SECONDS)
+    except httpx.HTTPError as error:
+        return PartStatus(name, False, f"{base_url} does not answer ({type(error).__name__})")
+    if response.status_code != 200:
+        return PartStatus(name, False, f"{base_url}{path} answered {response.status_code}")
+    return PartStatus(name, True, up_detail)
+
+
 def api_status(base_url: str) -> PartStatus:
     """Up when ``/readyz`` answers 200: the API serves and every store it uses answers."""
-    try:
-        response = httpx.get(f"{base_url}/readyz", timeout=API_TIMEOUT_SECONDS)
-    except httpx.HTTPError as error:
-        return PartStatus("API", False, f"{base_url} does not answer ({type(error).__name__})")
-    if response.status_code != 200:
-        return PartStatus("API", False, f"{base_url}/readyz answered {response.status_code}")
-    return PartStatus("API", True, f"{base_url} (docs: {base_url}/docs)")
+    return _answers("API", base_url, "/readyz", f"{base_url} (docs: {base_url}/docs)")
 
 
 def llm_status(base_url: str, model: str, api_key: str) -> PartStatus:
@@ -53,13 +58,7 @@ def llm_status(base_url: str, model: str, api_key: str) -> PartStatus:
 
 def mlflow_ui_status(ui: str) -> PartStatus:
     """Up when the MLflow server's ``/health`` answers."""
-    try:
-        response = httpx.get(f"{ui}/health", timeout=API_TIMEOUT_SECONDS)
-    except httpx.HTTPError as error:
-        return PartStatus("MLflow UI", False, f"{ui} does not answer ({type(error).__name__})")
-    if response.status_code != 200:
-        return PartStatus("MLflow UI", False, f"{ui}/health answered {response.status_code}")
-    return PartStatus("MLflow UI", True, ui)
+    return _answers("MLflow UI", ui, "/health", ui)
 
 
 def runner_status(settings: Settings) -> PartStatus:

@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import pytest
 
@@ -218,20 +218,9 @@ def test_a_proctor_session_streams_and_every_socket_stays_on_loopback(
     """A learner's webcam (aiortc) inside the namespace streams to the instance's proctor
     through the offer endpoint, while every TCP and UDP socket of the namespace is watched.
     It runs before the content job, whose generation would hold the CPU meanwhile."""
-    output, errors = tmp_path / "sitting.json", tmp_path / "sitting.log"
-    with output.open("w") as stdout, errors.open("w") as stderr:
-        sitting = instance.spawn_inside(
-            [sys.executable, "-m", "tests.proctoring.instance_sitting", API_URL],
-            stdout=stdout,
-            stderr=stderr,
-            PYTHONPATH=str(ROOT),
-        )
-        seen = watch_sockets(
-            instance.process.pid, lambda _: sitting.poll() is None, timeout=SITTING_TIMEOUT_SECONDS
-        )
-    sitting.kill()  # in case it ran past the timeout; a no-op once it exited
-    assert sitting.wait() == 0, errors.read_text()[-4000:]
-    result = json.loads(output.read_text())
+    result, seen = _run_watched(
+        instance, tmp_path, SITTING_TIMEOUT_SECONDS, "tests.proctoring.instance_sitting", API_URL
+    )
 
     _assert_loopback_host_candidates_only(result["answer"]["sdp"])
     live, ended = result["live"], result["ended"]
@@ -256,24 +245,53 @@ def test_a_proctored_exam_in_chromium_streams_and_the_review_shows_the_face_leav
     picture for 5 s is on the teacher's review page. The platform's sockets stay on loopback;
     the browser's are the learner's machine's, not the platform's, and are not judged here."""
     shots = Path(os.environ.get("WC_SCREENSHOTS_DIR") or tmp_path)
-    output, errors = tmp_path / "exam.json", tmp_path / "exam.log"
+    # Watched until the exam and its review are done, not while Chromium shuts down (its closing
+    # sockets can no longer be told from anyone else's).
+    done = tmp_path / "exam-done"
+    result, seen = _run_watched(
+        instance,
+        tmp_path,
+        EXAM_TIMEOUT_SECONDS,
+        "tests.web.instance_exam",
+        API_URL,
+        str(shots),
+        str(done),
+        done=done,
+    )
+    assert "Proctoring on" in result["indicator"] and result["session"][0] == "ended", result
+    assert {"face_absent", "copy_paste"} <= set(result["session"][1]), result
+    assert "Face absent" in result["timeline"], result
+    _assert_on_loopback_but_serve_listeners({s for s in seen if not _browser(s)})
+
+
+def _run_watched(
+    instance: Instance,
+    folder: Path,
+    timeout: float,
+    module: str,
+    *args: str,
+    done: Path | None = None,
+) -> tuple[dict[str, Any], set[Socket]]:
+    """``python -m MODULE ARGS`` in the namespace while every socket there is watched (until it
+    exits, or until it creates ``done``): the JSON object it prints, and the sockets seen."""
+    output, errors = folder / f"{module}.json", folder / f"{module}.log"
     with output.open("w") as stdout, errors.open("w") as stderr:
-        exam = instance.spawn_inside(
-            [sys.executable, "-m", "tests.web.instance_exam", API_URL, str(shots)],
+        run = instance.spawn_inside(
+            [sys.executable, "-m", module, *args],
             stdout=stdout,
             stderr=stderr,
             PYTHONPATH=str(ROOT),
         )
         seen = watch_sockets(
-            instance.process.pid, lambda _: exam.poll() is None, timeout=EXAM_TIMEOUT_SECONDS
+            instance.process.pid,
+            lambda _: run.poll() is None and not (done and done.exists()),
+            timeout=timeout,
         )
-    exam.kill()  # in case it ran past the timeout; a no-op once it exited
-    assert exam.wait() == 0, errors.read_text()[-6000:]
-    result = json.loads(output.read_text())
-    assert "Proctoring on" in result["indicator"] and result["session"][0] == "ended", result
-    assert {"face_absent", "copy_paste"} <= set(result["session"][1]), result
-    assert "Face absent" in result["timeline"], result
-    _assert_on_loopback_but_serve_listeners({s for s in seen if not _browser(s)})
+        run.wait(timeout)  # a script that said it is done may still be closing its browser
+    run.kill()  # in case it ran past the timeout; a no-op once it exited
+    assert run.wait() == 0, errors.read_text()[-6000:]
+    result: dict[str, Any] = json.loads(output.read_text())
+    return result, seen
 
 
 def _browser(socket: Socket) -> bool:

@@ -153,6 +153,7 @@ async def test_the_learner_appeals_a_suspicious_or_violation_decision_once_in_ti
     )
     [entry] = queue.json()["items"]
     assert (entry["sitting_id"], entry["appeal_status"]) == (sitting_id, "open")
+    assert entry["learner_name"] == "A student"  # who the reviewer is judging
     assert uuid.UUID(sitting_id) not in await _settled(api), "under appeal"
 
 

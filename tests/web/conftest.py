@@ -23,6 +23,9 @@ CHROMIUM_FLAGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # No name lookups at all: the pages are on 127.0.0.1, and Chromium's own lookups would ask
+    # the machine's resolver (the namespace test once saw a DNS socket it could not attribute).
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
 ]
 
 

@@ -1,6 +1,7 @@
 """A proctored exam taken in a real Chromium against a running instance, as a learner and their
-teacher would: ``python -m tests.web.instance_exam http://127.0.0.1:8000 FOLDER`` (the pages'
-screenshots go to FOLDER), with the
+teacher would: ``python -m tests.web.instance_exam http://127.0.0.1:8000 FOLDER DONE`` (the pages'
+screenshots go to FOLDER; DONE is created when the exam and review are over, before the browser
+closes), with the
 instance's ``WC_*`` settings in the environment (tests/test_offline_namespace.py runs it inside
 the instance's network namespace, where only loopback answers). Prints one JSON object.
 
@@ -143,12 +144,12 @@ async def take_the_exam(api: Api, browser: Browser, base: str, folder: Path) -> 
     }
 
 
-async def main(base: str, folder: Path) -> dict[str, Any]:
+async def main(base: str, folder: Path, done: Path) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as media:
-        return await _run(base, folder, webcam_file(Path(media)))
+        return await _run(base, folder, webcam_file(Path(media)), done)
 
 
-async def _run(base: str, folder: Path, webcam: Path) -> dict[str, Any]:
+async def _run(base: str, folder: Path, webcam: Path, done: Path) -> dict[str, Any]:
     settings = Settings()
     database = Database(await prepare_database(settings), pool_size=2)
     key = load_or_create_signing_key(settings.jwt_private_key_file, settings.resolved_data_dir)
@@ -167,6 +168,7 @@ async def _run(base: str, folder: Path, webcam: Path) -> dict[str, Any]:
             try:
                 return await take_the_exam(api, browser, base, folder)
             finally:
+                done.touch()  # the watcher of the namespace's sockets may stop before the close
                 await browser.close()
     finally:
         await client.aclose()
@@ -174,4 +176,4 @@ async def _run(base: str, folder: Path, webcam: Path) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(asyncio.run(main(sys.argv[1], Path(sys.argv[2])))))
+    print(json.dumps(asyncio.run(main(sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])))))

@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, Select, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from platform_api.assessments.models import Assignment, ExamSitting
+from platform_api.auth.models import User
 from platform_api.auth.tokens import AccessClaims
 from platform_api.classes.models import SchoolClass
 from platform_api.proctor.models import (
@@ -84,6 +85,7 @@ class _Summaries:
         self.exempt: set[tuple[uuid.UUID, uuid.UUID]] = set()
         self.latest: dict[uuid.UUID, ProctorDecision] = {}
         self.appeals: dict[uuid.UUID, AppealStatus] = {}
+        self.names: dict[uuid.UUID, str] = {}
 
     @classmethod
     async def load(cls, session: AsyncSession, sittings: list[ExamSitting]) -> "_Summaries":
@@ -93,7 +95,14 @@ class _Summaries:
             await summaries._load_events(session, ids)
             await summaries._load_modes(session, sittings)
             await summaries._load_reviews(session, ids)
+            await summaries._load_names(session, {sitting.learner_id for sitting in sittings})
         return summaries
+
+    async def _load_names(self, session: AsyncSession, learners: set[uuid.UUID]) -> None:
+        found = await session.execute(
+            select(User.id, User.display_name).where(User.id.in_(learners))
+        )
+        self.names = {learner_id: name for learner_id, name in found.all()}
 
     async def _load_events(self, session: AsyncSession, ids: list[uuid.UUID]) -> None:
         query = (
@@ -138,6 +147,7 @@ class _Summaries:
         return ReviewQueueEntry(
             sitting_id=sitting.id,
             learner_id=sitting.learner_id,
+            learner_name=self.names.get(sitting.learner_id, ""),
             assignment_id=assignment.id,
             class_id=assignment.class_id,
             exam_title=assignment.title,

@@ -142,6 +142,7 @@ class KindCount(BaseModel):
 class ReviewQueueEntry(BaseModel):
     sitting_id: uuid.UUID
     learner_id: uuid.UUID
+    learner_name: str = Field(description="The learner's display name, for the reviewer.")
     assignment_id: uuid.UUID
     class_id: uuid.UUID
     exam_title: str

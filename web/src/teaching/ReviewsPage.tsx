@@ -42,7 +42,7 @@ export function ReviewsPage() {
         {reviews.data?.items.map((entry) => (
           <li key={entry.sitting_id}>
             <Link to={reviewPath(entry.sitting_id)}>
-              {entry.exam_title}, ended {formatWhen(entry.ended_at)}
+              {entry.learner_name}: {entry.exam_title}, ended {formatWhen(entry.ended_at)}
             </Link>
             <p className="muted">
               {severities(entry.severity_counts)}
