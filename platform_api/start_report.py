@@ -5,6 +5,7 @@ The LLM application, the content runner and the MLflow UI run as child processes
 these lines.
 """
 
+import os
 import subprocess
 import sys
 import threading
@@ -35,11 +36,20 @@ class Child:
     log: Path
 
 
-def start_child(name: str, command: list[str], log: Path) -> Child:
-    """``command`` as a child process writing to ``log`` (appended: earlier runs stay)."""
+def start_child(
+    name: str, command: list[str], log: Path, env: dict[str, str] | None = None
+) -> Child:
+    """``command`` as a child process writing to ``log`` (appended: earlier runs stay), with
+    ``env`` added to this process's environment."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as output:
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=output, stderr=output)
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=output,
+            env={**os.environ, **(env or {})},
+        )
     return Child(name, process, log)
 
 
@@ -70,7 +80,9 @@ def start_children(settings: Settings) -> list[Child]:
         children.append(start_child("content runner", [wc, "content", "runner"], log))
     if settings.serves_mlflow_ui:
         log = logs / "mlflow-ui.log"
-        children.append(start_child("MLflow UI", mlflow_ui_command(settings), log))
+        # A UI only: none of the server's job workers and periodic tasks (GenAI scoring).
+        quiet = {"MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
+        children.append(start_child("MLflow UI", mlflow_ui_command(settings), log, quiet))
     return children
 
 
