@@ -187,5 +187,17 @@ async def test_a_teacher_runs_a_class_and_a_learner_does_the_homework(
     await page.get_by_role("button", name="Record the decision").click()
     await expect(page.get_by_role("list", name="Decisions")).to_contain_text("violation")
     await capture(page, screenshots, "review")
+
+    # The learner reads the decision beside their results and appeals; the reviewer sees it.
+    await learner_page.get_by_role("link", name="My work").click()
+    await learner_page.get_by_role("link", name="Results of “Forces test”").click()
+    outcome = learner_page.get_by_role("region", name="Proctoring")
+    await expect(outcome).to_contain_text("Reviewed: violation")
+    await outcome.get_by_label("Why the decision is wrong").fill("My camera slipped; I was there.")
+    await outcome.get_by_role("button", name="Appeal").click()
+    await expect(outcome.get_by_role("status")).to_contain_text("waiting for a second review")
+    await capture(learner_page, screenshots, "exam-results-appealed")
+    await page.reload()
+    await expect(page.get_by_text("Appeal (open)")).to_be_visible()
     await page.context.close()
     await learner_page.context.close()

@@ -7,6 +7,7 @@ import { formatDuration, useSecondsLeft } from "../app/time";
 import { useAction } from "../app/useAction";
 import { useLoad } from "../app/useLoad";
 import { AnswerField } from "./AnswerField";
+import { ProctoringOutcome } from "./ProctoringOutcome";
 import { Results } from "./Results";
 
 /** The time left by the server's deadline; the sitting reloads when it runs out (the server
@@ -100,6 +101,7 @@ export function Sitting({ sittingId, onEnded, headed = false }: SittingProps) {
         </>
       )}
       {shown && !open && <Results sitting={shown} />}
+      {shown && !open && shown.is_exam && <ProctoringOutcome sittingId={shown.id} />}
     </>
   );
 }
