@@ -107,7 +107,7 @@ async def take_the_exam(api: Api, browser: Browser, base: str, folder: Path) -> 
         "link", name=f"Take the proctored exam “{proctored.exam['title']}”"
     ).click()
     await page.get_by_role("button", name="I consent: check my camera").click()
-    await page.get_by_role("button", name="Take my enrolment photo and start").click()
+    await page.get_by_role("button", name="Start the exam").click()
     indicator = page.get_by_role("status").filter(has_text="Proctoring on")
     await expect(indicator).to_be_visible(timeout=90_000)
     indicator_text = await indicator.text_content()

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from "react";
 import { Button } from "react-aria-components";
 import { useParams } from "react-router";
 
-import { api, ok, type Schemas } from "../api/client";
+import { ApiError, api, ok, type Schemas } from "../api/client";
 import { Problem } from "../app/Problem";
 import { useAction } from "../app/useAction";
 import { useLoad } from "../app/useLoad";
@@ -26,14 +26,23 @@ async function openSitting(assignmentId: string): Promise<string> {
   return (await ok(await api.POST("/api/v1/sittings", { body: query }))).id;
 }
 
-/** The sitting's proctoring session: the one running, or a new one. */
-async function openSession(sittingId: string): Promise<Session> {
+/** The sitting's proctoring session: the one running, or a new one. A learner without an
+ * enrolment photo (the platform says so when the session is asked for) is enrolled from the
+ * camera's picture first: asking whether the photo exists would open it, and every view of a
+ * biometric photo is recorded. */
+async function openSession(sittingId: string, camera: HTMLVideoElement): Promise<Session> {
   const path = { sitting_id: sittingId };
   const current = await ok(
     await api.GET("/api/v1/proctor/sittings/{sitting_id}", { params: { path } }),
   );
   if (current.session && current.session.status !== "ended") return current.session;
-  return ok(await api.POST("/api/v1/proctor/sessions", { body: path }));
+  try {
+    return await ok(await api.POST("/api/v1/proctor/sessions", { body: path }));
+  } catch (error) {
+    if (!(error instanceof ApiError && error.code === "enrolment_required")) throw error;
+    await enrol(camera);
+    return ok(await api.POST("/api/v1/proctor/sessions", { body: path }));
+  }
 }
 
 /** The session once the stream is live and the identity check has passed (or its wait ran out:
@@ -47,13 +56,6 @@ async function liveSession(sessionId: string): Promise<Session> {
     if (live && (session.identity_verified || Date.now() > deadline)) return session;
     await pause(POLL_MS);
   }
-}
-
-async function hasEnrolmentPhoto(): Promise<boolean> {
-  const { response } = await api.GET("/api/v1/me/enrolment-photo", { parseAs: "blob" });
-  if (response.status === 404) return false;
-  if (!response.ok) await ok({ response });
-  return true;
 }
 
 async function enrol(video: HTMLVideoElement): Promise<void> {
@@ -98,7 +100,6 @@ export default function ProctoredExamPage() {
   );
   const [step, setStep] = useState<Step>("consent");
   const [camera, setCamera] = useState<MediaStream | null>(null);
-  const [needsPhoto, setNeedsPhoto] = useState(false);
   const [seeing, setSeeing] = useState(false); // the preview shows the camera's frames
   const [sittingId, setSittingId] = useState<string | null>(null);
   const [linkState, setLinkState] = useState<LinkState>("connecting");
@@ -127,18 +128,13 @@ export default function ProctoredExamPage() {
     });
     if (!response.ok && response.status !== 409) await ok({ response }); // 409: consented before
     setCamera(await openCamera());
-    setNeedsPhoto(!(await hasEnrolmentPhoto()));
     setStep("camera");
   });
   const start = useAction(async () => {
     if (!camera || !video.current) return;
-    if (needsPhoto) {
-      await enrol(video.current);
-      setNeedsPhoto(false);
-    }
-    setStep("connecting");
     const sitting = await openSitting(assignmentId);
-    const session = await openSession(sitting);
+    const session = await openSession(sitting, video.current);
+    setStep("connecting");
     link.current = new ProctorLink(session.id, camera, (state, error) => {
       setLinkState(state);
       if (error) console.warn("proctoring link", error);
@@ -191,13 +187,12 @@ export default function ProctoredExamPage() {
                 {seeing ? "✓ The camera works." : "Waiting for the camera's picture…"}
               </p>
               <p>
-                {needsPhoto
-                  ? "Look at the camera, alone and well lit: this picture becomes your enrolment photo."
-                  : "Check that your face is in the picture and well lit."}
+                Check that your face is in the picture, alone and well lit: without an enrolment
+                photo yet, this picture becomes it.
               </p>
               <Problem error={start.error} />
               <Button isDisabled={!seeing || start.busy} onPress={() => void start.run()}>
-                {needsPhoto ? "Take my enrolment photo and start" : "Start the exam"}
+                Start the exam
               </Button>
             </>
           )}
