@@ -82,13 +82,13 @@ class AesGcmCipher:
             raise SealedDataError("tampered, or sealed for another context") from error
 
 
-def load_or_create_key(configured: str, data_dir: Path) -> str:
+def load_or_create_key(configured: str, data_dir: Path, key_file: Path = KEY_FILE) -> str:
     """The configured key text, or the one generated on first start in ``data_dir/keys`` (the
     API and ``wc serve`` on one machine share the data dir, hence the key)."""
     if configured:
         decode_key(configured)
         return configured
-    path = data_dir / KEY_FILE
+    path = data_dir / key_file
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         # Written aside, then linked into place: a process starting at the same moment reads a

@@ -55,6 +55,26 @@ class Settings(BaseSettings):
     )
     mail_from: str = "Water Classroom <no-reply@water-classroom.local>"
 
+    # Notifications (platform_api/notifications): held mail and Web Push.
+    notification_release_seconds: float = Field(
+        60.0, gt=0, description="How often e-mail and push held for quiet hours or a digest go out."
+    )
+    vapid_private_key: str = Field(
+        "",
+        description="The Web Push (VAPID) private key, base64url (raw P-256 or DER); empty: "
+        "generated once in <data_dir>/keys. Set it in cluster mode.",
+    )
+    vapid_subject: str = Field(
+        "mailto:admin@water-classroom.local",
+        description="Who push services may contact about our pushes (mailto: or https: URL).",
+    )
+    push_timeout_seconds: float = Field(10.0, gt=0, le=60, description="Per push request.")
+    push_http_loopback_hosts: list[str] = Field(
+        default_factory=list,
+        description='Loopback hosts (JSON list, e.g. ["127.0.0.1"]) a push endpoint may use over '
+        "plain http (tests); every other endpoint must be https.",
+    )
+
     jwt_private_key_file: Path | None = Field(
         None, description="PEM RSA key for RS256 tokens; default: generated in the data dir."
     )
@@ -63,6 +83,11 @@ class Settings(BaseSettings):
     refresh_token_ttl_seconds: int = Field(30 * 24 * 3600, ge=60)
     oidc_providers: dict[str, OidcProvider] = Field(
         default_factory=dict, description='JSON, e.g. {"google": {"issuer": ..., "client_id": ...}}'
+    )
+    lti_private_key_file: Path | None = Field(
+        None,
+        description="PEM RSA key the LTI tool signs with (its JWKS is published); "
+        "default: generated in the data dir.",
     )
 
     rate_limit_per_minute: int = Field(100, ge=1, description="Requests per user or IP per minute.")
@@ -146,10 +171,54 @@ class Settings(BaseSettings):
         "may appeal it.",
     )
 
+    # Webhooks (platform_api/webhooks): a content job's own URL and the event subscriptions.
     webhook_secret: str = Field(
-        "", description="HMAC-SHA256 key signing webhook bodies; empty sends them unsigned."
+        "",
+        description="HMAC-SHA256 key signing a content job's own webhook (`webhook_url`); empty "
+        "sends those unsigned. Event subscriptions each have their own secrets.",
     )
-    webhook_timeout_seconds: float = Field(10.0, gt=0)
+    webhook_timeout_seconds: float = Field(10.0, gt=0, le=60)
+    webhook_allowed_networks: list[str] = Field(
+        default_factory=list,
+        description='Networks (JSON list of CIDRs, e.g. ["127.0.0.1/32"]) that webhooks may '
+        "reach although they are loopback, private, link-local or otherwise not public. Empty: "
+        "only public addresses. The check is made on the address connected to.",
+    )
+    webhook_secrets_key: str = Field(
+        "",
+        description="Base64 AES-256 key sealing webhook secrets at rest; empty: generated once "
+        "in <data_dir>/keys. Set it in cluster mode.",
+    )
+    webhook_max_attempts: int = Field(
+        8, ge=1, le=30, description="Attempts of one delivery before it is dead-lettered."
+    )
+    webhook_retry_base_seconds: float = Field(
+        30.0, gt=0, description="Delay before the second attempt; doubled at each further one."
+    )
+    webhook_retry_max_seconds: float = Field(
+        6 * 3600.0, gt=0, description="Longest delay between two attempts of a delivery."
+    )
+    webhook_disable_after_seconds: float = Field(
+        3 * 24 * 3600.0,
+        ge=0,
+        description="A subscription whose deliveries have all failed for this long is disabled "
+        "(when one of them is dead-lettered) and its owner notified.",
+    )
+    webhook_dispatch_concurrency: int = Field(
+        32, ge=1, le=512, description="Deliveries one process sends at once."
+    )
+    webhook_log_retention_days: int = Field(
+        30, ge=1, le=3650, description="How long sent and dead deliveries stay in the log."
+    )
+    webhook_dispatch: bool = Field(
+        True,
+        description="Whether this process sends webhooks. Turn it off on processes that may not "
+        "reach the outside (egress from some nodes only): those with it on send every "
+        "subscription's deliveries; a content job's own webhook needs the RabbitMQ bus then.",
+    )
+    webhook_dispatch_poll_seconds: float = Field(
+        0.5, gt=0, description="How often an idle dispatcher looks for due deliveries."
+    )
 
     # Progress (platform_api/progress): reminders, dashboards, leaderboards.
     reminder_lead_hours: float = Field(
@@ -165,6 +234,35 @@ class Settings(BaseSettings):
         "first_name",
         description="How class leaderboards show learners under 13: first name only, or not at "
         "all.",
+    )
+
+    # Real-time hub (platform_api/realtime): fanned out through Redis when redis_url is set.
+    realtime_presence_ttl_seconds: float = Field(
+        30.0,
+        gt=0,
+        le=3600,
+        description="A class member is online this long after their last heartbeat; clients "
+        "beat every third of it.",
+    )
+    realtime_send_queue_frames: int = Field(
+        256,
+        ge=1,
+        le=100_000,
+        description="Frames one WebSocket may have waiting; a client further behind is closed "
+        "(code 1013) so that it cannot hold up the others.",
+    )
+    realtime_history_frames: int = Field(
+        1000,
+        ge=1,
+        le=1_000_000,
+        description="Recent frames kept per channel for clients that resume after a reconnect "
+        "(older chat comes from PostgreSQL).",
+    )
+    realtime_history_seconds: float = Field(
+        24 * 3600.0, gt=0, description="An idle channel's recent frames are dropped after this."
+    )
+    realtime_chat_messages_per_minute: int = Field(
+        30, ge=1, description="Class chat messages one person may post per minute (429 past it)."
     )
 
     log_level: str = "INFO"

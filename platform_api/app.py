@@ -16,7 +16,6 @@ from platform_api.auth.oidc_routes import router as oidc_router
 from platform_api.auth.permissions import identify_bearer
 from platform_api.auth.routes import router as auth_router
 from platform_api.classes.routes import router as classes_router
-from platform_api.content.events import subscribe_webhooks
 from platform_api.content.routes import router as content_router
 from platform_api.curriculum.routes import router as curriculum_router
 from platform_api.grading.routes import router as grading_router
@@ -27,11 +26,13 @@ from platform_api.http.logging import configure_logging
 from platform_api.http.middleware import RateLimitMiddleware, RequestContextMiddleware
 from platform_api.http.routing import match_uuid_parameters_only
 from platform_api.http.web_client import serve_web_client
+from platform_api.lti.grades import subscribe_lti_grades
+from platform_api.lti.routes import router as lti_router
 from platform_api.mastery.events import subscribe_mastery
 from platform_api.mastery.routes import router as mastery_router
 from platform_api.ml.routes import router as ml_router
-from platform_api.notifications.events import subscribe_mailer
 from platform_api.notifications.routes import router as notifications_router
+from platform_api.notifications.runtime import start_notifications
 from platform_api.openstax.routes import router as import_router
 from platform_api.proctor.events import subscribe_biometric_erasure, subscribe_session_ends
 from platform_api.proctor.privacy.scheduled import start_evidence_purge
@@ -41,10 +42,15 @@ from platform_api.proctor.runtime import open_proctoring
 from platform_api.progress.capture import subscribe_statements
 from platform_api.progress.reminders import start_reminder_sweeper
 from platform_api.progress.routes import router as progress_router
+from platform_api.realtime.chat.routes import router as class_chat_router
+from platform_api.realtime.events import subscribe_pushes
 from platform_api.realtime.hub import router as realtime_router
+from platform_api.realtime.runtime import open_realtime
 from platform_api.tutor.routes import router as tutor_router
 from platform_api.tutor.runtime import open_tutor
 from platform_api.users.routes import router as users_router
+from platform_api.webhooks.routes import router as webhooks_router
+from platform_api.webhooks.runtime import start_webhooks
 from platform_api.wiring import Stores, open_stores
 from rag.consumer import subscribe_reingestion
 from rag.embeddings import Embedder
@@ -65,7 +71,9 @@ Real time: the tutor's answers stream as Server-Sent Events from
 `{"type": "auth", "token": ...}` first, then `{"type": "tutor.send", "request_id",
 "session_id", "content"}` and `{"type": "tutor.cancel", "request_id"}`; answers come back as
 `tutor.turn`, `tutor.token`, `tutor.replace`, `tutor.done` frames, problems as `error` frames
-with the same codes as HTTP errors.
+with the same codes as HTTP errors. The same socket follows class channels (chat and presence)
+and your own channel (grades, notifications, content jobs): `subscribe`, `heartbeat`,
+`chat.send`; see docs/integrations.md.
 """
 
 
@@ -75,6 +83,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     import_router,
     users_router,
     classes_router,
+    class_chat_router,
     assessments_router,
     proctor_router,
     proctor_review_router,
@@ -88,6 +97,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     auth_router,
     oidc_router,
     ml_router,
+    webhooks_router,
+    lti_router,
     health_router,
 )
 
@@ -95,16 +106,12 @@ ROUTERS: tuple[APIRouter, ...] = (
 async def start_background_work(
     stores: Stores, embedder: Embedder, rag_settings: RagSettings
 ) -> None:
-    await subscribe_mailer(stores.bus, stores.database, stores.mailer)
     await subscribe_reingestion(stores.bus, stores.database, embedder, rag_settings)
     await subscribe_capture(stores.bus, stores.analytics)
     await subscribe_mastery(stores.bus, stores.database)
     await subscribe_grading(stores, embedder)
     await subscribe_statements(stores.bus, stores.database, stores.analytics)
-    settings = stores.settings
-    await subscribe_webhooks(
-        stores.bus, stores.database, settings.webhook_secret, settings.webhook_timeout_seconds
-    )
+    await subscribe_lti_grades(stores)
     stores.relay.start()
     await start_deadline_sweeper(stores)
     await start_reminder_sweeper(stores)
@@ -127,11 +134,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.proctoring = proctoring = open_proctoring(stores)
         await subscribe_session_ends(stores, proctoring)
         await subscribe_biometric_erasure(stores, proctoring)
+        app.state.webhooks = await start_webhooks(stores)
+        app.state.notifications = await start_notifications(stores)
+        app.state.realtime = realtime = await open_realtime(settings, stores.rate_limiter)
+        await subscribe_pushes(stores.bus, stores.database, realtime.fanout)
         await start_background_work(stores, embedder, rag_settings)
         logger.info("api ready", extra={"url": settings.base_url})
         try:
             yield
         finally:
+            await realtime.close()
             await proctoring.close()
             await tutor.close()
             await stores.close()

@@ -22,6 +22,7 @@ from pipelines.proctor_detector.cli import detector_app
 from pipelines.promote.cli import promote, rollback
 from platform_api.auth.models import Role
 from platform_api.content.cli import content_app, generate
+from platform_api.lti.cli import lti_app
 from platform_api.mastery.cli import items_app, mastery_app
 from platform_api.proctor.cli import proctor_app
 from platform_api.retrieval.cli import ingest, search
@@ -52,6 +53,7 @@ app.add_typer(eval_app, name="eval")
 app.add_typer(dataset_app, name="dataset")
 app.add_typer(finetune_app, name="finetune")
 app.add_typer(pipeline_app, name="pipeline")
+app.add_typer(lti_app, name="lti")
 app.command("generate")(generate)
 app.command("serve")(serve)
 app.command("ingest")(ingest)
@@ -96,6 +98,9 @@ def run(
             port=settings.port,
             log_config=None,
             access_log=False,
+            # The hub's frames are small JSON; compressing each one for each of a class's sockets
+            # costs more CPU than the bytes it saves (bench/realtime.py).
+            ws_per_message_deflate=False,
         )
     finally:
         stop.set()

@@ -32,8 +32,22 @@ from platform_api.auth.models import (
 from platform_api.classes.models import ClassCourse, Enrollment, SchoolClass
 from platform_api.content.models import ContentJob, ContentTopic
 from platform_api.grading.models import GradingFailure, SittingGrade
+from platform_api.lti.models import (
+    LtiContext,
+    LtiIdentity,
+    LtiRegistration,
+    LtiResourceLink,
+    LtiScorePush,
+)
 from platform_api.mastery.models import ItemStatistics, MasteryState, ObjectiveParameters
-from platform_api.notifications.models import Notification
+from platform_api.notifications.models import (
+    ChannelPreference,
+    HeldDelivery,
+    Notification,
+    NotificationSettings,
+    NotificationTemplate,
+    PushSubscription,
+)
 from platform_api.proctor.models import (
     BiometricAccess,
     EnrolmentPhoto,
@@ -44,7 +58,9 @@ from platform_api.proctor.models import (
 )
 from platform_api.proctor.review.models import ProctorAppeal, ProctorDecision
 from platform_api.progress.models import BadgeAward, ReminderSent
+from platform_api.realtime.chat.models import ClassMessage
 from platform_api.tutor.models import TutorFlag, TutorPolicy, TutorSession
+from platform_api.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from rag.models import RagChunk, RagIndex  # noqa: F401  (so Alembic sees the tables)
 
 __all__ = [
@@ -56,7 +72,9 @@ __all__ = [
     "BadgeAward",
     "Base",
     "BiometricAccess",
+    "ChannelPreference",
     "ClassCourse",
+    "ClassMessage",
     "ContentJob",
     "ContentTopic",
     "Course",
@@ -67,12 +85,20 @@ __all__ = [
     "ExamSitting",
     "GradeRevision",
     "GradingFailure",
+    "HeldDelivery",
     "ItemStatistics",
     "LearningObjective",
     "Lesson",
     "LessonVersion",
+    "LtiContext",
+    "LtiIdentity",
+    "LtiRegistration",
+    "LtiResourceLink",
+    "LtiScorePush",
     "MasteryState",
     "Notification",
+    "NotificationSettings",
+    "NotificationTemplate",
     "ObjectiveParameters",
     "OidcIdentity",
     "OutboxEvent",
@@ -85,6 +111,7 @@ __all__ = [
     "ProctorEvent",
     "ProctorExemption",
     "ProctoringSession",
+    "PushSubscription",
     "RefreshToken",
     "ReminderSent",
     "Response",
@@ -96,4 +123,7 @@ __all__ = [
     "TutorSession",
     "Unit",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]

@@ -14,4 +14,5 @@ pytest_plugins = [
     "tests.fixtures.servers",  # before llm, which imports it
     "tests.fixtures.llm",
     "tests.fixtures.books",
+    "tests.fixtures.webhook_receiver",
 ]

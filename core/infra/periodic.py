@@ -1,7 +1,8 @@
 """A background task that runs one piece of work every so many seconds until it is stopped.
 
-For the API's sweepers (sitting deadlines, due-date reminders): an error is logged and the next
-round runs, so a database blip never ends the sweeping for good.
+For the API's sweepers (sitting deadlines, due-date reminders) and dispatchers: an error is
+logged and the next round runs, so a database blip never ends the sweeping for good. ``wake``
+starts the next round at once (a dispatcher told that work arrived).
 """
 
 import asyncio
@@ -20,6 +21,10 @@ class PeriodicTask:
         self._work = work
         self._period = period_seconds
         self._task: asyncio.Task[None] | None = None
+        self._woken = asyncio.Event()
+
+    def wake(self) -> None:
+        self._woken.set()
 
     def start(self) -> None:
         if self._task is None or self._task.done():
@@ -38,4 +43,9 @@ class PeriodicTask:
                 await self._work()
             except Exception:
                 logger.exception("%s failed (is the database reachable?); it runs again", self.name)
-            await asyncio.sleep(self._period)
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation
+            # that arrives as the event is set, and stop() then waits for ever.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._period):
+                    await self._woken.wait()
+            self._woken.clear()

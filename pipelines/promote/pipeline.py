@@ -6,7 +6,7 @@ promote, and records the decision with every figure, in MLflow and as a platform
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from core.model_registry import version_uri
 from evals.catalogue import suite_named
@@ -19,7 +19,14 @@ from evals.targets import scores_likelihood_only, uri_engine
 from pipelines.promote import champion
 from pipelines.promote.config import PromotionConfig
 from pipelines.promote.decision import Decision, decide
-from pipelines.promote.events import record_event
+from pipelines.promote.events import (
+    MODEL_PROMOTED,
+    MODEL_REJECTED,
+    MODEL_ROLLED_BACK,
+    ModelDecided,
+    ModelRolledBack,
+    record_event,
+)
 from serving.settings import ServingSettings
 
 if TYPE_CHECKING:
@@ -80,7 +87,7 @@ def run(config: PromotionConfig) -> PromotionResult:
         if decision.promote:
             champion.promote(client, name, candidate)
         record_event(
-            "model.promoted" if decision.promote else "model.rejected",
+            MODEL_PROMOTED if decision.promote else MODEL_REJECTED,
             _payload(config, holder, decision, run_id),
             config.database_url,
         )
@@ -216,17 +223,17 @@ def _figures(decision: Decision) -> dict[str, float | None]:
 
 def _payload(
     config: PromotionConfig, holder: str | None, decision: Decision, run_id: str
-) -> dict[str, Any]:
-    return {
-        "model": config.registered_model,
-        "candidate_version": config.candidate_version,
-        "champion_version": holder,
-        "decision": "promoted" if decision.promote else "rejected",
-        "reason": decision.reason,
-        "regressing_suites": decision.regressing_suites,
-        "mlflow_run_id": run_id,
-        "figures": _figures(decision),
-    }
+) -> ModelDecided:
+    return ModelDecided(
+        model=config.registered_model,
+        candidate_version=config.candidate_version,
+        champion_version=holder,
+        decision="promoted" if decision.promote else "rejected",
+        reason=decision.reason,
+        regressing_suites=decision.regressing_suites,
+        mlflow_run_id=run_id,
+        figures=_figures(decision),
+    )
 
 
 @dataclass(frozen=True)
@@ -255,14 +262,14 @@ def rollback(
             "decision.json",
         )
         record_event(
-            "model.rolled_back",
-            {
-                "model": registered_model,
-                "from_version": left,
-                "to_version": back_to,
-                "reason": reason,
-                "mlflow_run_id": run_id,
-            },
+            MODEL_ROLLED_BACK,
+            ModelRolledBack(
+                model=registered_model,
+                from_version=left,
+                to_version=back_to,
+                reason=reason,
+                mlflow_run_id=run_id,
+            ),
             database_url,
         )
         status = "FINISHED"

@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import InvalidToken
 from platform_api.auth.models import EmailVerification, User
 from platform_api.auth.tokens import hash_opaque_token, new_opaque_token
-from platform_api.notifications.events import request_email
+from platform_api.notifications.dispatcher import request_notification
+from platform_api.notifications.kinds import EMAIL_VERIFICATION
 from platform_api.wiring import Stores
 
 logger = logging.getLogger(__name__)
@@ -29,13 +30,7 @@ def request_email_verification(session: AsyncSession, stores: Stores, user: User
         )
     )
     link = f"{stores.settings.base_url}/verify-email?token={token}"
-    request_email(
-        session,
-        user.email,
-        "Confirm your e-mail address for Water Classroom",
-        f"Hello {user.display_name},\n\nplease confirm this address by opening the link below "
-        f"within two days:\n{link}\n\nIf you did not create an account, ignore this message.\n",
-    )
+    request_notification(session, EMAIL_VERIFICATION.name, user.email, {"link": link}, user.id)
 
 
 async def confirm_email(session: AsyncSession, token: str) -> User:

@@ -50,12 +50,17 @@ def _kid_for(key: rsa.RSAPrivateKey) -> str:
     return hashlib.sha256(der).hexdigest()[:16]
 
 
-def load_or_create_signing_key(configured: Path | None, data_dir: Path) -> SigningKey:
+def load_or_create_signing_key(
+    configured: Path | None,
+    data_dir: Path,
+    file_name: str = "jwt-signing-key.pem",
+    setting: str = "WC_JWT_PRIVATE_KEY_FILE",
+) -> SigningKey:
     """Load the configured PEM key, or the one generated on first start in ``data_dir/keys``."""
-    path = configured or data_dir / "keys" / "jwt-signing-key.pem"
+    path = configured or data_dir / "keys" / file_name
     if not path.exists():
         if configured:
-            raise FileNotFoundError(f"WC_JWT_PRIVATE_KEY_FILE does not exist: {path}")
+            raise FileNotFoundError(f"{setting} does not exist: {path}")
         path.parent.mkdir(parents=True, exist_ok=True)
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         pem = key.private_bytes(

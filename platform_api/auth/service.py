@@ -19,7 +19,8 @@ from platform_api.auth.models import ParentalConsent, ParentLink, RefreshToken, 
 from platform_api.auth.passwords import hash_password, verify_password
 from platform_api.auth.schemas import RegisterRequest, TokenPair
 from platform_api.auth.tokens import hash_opaque_token, issue_access_token, new_opaque_token
-from platform_api.notifications.events import request_email
+from platform_api.notifications.dispatcher import request_notification
+from platform_api.notifications.kinds import PARENTAL_CONSENT
 from platform_api.wiring import Stores
 
 logger = logging.getLogger(__name__)
@@ -101,13 +102,11 @@ def _request_parental_consent(session: AsyncSession, stores: Stores, child: User
         )
     )
     link = f"{stores.settings.base_url}/parental-consent?token={token}"
-    request_email(
+    request_notification(
         session,
+        PARENTAL_CONSENT.name,
         child.parent_email,
-        "Please confirm your child's Water Classroom account",
-        f"{child.display_name} signed up for Water Classroom and named you as their parent.\n\n"
-        f"To activate the account, open this link within 7 days:\n{link}\n\n"
-        "If you did not expect this message, ignore it and the account stays inactive.\n",
+        {"child_name": child.display_name, "link": link},
     )
 
 

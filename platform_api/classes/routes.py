@@ -1,14 +1,17 @@
 """HTTP endpoints of the classes domain (``/api/v1/classes``)."""
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, File, Query, UploadFile
 
 from platform_api.auth.permissions import Principal, Staff
-from platform_api.classes import service
+from platform_api.classes import roster, service
+from platform_api.classes.roster import MAX_ROSTER_BYTES, RosterImport, RosterRefused
 from platform_api.classes.schemas import AssignCourseRequest, ClassCreate, ClassOut, EnrollRequest
 from platform_api.deps import DbSession
 from platform_api.http.errors import responses
+from platform_api.http.uploads import read_limited
 
 router = APIRouter(prefix="/api/v1/classes", tags=["classes"], responses=responses(401, 422, 429))
 
@@ -86,3 +89,23 @@ async def assign_course(
 )
 async def delete_class(class_id: uuid.UUID, session: DbSession, actor: Staff) -> None:
     await service.delete_class(session, actor, class_id)
+
+
+@router.post(
+    "/{class_id}/roster",
+    response_model=RosterImport,
+    summary="Enrol learners from a CSV roster (an 'email' column); per-row errors come back",
+    responses=responses(403, 404, 413, RosterRefused),
+)
+async def import_roster(
+    class_id: uuid.UUID,
+    session: DbSession,
+    actor: Staff,
+    file: Annotated[UploadFile, File(description="CSV, UTF-8, a header row with 'email'.")],
+    replace: Annotated[
+        bool,
+        Query(description="Also remove enrolled learners the file does not list (all rows good)."),
+    ] = False,
+) -> RosterImport:
+    data = await read_limited(file, MAX_ROSTER_BYTES, "roster file")
+    return await roster.import_roster(session, actor, class_id, data, replace=replace)

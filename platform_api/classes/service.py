@@ -20,7 +20,7 @@ async def create_class(session: AsyncSession, actor: AccessClaims, name: str) ->
     return school_class
 
 
-async def _owned_class(
+async def owned_class(
     session: AsyncSession, actor: AccessClaims, class_id: uuid.UUID
 ) -> SchoolClass:
     school_class = await session.get(SchoolClass, class_id)
@@ -70,7 +70,7 @@ async def get_visible_class(
 async def enroll(
     session: AsyncSession, actor: AccessClaims, class_id: uuid.UUID, student_email: str
 ) -> SchoolClass:
-    school_class = await _owned_class(session, actor, class_id)
+    school_class = await owned_class(session, actor, class_id)
     student = await session.scalar(select(User).where(User.email == student_email.lower()))
     if student is None or student.role is not Role.STUDENT:
         raise NotFound("No student account with this e-mail.", {"field": "student_email"})
@@ -82,7 +82,7 @@ async def enroll(
 async def unenroll(
     session: AsyncSession, actor: AccessClaims, class_id: uuid.UUID, student_id: uuid.UUID
 ) -> None:
-    await _owned_class(session, actor, class_id)
+    await owned_class(session, actor, class_id)
     enrollment = await session.get(Enrollment, (class_id, student_id))
     if enrollment is None:
         raise NotFound("This student is not enrolled.")
@@ -93,7 +93,7 @@ async def unenroll(
 async def assign_course(
     session: AsyncSession, actor: AccessClaims, class_id: uuid.UUID, course_id: uuid.UUID
 ) -> SchoolClass:
-    school_class = await _owned_class(session, actor, class_id)
+    school_class = await owned_class(session, actor, class_id)
     if await session.get(Course, course_id) is None:
         raise NotFound("No such course.", {"field": "course_id"})
     await session.merge(ClassCourse(class_id=class_id, course_id=course_id))
@@ -102,5 +102,5 @@ async def assign_course(
 
 
 async def delete_class(session: AsyncSession, actor: AccessClaims, class_id: uuid.UUID) -> None:
-    await session.delete(await _owned_class(session, actor, class_id))
+    await session.delete(await owned_class(session, actor, class_id))
     await session.commit()

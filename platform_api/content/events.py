@@ -2,6 +2,8 @@
 
 The webhook is a consumer of the event like any other: a failed POST (network error or a non-2xx
 answer) raises, so the bus retries it with back-off and dead-letters it after its last attempt.
+It goes through the webhooks' sender: the same refusal of private, loopback and metadata
+addresses (unless allow-listed), checked on the address connected to.
 Delivery is at least once; receivers deduplicate by the ``X-Water-Classroom-Event-Id`` header.
 When ``WC_WEBHOOK_SECRET`` is set, the body is signed: ``X-Water-Classroom-Signature:
 sha256=<hex HMAC-SHA256 of the body>``.
@@ -12,8 +14,8 @@ import hmac
 import json
 import logging
 import uuid
+from typing import Literal
 
-import httpx
 from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +24,7 @@ from core.infra.bus import Event, EventBus
 from core.infra.database import Database
 from core.infra.outbox import add_event, idempotent
 from platform_api.content.models import ContentJob, ContentTopic, JobStatus
+from platform_api.webhooks.sender import WebhookSender
 
 logger = logging.getLogger(__name__)
 
@@ -29,12 +32,20 @@ JOB_FINISHED = "content.job.finished"
 WEBHOOK_CONSUMER = "content.webhook"
 
 
-class JobFinished(BaseModel):
+class JobOutcome(BaseModel):
+    """What ``content.job.finished`` tells every subscriber (its webhook schema, version 1)."""
+
+    schema_version: Literal[1] = 1
     job_id: uuid.UUID
     course_id: uuid.UUID
     status: JobStatus
     total: int
     topics_by_status: dict[str, int]
+
+
+class JobFinished(JobOutcome):
+    """The event's payload: the outcome, and the job's own webhook (not shown to subscribers)."""
+
     webhook_url: str | None = None
 
 
@@ -59,9 +70,11 @@ def signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-async def subscribe_webhooks(
-    bus: EventBus, database: Database, secret: str, timeout_seconds: float
+async def subscribe_job_webhooks(
+    bus: EventBus, database: Database, secret: str, sender: WebhookSender
 ) -> None:
+    """POST each finished job's event to the job's own ``webhook_url``, if it has one."""
+
     async def deliver(_: AsyncSession, event: Event) -> None:
         finished = JobFinished.model_validate(event.payload)
         if not finished.webhook_url:
@@ -76,14 +89,18 @@ async def subscribe_webhooks(
         }
         if secret:
             headers["X-Water-Classroom-Signature"] = signature(secret, body)
-        async with httpx.AsyncClient(timeout=timeout_seconds) as http:
-            response = await http.post(finished.webhook_url, content=body, headers=headers)
-        response.raise_for_status()
+        result = await sender.post(finished.webhook_url, body, headers)
+        if not result.succeeded:  # the bus retries it, then dead-letters it
+            raise JobWebhookFailed(f"{finished.webhook_url}: {result.error}")
         logger.info(
             "webhook delivered",
-            extra={"job_id": str(finished.job_id), "status_code": response.status_code},
+            extra={"job_id": str(finished.job_id), "status_code": result.status_code},
         )
 
     await bus.subscribe(
         WEBHOOK_CONSUMER, [JOB_FINISHED], idempotent(database, WEBHOOK_CONSUMER, deliver)
     )
+
+
+class JobWebhookFailed(Exception):
+    """A job's webhook answered with an error or could not be reached."""

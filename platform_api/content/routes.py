@@ -31,6 +31,8 @@ from platform_api.http.errors import responses
 from platform_api.http.pagination import Limit, Offset
 from platform_api.http.uploads import read_limited
 from platform_api.mastery.schemas import FlaggedItem
+from platform_api.webhooks.runtime import WebhooksDep
+from platform_api.webhooks.targets import WebhookTargetRefused
 
 router = APIRouter(
     prefix="/api/v1/content", tags=["content"], responses=responses(401, 403, 422, 429)
@@ -56,15 +58,19 @@ EXPORT_TYPES = {
     response_model=JobOut,
     summary="Generate lessons, items and hints for a list of topics, or for the weakest "
     "objectives of a class",
-    responses=responses(NotFound, Forbidden, NoWeakObjectives),
+    responses=responses(NotFound, Forbidden, NoWeakObjectives, WebhookTargetRefused),
 )
 async def create_job(
     body: JobCreate,
     session: DbSession,
     stores: StoresDep,
     actor: ContentTeam,
+    webhooks: WebhooksDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JobOut:
+    webhook_url = str(body.webhook_url) if body.webhook_url else None
+    if webhook_url:
+        webhooks.check_url(webhook_url)
     if body.weak_objectives_of_class is not None:
         weak = body.weak_objectives_of_class
         topics = await weak_objective_topics(
@@ -81,7 +87,7 @@ async def create_job(
         body.options,
         model_name=stores.settings.llm_model,
         max_topics=ContentSettings().max_topics,
-        webhook_url=str(body.webhook_url) if body.webhook_url else None,
+        webhook_url=webhook_url,
         idempotency_key=idempotency_key,
     )
     return await service.job_progress(session, job)
@@ -92,12 +98,13 @@ async def create_job(
     status_code=202,
     response_model=JobOut,
     summary="Generate from a topics file (.csv with a 'topic' column, or .jsonl)",
-    responses=responses(404, 413),
+    responses=responses(404, 413, WebhookTargetRefused),
 )
 async def create_job_from_file(
     session: DbSession,
     stores: StoresDep,
     actor: ContentTeam,
+    webhooks: WebhooksDep,
     course_id: Annotated[uuid.UUID, Form()],
     file: Annotated[UploadFile, File(description="Topics: .csv or .jsonl")],
     options: Annotated[str, Form(max_length=10_000, description="JobOptions as JSON.")] = "{}",
@@ -105,6 +112,8 @@ async def create_job_from_file(
     idempotency_key: IdempotencyKey = None,
 ) -> JobOut:
     settings = ContentSettings()
+    if webhook_url:
+        webhooks.check_url(webhook_url)
     try:
         topic_format = format_of(file.filename or "")
         job_options = JobOptions.model_validate_json(options)

@@ -234,7 +234,7 @@ async def _publish_assessment_graded(
     learner = await session.get(User, sitting.learner_id)
     if learner is not None and learner.is_active:
         revised = " (revised)" if version > 1 else ""
-        notify(
+        await notify(
             session,
             learner,
             NOTIFICATION_KIND,

@@ -1,1 +1,1 @@
-"""Notifications: e-mail requested through the outbox and sent by a bus consumer."""
+"""Notifications: inbox rows, and e-mail and Web Push as each person chose, through the outbox."""

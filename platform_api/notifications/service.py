@@ -1,7 +1,8 @@
-"""In-app notifications (each also e-mailed) and who must be told about a learner.
+"""In-app notifications (sent on every channel the recipient chose) and who must be told about a
+learner.
 
 Every function adds to the caller's transaction and leaves the commit to it, so a notification
-exists, and its e-mail goes out, if and only if the change it reports is committed.
+exists, and its e-mail or push goes out, if and only if the change it reports is committed.
 """
 
 import uuid
@@ -16,12 +17,13 @@ from core.infra.database import utcnow
 from platform_api.auth.models import ParentLink, User
 from platform_api.auth.service import is_under_age
 from platform_api.classes.models import ClassCourse, Enrollment, SchoolClass
-from platform_api.notifications.events import request_email
+from platform_api.notifications.dispatcher import request_notification
 from platform_api.notifications.models import Notification
+from platform_api.notifications.preferences import channels_for
 from platform_api.notifications.schemas import NotificationOut, NotificationPage
 
 
-def notify(
+async def notify(
     session: AsyncSession,
     recipient: User,
     kind: str,
@@ -30,11 +32,18 @@ def notify(
     payload: dict[str, Any],
     *,
     subject_id: uuid.UUID | None = None,
-) -> Notification:
-    """Put a notification in the recipient's inbox and e-mail it to them.
+) -> Notification | None:
+    """Tell the recipient on the channels they chose for the kind: the inbox row now (returned;
+    None when they turned the inbox off for it), e-mail and push through the dispatcher.
 
     ``subject_id`` names the learner it is about, if any: erasing that account erases it too.
+    ``payload`` becomes template variables of the kind besides ``title`` and ``body``.
     """
+    request_notification(
+        session, kind, recipient.email, {**payload, "title": title, "body": body}, recipient.id
+    )
+    if not (await channels_for(session, recipient.id, kind)).in_app:
+        return None
     notification = Notification(
         id=uuid.uuid4(),
         recipient_id=recipient.id,
@@ -46,7 +55,6 @@ def notify(
         created_at=utcnow(),
     )
     session.add(notification)
-    request_email(session, recipient.email, title, body)
     return notification
 
 
@@ -130,9 +138,9 @@ async def notify_guardians(
     """Notify everyone ``learner_guardians`` names about the learner; return who was told."""
     guardians = await learner_guardians(session, learner_id, course_id, coppa_minimum_age)
     for account in guardians.accounts:
-        notify(session, account, kind, title, body, payload, subject_id=learner_id)
+        await notify(session, account, kind, title, body, payload, subject_id=learner_id)
     for address in guardians.parent_emails:
-        request_email(session, address, title, body)
+        request_notification(session, kind, address, {**payload, "title": title, "body": body})
     return guardians
 
 

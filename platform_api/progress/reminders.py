@@ -65,7 +65,7 @@ async def _remind(session: AsyncSession, assignment: Assignment, learner: User) 
     title = f"Due soon: {assignment.title}"
     body = f"“{assignment.title}” is due {local_due:%A %d %B %Y, %H:%M} ({learner.time_zone})."
     payload = {"assignment_id": str(assignment.id), "due_at": _due(assignment).isoformat()}
-    notify(session, learner, REMINDER_KIND, title, body, payload, subject_id=learner.id)
+    await notify(session, learner, REMINDER_KIND, title, body, payload, subject_id=learner.id)
     return True
 
 

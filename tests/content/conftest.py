@@ -64,7 +64,12 @@ async def python_book(postgres_server_url: str) -> AsyncIterator[Book]:
 async def content_api(
     python_book: Book, llm_server: LlmServer, tmp_path: Path
 ) -> AsyncIterator[Api]:
-    settings = make_settings(python_book.database_url, tmp_path, llm_base_url=llm_server.base_url)
+    settings = make_settings(
+        python_book.database_url,
+        tmp_path,
+        llm_base_url=llm_server.base_url,
+        webhook_allowed_networks=["127.0.0.1/32"],  # the job's webhook receiver
+    )
     async for running in running_api(settings):
         yield running
         await cancel_unfinished_topics(running.stores.database)

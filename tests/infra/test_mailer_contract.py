@@ -116,3 +116,26 @@ async def test_smtp_failure_raises_when_no_server_answers() -> None:
 def test_smtp_url_must_be_smtp() -> None:
     with pytest.raises(ValueError):
         SmtpMailer("http://127.0.0.1:25", SENDER)
+
+
+async def test_html_alternative_and_extra_headers(under_test: MailerUnderTest) -> None:
+    link = "<https://school.example/unsubscribe?token=abc>"
+    await under_test.mailer.send(
+        OutgoingMail(
+            "ada@school.example",
+            "Graded",
+            "Your grade: 9/10.",
+            html="<p>Your grade: <b>9/10</b>.</p>",
+            headers={
+                "List-Unsubscribe": link,
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            },
+        )
+    )
+    [(_, message)] = under_test.delivered()
+    assert message["List-Unsubscribe"] == link
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    plain, html = message.get_body(("plain",)), message.get_body(("html",))
+    assert plain is not None and html is not None
+    assert plain.get_content().strip() == "Your grade: 9/10."
+    assert "<b>9/10</b>" in html.get_content()

@@ -13,7 +13,9 @@ async def send(api: Api, account: Account, *titles: str) -> list[str]:
     async with api.stores.database.session() as session:
         recipient = await session.get_one(User, account.id)
         for title in titles:
-            ids.append(str(notify(session, recipient, "test.note", title, "Body.", {}).id))
+            notification = await notify(session, recipient, "test.note", title, "Body.", {})
+            assert notification is not None
+            ids.append(str(notification.id))
             await session.commit()
     return ids
 

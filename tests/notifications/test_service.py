@@ -7,7 +7,7 @@ from sqlalchemy import select
 from core.infra.database import Database
 from core.infra.outbox_models import OutboxEvent
 from platform_api.auth.models import Role, User
-from platform_api.notifications.events import EMAIL_REQUESTED
+from platform_api.notifications.dispatcher import NOTIFICATION_REQUESTED
 from platform_api.notifications.models import Notification
 from platform_api.notifications.service import learner_guardians, notify, notify_guardians
 from tests.notifications.factories import (
@@ -30,7 +30,7 @@ async def new_course(database: Database) -> uuid.UUID:
 
 async def mails_to(database: Database) -> list[str]:
     async with database.session() as session:
-        events = await session.scalars(select(OutboxEvent).filter_by(type=EMAIL_REQUESTED))
+        events = await session.scalars(select(OutboxEvent).filter_by(type=NOTIFICATION_REQUESTED))
         return sorted(event.payload["to"] for event in events)
 
 
@@ -110,14 +110,15 @@ async def test_notify_writes_the_row_and_queues_the_mail_in_one_transaction(
         teacher = await make_user(session, Role.TEACHER)
         teacher_id = teacher.id
         await session.commit()
-        notify(session, teacher, FLAGGED, "Flagged", "Have a look.", {"turn_id": "t-2"})
+        await notify(session, teacher, FLAGGED, "Flagged", "Have a look.", {"turn_id": "t-2"})
         await session.rollback()  # the caller's change failed: nothing is told
     assert await mails_to(database) == []
 
     async with database.session() as session:
         teacher = await session.get_one(User, teacher_id)
-        notification = notify(session, teacher, FLAGGED, "Flagged", "Have a look.", {"n": 1})
+        notification = await notify(session, teacher, FLAGGED, "Flagged", "Have a look.", {"n": 1})
         await session.commit()
+        assert notification is not None
         stored = await session.get_one(Notification, notification.id)
     assert (stored.recipient_id, stored.title, stored.payload, stored.read_at) == (
         teacher.id,
@@ -132,8 +133,10 @@ async def test_erasing_the_learner_erases_what_others_were_told(database: Databa
     async with database.session() as session:
         teacher = await make_user(session, Role.TEACHER)
         learner = await make_user(session, Role.STUDENT, birth_date=ADULT_BIRTH_DATE)
-        notify(session, teacher, FLAGGED, "Flagged", "About a learner.", {}, subject_id=learner.id)
-        notify(session, teacher, "system.welcome", "Welcome", "About nobody.", {})
+        await notify(
+            session, teacher, FLAGGED, "Flagged", "About a learner.", {}, subject_id=learner.id
+        )
+        await notify(session, teacher, "system.welcome", "Welcome", "About nobody.", {})
         await session.commit()
         await session.delete(await session.get_one(User, learner.id))
         await session.commit()

@@ -3,7 +3,7 @@
 import logging
 from typing import Any, cast
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import RedisError
 
 from core.infra.cache.base import RateDecision
@@ -41,6 +41,24 @@ return {allowed, math.floor(tokens), tostring(retry_after)}
 """
 
 
+MAX_CONNECTIONS = 100
+
+
+def redis_client(url: str, *, socket_timeout: float | None = 5) -> Redis:
+    """A client whose pool makes a burst of callers wait for a free connection (up to 5 s)
+    rather than fail: redis-py's default pool raises past 100 connections in use.
+
+    ``socket_timeout=None`` for a client that blocks on reads (a pub/sub listener)."""
+    pool = BlockingConnectionPool.from_url(
+        url,
+        max_connections=MAX_CONNECTIONS,
+        timeout=5,
+        socket_connect_timeout=5,
+        socket_timeout=socket_timeout,
+    )
+    return Redis(connection_pool=pool)
+
+
 class RedisCache:
     """Values in Redis under the caller's keys, with a millisecond TTL."""
 
@@ -49,7 +67,7 @@ class RedisCache:
 
     @classmethod
     def from_url(cls, url: str) -> "RedisCache":
-        return cls(Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5))
+        return cls(redis_client(url))
 
     async def get(self, key: str) -> bytes | None:
         # decode_responses is off, so replies are bytes
@@ -88,8 +106,7 @@ class RedisRateLimiter:
 
     @classmethod
     def from_url(cls, url: str, *, key_prefix: str = "ratelimit:") -> "RedisRateLimiter":
-        client = Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
-        return cls(client, key_prefix=key_prefix)
+        return cls(redis_client(url), key_prefix=key_prefix)
 
     async def acquire(self, key: str, capacity: int, period_seconds: float) -> RateDecision:
         if capacity < 1 or period_seconds <= 0:

@@ -1,6 +1,7 @@
 """The mailer interface."""
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Protocol
 
 
@@ -9,6 +10,9 @@ class OutgoingMail:
     to: str
     subject: str
     text: str
+    # An HTML alternative to ``text``, and extra headers (e.g. RFC 8058 List-Unsubscribe).
+    html: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 class Mailer(Protocol):

@@ -4,6 +4,7 @@ to the learner."""
 
 import uuid
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,8 +25,10 @@ _VERDICTS = {
 
 
 class ProctorReviewed(BaseModel):
-    """The payload of ``proctor.reviewed``."""
+    """The payload of ``proctor.reviewed`` (webhook subscribers read it: a change that is not
+    backward compatible gets a new ``schema_version``)."""
 
+    schema_version: Literal[1] = 1
     sitting_id: uuid.UUID
     learner_id: uuid.UUID
     assignment_id: uuid.UUID
@@ -34,6 +37,7 @@ class ProctorReviewed(BaseModel):
     stage: ReviewStage
     reviewer_id: uuid.UUID | None
     decided_at: datetime
+    course_id: uuid.UUID | None = None  # added later: older events lack it
 
 
 async def announce_decision(
@@ -48,6 +52,7 @@ async def announce_decision(
         stage=decision.stage,
         reviewer_id=decision.reviewer_id,
         decided_at=decision.decided_at,
+        course_id=assignment.course_id,
     )
     add_event(session, PROCTOR_REVIEWED, event.model_dump(mode="json"))
     learner = await session.get(User, sitting.learner_id)
@@ -55,7 +60,7 @@ async def announce_decision(
         return
     payload = {"sitting_id": str(sitting.id), "decision": decision.decision.value}
     title = f"Proctoring review of {assignment.title}"
-    notify(
+    await notify(
         session,
         learner,
         PROCTOR_REVIEWED,

@@ -1,0 +1,1 @@
+"""Class chat: messages between a class's teacher and learners, screened, stored and fanned out."""

@@ -1,0 +1,93 @@
+"""Server events pushed to the users they concern: grades released, notifications, content jobs.
+
+One bus consumer (whichever process takes an event, once: ``idempotent``) turns each outbox
+event into a frame on the user's channel; the fan-out carries it to that user's connections on
+every process.
+"""
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.infra.bus import Event, EventBus
+from core.infra.database import Database
+from core.infra.outbox import idempotent
+from platform_api.assessments.events import ASSESSMENT_GRADED, AssessmentGraded
+from platform_api.content.events import JOB_FINISHED, JobFinished
+from platform_api.content.models import ContentJob
+from platform_api.notifications.dispatcher import NOTIFICATION_REQUESTED, NotificationRequested
+from platform_api.notifications.preferences import channels_for
+from platform_api.realtime.fanout import FanOut
+from platform_api.realtime.pushes import push_to_user
+
+CONSUMER = "realtime.pushes"
+
+
+@dataclass(frozen=True)
+class Push:
+    user_id: uuid.UUID
+    frame_type: str
+    data: dict[str, Any]
+
+
+async def grade_released(_: AsyncSession, event: Event) -> Push | None:
+    graded = AssessmentGraded.model_validate(event.payload)
+    data = graded.model_dump(
+        mode="json",
+        include={
+            "sitting_id",
+            "assignment_id",
+            "assignment_title",
+            "class_id",
+            "score",
+            "max_score",
+            "grade_version",
+        },
+    )
+    return Push(graded.learner_id, "grade.released", data)
+
+
+async def content_job_finished(session: AsyncSession, event: Event) -> Push | None:
+    finished = JobFinished.model_validate(event.payload)
+    owner = await session.scalar(
+        select(ContentJob.created_by).where(ContentJob.id == finished.job_id)
+    )
+    if owner is None:
+        return None
+    data = finished.model_dump(mode="json", include={"job_id", "course_id", "status", "total"})
+    return Push(owner, "content.job", {**data, "topics_by_status": finished.topics_by_status})
+
+
+async def notification(session: AsyncSession, event: Event) -> Push | None:
+    """A notification for an account that keeps the in-app channel on for its kind."""
+    request = NotificationRequested.model_validate(event.payload)
+    if request.recipient_id is None:
+        return None
+    if not (await channels_for(session, request.recipient_id, request.kind)).in_app:
+        return None
+    data = {
+        "kind": request.kind,
+        "title": request.variables.get("title", ""),
+        "body": request.variables.get("body", ""),
+    }
+    return Push(request.recipient_id, "notification", data)
+
+
+PUSHES: dict[str, Callable[[AsyncSession, Event], Awaitable[Push | None]]] = {
+    ASSESSMENT_GRADED: grade_released,
+    NOTIFICATION_REQUESTED: notification,
+    JOB_FINISHED: content_job_finished,
+}
+
+
+async def subscribe_pushes(bus: EventBus, database: Database, fanout: FanOut) -> None:
+    async def push(session: AsyncSession, event: Event) -> None:
+        found = await PUSHES[event.type](session, event)
+        if found is not None:
+            await push_to_user(fanout, found.user_id, found.frame_type, found.data)
+
+    await bus.subscribe(CONSUMER, list(PUSHES), idempotent(database, CONSUMER, push))

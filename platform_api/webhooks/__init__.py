@@ -1,0 +1,1 @@
+"""Webhooks: event subscriptions with signed, retried, logged deliveries (docs/integrations.md)."""
