@@ -66,3 +66,21 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(networkFirst(request, LESSONS));
   }
 });
+
+// Web Push (src/notifications/push.ts subscribed this browser): the platform's message, already
+// decrypted by the browser, shown as a notification; a click opens its page.
+self.addEventListener("push", (event) => {
+  const message = event.data?.json() ?? {};
+  event.waitUntil(
+    self.registration.showNotification(message.title ?? "Water Classroom", {
+      body: message.body ?? "",
+      tag: message.kind,
+      data: { url: message.url ?? "/inbox" },
+    }),
+  );
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  event.waitUntil(self.clients.openWindow(event.notification.data?.url ?? "/inbox"));
+});

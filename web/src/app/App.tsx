@@ -20,13 +20,16 @@ import { WorkPage } from "../work/WorkPage";
 import { Layout } from "./Layout";
 import {
   childrenPath,
+  classChatsPath,
   classesPath,
   contentPath,
   gradingPath,
   inboxPath,
   mlPath,
+  notificationSettingsPath,
   progressPath,
   reviewsPath,
+  webhooksPath,
   workPath,
 } from "./paths";
 
@@ -37,8 +40,14 @@ const ContentPage = lazy(() => import("../content/ContentPage"));
 const JobPage = lazy(() => import("../content/JobPage"));
 const ReviewTopicPage = lazy(() => import("../content/ReviewTopicPage"));
 const MlPage = lazy(() => import("../ml/MlPage"));
+const WebhooksPage = lazy(() => import("../webhooks/WebhooksPage"));
 const InboxPage = lazy(() => import("../inbox/InboxPage"));
+const ClassChatPage = lazy(() => import("../chat/ClassChatPage"));
+const ClassChatsPage = lazy(() => import("../chat/ClassChatsPage"));
+const NotificationSettingsPage = lazy(() => import("../notifications/NotificationSettingsPage"));
 const ProctoredExamPage = lazy(() => import("../exam/ProctoredExamPage"));
+// Where the LMS sends an instructor who adds the tool to a course (LTI deep linking).
+const DeepLinkingPage = lazy(() => import("../lti/DeepLinkingPage"));
 
 /** A page for signed-in people: the others are sent to sign in, and back here after. Lazy pages
  * show a status line while their code loads. */
@@ -66,12 +75,15 @@ const SIGNED_IN: [string, ReactElement][] = [
   ["/courses/:courseId/lessons/:lessonId", <LessonPage />],
   [progressPath, <ProgressPage />],
   [inboxPath, <InboxPage />],
+  [notificationSettingsPath, <NotificationSettingsPage />],
   [childrenPath, <ChildrenPage />],
   [workPath, <WorkPage />],
   ["/sittings/:sittingId", <SittingPage />],
   ["/exams/:assignmentId", <ProctoredExamPage />],
   [classesPath, <ClassesPage />],
   [`${classesPath}/:classId`, <ClassPage />],
+  [`${classesPath}/:classId/chat`, <ClassChatPage />],
+  [classChatsPath, <ClassChatsPage />],
   [gradingPath, <GradingQueuePage />],
   [reviewsPath, <ReviewsPage />],
   [`${reviewsPath}/:sittingId`, <ReviewPage />],
@@ -79,6 +91,8 @@ const SIGNED_IN: [string, ReactElement][] = [
   [`${contentPath}/jobs/:jobId`, <JobPage />],
   [`${contentPath}/review/:topicId`, <ReviewTopicPage />],
   [mlPath, <MlPage />],
+  [webhooksPath, <WebhooksPage />],
+  ["/lti/deep-linking/:launchId", <DeepLinkingPage />],
 ];
 
 export function App() {

@@ -4,13 +4,16 @@ import { Link, Outlet, useNavigate } from "react-router";
 import { type Role, signOut, useRole } from "../auth/tokens";
 import {
   childrenPath,
+  classChatsPath,
   classesPath,
   contentPath,
   gradingPath,
   inboxPath,
   mlPath,
+  notificationSettingsPath,
   progressPath,
   reviewsPath,
+  webhooksPath,
   workPath,
 } from "./paths";
 
@@ -20,13 +23,21 @@ const STAFF: readonly Role[] = ["teacher", "admin"];
 function sections(role: Role): [string, string][] {
   const pages: [string, string][] = [];
   if (role !== "proctor") pages.push(["/", "Courses"]);
-  if (role === "student") pages.push([workPath, "My work"], [progressPath, "My progress"]);
+  if (role === "student") {
+    pages.push(
+      [workPath, "My work"],
+      [progressPath, "My progress"],
+      [classChatsPath, "Class chat"],
+    );
+  }
   if (role === "parent") pages.push([childrenPath, "Children"]);
   if (STAFF.includes(role)) pages.push([classesPath, "Classes"], [gradingPath, "Grading"]);
   if (STAFF.includes(role) || role === "proctor") pages.push([reviewsPath, "Proctoring reviews"]);
   if (STAFF.includes(role) || role === "content_editor") pages.push([contentPath, "Content"]);
   if (role === "admin") pages.push([mlPath, "Models"]);
-  pages.push([inboxPath, "Inbox"]);
+  // Schools (owners of a curriculum: teachers, content editors) and admins.
+  if (STAFF.includes(role) || role === "content_editor") pages.push([webhooksPath, "Webhooks"]);
+  pages.push([inboxPath, "Inbox"], [notificationSettingsPath, "Notification settings"]);
   return pages;
 }
 

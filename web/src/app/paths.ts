@@ -6,6 +6,8 @@ export const lessonPath = (courseId: string, lessonId: string): string =>
 
 export const classesPath = "/classes";
 export const classPath = (classId: string): string => `${classesPath}/${classId}`;
+export const classChatPath = (classId: string): string => `${classPath(classId)}/chat`;
+export const classChatsPath = "/chat";
 export const gradingPath = "/grading";
 export const reviewsPath = "/reviews";
 export const reviewPath = (sittingId: string): string => `${reviewsPath}/${sittingId}`;
@@ -19,3 +21,5 @@ export const contentTopicPath = (topicId: string): string => `${contentPath}/rev
 export const mlPath = "/ml";
 export const proctoredExamPath = (assignmentId: string): string => `/exams/${assignmentId}`;
 export const inboxPath = "/inbox";
+export const notificationSettingsPath = "/settings/notifications";
+export const webhooksPath = "/settings/webhooks";

@@ -2,6 +2,7 @@ import { useEffect, useState } from "react";
 import { Link, useNavigate } from "react-router";
 
 import { pageAfterProvider } from "./ProviderButtons";
+import { nextPage } from "./SignInPage";
 import { signIn } from "./tokens";
 
 /** Where a provider's sign-in ends: the platform put the tokens in the address's fragment
@@ -20,7 +21,8 @@ export function ProviderCompletePage() {
       return;
     }
     signIn({ access_token: access, refresh_token: refresh, expires_in: expires });
-    navigate(pageAfterProvider(), { replace: true });
+    // An LTI launch names the page it opens (its course or lesson) beside the tokens.
+    navigate(answer.has("next") ? nextPage(answer) : pageAfterProvider(), { replace: true });
   }, []);
   return failed ? (
     <p role="alert">

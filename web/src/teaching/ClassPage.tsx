@@ -1,6 +1,7 @@
-import { useParams } from "react-router";
+import { Link, useParams } from "react-router";
 
 import { api, ok } from "../api/client";
+import { classChatPath } from "../app/paths";
 import { Problem } from "../app/Problem";
 import { useLoad } from "../app/useLoad";
 import { Assignments } from "./Assignments";
@@ -31,6 +32,10 @@ export function ClassPage() {
       {schoolClass.data && (
         <>
           <h1>{schoolClass.data.name}</h1>
+          <p>
+            <Link to={classChatPath(classId)}>Class chat</Link>: talk with the class, see who is
+            online.
+          </p>
           <div className="panels">
             <Roster
               classId={classId}

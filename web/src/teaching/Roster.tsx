@@ -3,6 +3,7 @@ import { Button, Form, Input, Label, TextField } from "react-aria-components";
 import { api, ok, type Schemas } from "../api/client";
 import { Problem } from "../app/Problem";
 import { submitted, useAction } from "../app/useAction";
+import { RosterImport } from "./RosterImport";
 
 type RosterProps = {
   classId: string;
@@ -10,7 +11,7 @@ type RosterProps = {
   onChange: () => void;
 };
 
-/** The class's learners: enrol one by e-mail, remove one. */
+/** The class's learners: enrol one by e-mail or many from a CSV roster, remove one. */
 export function Roster({ classId, learners, onChange }: RosterProps) {
   const enrol = useAction(async (form: FormData, element: HTMLFormElement) => {
     await ok(
@@ -59,6 +60,7 @@ export function Roster({ classId, learners, onChange }: RosterProps) {
           Enrol
         </Button>
       </Form>
+      <RosterImport classId={classId} onChange={onChange} />
     </section>
   );
 }
