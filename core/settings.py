@@ -171,6 +171,15 @@ class Settings(BaseSettings):
         "may appeal it.",
     )
 
+    egress: bool = Field(
+        True,
+        description="Whether this process sends to other systems: webhook deliveries, a content "
+        "job's own webhook, Web Push. Turn it off on processes that may not reach the outside "
+        "(egress from some nodes only): the processes with it on send everything queued; with "
+        "the in-process bus, a job's webhook and pushes asked for in a process with it off are "
+        "not sent.",
+    )
+
     # Webhooks (platform_api/webhooks): a content job's own URL and the event subscriptions.
     webhook_secret: str = Field(
         "",
@@ -209,12 +218,6 @@ class Settings(BaseSettings):
     )
     webhook_log_retention_days: int = Field(
         30, ge=1, le=3650, description="How long sent and dead deliveries stay in the log."
-    )
-    webhook_dispatch: bool = Field(
-        True,
-        description="Whether this process sends webhooks. Turn it off on processes that may not "
-        "reach the outside (egress from some nodes only): those with it on send every "
-        "subscription's deliveries; a content job's own webhook needs the RabbitMQ bus then.",
     )
     webhook_dispatch_poll_seconds: float = Field(
         0.5, gt=0, description="How often an idle dispatcher looks for due deliveries."

@@ -23,12 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.infra.bus import Event, EventBus
 from core.infra.database import Database
 from core.infra.outbox import add_event, idempotent
-from platform_api.content.models import ContentJob, ContentTopic, JobStatus
+from platform_api.content.models import ContentJob, ContentTopic, JobStatus, TopicStatus
 from platform_api.webhooks.sender import WebhookSender
 
 logger = logging.getLogger(__name__)
 
 JOB_FINISHED = "content.job.finished"
+TOPIC_ENDED = "content.topic.ended"
 WEBHOOK_CONSUMER = "content.webhook"
 
 
@@ -47,6 +48,20 @@ class JobFinished(JobOutcome):
     """The event's payload: the outcome, and the job's own webhook (not shown to subscribers)."""
 
     webhook_url: str | None = None
+
+
+class TopicEnded(BaseModel):
+    """A topic of a job is done (generated, failed, given up or cancelled): the job's progress."""
+
+    schema_version: Literal[1] = 1
+    job_id: uuid.UUID
+    topic_id: uuid.UUID
+    status: TopicStatus
+
+
+def record_topic_ended(session: AsyncSession, topic: ContentTopic) -> None:
+    event = TopicEnded(job_id=topic.job_id, topic_id=topic.id, status=topic.status)
+    add_event(session, TOPIC_ENDED, event.model_dump(mode="json"))
 
 
 async def record_job_finished(session: AsyncSession, job: ContentJob) -> None:

@@ -29,7 +29,7 @@ from core.curriculum.models import (
 from core.infra.database import Database, utcnow
 from graphs.content_gen.state import GeneratedItem, TopicRequest, TopicResult
 from platform_api import models as _all_tables  # noqa: F401  (workers need every foreign key's table)
-from platform_api.content.events import record_job_finished
+from platform_api.content.events import record_job_finished, record_topic_ended
 from platform_api.content.models import (
     ContentJob,
     ContentTopic,
@@ -98,7 +98,7 @@ async def claim_topics(
             if len(claims) == limit:
                 break
             if topic.attempts >= MAX_CLAIMS:
-                _give_up(topic, f"its worker died {topic.attempts} times")
+                _give_up(session, topic, f"its worker died {topic.attempts} times")
                 continue
             if running.get(job.tenant_id, 0) >= tenant_max_running:
                 continue
@@ -118,9 +118,10 @@ def _lease(topic: ContentTopic, job: ContentJob, lease_seconds: float) -> Claim:
     return Claim(topic.id, job.id, topic.lease_token)
 
 
-def _give_up(topic: ContentTopic, reason: str) -> None:
+def _give_up(session: AsyncSession, topic: ContentTopic, reason: str) -> None:
     topic.status, topic.error, topic.finished_at = TopicStatus.FAILED, reason, utcnow()
     topic.lease_token = topic.lease_expires_at = None
+    record_topic_ended(session, topic)
 
 
 async def has_claimable(database: Database) -> bool:
@@ -172,7 +173,7 @@ async def release(
         if not count_attempt:
             topic.attempts -= 1
         elif topic.attempts >= MAX_CLAIMS:
-            _give_up(topic, f"{reason} ({topic.attempts} times)")
+            _give_up(session, topic, f"{reason} ({topic.attempts} times)")
             return
         topic.status, topic.lease_token, topic.lease_expires_at = TopicStatus.QUEUED, None, None
 
@@ -183,6 +184,7 @@ async def cancel_topic(database: Database, claim: Claim) -> None:
         if topic is not None:
             topic.status, topic.finished_at = TopicStatus.CANCELLED, utcnow()
             topic.lease_token = topic.lease_expires_at = None
+            record_topic_ended(session, topic)
 
 
 async def cancelling_jobs(database: Database) -> set[uuid.UUID]:
@@ -336,6 +338,7 @@ async def store_result(
         topic.llm_seconds, topic.wall_seconds = result.llm_seconds, wall_seconds
         topic.finished_at = utcnow()
         topic.lease_token = topic.lease_expires_at = None
+        record_topic_ended(session, topic)
         return True
 
 

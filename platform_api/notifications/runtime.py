@@ -58,10 +58,11 @@ async def start_notifications(stores: Stores) -> Notifications:
     notifications = Notifications(stores, delivery, vapid)
     await subscribe_dispatcher(stores.bus, stores.database, delivery)
     await subscribe_mailer(stores.bus, stores.database, stores.mailer)
-    http = open_push_session(settings.push_http_loopback_hosts)
-    stores.on_close.append(http.close)
-    sender = PushSender(vapid, settings.vapid_subject, http, settings.push_timeout_seconds)
-    await subscribe_pusher(stores.bus, stores.database, sender)
+    if settings.egress:
+        http = open_push_session(settings.push_http_loopback_hosts)
+        stores.on_close.append(http.close)
+        sender = PushSender(vapid, settings.vapid_subject, http, settings.push_timeout_seconds)
+        await subscribe_pusher(stores.bus, stores.database, sender)
     release = start_release(stores.database, delivery, settings.notification_release_seconds)
     stores.on_close.append(release.stop)
     return notifications

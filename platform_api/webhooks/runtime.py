@@ -66,7 +66,7 @@ async def start_webhooks(stores: Stores) -> Webhooks:
     )
     purge.start()
     stores.on_close.append(purge.stop)
-    if settings.webhook_dispatch:
+    if settings.egress:
         await subscribe_job_webhooks(stores.bus, stores.database, settings.webhook_secret, sender)
         dispatcher.start()
         stores.on_close.append(dispatcher.stop)

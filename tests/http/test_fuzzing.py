@@ -79,9 +79,9 @@ async def fuzzed_api(database_url_for_test: str, tmp_path: Path) -> AsyncIterato
         tmp_path / "data",
         llm_base_url=f"http://127.0.0.1:{free_port()}/v1",
         proctor_url=f"http://127.0.0.1:{free_port()}/proctor",
-        # The fuzzer subscribes webhooks to whatever host names it makes up: sending them would
-        # ask the machine's DNS resolver about names outside this machine.
-        webhook_dispatch=False,
+        # The fuzzer subscribes webhooks and push endpoints to whatever host names it makes up:
+        # sending to them would ask the machine's DNS resolver about names outside this machine.
+        egress=False,
         log_level="ERROR",
     )
     async for api in running_api(settings):

@@ -1,11 +1,14 @@
 """The hub embedded in one API process (in-process fan-out and presence): chat over HTTP reaches
 WebSocket subscribers, and a client resumes from PostgreSQL once its frames left the history."""
 
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from platform_api.content.store import cancel_topic, claim_topics
+from tests.assessments.factory import teaching_course
 from tests.fixtures.app import Account, Api, make_settings, running_api, served_on_loopback
 from tests.realtime.hub_client import hub_client
 
@@ -112,3 +115,33 @@ async def test_posting_faster_than_the_limit_is_refused_on_http_and_socket(
         assert (await client.next_of("error", request_id="r"))["code"] == "rate_limited"
     history = await api.client.get(path, headers=learner.headers)
     assert history.json()["total"] == CHAT_PER_MINUTE
+
+
+async def test_a_content_jobs_owner_follows_its_progress_topic_by_topic(
+    embedded: tuple[Api, str],
+) -> None:
+    api, ws_url = embedded
+    teacher = await api.account("teacher")
+    course = await teaching_course(api, teacher, mc_items=1)
+    created = await api.client.post(
+        "/api/v1/content/jobs",
+        headers=teacher.headers,
+        json={"course_id": course.course_id, "topics": [{"topic": "Rivers"}, {"topic": "Lakes"}]},
+    )
+    assert created.status_code == 202, created.text
+    job_id = uuid.UUID(created.json()["id"])
+    database = api.stores.database
+    async with hub_client(ws_url, teacher.access_token) as client:
+        await client.subscribe(f"user:{teacher.id}")
+        first, second = await claim_topics(database, 2, 60.0, 10, job_id=job_id)
+        await cancel_topic(database, first)
+        one = await client.next_of("content.job.progress")
+        await cancel_topic(database, second)
+        two = await client.next_of("content.job.progress")
+    assert (one["job_id"], one["status"], one["done"], one["total"]) == (
+        str(job_id),
+        "cancelled",
+        1,
+        2,
+    )
+    assert (two["topic_id"], two["done"]) == (str(second.topic_id), 2)

@@ -9,8 +9,9 @@ import pytest
 from playwright.async_api import Browser, async_playwright
 
 from core.settings import Settings
-from tests.fixtures.app import Api
+from tests.fixtures.app import Api, make_settings
 from tests.fixtures.llm import LlmServer
+from tests.fixtures.postgres import free_port
 from tests.tutor.conftest import live_api, tutor_settings
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -71,5 +72,24 @@ async def web_api(
     # Long enough an answer that Stop has something to stop.
     monkeypatch.setenv("WC_TUTOR_MAX_ANSWER_TOKENS", "600")
     settings = tutor_settings(database_url_for_test, tmp_path, llm_server, web_dist=web_dist)
+    async for api in live_api(settings):
+        yield api
+
+
+@pytest.fixture
+async def client_api(
+    database_url_for_test: str, tmp_path: Path, web_dist: Path
+) -> AsyncIterator[Api]:
+    """The platform serving the built client, without the LLM or the proctor (their URLs are
+    closed ports: pages that need neither); webhooks may reach this machine's test receivers."""
+    settings = make_settings(
+        database_url_for_test,
+        tmp_path,
+        web_dist=web_dist,
+        llm_base_url=f"http://127.0.0.1:{free_port()}/v1",
+        proctor_url=f"http://127.0.0.1:{free_port()}/proctor",
+        webhook_allowed_networks=["127.0.0.1/32"],
+        webhook_dispatch_poll_seconds=0.05,
+    )
     async for api in live_api(settings):
         yield api

@@ -2,38 +2,18 @@
 "Class chat" page; the learner posts, and the teacher's page shows the message and the learner
 online (both over the WebSocket hub). Captured at phone and desktop width and checked by axe."""
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 from playwright.async_api import Browser, expect
 
-from tests.fixtures.app import Api, make_settings
-from tests.fixtures.postgres import free_port
-from tests.tutor.conftest import live_api
+from tests.fixtures.app import Api
 from tests.web.pages import capture, signed_in
 
 
-@pytest.fixture
-async def chat_api(
-    database_url_for_test: str, tmp_path: Path, web_dist: Path
-) -> AsyncIterator[Api]:
-    """The platform with its web client, embedded hub; neither the LLM nor the proctor is called."""
-    settings = make_settings(
-        database_url_for_test,
-        tmp_path,
-        web_dist=web_dist,
-        llm_base_url=f"http://127.0.0.1:{free_port()}/v1",
-        proctor_url=f"http://127.0.0.1:{free_port()}/proctor",
-    )
-    async for api in live_api(settings):
-        yield api
-
-
 async def test_a_learner_posts_and_the_teacher_sees_it_and_them_online(
-    chat_api: Api, browser: Browser, screenshots: Path
+    client_api: Api, browser: Browser, screenshots: Path
 ) -> None:
-    api = chat_api
+    api = client_api
     teacher = await api.account("teacher")
     learner = await api.account("student", display_name="Ada Learner")
     created = await api.client.post(

@@ -1,41 +1,22 @@
 """A school in the browser: it subscribes a receiver to events, tests it and reads the delivery
 log; a teacher imports a class roster from a CSV file and sees the rows that were not enrolled."""
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 from playwright.async_api import Browser, expect
 
 from tests.assessments.factory import teaching_course
-from tests.fixtures.app import Api, make_settings
+from tests.fixtures.app import Api
 from tests.fixtures.webhook_receiver import Receiver, verified
-from tests.tutor.conftest import live_api
 from tests.web.pages import capture, signed_in
 
 
-@pytest.fixture
-async def school_api(
-    database_url_for_test: str, tmp_path: Path, web_dist: Path
-) -> AsyncIterator[Api]:
-    """The platform with the built client, webhooks allowed to reach this machine's receiver."""
-    settings = make_settings(
-        database_url_for_test,
-        tmp_path,
-        web_dist=web_dist,
-        webhook_allowed_networks=["127.0.0.1/32"],
-        webhook_dispatch_poll_seconds=0.05,
-    )
-    async for api in live_api(settings):
-        yield api
-
-
 async def test_a_school_subscribes_tests_its_receiver_and_reads_the_log(
-    school_api: Api, browser: Browser, receiver: Receiver, screenshots: Path
+    client_api: Api, browser: Browser, receiver: Receiver, screenshots: Path
 ) -> None:
-    school = await school_api.account("teacher")
-    await teaching_course(school_api, school, mc_items=1)  # owns a curriculum: a school
-    page = await signed_in(browser, str(school_api.client.base_url), school.email)
+    school = await client_api.account("teacher")
+    await teaching_course(client_api, school, mc_items=1)  # owns a curriculum: a school
+    page = await signed_in(browser, str(client_api.client.base_url), school.email)
     await page.get_by_role("link", name="Webhooks").click()
     await page.get_by_label("Receiver URL").fill(receiver.url("browser"))
     await page.get_by_label("Description").fill("Gradebook sync")
@@ -60,16 +41,16 @@ async def test_a_school_subscribes_tests_its_receiver_and_reads_the_log(
 
 
 async def test_a_teacher_imports_a_roster_and_sees_what_was_not_enrolled(
-    school_api: Api, browser: Browser, tmp_path: Path
+    client_api: Api, browser: Browser, tmp_path: Path
 ) -> None:
-    teacher = await school_api.account("teacher")
-    ana, ben = await school_api.account("student"), await school_api.account("student")
-    created = await school_api.client.post(
+    teacher = await client_api.account("teacher")
+    ana, ben = await client_api.account("student"), await client_api.account("student")
+    created = await client_api.client.post(
         "/api/v1/classes", headers=teacher.headers, json={"name": "7B"}
     )
     roster = tmp_path / "roster.csv"
     roster.write_text(f"Name,Email\nAna,{ana.email}\nBen,{ben.email}\nNobody,who@example.org\n")
-    page = await signed_in(browser, str(school_api.client.base_url), teacher.email)
+    page = await signed_in(browser, str(client_api.client.base_url), teacher.email)
     await page.goto(f"/classes/{created.json()['id']}")
     form = page.get_by_role("form", name="Import a roster")
     async with page.expect_file_chooser() as chooser:

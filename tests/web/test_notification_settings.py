@@ -2,40 +2,20 @@
 hours, a time zone and a daily digest, saves, and finds them stored; a time zone the platform does
 not know is refused on the page. Captured at phone and desktop width and checked by axe."""
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 from playwright.async_api import Browser, expect
 
-from tests.fixtures.app import Api, make_settings
-from tests.fixtures.postgres import free_port
-from tests.tutor.conftest import live_api
+from tests.fixtures.app import Api
 from tests.web.pages import capture, signed_in
 
 PREFERENCES = "/api/v1/notifications/preferences"
 
 
-@pytest.fixture
-async def settings_api(
-    database_url_for_test: str, tmp_path: Path, web_dist: Path
-) -> AsyncIterator[Api]:
-    """The platform with its web client; neither the LLM nor the proctor is called."""
-    settings = make_settings(
-        database_url_for_test,
-        tmp_path,
-        web_dist=web_dist,
-        llm_base_url=f"http://127.0.0.1:{free_port()}/v1",
-        proctor_url=f"http://127.0.0.1:{free_port()}/proctor",
-    )
-    async for api in live_api(settings):
-        yield api
-
-
 async def test_a_teacher_changes_notification_settings_and_they_are_saved(
-    settings_api: Api, browser: Browser, screenshots: Path
+    client_api: Api, browser: Browser, screenshots: Path
 ) -> None:
-    api = settings_api
+    api = client_api
     teacher = await api.account("teacher")
     page = await signed_in(browser, str(api.client.base_url), teacher.email)
     await page.get_by_role("link", name="Notification settings").click()
