@@ -20,10 +20,11 @@ not authenticate in time is closed with code 1008. Then, any number of times:
 - ``{"type": "auth", "token"}`` again swaps in a fresh token before the old one expires.
 
 Frames pushed on channels (``chat.message``, ``presence``, ``grade.released``,
-``notification``, ``content.job.progress``, ``content.job``) carry ``channel`` and an ``event_id``. Problems are
-``{"type": "error", "request_id"?, "code", "message", "details"?}`` frames with the same codes as
-the HTTP API; the connection stays open. A client too slow to take its frames is closed with
-code 1013 and a reason. Closing a connection stops every answer in flight.
+``notification``, ``content.job.progress``, ``content.job``) carry ``channel`` and an
+``event_id``. Problems are ``{"type": "error", "request_id"?, "code", "message", "details"?}``
+frames with the same codes as the HTTP API; the connection stays open. A client too slow to take
+its frames is closed with code 1013 and a reason. Closing a connection stops every answer in
+flight.
 """
 
 import json
