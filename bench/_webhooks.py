@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 from core.encryption import AesGcmCipher, new_key_text
 from core.infra.bus import Event
 from core.infra.database import Database, utcnow
+from platform_api.auth.models import Role, User
 from platform_api.webhooks.dispatcher import RetryPolicy, WebhookDispatcher
 from platform_api.webhooks.fanout import queue_deliveries
 from platform_api.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
@@ -107,8 +108,6 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes]) -> None:
 
 
 async def _subscription(database: Database, box: SecretBox, url: str) -> uuid.UUID:
-    from platform_api.auth.models import Role, User
-
     async with database.session() as session:
         owner = User(
             id=uuid.uuid4(),

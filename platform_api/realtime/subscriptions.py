@@ -140,7 +140,7 @@ class Subscriptions:
             rows = await session.execute(
                 select(User.id, User.display_name).where(User.id.in_(user_ids))
             )
-        return dict(rows.tuples().all())
+        return {key: value for key, value in rows}
 
     def _unfollow(self, channel: str) -> None:
         self.realtime.router.unfollow(channel, self.connection)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.event import listen
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.curriculum.models import Course, Curriculum
@@ -80,18 +81,16 @@ async def queue_deliveries(
 async def subscribe_fanout(
     bus: EventBus, database: Database, max_attempts: int, on_queued: Callable[[], None]
 ) -> None:
-    """Subscribe the fan-out; ``on_queued`` runs after each commit (it wakes the dispatcher)."""
+    """Subscribe the fan-out; ``on_queued`` runs once the deliveries of an event are committed
+    (it wakes the dispatcher), and only for an event that some subscription hears."""
 
     async def fan_out(session: AsyncSession, event: Event) -> None:
         kind = EVENT_TYPES[event.type]
         data = kind.data.model_validate(event.payload)
         ids = await subscribers(session, event.type, kind.course_of(data))
+        if not ids:
+            return
         await queue_deliveries(session, ids, event, data.model_dump(mode="json"), max_attempts)
+        listen(session.sync_session, "after_commit", lambda _: on_queued(), once=True)
 
-    handle = idempotent(database, CONSUMER, fan_out)
-
-    async def fan_out_then_wake(event: Event) -> None:
-        await handle(event)
-        on_queued()
-
-    await bus.subscribe(CONSUMER, SUBSCRIBABLE, fan_out_then_wake)
+    await bus.subscribe(CONSUMER, SUBSCRIBABLE, idempotent(database, CONSUMER, fan_out))

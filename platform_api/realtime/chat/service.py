@@ -101,7 +101,7 @@ async def history(
         .limit(limit)
         .offset(offset)
     )
-    items = [_out(message, name) for message, name in rows.tuples()]
+    items = [_out(message, name) for message, name in rows]
     return ChatMessagePage(items=items, total=total or 0, limit=limit, offset=offset)
 
 
@@ -115,7 +115,7 @@ async def missed_messages(
         .order_by(ClassMessage.event_ms.desc(), ClassMessage.event_seq.desc())
         .limit(limit + 1)
     )
-    found = list(rows.tuples())
+    found = [(message, name) for message, name in rows]
     frames = [
         (message.event_id, with_event_id(serialise(chat_frame(message, name)), message.event_id))
         for message, name in reversed(found[:limit])
