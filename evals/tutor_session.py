@@ -69,6 +69,9 @@ class EvalTutorPorts(CourseEvidence):
         self.retrieved.extend(hits)
         return hits
 
+    async def prepare_search(self, query: str) -> None:
+        await self.embedder.encode_query(query)
+
     async def weigh_options(
         self, question: str, options: Sequence[str], course_id: uuid.UUID
     ) -> Ranking:

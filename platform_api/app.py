@@ -9,12 +9,15 @@ from starlette.types import Scope
 
 from core.infra.cache import RateLimiter
 from core.settings import Settings
+from core.tracing import configure_tracing, flush_tracing
 from platform_api.analytics.capture import subscribe_capture
 from platform_api.assessments.routes import router as assessments_router
 from platform_api.assessments.sweeper import start_deadline_sweeper
+from platform_api.audit.routes import router as audit_router
 from platform_api.auth.oidc_routes import router as oidc_router
 from platform_api.auth.permissions import identify_bearer
 from platform_api.auth.routes import router as auth_router
+from platform_api.backup.routes import router as backup_router
 from platform_api.classes.routes import router as classes_router
 from platform_api.content.routes import router as content_router
 from platform_api.curriculum.routes import router as curriculum_router
@@ -25,6 +28,8 @@ from platform_api.http.health import router as health_router
 from platform_api.http.logging import configure_logging
 from platform_api.http.middleware import RateLimitMiddleware, RequestContextMiddleware
 from platform_api.http.routing import match_uuid_parameters_only
+from platform_api.http.security_headers import SecurityHeadersMiddleware, security_policy
+from platform_api.http.tracing import TracingMiddleware
 from platform_api.http.web_client import serve_web_client
 from platform_api.lti.grades import subscribe_lti_grades
 from platform_api.lti.routes import router as lti_router
@@ -99,6 +104,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     ml_router,
     webhooks_router,
     lti_router,
+    audit_router,
+    backup_router,
     health_router,
 )
 
@@ -121,6 +128,7 @@ async def start_background_work(
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(settings.log_level, settings.log_format)
+    configure_tracing("wc-platform", settings.otlp_endpoint, settings.trace_sample_ratio)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -130,6 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # first use, not at start-up.
         rag_settings = RagSettings()
         embedder = Embedder.from_settings(rag_settings)
+        app.state.embedder = embedder
         app.state.tutor = tutor = await open_tutor(stores, embedder, rag_settings)
         app.state.proctoring = proctoring = open_proctoring(stores)
         await subscribe_session_ends(stores, proctoring)
@@ -147,6 +156,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await proctoring.close()
             await tutor.close()
             await stores.close()
+            flush_tracing()
 
     app = FastAPI(
         title="Water Classroom API",
@@ -175,4 +185,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         identify=identify,
     )
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        policy=security_policy(
+            settings.frame_ancestors,
+            settings.csp_image_sources,
+            settings.hsts_max_age_seconds,
+            settings.public_url,
+        ),
+    )
+    app.add_middleware(TracingMiddleware)  # outermost: the access log line is inside its span
     return app

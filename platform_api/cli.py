@@ -20,7 +20,9 @@ from pipelines.datasets.cli import dataset_app
 from pipelines.finetune.cli import finetune_app
 from pipelines.proctor_detector.cli import detector_app
 from pipelines.promote.cli import promote, rollback
+from platform_api.auth.keys_cli import keys_app
 from platform_api.auth.models import Role
+from platform_api.backup.cli import backup_app
 from platform_api.content.cli import content_app, generate
 from platform_api.lti.cli import lti_app
 from platform_api.mastery.cli import items_app, mastery_app
@@ -54,6 +56,8 @@ app.add_typer(dataset_app, name="dataset")
 app.add_typer(finetune_app, name="finetune")
 app.add_typer(pipeline_app, name="pipeline")
 app.add_typer(lti_app, name="lti")
+app.add_typer(backup_app, name="backup")
+app.add_typer(keys_app, name="keys")
 app.command("generate")(generate)
 app.command("serve")(serve)
 app.command("ingest")(ingest)
@@ -101,6 +105,9 @@ def run(
             # The hub's frames are small JSON; compressing each one for each of a class's sockets
             # costs more CPU than the bytes it saves (bench/realtime.py).
             ws_per_message_deflate=False,
+            # The hub refuses frames past 64 KiB with an error frame; past this, the server closes
+            # the socket (1009) instead of buffering up to uvicorn's default 16 MiB per client.
+            ws_max_size=1024 * 1024,
         )
     finally:
         stop.set()

@@ -21,6 +21,7 @@ from platform_api.assessments.models import (
     Response,
     SittingReopening,
 )
+from platform_api.audit.models import AuditEvent
 from platform_api.auth.models import (
     EmailVerification,
     OidcIdentity,
@@ -69,6 +70,7 @@ __all__ = [
     "AssessmentItemVersion",
     "Assignment",
     "AssignmentItem",
+    "AuditEvent",
     "BadgeAward",
     "Base",
     "BiometricAccess",

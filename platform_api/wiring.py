@@ -15,6 +15,7 @@ from core.infra.objects import ObjectStore
 from core.infra.objects.config import ObjectStoreConfig, open_object_store
 from core.infra.outbox import OutboxRelay
 from core.infra.postgres_embedded import ensure_database, platform_database_url
+from core.personal_data import PersonalDataKeys, attach_keys, install_keys, load_keys
 from core.settings import Settings
 from platform_api.auth.keys import SigningKey, load_or_create_signing_key
 from platform_api.auth.tokens import AccessTokenVerifier
@@ -55,8 +56,29 @@ class Stores:
         await self.database.close()
 
 
+def install_personal_data_keys(settings: Settings) -> PersonalDataKeys:
+    """Load the personal-data keys and make them the process default (the migrations seal with
+    them); engines opened by the wiring also carry them (``attach_keys``)."""
+    keys = load_keys(
+        settings.pii_key,
+        settings.pii_retired_keys,
+        settings.pii_hash_key,
+        settings.resolved_data_dir,
+    )
+    install_keys(keys)
+    return keys
+
+
+def open_database(settings: Settings, url: str, pool_size: int = 10) -> Database:
+    """The database at ``url``, sealing personal data with this process's keys."""
+    database = Database(url, pool_size=pool_size)
+    attach_keys(database.engine, install_personal_data_keys(settings))
+    return database
+
+
 async def prepare_database(settings: Settings) -> str:
     """Start the embedded server when no URL is configured, create the database, migrate it."""
+    install_personal_data_keys(settings)
     url = platform_database_url(settings.database_url, settings.resolved_data_dir)
     await ensure_database(url)
     await upgrade_schema_async(url)
@@ -106,7 +128,7 @@ def build_mailer(settings: Settings) -> Mailer:
 
 
 async def open_stores(settings: Settings) -> Stores:
-    database = Database(await prepare_database(settings))
+    database = open_database(settings, await prepare_database(settings))
     cache, rate_limiter = build_cache(settings)
     bus = build_bus(settings)
     await bus.start()
@@ -148,7 +170,8 @@ def run_with_database(work: Callable[[Database], Awaitable[T]]) -> T:
     """For command-line tools: prepare the database from settings, run ``work``, close it."""
 
     async def run() -> T:
-        database = Database(await prepare_database(Settings()), pool_size=2)
+        settings = Settings()
+        database = open_database(settings, await prepare_database(settings), pool_size=2)
         try:
             return await work(database)
         finally:

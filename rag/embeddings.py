@@ -4,10 +4,15 @@ The encoder computes in bfloat16 on CPUs that multiply it natively (AVX-512 BF16
 the passages per second of float32 on this machine's CPU, and for 98 % of a book's exercises the
 same nearest passage (99 % of their five nearest; ``bench/embeddings.py``). Vectors are
 normalised in float32 either way.
+
+Query vectors are kept in a small per-process LRU keyed by the exact text: a tutor
+turn searches the same question for passages and for exercises, and a second search of a text
+in flight waits for the first encoding instead of starting another.
 """
 
 import asyncio
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -22,6 +27,7 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 _load_lock = threading.Lock()
+DEFAULT_QUERY_CACHE_SIZE = 1024
 
 
 @dataclass(frozen=True)
@@ -79,10 +85,14 @@ class Embedder:
         *,
         batch_size: int = 64,
         precision: EmbeddingPrecision = "auto",
+        query_cache_size: int = DEFAULT_QUERY_CACHE_SIZE,
     ) -> None:
         self.model_name = model
         self.batch_size = batch_size
         self.requested_precision = precision
+        self.query_cache_size = query_cache_size
+        self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._queries_in_flight: dict[str, asyncio.Future[np.ndarray]] = {}
 
     @classmethod
     def from_settings(cls, settings: RagSettings) -> "Embedder":
@@ -90,6 +100,7 @@ class Embedder:
             settings.embedding_model,
             batch_size=settings.batch_size,
             precision=settings.embedding_precision,
+            query_cache_size=settings.query_cache_size,
         )
 
     @cached_property
@@ -129,8 +140,37 @@ class Embedder:
         return await asyncio.to_thread(self.encode_sync, texts)
 
     async def encode_query(self, query: str) -> np.ndarray:
-        vectors = await self.encode([query])
-        return vectors[0]
+        """The query's vector (read-only), from the cache when this text was encoded lately."""
+        # Keyed by the exact text: a cache must not change what is searched (collapsing
+        # whitespace changed the vectors enough to move rankings: tests/rag/test_evidence.py).
+        key = query
+        if self.query_cache_size == 0:
+            return (await self.encode([key]))[0]
+        if (cached := self._query_vectors.get(key)) is not None:
+            self._query_vectors.move_to_end(key)
+            return cached
+        loop = asyncio.get_running_loop()
+        pending = self._queries_in_flight.get(key)
+        if pending is None or pending.get_loop() is not loop:
+            pending = loop.create_task(self._encode_and_keep(key))
+            self._queries_in_flight[key] = pending
+        # A waiter that goes away (a closed stream) leaves the encoding to the others.
+        return await asyncio.shield(pending)
+
+    def forget_queries(self) -> None:
+        """Empty the query cache (benchmarks that time a first encoding)."""
+        self._query_vectors.clear()
+
+    async def _encode_and_keep(self, key: str) -> np.ndarray:
+        try:
+            vector = (await self.encode([key]))[0]
+        finally:
+            self._queries_in_flight.pop(key, None)
+        vector.flags.writeable = False  # shared by every caller of this text
+        self._query_vectors[key] = vector
+        while len(self._query_vectors) > self.query_cache_size:
+            self._query_vectors.popitem(last=False)
+        return vector
 
     async def warm_up(self) -> None:
         await asyncio.to_thread(self._model)

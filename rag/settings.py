@@ -28,6 +28,14 @@ class RagSettings(BaseSettings):
         description="Fuse full-text ranking with the vector ranking; false: vector search only "
         "(faster on large courses, weaker on exact terms such as names and code).",
     )
+    text_rows: int = Field(
+        0,
+        ge=0,
+        description="0: the full-text leg ranks every matching chunk (exact). N: it ranks "
+        "(ts_rank, every query term) only the chunks holding the query's rarest terms, taken "
+        "while their estimated rows fit N, and the HNSW scan's rows (experimental: at 100k "
+        "chunks it lost recall and was not measured faster, docs/tutor.md).",
+    )
     ef_search: int = Field(
         100,
         ge=10,
@@ -35,6 +43,12 @@ class RagSettings(BaseSettings):
         description="HNSW search breadth (hnsw.ef_search): higher is slower and closer to exact.",
     )
     batch_size: int = Field(64, ge=1)
+    query_cache_size: int = Field(
+        1024,
+        ge=0,
+        description="Query vectors kept per process (least recently used go first): a tutor "
+        "turn searches its question more than once, and learners repeat questions; 0: none.",
+    )
     embedding_precision: EmbeddingPrecision = Field(
         "auto",
         description="The encoder's arithmetic: 'auto' is bfloat16 on CPUs that compute it natively "

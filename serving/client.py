@@ -1,16 +1,20 @@
 """The one LLM client of the platform and the graphs: any OpenAI-compatible endpoint by URL.
 
 Our Serve application, a remote vLLM, or a hosted OpenAI-compatible API all work unchanged; only
-``base_url``, ``model`` and ``api_key`` differ.
+``base_url``, ``model`` and ``api_key`` differ. Every call is a client span (OpenTelemetry's
+GenAI conventions) and carries the trace's ``traceparent`` header to the server.
 """
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from openai import AsyncOpenAI, AsyncStream
 from openai.types.chat import ChatCompletion, ChatCompletionChunk, ChatCompletionMessageParam
 from pydantic import BaseModel, ValidationError
+
+from core.tracing import Span, SpanKind, carrier, record_error, span, start_span
 
 Structured = TypeVar("Structured", bound=BaseModel)
 Message = ChatCompletionMessageParam
@@ -42,24 +46,46 @@ class LLMClient:
         )
 
     async def chat(self, messages: list[Message], **options: Any) -> str:
-        response: ChatCompletion = await self._client.chat.completions.create(
-            model=self.model,
-            messages=messages,
-            **options,
-        )
+        with self._span(options) as call:
+            response: ChatCompletion = await self._client.chat.completions.create(
+                model=self.model,
+                messages=messages,
+                extra_headers=carrier(),
+                **options,
+            )
+            _record_usage(call, response.usage)
         return response.choices[0].message.content or ""
+
+    @contextmanager
+    def _span(self, options: dict[str, Any]) -> Iterator[Span]:
+        with span(
+            f"chat {self.model}", kind=SpanKind.CLIENT, attributes=self._attributes(options)
+        ) as call:
+            yield call
+
+    def _attributes(self, options: dict[str, Any]) -> dict[str, Any]:
+        attributes: dict[str, Any] = {
+            "gen_ai.operation.name": "chat",
+            "gen_ai.request.model": self.model,
+            "server.address": self._client.base_url.host,
+        }
+        if (max_tokens := options.get("max_tokens")) is not None:
+            attributes["gen_ai.request.max_tokens"] = max_tokens
+        return attributes
 
     async def next_token_logprobs(self, messages: list[Message], top: int = 20) -> dict[str, float]:
         """The ``top`` likeliest first tokens of the reply with their log-probabilities (stripped of
         surrounding space; the likelier spelling wins when two strip to the same text)."""
-        response: ChatCompletion = await self._client.chat.completions.create(
-            model=self.model,
-            messages=messages,
-            max_tokens=1,
-            temperature=0.0,
-            logprobs=True,
-            top_logprobs=top,
-        )
+        with self._span({"max_tokens": 1}):
+            response: ChatCompletion = await self._client.chat.completions.create(
+                model=self.model,
+                messages=messages,
+                max_tokens=1,
+                temperature=0.0,
+                logprobs=True,
+                top_logprobs=top,
+                extra_headers=carrier(),
+            )
         logprobs = response.choices[0].logprobs
         if logprobs is None or not logprobs.content:
             return {}
@@ -78,17 +104,19 @@ class LLMClient:
         return full[len(opening) :]
 
     async def _prompt_logprobs(self, messages: list[Message]) -> list[float]:
-        response: ChatCompletion = await self._client.chat.completions.create(
-            model=self.model,
-            messages=messages,
-            max_tokens=1,
-            temperature=0.0,
-            extra_body={
-                "prompt_logprobs": 0,
-                "add_generation_prompt": False,
-                "continue_final_message": True,
-            },
-        )
+        with self._span({"max_tokens": 1}):
+            response: ChatCompletion = await self._client.chat.completions.create(
+                model=self.model,
+                messages=messages,
+                max_tokens=1,
+                temperature=0.0,
+                extra_body={
+                    "prompt_logprobs": 0,
+                    "add_generation_prompt": False,
+                    "continue_final_message": True,
+                },
+                extra_headers=carrier(),
+            )
         entries = (response.model_extra or {}).get("prompt_logprobs") or []
         # The first token has no log-probability (nothing precedes it); each other entry holds
         # the prompt's own token.
@@ -103,21 +131,35 @@ class LLMClient:
         cancels the generation on the server. ``usage`` is filled in when the stream ends."""
         if usage is not None:
             options["stream_options"] = {"include_usage": True}
-        stream: AsyncStream[ChatCompletionChunk] = await self._client.chat.completions.create(
-            model=self.model,
-            messages=messages,
-            stream=True,
-            **options,
+        # Not the current span: the stream's yields return to the caller, whose work is no
+        # child of this call.
+        call = start_span(
+            f"chat {self.model}", kind=SpanKind.CLIENT, attributes=self._attributes(options)
         )
+        call.set_attribute("gen_ai.request.stream", True)
         try:
-            async for chunk in stream:
-                if chunk.usage and usage is not None:
-                    usage.prompt_tokens = chunk.usage.prompt_tokens
-                    usage.completion_tokens = chunk.usage.completion_tokens
-                if chunk.choices and chunk.choices[0].delta.content:
-                    yield chunk.choices[0].delta.content
+            stream: AsyncStream[ChatCompletionChunk] = await self._client.chat.completions.create(
+                model=self.model,
+                messages=messages,
+                stream=True,
+                extra_headers=carrier(call),
+                **options,
+            )
+            try:
+                async for chunk in stream:
+                    if chunk.usage and usage is not None:
+                        usage.prompt_tokens = chunk.usage.prompt_tokens
+                        usage.completion_tokens = chunk.usage.completion_tokens
+                    if chunk.choices and chunk.choices[0].delta.content:
+                        yield chunk.choices[0].delta.content
+            finally:
+                await stream.close()
+            _record_usage(call, usage)
+        except Exception as error:
+            record_error(call, error)
+            raise
         finally:
-            await stream.close()
+            call.end()
 
     async def structured(
         self, messages: list[Message], schema: type[Structured], attempts: int = 3, **options: Any
@@ -146,3 +188,10 @@ class LLMClient:
 
     async def close(self) -> None:
         await self._client.close()
+
+
+def _record_usage(call: Span, usage: Any) -> None:
+    """Token counts on the span (an OpenAI ``CompletionUsage`` or our ``TokenUsage``)."""
+    if usage is not None and call.is_recording():
+        call.set_attribute("gen_ai.usage.input_tokens", usage.prompt_tokens)
+        call.set_attribute("gen_ai.usage.output_tokens", usage.completion_tokens)

@@ -68,11 +68,14 @@ def start_ray(
     num_cpus: int | None = None,
     metrics_port: int | None = None,
     logs_link: Path | None = None,
+    worker_niceness: int | None = None,
 ) -> None:
     """Join ``address`` or start a local Ray on loopback.
 
     A local Ray's processes log to its session folder, not to this process's console;
     ``logs_link`` (e.g. ``<data_dir>/logs/ray-llm``) is made a link to that folder.
+    ``worker_niceness`` replaces Ray's default of 15 for a local Ray's workers (serving is
+    latency-bound; batch work may keep Ray's default); a cluster's nodes set their own.
     """
     if not address:
         keep_local_ray_on_loopback()
@@ -86,11 +89,13 @@ def start_ray(
         ray.init(address=address, runtime_env=env, logging_level=logging.WARNING)
         return
     cpus = num_cpus or (os.cpu_count() or 2) + EXTRA_LOGICAL_CPUS
+    niceness = {} if worker_niceness is None else {"worker_niceness": worker_niceness}
     ray.init(
         num_cpus=cpus,
         include_dashboard=False,
         _node_ip_address="127.0.0.1",
         _metrics_export_port=metrics_port,
+        _system_config=niceness or None,
         runtime_env=env,
         logging_level=logging.WARNING,
         log_to_driver=False,

@@ -46,6 +46,7 @@ def run_application(settings: ServingSettings) -> RunningApplication:
         settings.ray_num_cpus,
         settings.ray_metrics_port,
         logs_link=settings.logs_dir / "ray-llm",
+        worker_niceness=settings.ray_worker_niceness,
     )
     from ray import serve  # after start_ray: a local Ray's loopback switch is read at import
 

@@ -97,6 +97,14 @@ class ServingSettings(BaseSettings):
     ray_metrics_port: int | None = Field(
         None, description="Prometheus port of a local Ray's metrics agent (vLLM and Serve metrics)."
     )
+    ray_worker_niceness: int = Field(
+        0,
+        ge=0,
+        le=19,
+        description="Niceness of a local Ray's workers (the LLM engine, Serve's replicas and "
+        "proxy). Ray's own default, 15, gives them about 1/30 of the CPU share of any ordinary "
+        "process beside them (the platform API, a client): on a busy machine the engine starved.",
+    )
 
     @property
     def models_dir(self) -> Path:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from functools import partial
 
 from sqlalchemy import Enum, MetaData
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -44,6 +45,26 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# SQLSTATE classes of a server that is down, restarting or refusing connections for now:
+# connection exceptions (08) and operator intervention (57P: admin shutdown, cannot connect now).
+_UNAVAILABLE_SQLSTATES = ("08", "57P")
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` says the server cannot be reached now (worth waiting and trying again),
+    rather than that a statement is wrong."""
+    if isinstance(error, OSError):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    sqlstate = getattr(error.orig, "sqlstate", None) or ""
+    return (
+        error.connection_invalidated
+        or isinstance(error.orig, OSError)
+        or sqlstate.startswith(_UNAVAILABLE_SQLSTATES)
+    )
+
+
 def async_url(url: str) -> str:
     """Normalise a PostgreSQL URL to the asyncpg driver."""
     for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
@@ -62,6 +83,9 @@ class Database:
             pool_size=pool_size,
             max_overflow=20,
             pool_pre_ping=True,
+            # Bound values (addresses in outbox payloads, token hashes) stay out of the SQL log
+            # lines and of the text of database errors, at every log level.
+            hide_parameters=True,
             async_creator=partial(connect, self.url),
         )
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)

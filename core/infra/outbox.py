@@ -4,6 +4,10 @@
 committed. ``OutboxRelay`` publishes unpublished rows in order and marks them; a broker outage
 leaves them in place for the next pass. Delivery is therefore at least once, and ``idempotent``
 makes a consumer's effect happen exactly once by recording the event id in the same transaction.
+
+Traces cross the outbox: the row keeps the trace context it was written under, the relay's
+publish span continues that trace, and the event carries the publish span's context to its
+consumers (``core/infra/bus/tracing.py``).
 """
 
 import asyncio
@@ -18,8 +22,10 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.infra.bus.base import BusUnavailable, Event, EventBus, EventHandler
+from core.infra.bus.tracing import publish_span
 from core.infra.database import Database, utcnow
 from core.infra.outbox_models import OutboxEvent, ProcessedEvent
+from core.tracing import carrier
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +40,7 @@ def add_event(session: AsyncSession, event_type: str, payload: dict[str, Any]) -
         payload=payload,
         occurred_at=utcnow(),
         attempts=0,
+        trace_context=carrier() or None,
     )
     session.add(row)
     return row
@@ -103,12 +110,17 @@ class OutboxRelay:
             rows = await self._claim_batch(session)
             for published, row in enumerate(rows):
                 try:
-                    await self._bus.publish(_event_of(row))
+                    await self._publish(row)
                 except BusUnavailable as error:
                     _record_failure(row, error)
                     return published, True
                 row.published_at = utcnow()
             return len(rows), False
+
+    async def _publish(self, row: OutboxEvent) -> None:
+        event = _event_of(row)
+        with publish_span(event, row.trace_context) as published:
+            await self._bus.publish(published)
 
     async def _claim_batch(self, session: AsyncSession) -> list[OutboxEvent]:
         statement = (

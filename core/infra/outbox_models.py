@@ -23,6 +23,9 @@ class OutboxEvent(Base):
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # The W3C trace context the event was written under (core/tracing.py), so that publishing
+    # and consuming it continue the trace of the request that caused it; None: tracing was off.
+    trace_context: Mapped[dict[str, str] | None] = mapped_column(JSONB)
 
 
 class ProcessedEvent(Base):

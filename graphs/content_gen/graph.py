@@ -48,6 +48,7 @@ from agents.content.schemas import (
     Outline,
 )
 from agents.content.structured_calls import StructuredCalls
+from core.tracing import span
 from graphs.content_gen import composition, grounding
 from graphs.content_gen.ports import ContentDeps
 from graphs.content_gen.state import Failure, GeneratedItem, TopicRequest, TopicState
@@ -157,11 +158,13 @@ class Node(Protocol):
 
 
 def timed(name: str, node: Node) -> Node:
-    """The node, its wall time added to ``node_seconds`` (what the bench splits the graph by)."""
+    """The node, its wall time added to ``node_seconds`` (what the bench splits the graph by),
+    run in a span ``content_gen.<name>``."""
 
     async def run(state: TopicState) -> Update:
         started = time.perf_counter()
-        update = await node(state)
+        with span(f"content_gen.{name}"):
+            update = await node(state)
         return {**update, "node_seconds": {name: time.perf_counter() - started}}
 
     return run

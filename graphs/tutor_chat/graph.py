@@ -16,6 +16,7 @@ Tokens reach the caller through LangGraph's ``custom`` stream as they are genera
 answer that started to give the final answer away), ``{"type": "replace", "text"}``.
 """
 
+import asyncio
 import time
 import uuid
 from contextlib import aclosing
@@ -38,6 +39,7 @@ from agents.tutor.citations import (
     strip_unknown_markers,
 )
 from agents.tutor.moderation import SafetyCategory, screen
+from core.tracing import traced
 from graphs.tutor_chat.ports import ExerciseKey, FlagReport, LearnerContext, TutorDeps
 from graphs.tutor_chat.state import MultipleChoiceTurn, OptionEvidence, TurnSupport, TutorState
 from rag.evidence import Ranking
@@ -57,8 +59,13 @@ def build_tutor_graph(
     settings = deps.settings
 
     async def load_context(state: TutorState) -> dict[str, Any]:
-        context = await deps.ports.learner_context(
-            uuid.UUID(state["learner_id"]), uuid.UUID(state["course_id"])
+        # The question is embedded while the learner's context is read: retrieval then finds
+        # its vector ready (refused turns waste one query encoding).
+        context, _ = await asyncio.gather(
+            deps.ports.learner_context(
+                uuid.UUID(state["learner_id"]), uuid.UUID(state["course_id"])
+            ),
+            deps.ports.prepare_search(_retrieval_query(state)),
         )
         return {"context": context.model_dump(mode="json")}
 
@@ -74,11 +81,14 @@ def build_tutor_graph(
 
     async def retrieve(state: TutorState) -> dict[str, Any]:
         course_id = uuid.UUID(state["course_id"])
-        hits = await deps.ports.retrieve(_retrieval_query(state), course_id, settings.sources)
+        # The exercise look-up does not depend on the passages found: both searches at once.
+        hits, matched = await asyncio.gather(
+            deps.ports.retrieve(_retrieval_query(state), course_id, settings.sources),
+            _matching_exercises(state, deps),
+        )
         if not hits or max(h.similarity for h in hits) < settings.min_relevance:
             return {"intent": "off_topic", "sources": [], "exercise": None, "same_question": []}
         sources = [_source(number, hit) for number, hit in enumerate(hits, start=1)]
-        matched = await _matching_exercises(state, deps)
         exercise = matched[0] if matched else None
         choice = await _multiple_choice(state, exercise, sources, deps)
         found = {"sources": _dump(sources), "multiple_choice": choice}
@@ -208,7 +218,8 @@ def build_tutor_graph(
 
     graph = StateGraph(TutorState)
     for node in (load_context, classify, retrieve, condense, respond, check, refuse, not_covered):
-        graph.add_node(node.__name__, node)
+        # Each node a span ("tutor_chat.retrieve"), nested in the turn's HTTP request span.
+        graph.add_node(node.__name__, traced(f"tutor_chat.{node.__name__}")(node))
     graph.add_edge(START, "load_context")
     graph.add_edge("load_context", "classify")
     graph.add_conditional_edges("classify", _after_classify, ["refuse", "retrieve"])

@@ -59,6 +59,11 @@ class TutorPorts(Protocol):
         self, query: str, course_id: uuid.UUID, k: int, kinds: Sequence[str] | None = None
     ) -> list[Hit]: ...
 
+    async def prepare_search(self, query: str) -> None:
+        """Get ``retrieve`` ready for this query ahead of it (e.g. embed it), so the work
+        overlaps with the turn's other reads; ``retrieve`` must not depend on it."""
+        ...
+
     async def exercise(self, item_id: uuid.UUID) -> ExerciseKey | None: ...
 
     async def exercises_asking(self, course_id: uuid.UUID, question: str) -> list[ExerciseKey]:

@@ -5,11 +5,12 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from core.infra.database import Base, utcnow, value_enum
+from core.personal_data import AddressDigest, SealedDate, SealedText
 
 
 class Role(enum.StrEnum):
@@ -22,15 +23,22 @@ class Role(enum.StrEnum):
 
 
 class User(Base):
+    """An account. Its e-mail, name, birth date and parent's e-mail are sealed at rest
+    (``core.personal_data``); look an account up by address with ``User.email_hash == address``
+    (``parent_email_hash`` likewise), never by the sealed column."""
+
     __tablename__ = "users"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    email: Mapped[str] = mapped_column(String(320), unique=True, index=True)
+    email: Mapped[str] = mapped_column(SealedText("users.email"))
+    # Derived from ``email`` on assignment (``_derive_hashes``); unique: one account a mailbox.
+    email_hash: Mapped[str] = mapped_column(AddressDigest(), unique=True, index=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
-    display_name: Mapped[str] = mapped_column(String(120))
+    display_name: Mapped[str] = mapped_column(SealedText("users.display_name"))
     role: Mapped[Role] = mapped_column(value_enum(Role, "user_role"))
-    birth_date: Mapped[date | None] = mapped_column(Date)
-    parent_email: Mapped[str | None] = mapped_column(String(320))
+    birth_date: Mapped[date | None] = mapped_column(SealedDate("users.birth_date"))
+    parent_email: Mapped[str | None] = mapped_column(SealedText("users.parent_email"))
+    parent_email_hash: Mapped[str | None] = mapped_column(AddressDigest(), index=True)
     is_active: Mapped[bool] = mapped_column(default=True)
     # True once the owner proved control of the address (e-mailed link or a provider's verified
     # claim). Only a verified address may be linked to an external (OIDC) identity.
@@ -45,6 +53,12 @@ class User(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
+
+    @validates("email", "parent_email")
+    def _derive_hashes(self, name: str, address: str | None) -> str | None:
+        # The hash column binds the address and hashes it with the engine's key at flush.
+        setattr(self, f"{name}_hash", address)
+        return address
 
 
 class OidcIdentity(Base):
@@ -102,7 +116,7 @@ class ParentalConsent(Base):
     child_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
-    parent_email: Mapped[str] = mapped_column(String(320))
+    parent_email: Mapped[str] = mapped_column(SealedText("parental_consents.parent_email"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -118,7 +132,7 @@ class EmailVerification(Base):
     user_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
-    email: Mapped[str] = mapped_column(String(320))
+    email: Mapped[str] = mapped_column(SealedText("email_verifications.email"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -193,7 +193,7 @@ async def _account_for(
         _require_active(linked)
         return linked
     email = _verified_email(identity, provider_name)
-    user = await session.scalar(select(User).where(User.email == email))
+    user = await session.scalar(select(User).where(User.email_hash == email))
     if user is None:
         user = _new_user(settings, email, identity, pending)
         session.add(user)

@@ -41,6 +41,17 @@ def identify_bearer(scope: Scope, verifier: AccessTokenVerifier) -> str | None:
     return str(claims.user_id)
 
 
+async def preverified_principal(request: Request) -> AccessClaims | None:
+    """``Principal`` of a request whose token the rate limiter verified already (its account
+    still open, else 401); None when it did not: no token, or one that failed there."""
+    claims = request.scope.get("state", {}).get(CLAIMS_STATE_KEY)
+    if not isinstance(claims, AccessClaims):
+        return None
+    stores: Stores = request.app.state.stores
+    await ensure_account_open(stores.cache, stores.database, claims.user_id)
+    return claims
+
+
 async def authenticated(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -48,15 +59,16 @@ async def authenticated(
     """The verified claims of the request's token, whose account is still open (else 401)."""
     # Runs on every protected request: it reads the stores off the app rather than taking them
     # as one more dependency, since each dependency costs FastAPI work on every call.
+    claims = await preverified_principal(request)
+    if claims is not None:
+        return claims
+    if credentials is None:
+        raise NotAuthenticated(
+            "Sign in: send 'Authorization: Bearer <access token>'.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     stores: Stores = request.app.state.stores
-    claims = getattr(request.state, CLAIMS_STATE_KEY, None)
-    if not isinstance(claims, AccessClaims):
-        if credentials is None:
-            raise NotAuthenticated(
-                "Sign in: send 'Authorization: Bearer <access token>'.",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        claims = stores.token_verifier.verify(credentials.credentials)
+    claims = stores.token_verifier.verify(credentials.credentials)
     await ensure_account_open(stores.cache, stores.database, claims.user_id)
     return claims
 

@@ -54,7 +54,7 @@ def _needs_parental_consent(request: RegisterRequest, minimum_age: int) -> bool:
 async def register(session: AsyncSession, stores: Stores, request: RegisterRequest) -> User:
     """Create an account; an under-age student stays inactive until a parent confirms."""
     email = request.email.lower()
-    if await session.scalar(select(User.id).where(User.email == email)):
+    if await session.scalar(select(User.id).where(User.email_hash == email)):
         raise Conflict("An account with this e-mail already exists.", {"field": "email"})
     needs_consent = _needs_parental_consent(request, stores.settings.coppa_minimum_age)
     if needs_consent and not request.parent_email:
@@ -112,7 +112,7 @@ def _request_parental_consent(session: AsyncSession, stores: Stores, child: User
 
 async def _link_confirmed_children(session: AsyncSession, parent: User) -> None:
     children = await session.scalars(
-        select(User.id).where(User.parent_email == parent.email, User.is_active.is_(True))
+        select(User.id).where(User.parent_email_hash == parent.email, User.is_active.is_(True))
     )
     for child_id in children:
         session.add(ParentLink(parent_id=parent.id, child_id=child_id))
@@ -131,7 +131,7 @@ async def confirm_parental_consent(session: AsyncSession, token: str) -> User:
         consent.confirmed_at = datetime.now(UTC)
         child.is_active = True
         parent = await session.scalar(
-            select(User).where(User.email == consent.parent_email, User.role == Role.PARENT)
+            select(User).where(User.email_hash == consent.parent_email, User.role == Role.PARENT)
         )
         if parent is not None:
             await session.merge(ParentLink(parent_id=parent.id, child_id=child.id))
@@ -170,7 +170,7 @@ async def issue_token_pair(
 
 
 async def login(session: AsyncSession, stores: Stores, email: str, password: str) -> TokenPair:
-    user = await session.scalar(select(User).where(User.email == email.lower()))
+    user = await session.scalar(select(User).where(User.email_hash == email.lower()))
     if not await verify_password(user.password_hash if user else None, password) or user is None:
         raise InvalidCredentials("E-mail or password is wrong.")
     if not user.is_active:

@@ -165,7 +165,7 @@ async def _students_by_email(session: AsyncSession, emails: list[str]) -> dict[s
         return {}
     rows = await session.execute(
         select(User.email, User.id).where(
-            User.email.in_(emails), User.role == Role.STUDENT, User.is_active.is_(True)
+            User.email_hash.in_(emails), User.role == Role.STUDENT, User.is_active.is_(True)
         )
     )
     return {email: user_id for email, user_id in rows}

@@ -71,7 +71,7 @@ async def enroll(
     session: AsyncSession, actor: AccessClaims, class_id: uuid.UUID, student_email: str
 ) -> SchoolClass:
     school_class = await owned_class(session, actor, class_id)
-    student = await session.scalar(select(User).where(User.email == student_email.lower()))
+    student = await session.scalar(select(User).where(User.email_hash == student_email.lower()))
     if student is None or student.role is not Role.STUDENT:
         raise NotFound("No student account with this e-mail.", {"field": "student_email"})
     await session.merge(Enrollment(class_id=class_id, student_id=student.id))

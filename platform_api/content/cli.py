@@ -51,7 +51,7 @@ async def operator_claims(
     """Who the command acts as: the named account, else the course's owner, else an admin."""
     async with database.session() as session:
         if email:
-            user = await session.scalar(select(User).where(User.email == email.lower()))
+            user = await session.scalar(select(User).where(User.email_hash == email.lower()))
         else:
             course = await session.get(Course, course_id)
             owner = await session.get(User, course.owner_id) if course and course.owner_id else None
@@ -72,6 +72,8 @@ def worker_config(
         llm_model=settings.llm_model,
         llm_api_key=settings.llm_api_key,
         content=content,
+        otlp_endpoint=settings.otlp_endpoint,
+        trace_sample_ratio=settings.trace_sample_ratio,
     )
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from core.infra.database import Database
+from core.infra.database import Database, database_unavailable
 from platform_api.content import store
 from platform_api.content.worker import LlmUnavailable, TopicOutcome, TopicWorker, WorkerConfig
 from serving.ray_runtime import start_ray
@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 POLL_SECONDS = 0.5
 # An idle runner holds no Ray: it checks the database this often for work.
 IDLE_POLL_SECONDS = 2.0
+DATABASE_RETRY_SECONDS = 2.0
 # Back-off while the LLM is unreachable: no topic is claimed until it has passed.
 LLM_RETRY_BASE_SECONDS = 2.0
 LLM_RETRY_MAX_SECONDS = 60.0
@@ -57,6 +58,9 @@ class ContentRunner:
         self._workers: list[Any] = []
         self._load: dict[int, int] = {}
         self._in_flight: dict[asyncio.Future[Any], tuple[store.Claim, Any, int]] = {}
+        # Workers Ray is restarting after they died, each with a readiness probe: nothing is sent
+        # to them meanwhile (it would fail at once and use up a topic's attempts).
+        self._restarting: dict[int, asyncio.Future[Any]] = {}
         self.finished_jobs: set[uuid.UUID] = set()
         self._llm_failures = 0
         self._paused_until = 0.0
@@ -93,28 +97,46 @@ class ContentRunner:
         renewed = time.monotonic()
         try:
             while not (stop and stop.is_set()):
-                if not self._workers:
-                    if not await store.has_claimable(self._database):
-                        await self._close_finished_jobs()
-                        await asyncio.sleep(IDLE_POLL_SECONDS)
-                        continue
-                    await asyncio.to_thread(self.start_workers)
-                await self._fill()
-                await self._cancel_requested()
-                await self._collect()
-                if time.monotonic() - renewed > self._settings.lease_seconds / 3:
-                    claims = [claim for claim, _, _ in self._in_flight.values()]
-                    await store.renew_leases(self._database, claims, self._settings.lease_seconds)
-                    renewed = time.monotonic()
-                await self._close_finished_jobs()
+                try:
+                    renewed = await self._turn(renewed)
+                except Exception as error:
+                    if not database_unavailable(error):
+                        raise
+                    # A restart or failover of PostgreSQL: leases keep the topics in flight
+                    # ours, and a result not recorded is generated again after its lease ends.
+                    logger.warning(
+                        "database unavailable; the runner waits and goes on",
+                        extra={"error": str(error)[:300]},
+                    )
+                    await asyncio.sleep(DATABASE_RETRY_SECONDS)
+                    continue
                 if until and until(self.finished_jobs):
                     return
         finally:
             await self._abandon_in_flight()
 
+    async def _turn(self, renewed: float) -> float:
+        """One pass: claim, send, collect, renew leases; when the leases were last renewed."""
+        if not self._workers:
+            if not await store.has_claimable(self._database):
+                await self._close_finished_jobs()
+                await asyncio.sleep(IDLE_POLL_SECONDS)
+                return renewed
+            await asyncio.to_thread(self.start_workers)
+        await self._fill()
+        await self._cancel_requested()
+        await self._collect()
+        if time.monotonic() - renewed > self._settings.lease_seconds / 3:
+            claims = [claim for claim, _, _ in self._in_flight.values()]
+            await store.renew_leases(self._database, claims, self._settings.lease_seconds)
+            renewed = time.monotonic()
+        await self._close_finished_jobs()
+        return renewed
+
     async def _fill(self) -> None:
-        free = self.capacity - len(self._in_flight)
-        if free <= 0 or time.monotonic() < self._paused_until:
+        ready = self._ready_workers()
+        free = len(ready) * self._settings.items_per_worker - len(self._in_flight)
+        if not ready or free <= 0 or time.monotonic() < self._paused_until:
             return
         claims = await store.claim_topics(
             self._database,
@@ -124,7 +146,7 @@ class ContentRunner:
             self._only_job,
         )
         for claim in claims:
-            index = min(self._load, key=self._load.__getitem__)
+            index = min(ready, key=self._load.__getitem__)
             ref = self._workers[index].generate.remote(claim)
             self._in_flight[asyncio.wrap_future(ref.future())] = (claim, ref, index)
             self._load[index] += 1
@@ -139,9 +161,25 @@ class ContentRunner:
         for future in done:
             claim, _, index = self._in_flight.pop(future)
             self._load[index] -= 1
-            await self._settle(claim, future)
+            await self._settle(claim, future, index)
 
-    async def _settle(self, claim: store.Claim, future: asyncio.Future[Any]) -> None:
+    def _watch_restart(self, index: int) -> None:
+        """Hold worker ``index`` back until Ray has restarted it (``max_restarts=-1``)."""
+        if index not in self._restarting:
+            probe = self._workers[index].__ray_ready__.remote()
+            self._restarting[index] = asyncio.wrap_future(probe.future())
+
+    def _ready_workers(self) -> list[int]:
+        """Workers that may take topics: those not restarting, or whose probe has answered."""
+        for index, probe in list(self._restarting.items()):
+            if not probe.done():
+                continue
+            del self._restarting[index]
+            if probe.cancelled() or probe.exception() is not None:
+                self._watch_restart(index)  # still restarting: probe again
+        return [index for index in self._load if index not in self._restarting]
+
+    async def _settle(self, claim: store.Claim, future: asyncio.Future[Any], index: int) -> None:
         from ray.exceptions import RayActorError, TaskCancelledError
 
         try:
@@ -157,6 +195,7 @@ class ContentRunner:
                 "content worker died; topic queued again",
                 extra={"topic_id": str(claim.topic_id), "error": str(error)[:300]},
             )
+            self._watch_restart(index)
             await store.release(self._database, claim, "its worker died")
             return
         except Exception as error:  # the graph raised: the database unreachable, a bug

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from agents.content.settings import ContentSettings
 from core.infra.database import Database
+from core.tracing import configure_tracing, span
 from graphs.content_gen.database_ports import DatabaseContentPorts
 from graphs.content_gen.graph import build_content_graph
 from graphs.content_gen.ports import ContentDeps
@@ -34,6 +35,8 @@ class WorkerConfig(BaseModel):
     llm_model: str
     llm_api_key: str
     content: ContentSettings
+    otlp_endpoint: str = ""  # empty: no tracing in the worker (core/tracing.py)
+    trace_sample_ratio: float = 1.0
 
 
 class LlmUnavailable(Exception):
@@ -53,6 +56,7 @@ class TopicWorker:
     def __init__(self, config: WorkerConfig) -> None:
         from core import boot  # noqa: F401  (offline switches before any model loads)
 
+        configure_tracing("wc-content-worker", config.otlp_endpoint, config.trace_sample_ratio)
         self._database = Database(config.database_url, pool_size=4)
         self._llm = LLMClient(
             config.llm_base_url,
@@ -69,7 +73,9 @@ class TopicWorker:
         started = time.perf_counter()
         request = await store.topic_request(self._database, claim.topic_id)
         try:
-            state = await self._graph.ainvoke({"request": request.model_dump(mode="json")})
+            # The root of the topic's trace: the graph's nodes and LLM calls nest in it.
+            with span("content.topic", attributes={"wc.topic_id": str(claim.topic_id)}):
+                state = await self._graph.ainvoke({"request": request.model_dump(mode="json")})
         except (APIConnectionError, APITimeoutError, InternalServerError) as error:
             raise LlmUnavailable(f"{type(error).__name__}: {error}") from error
         result = TopicResult.of(cast(TopicState, state))

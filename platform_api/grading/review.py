@@ -21,6 +21,7 @@ from platform_api.assessments.models import (
     GradingStatus,
     Response,
 )
+from platform_api.audit.service import Actor, AuditAction, record
 from platform_api.auth.models import Role
 from platform_api.auth.tokens import AccessClaims
 from platform_api.classes.models import SchoolClass
@@ -188,8 +189,21 @@ async def override_grade(
         graded_by=actor.user_id,
         reason=reason,
     )
+    previous_points = locked.points
     await write_grade(session, locked_sitting, locked, grade)
     await settle_sitting(session, locked_sitting, revised=True)
+    record(
+        session,
+        Actor.of(actor),
+        AuditAction.GRADE_OVERRIDDEN,
+        ("response", locked.id),
+        {
+            "sitting_id": str(locked_sitting.id),
+            "from": previous_points,
+            "to": points,
+            "reason": reason,
+        },
+    )
     await session.commit()
     return _out(locked, locked_sitting)
 

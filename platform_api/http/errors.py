@@ -9,7 +9,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match
 from starlette.types import Scope
@@ -139,13 +139,14 @@ def allowed_methods(routes: Iterable[BaseRoute], scope: Scope) -> list[str]:
     return sorted(methods)
 
 
-# PostgreSQL text cannot hold the NUL character (SQLSTATE 22021); a request carrying one is
-# refused as invalid rather than failing at the database as a 500.
+# PostgreSQL text cannot hold the NUL character (SQLSTATE 22021), nor can a sealed personal column
+# (core.personal_data, refused while binding); a request carrying one is refused as invalid rather
+# than failing at the database as a 500.
 NUL_IN_TEXT = "22021"
 
 
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, DBAPIError)
+    assert isinstance(exc, StatementError)
     if getattr(exc.orig, "sqlstate", None) == NUL_IN_TEXT:
         details = [{"msg": "Text may not contain the NUL character.", "type": "nul_character"}]
         return error_json(422, "validation_error", "The request is not valid.", details)
@@ -161,5 +162,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(StatementError, _database_error)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -1,4 +1,4 @@
-"""Logs: JSON lines carrying the request id for machines, short readable lines for a person.
+"""Logs: JSON lines carrying request and trace ids for machines, readable lines for a person.
 
 ``WC_LOG_FORMAT=auto`` (the default) writes readable lines when stderr is a terminal and JSON
 otherwise (a file, a pipe, a log collector).
@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from typing import Literal, TextIO
 
 import orjson
+
+from core.tracing import current_ids
 
 LogFormat = Literal["auto", "json", "console"]
 
@@ -25,11 +27,14 @@ _NOISY_ON_CONSOLE = ("uvicorn.error", "alembic")
 
 
 def extra_fields(record: logging.LogRecord) -> dict[str, object]:
-    """The ``extra={...}`` a log call passed, plus the request id."""
+    """The ``extra={...}`` a log call passed, plus the request id and, inside a traced span,
+    the trace and span ids (to find the line's trace in Jaeger or Tempo, and back)."""
     fields: dict[str, object] = {}
     request_id = request_id_var.get()
     if request_id:
         fields["request_id"] = request_id
+    if ids := current_ids():
+        fields["trace_id"], fields["span_id"] = ids
     for key, value in vars(record).items():
         if key not in _RESERVED and key not in _SKIPPED and not key.startswith("_"):
             fields[key] = value
@@ -79,3 +84,6 @@ def configure_logging(level: str, log_format: LogFormat) -> None:
     root.setLevel(level.upper())
     for noisy in _NOISY + (_NOISY_ON_CONSOLE if chosen == "console" else ()):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # SQLAlchemy logs every statement at INFO and every result row, opened, at DEBUG: personal
+    # data, and noise beside the access log. PostgreSQL's own logs are the place for statements.
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)

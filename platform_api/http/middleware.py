@@ -1,9 +1,10 @@
 """Pure-ASGI middleware: request ids, access logs and metrics, per-user/IP rate limits."""
 
+import functools
 import logging
 import re
+import secrets
 import time
-import uuid
 from collections.abc import Callable
 
 from prometheus_client import Counter, Histogram
@@ -33,6 +34,13 @@ def _route_template(scope: Scope) -> str:
     return getattr(route, "path", None) or "unmatched"
 
 
+@functools.cache
+def _metrics_of(method: str, route: str, status: int) -> tuple[Counter, Histogram]:
+    """The labelled series of one (method, route, status): ``labels()`` costs a lock and a
+    tuple of label values per call, and routes and statuses are a small, fixed set."""
+    return REQUESTS.labels(method, route, str(status)), LATENCY.labels(method, route)
+
+
 class RequestContextMiddleware:
     """Gives every request an id (``X-Request-ID``), logs it and records its metrics."""
 
@@ -44,7 +52,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = Headers(scope=scope).get("x-request-id", "")
-        request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request_id = incoming if _VALID_REQUEST_ID.match(incoming) else secrets.token_hex(16)
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
@@ -64,10 +72,10 @@ class RequestContextMiddleware:
 
     @staticmethod
     def _record(scope: Scope, status: int, seconds: float) -> None:
-        route = _route_template(scope)
         method = scope["method"]
-        REQUESTS.labels(method, route, str(status)).inc()
-        LATENCY.labels(method, route).observe(seconds)
+        count, latency = _metrics_of(method, _route_template(scope), status)
+        count.inc()
+        latency.observe(seconds)
         if scope["path"] not in UNMETERED_PATHS:
             logger.info(
                 "request",

@@ -48,7 +48,7 @@ async def account_for(session: AsyncSession, issuer: str, person: Person, role: 
             raise AccountInactive("This account is inactive.")
         return user
     email, given = _email_of(issuer, person)
-    user = await session.scalar(select(User).where(User.email == email))
+    user = await session.scalar(select(User).where(User.email_hash == email))
     if user is None:
         user = User(
             email=email,

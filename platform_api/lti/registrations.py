@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import Conflict, NotFound
+from platform_api.audit.service import Actor, AuditAction, record
 from platform_api.lti.models import LtiRegistration
 from platform_api.lti.schemas import RegistrationIn
 
@@ -33,10 +34,14 @@ async def _commit(session: AsyncSession, row: LtiRegistration) -> LtiRegistratio
     return row
 
 
-async def create(session: AsyncSession, body: RegistrationIn) -> LtiRegistration:
-    row = LtiRegistration()
+async def create(
+    session: AsyncSession, body: RegistrationIn, actor: Actor | None = None
+) -> LtiRegistration:
+    """``actor`` None: the operator at the command line."""
+    row = LtiRegistration(id=uuid.uuid4())
     _apply(row, body)
     session.add(row)
+    _audit(session, actor, AuditAction.LTI_REGISTRATION_CREATED, row)
     return await _commit(session, row)
 
 
@@ -52,14 +57,29 @@ async def get(session: AsyncSession, registration_id: uuid.UUID) -> LtiRegistrat
 
 
 async def replace(
-    session: AsyncSession, registration_id: uuid.UUID, body: RegistrationIn
+    session: AsyncSession,
+    registration_id: uuid.UUID,
+    body: RegistrationIn,
+    actor: Actor | None = None,
 ) -> LtiRegistration:
     row = await get(session, registration_id)
     _apply(row, body)
+    _audit(session, actor, AuditAction.LTI_REGISTRATION_REPLACED, row)
     return await _commit(session, row)
 
 
-async def remove(session: AsyncSession, registration_id: uuid.UUID) -> None:
+async def remove(
+    session: AsyncSession, registration_id: uuid.UUID, actor: Actor | None = None
+) -> None:
     """Forget the platform: its launches are refused and its classes' links go with it."""
-    await session.delete(await get(session, registration_id))
+    row = await get(session, registration_id)
+    _audit(session, actor, AuditAction.LTI_REGISTRATION_DELETED, row)
+    await session.delete(row)
     await session.commit()
+
+
+def _audit(
+    session: AsyncSession, actor: Actor | None, action: AuditAction, row: LtiRegistration
+) -> None:
+    details = {"issuer": row.issuer, "client_id": row.client_id}
+    record(session, actor or Actor.operator(), action, ("lti_registration", row.id), details)

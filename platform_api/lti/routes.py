@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from platform_api.audit.service import Actor
 from platform_api.auth.models import Role
 from platform_api.auth.oidc_routes import WEB_CLIENT_COMPLETION
 from platform_api.auth.permissions import Admin, Staff
@@ -227,9 +228,10 @@ async def list_registrations(session: DbSession, _: Admin) -> list[RegistrationO
     responses=responses(401, 403, Conflict),
 )
 async def create_registration(
-    body: RegistrationIn, session: DbSession, _: Admin
+    body: RegistrationIn, session: DbSession, actor: Admin
 ) -> RegistrationOut:
-    return RegistrationOut.model_validate(await registrations.create(session, body))
+    row = await registrations.create(session, body, Actor.of(actor))
+    return RegistrationOut.model_validate(row)
 
 
 @router.get(
@@ -251,9 +253,10 @@ async def get_registration(
     responses=responses(401, 403, 404, Conflict),
 )
 async def replace_registration(
-    registration_id: uuid.UUID, body: RegistrationIn, session: DbSession, _: Admin
+    registration_id: uuid.UUID, body: RegistrationIn, session: DbSession, actor: Admin
 ) -> RegistrationOut:
-    row = await registrations.replace(session, registration_id, body)
+    audited = Actor.of(actor)
+    row = await registrations.replace(session, registration_id, body, audited)
     return RegistrationOut.model_validate(row)
 
 
@@ -263,5 +266,5 @@ async def replace_registration(
     summary="Forget a platform: its launches are refused from now on (admins)",
     responses=responses(401, 403, 404),
 )
-async def delete_registration(registration_id: uuid.UUID, session: DbSession, _: Admin) -> None:
-    await registrations.remove(session, registration_id)
+async def delete_registration(registration_id: uuid.UUID, session: DbSession, actor: Admin) -> None:
+    await registrations.remove(session, registration_id, Actor.of(actor))

@@ -5,6 +5,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from platform_api.audit.service import Actor, AuditAction, record
 from platform_api.proctor.models import BiometricAccess
 
 
@@ -21,8 +22,18 @@ def record_view(
     *,
     sitting_id: uuid.UUID | None = None,
     object_key: str | None = None,
+    viewer_role: str | None = None,
 ) -> None:
-    """Add the record to the caller's transaction (committed with the view it records)."""
+    """Add the record to the caller's transaction (committed with the view it records).
+
+    A view of someone else's data also goes to the audit log: this table answers the learner
+    ("who saw my pictures", in their privacy export, erased with them); the audit log answers
+    the operator across every sensitive action and outlives the account.
+    """
+    if viewer_id != subject_id:
+        details = {"subject_id": str(subject_id), "what": what.value}
+        target = ("sitting", sitting_id) if sitting_id else ("account", subject_id)
+        record(session, Actor(viewer_id, viewer_role), AuditAction.EVIDENCE_VIEWED, target, details)
     session.add(
         BiometricAccess(
             id=uuid.uuid4(),

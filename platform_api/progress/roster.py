@@ -26,15 +26,16 @@ class Roster:
 async def class_roster(session: AsyncSession, actor: AccessClaims, class_id: uuid.UUID) -> Roster:
     """The class if the actor may see it (its teacher, an admin, its learners, their parents)."""
     school_class = await get_visible_class(session, actor, class_id)
-    learners = await session.scalars(
+    enrolled = await session.scalars(
         select(User)
         .join(Enrollment, Enrollment.student_id == User.id)
         .where(Enrollment.class_id == class_id)
-        .order_by(User.display_name, User.id)
     )
+    # Names are sealed at rest (core.personal_data): PostgreSQL cannot order by them.
+    learners = sorted(enrolled, key=lambda learner: (learner.display_name, learner.id))
     courses = await session.scalars(
         select(ClassCourse.course_id)
         .where(ClassCourse.class_id == class_id)
         .order_by(ClassCourse.course_id)
     )
-    return Roster(school_class, list(learners), list(courses))
+    return Roster(school_class, learners, list(courses))

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from core.errors import AppError, NotAuthenticated
 from platform_api.auth.account_state import ensure_account_open
 from platform_api.auth.tokens import AccessClaims
+from platform_api.realtime.errors import FrameTooLarge, UnsupportedFrame
 from platform_api.realtime.event_ids import EventId
 from platform_api.realtime.frames import Auth, client_frames
 from platform_api.wiring import Stores
@@ -30,6 +31,15 @@ logger = logging.getLogger(__name__)
 AUTH_TIMEOUT_SECONDS = 10.0
 CLOSE_TIMEOUT_SECONDS = 10.0
 POLICY_VIOLATION, INTERNAL_ERROR, TRY_AGAIN_LATER = 1008, 1011, 1013
+UNSUPPORTED_DATA, MESSAGE_TOO_BIG = 1003, 1009
+# The longest valid frame is a tutor message (4,000 characters, each at most a 6-character JSON
+# escape) or an auth frame's token: far below this. Longer ones are refused before parsing.
+MAX_FRAME_CHARACTERS = 65_536
+# Before authentication a refused frame closes the connection, with the code that says why.
+CLOSE_CODES: dict[type[Exception], int] = {
+    UnsupportedFrame: UNSUPPORTED_DATA,
+    FrameTooLarge: MESSAGE_TOO_BIG,
+}
 
 
 class Connection:
@@ -48,18 +58,33 @@ class Connection:
 
     async def authenticate(self) -> bool:
         try:
-            raw = await asyncio.wait_for(self.websocket.receive_text(), AUTH_TIMEOUT_SECONDS)
+            raw = await asyncio.wait_for(self.receive_text(), AUTH_TIMEOUT_SECONDS)
             frame = client_frames.validate_json(raw)
             if not isinstance(frame, Auth):
                 raise NotAuthenticated("Send {'type': 'auth', 'token': ...} first.")
             await self.use_token(frame.token)
         except (TimeoutError, ValidationError, AppError) as error:
             reason = error.message if isinstance(error, AppError) else "Authenticate first."
-            await self.websocket.close(POLICY_VIOLATION, reason)
+            await self.websocket.close(CLOSE_CODES.get(type(error), POLICY_VIOLATION), reason)
             return False
         except WebSocketDisconnect:
             return False
         return True
+
+    async def receive_text(self) -> str:
+        """The client's next text frame; a binary or oversized one raises its own error."""
+        message = await self.websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(message.get("code", 1000), message.get("reason"))
+        text: str | None = message.get("text")
+        if text is None:
+            raise UnsupportedFrame("Frames are JSON text; a binary frame is not read.")
+        if len(text) > MAX_FRAME_CHARACTERS:
+            raise FrameTooLarge(
+                f"A frame holds at most {MAX_FRAME_CHARACTERS:,} characters.",
+                {"max_characters": MAX_FRAME_CHARACTERS, "characters": len(text)},
+            )
+        return text
 
     async def use_token(self, token: str) -> None:
         claims = self.stores.token_verifier.verify(token)
@@ -152,7 +177,11 @@ class Connection:
     async def _read(self, handle: Callable[[str], Awaitable[None]]) -> None:
         try:
             while self._closing is None:
-                raw = await self.websocket.receive_text()
+                try:
+                    raw = await self.receive_text()
+                except (UnsupportedFrame, FrameTooLarge) as refused:  # the next one may be fine
+                    await self.error(None, refused.code, refused.message, refused.details)
+                    continue
                 self._handling = True
                 try:
                     await handle(raw)

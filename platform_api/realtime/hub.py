@@ -22,8 +22,11 @@ not authenticate in time is closed with code 1008. Then, any number of times:
 Frames pushed on channels (``chat.message``, ``presence``, ``grade.released``,
 ``notification``, ``content.job.progress``, ``content.job``) carry ``channel`` and an
 ``event_id``. Problems are ``{"type": "error", "request_id"?, "code", "message", "details"?}``
-frames with the same codes as the HTTP API; the connection stays open. A client too slow to take
-its frames is closed with code 1013 and a reason. Closing a connection stops every answer in
+frames with the same codes as the HTTP API; the connection stays open: ``validation_error`` for a
+frame that is not JSON or not a known frame, ``unsupported_frame`` for a binary frame,
+``frame_too_large`` past 64 KiB. Before authentication the connection is closed instead: 1008, or
+1003 for a binary frame and 1009 for an oversized one. A client too slow to take its frames is
+closed with code 1013 and a reason. Closing a connection stops every answer in
 flight.
 """
 
@@ -130,6 +133,6 @@ class Dispatcher:
 def _request_id_of(raw: str) -> str | None:
     try:
         request_id = json.loads(raw).get("request_id")
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):  # not JSON, not an object, too deep
         return None
     return request_id if isinstance(request_id, str) and len(request_id) <= 64 else None

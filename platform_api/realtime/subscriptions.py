@@ -1,12 +1,13 @@
 """A connection's channels: subscribing (checked, resumed from a last event id), presence
 heartbeats in its classes, chat posts, and leaving everything when it goes."""
 
+import time
 import uuid
 from typing import Any
 
 from sqlalchemy import select
 
-from core.errors import Forbidden
+from core.errors import Forbidden, ValidationFailed
 from core.infra.database import Database
 from platform_api.auth.models import User
 from platform_api.realtime.channels import CLASS_PREFIX, class_channel, user_channel
@@ -21,6 +22,10 @@ from platform_api.realtime.runtime import Realtime
 
 # A client further behind than this is told the replay is incomplete and reads the history API.
 MISSED_CHAT_LIMIT = 500
+# Event ids carry the publishing clock's milliseconds. One further ahead of this process's clock
+# than any skew between servers was never sent: answering "nothing missed" would hide what the
+# client did miss, so it is refused.
+FUTURE_EVENT_TOLERANCE_MS = 60_000
 
 
 class Subscriptions:
@@ -35,7 +40,7 @@ class Subscriptions:
     async def subscribe(self, frame: Subscribe) -> None:
         user_id = self.connection.current_claims().user_id
         channel, class_id = await self._authorise(user_id, frame.channel)
-        after = EventId.parse(frame.last_event_id) if frame.last_event_id else None
+        after = _resume_point(frame.last_event_id, frame.channel)
         self.connection.hold(channel)
         replay = Replay()
         try:
@@ -149,3 +154,16 @@ class Subscriptions:
     def _unfollow_all(self) -> None:
         for channel in tuple(self.followed):
             self._unfollow(channel)
+
+
+def _resume_point(last_event_id: str | None, channel: str) -> EventId | None:
+    """Where a resumed subscription starts; an id from the future is refused."""
+    if not last_event_id:
+        return None
+    after = EventId.parse(last_event_id)
+    if after.milliseconds > time.time() * 1000 + FUTURE_EVENT_TOLERANCE_MS:
+        raise ValidationFailed(
+            "last_event_id is later than any event sent: resume from an id you received.",
+            {"field": "last_event_id", "channel": channel},
+        )
+    return after

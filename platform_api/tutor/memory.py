@@ -39,6 +39,9 @@ class TutorMemory:
             max_size=max_connections,
             kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
             open=False,
+            # A pooled connection may have died since its last use (a PostgreSQL restart or
+            # failover): checked on checkout, a dead one is replaced instead of failing a turn.
+            check=AsyncConnectionPool.check_connection,
         )
         self.saver = AsyncPostgresSaver(self.pool)
 

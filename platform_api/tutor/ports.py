@@ -87,6 +87,10 @@ class PlatformTutorPorts(CourseEvidence):
             settings=self.rag_settings,
         )
 
+    async def prepare_search(self, query: str) -> None:
+        """Embed the query into the embedder's cache, where ``retrieve`` will find it."""
+        await self.embedder.encode_query(query)
+
     async def exercise(self, item_id: uuid.UUID) -> ExerciseKey | None:
         async with self.database.session() as session:
             item = await session.get(AssessmentItem, item_id)

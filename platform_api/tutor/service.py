@@ -20,6 +20,7 @@ from core.errors import AppError, NotFound
 from core.infra.database import Database, utcnow
 from core.infra.outbox import add_event
 from core.pii import scrub
+from core.tracing import span
 from graphs.tutor_chat.state import turn_input
 from platform_api.analytics.capture import (
     TUTOR_FEEDBACK_GIVEN,
@@ -134,24 +135,34 @@ class TutorService:
         """Events of one answer: ``turn``, then ``token``/``replace`` as generated, then
         ``done``. Closing the iterator cancels the graph and with it the LLM request."""
         row = turn.session
-        async with self.limits.streaming(row.learner_id):
-            started = time.perf_counter()
-            yield {"type": "turn", "session_id": str(row.id), "turn_id": str(turn.turn_id)}
-            config = _config(row)
-            async for event in self.graph.astream(turn.graph_input(), config, stream_mode="custom"):
-                yield event
-            values = (await self.graph.aget_state(config)).values
-            latency_ms = (time.perf_counter() - started) * 1000
-            await self._record_turn(turn, values, latency_ms)
-            yield {
-                "type": "done",
-                "turn_id": str(turn.turn_id),
-                "answer": values["answer"],
-                "citations": values["citations"],
-                "refused": values["refused"],
-                "intent": values["intent"],
-                "support": values.get("support"),
-            }
+        attributes = {"wc.session_id": str(row.id), "wc.turn_id": str(turn.turn_id)}
+        # One span per turn: the root of the graph's spans over the WebSocket too, where no
+        # HTTP request span exists. The generator runs to its end in the task that iterates it.
+        with span("tutor.turn", attributes=attributes):
+            async with self.limits.streaming(row.learner_id):
+                started = time.perf_counter()
+                yield {"type": "turn", "session_id": str(row.id), "turn_id": str(turn.turn_id)}
+                config = _config(row)
+                turn_input = turn.graph_input()
+                # One checkpoint when the turn ends (also when it fails: saved as far as it
+                # got), none between nodes: a write per node, four before the first token,
+                # competed with the answer for the database and the CPU.
+                async for event in self.graph.astream(
+                    turn_input, config, stream_mode="custom", durability="exit"
+                ):
+                    yield event
+                values = (await self.graph.aget_state(config)).values
+                latency_ms = (time.perf_counter() - started) * 1000
+                await self._record_turn(turn, values, latency_ms)
+                yield {
+                    "type": "done",
+                    "turn_id": str(turn.turn_id),
+                    "answer": values["answer"],
+                    "citations": values["citations"],
+                    "refused": values["refused"],
+                    "intent": values["intent"],
+                    "support": values.get("support"),
+                }
 
     async def answer(self, turn: "Turn") -> AsyncIterator[dict[str, Any]]:
         """``run_turn``'s events, with a failure after the stream started reported as a last

@@ -11,6 +11,7 @@ from core.curriculum.models import Course, Curriculum
 from core.errors import Forbidden, NotFound
 from core.infra.bus import Event
 from core.infra.database import utcnow
+from platform_api.audit.service import Actor, AuditAction, record
 from platform_api.auth.models import Role
 from platform_api.auth.tokens import AccessClaims
 from platform_api.webhooks.catalogue import EVENT_TYPES, PING, Ping, Scope
@@ -68,6 +69,7 @@ async def create_subscription(
         created_at=utcnow(),
     )
     session.add(subscription)
+    _audit_admin(session, actor, AuditAction.WEBHOOK_CREATED, subscription)
     await session.commit()
     shown = SubscriptionOut.model_validate(subscription).model_dump()
     return SubscriptionCreated(**shown, secret=secret)
@@ -135,6 +137,7 @@ async def update_subscription(
         subscription.disabled_reason = None if body.enabled else "Disabled by its owner."
     if enabling:
         subscription.failing_since = None
+    _audit_admin(session, actor, AuditAction.WEBHOOK_UPDATED, subscription)
     await session.commit()
     if enabling:
         webhooks.dispatcher.wake()  # what waited while it was disabled goes out now
@@ -144,8 +147,27 @@ async def update_subscription(
 async def delete_subscription(
     session: AsyncSession, actor: AccessClaims, subscription_id: uuid.UUID
 ) -> None:
-    await session.delete(await owned_subscription(session, actor, subscription_id))
+    subscription = await owned_subscription(session, actor, subscription_id)
+    _audit_admin(session, actor, AuditAction.WEBHOOK_DELETED, subscription)
+    await session.delete(subscription)
     await session.commit()
+
+
+def _audit_admin(
+    session: AsyncSession,
+    actor: AccessClaims,
+    action: AuditAction,
+    subscription: WebhookSubscription,
+) -> None:
+    """An admin's change (platform-wide data leaves through these) goes to the audit log; a
+    school's own course-scoped hooks do not. The URL is left out: it may carry a token."""
+    if actor.role is Role.ADMIN:
+        details = {
+            "owner_id": str(subscription.owner_id),
+            "event_types": list(subscription.event_types),
+            "enabled": subscription.enabled,
+        }
+        record(session, Actor.of(actor), action, ("webhook_subscription", subscription.id), details)
 
 
 async def rotate_secret(

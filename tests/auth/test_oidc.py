@@ -128,7 +128,7 @@ async def _mark_email_verified(api: Api, user_id: uuid.UUID) -> None:
 
 async def _count_users(api: Api, email: str) -> int:
     async with api.stores.database.session() as session:
-        return int(await session.scalar(select(func.count()).where(User.email == email)) or 0)
+        return int(await session.scalar(select(func.count()).where(User.email_hash == email)) or 0)
 
 
 def _error(response: httpx.Response) -> tuple[int, str]:

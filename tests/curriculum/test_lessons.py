@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from core.curriculum.events import LESSON_PUBLISHED
 from core.infra.outbox_models import OutboxEvent
+from platform_api.auth.admin import deactivate_account
 from tests.fixtures.app import Account, Api
 
 
@@ -75,6 +76,29 @@ async def test_students_see_only_published_lessons(api: Api) -> None:
     shown = await api.client.get(f"/api/v1/curricula/lessons/{lesson_id}", headers=student.headers)
     assert shown.status_code == 200
     assert shown.json()["status"] == "published"
+
+
+async def test_a_cached_lesson_asks_what_the_declared_route_asks(api: Api) -> None:
+    """A cache hit is answered by the route's shortcut (platform_api/http/routing.py): it must
+    refuse whom the declared ``Principal`` refuses and leave header validation to the route."""
+    teacher, student = await api.account("teacher"), await api.account("student")
+    _, unit_id = await make_course(api, teacher)
+    lesson_id, etag = await make_lesson(api, teacher, unit_id)
+    await publish(api, teacher, lesson_id, etag)
+    url = f"/api/v1/curricula/lessons/{lesson_id}"
+    assert (await api.client.get(url, headers=student.headers)).status_code == 200  # cached now
+
+    anonymous = await api.client.get(url)
+    assert anonymous.status_code == 401, anonymous.text
+    forged = await api.client.get(url, headers={"Authorization": "Bearer not-a-token"})
+    assert forged.json()["error"]["code"] == "invalid_token"
+    too_long = await api.client.get(url, headers={**student.headers, "If-None-Match": "x" * 2001})
+    assert too_long.status_code == 422, too_long.text
+    async with api.stores.database.session() as session:
+        await deactivate_account(session, api.stores.cache, student.email)
+    closed = await api.client.get(url, headers=student.headers)
+    assert closed.status_code == 401
+    assert closed.json()["error"]["code"] == "invalid_token"
 
 
 async def test_edit_needs_matching_if_match(api: Api) -> None:

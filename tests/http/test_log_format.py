@@ -1,11 +1,17 @@
-"""``WC_LOG_FORMAT``: readable lines on a terminal, JSON lines elsewhere, or as forced."""
+"""``WC_LOG_FORMAT``: readable lines on a terminal, JSON lines elsewhere, or as forced; the
+trace and span ids on lines logged inside a span."""
 
 import json
+import logging
 import os
 import subprocess
 import sys
 
 import pytest
+
+from core.tracing import span
+from platform_api.http.logging import ConsoleFormatter, JsonFormatter
+from tests.fixtures.tracing import Spans
 
 LOG_ONE_LINE = (
     "import logging; from platform_api.http.logging import configure_logging; "
@@ -37,3 +43,16 @@ def test_log_format(log_format: str, on_terminal: bool, json_expected: bool) -> 
         assert entry["msg"] == "api ready" and entry["url"] == "http://127.0.0.1:8000"
     else:
         assert line.endswith("INFO    api ready (url=http://127.0.0.1:8000)"), line
+
+
+def test_log_lines_inside_a_span_carry_its_trace_and_span_ids(spans: Spans) -> None:
+    record = logging.makeLogRecord({"msg": "outside", "levelno": logging.INFO})
+    assert "trace_id" not in json.loads(JsonFormatter().format(record))
+    with span("tutor.turn") as current:
+        record = logging.makeLogRecord({"msg": "inside", "levelno": logging.INFO})
+        entry = json.loads(JsonFormatter().format(record))
+        readable = ConsoleFormatter().format(record)
+    context = current.get_span_context()
+    assert entry["trace_id"] == format(context.trace_id, "032x")
+    assert entry["span_id"] == format(context.span_id, "016x")
+    assert f"trace_id={entry['trace_id']}" in readable

@@ -40,11 +40,11 @@ async def test_schema_is_migrated_to_head(database: Database) -> None:
 
 
 async def test_rolled_back_transaction_leaves_nothing(database: Database) -> None:
-    email = f"{uuid.uuid4().hex}@example.org"
+    email = f"{uuid.uuid4().hex}@example.org".encode()  # bytea: the column is sealed
     insert = text(
-        "INSERT INTO users (id, email, display_name, role, is_active, locale, preferences,"
-        " created_at, updated_at) VALUES (:id, :email, 'x', 'student', true, 'en', '{}',"
-        " now(), now())"
+        "INSERT INTO users (id, email, email_hash, display_name, role, is_active, locale,"
+        " preferences, created_at, updated_at) VALUES (:id, :email, :email, 'x', 'student',"
+        " true, 'en', '{}', now(), now())"
     )
     async with database.session() as session:
         await session.execute(insert, {"id": uuid.uuid4(), "email": email})

@@ -132,7 +132,9 @@ async def test_a_verified_account_with_the_address_is_linked_an_unverified_one_i
                 )
             )
         await session.commit()
-        existing = await session.scalar(select(User.id).where(User.email == verified.email.lower()))
+        existing = await session.scalar(
+            select(User.id).where(User.email_hash == verified.email.lower())
+        )
     linked = await launch(world, Launch(verified, context))
     assert linked.account("student").id == existing
     before = await counts(api)

@@ -129,6 +129,7 @@ async def insert_learners(session: AsyncSession, count: int) -> list[uuid.UUID]:
             {
                 "id": learner_id,
                 "email": f"sim-{learner_id.hex[:12]}@example.org",
+                "email_hash": f"sim-{learner_id.hex[:12]}@example.org",
                 "display_name": "Simulated learner",
                 "role": Role.STUDENT,
             }

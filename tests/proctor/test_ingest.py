@@ -216,6 +216,20 @@ def test_every_socket_is_on_loopback_while_connected(streamed: StreamedSession) 
         ("v=0\r\nm=video x", "offer"),  # aiortc's parser fails on an assert
         ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n", "offer"),
         ("v=0\r\n", "answer"),
+        ("v=0\r\n", "pranswer"),
+        ("v=0\x00\x00\r\n\x00", "offer"),  # NUL bytes
+        # ICE before any media: a candidate with no m-section to belong to.
+        (
+            "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+            "a=candidate:1 1 udp 1 127.0.0.1 9 typ host\r\n",
+            "offer",
+        ),
+        # A video section with no ICE credentials: nothing to connect with.
+        (
+            "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n"
+            "c=IN IP4 0.0.0.0\r\na=rtpmap:96 VP8/90000\r\na=sendonly\r\na=mid:0\r\n",
+            "offer",
+        ),
     ],
 )
 async def test_a_malformed_offer_is_an_invalid_offer(offer_sdp: str, offer_type: str) -> None:

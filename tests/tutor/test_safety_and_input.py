@@ -131,6 +131,17 @@ async def test_bad_input_is_a_clear_4xx_and_nothing_is_stored(
             422,  # unreadable, like a body that is not JSON (type body_unreadable)
         ),
         "no body": (await post(url, headers=headers), 422),
+        "not JSON": (
+            await post(
+                url,
+                content=b"{content: why}",
+                headers={**headers, "Content-Type": "application/json"},
+            ),
+            422,
+        ),
+        "a JSON list": (await post(url, json=[{"content": "why"}], headers=headers), 422),
+        "content a number": (await post(url, json={"content": 42}, headers=headers), 422),
+        "a form, not JSON": (await post(url, data={"content": "why"}, headers=headers), 422),
     }
     for name, (response, status) in cases.items():
         assert response.status_code == status, (name, response.text)

@@ -133,6 +133,14 @@ async def test_a_rotated_secret_signs_beside_the_old_one_until_the_overlap_ends(
         f"{path}/rotate-secret", headers=admin.headers, json={"overlap_seconds": 10**9}
     )
     assert too_long.status_code == 422
+    audit = await webhook_api.client.get(
+        "/api/v1/audit/events", params={"target_id": subscription["id"]}, headers=admin.headers
+    )
+    [created] = audit.json()["items"]  # an admin's subscription is in the audit log
+    assert (created["action"], created["actor_id"]) == (
+        "webhook.subscription_created",
+        str(admin.id),
+    )
 
 
 def test_a_signature_outside_the_replay_window_or_of_another_body_fails() -> None:

@@ -15,6 +15,9 @@ class Event(BaseModel):
     type: str
     payload: dict[str, Any]
     occurred_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    # W3C ``traceparent``/``tracestate`` of the span that published the event (core/tracing.py);
+    # empty when tracing is off. Consumers continue that trace.
+    trace_context: dict[str, str] = Field(default_factory=dict)
 
 
 EventHandler = Callable[[Event], Awaitable[None]]

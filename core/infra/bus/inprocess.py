@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from core.infra.bus.base import BusUnavailable, Event, EventHandler
+from core.infra.bus.tracing import consume_span, with_current_context
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ class InProcessBus:
     async def publish(self, event: Event) -> None:
         if self._closed:
             raise BusUnavailable("the in-process bus is closed")
+        event = with_current_context(event)
         for consumer in self._consumers.values():
             if event.type in consumer.event_types:
                 consumer.queue.put_nowait((event, 1))
@@ -87,7 +89,8 @@ class InProcessBus:
         while True:
             event, attempt = await consumer.queue.get()
             try:
-                await consumer.handler(event)
+                with consume_span(consumer.name, event):
+                    await consumer.handler(event)
             except Exception:
                 self._handle_failure(consumer, event, attempt)
 

@@ -38,6 +38,7 @@ from aiormq.exceptions import AMQPError, ChannelInvalidStateError
 from pydantic import ValidationError
 
 from core.infra.bus.base import BusUnavailable, Event, EventHandler
+from core.infra.bus.tracing import consume_span, with_current_context
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +92,7 @@ class RabbitMqBus:
             raise BusUnavailable(f"cannot reach RabbitMQ to start the bus: {error!r}") from error
 
     async def publish(self, event: Event) -> None:
+        event = with_current_context(event)
         message = aio_pika.Message(
             body=event.model_dump_json().encode(),
             content_type="application/json",
@@ -98,6 +100,7 @@ class RabbitMqBus:
             message_id=str(event.id),
             type=event.type,
             timestamp=event.occurred_at,
+            headers=dict(event.trace_context),  # W3C traceparent, for any AMQP tool
         )
         await self._publish(self._started_exchange(), message, event.type)
 
@@ -201,7 +204,8 @@ class RabbitMqBus:
             return
         attempt = _attempt_of(message)
         try:
-            await handler(event)
+            with consume_span(consumer, event, message.headers):
+                await handler(event)
         except Exception:
             await self._after_failure(consumer, event, attempt, max_attempts, message)
             return

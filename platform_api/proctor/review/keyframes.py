@@ -58,6 +58,7 @@ async def keyframe(
         BiometricData.EVIDENCE_KEYFRAME,
         sitting_id=sitting.id,
         object_key=key,
+        viewer_role=actor.role.value,
     )
     await session.commit()
     return jpeg
