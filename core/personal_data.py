@@ -17,7 +17,7 @@ import hmac
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import LargeBinary
 from sqlalchemy.engine import Dialect
@@ -30,6 +30,7 @@ from core.encryption import AesGcmCipher, decode_key, load_or_create_key
 KEY_FILE = Path("keys") / "personal-data.key"
 HASH_KEY_FILE = Path("keys") / "personal-data-hash.key"
 _DIALECT_ATTRIBUTE = "wc_personal_data_keys"
+_Value = TypeVar("_Value")
 
 
 @dataclass(frozen=True)
@@ -108,8 +109,8 @@ class NulInSealedText(ValueError):
     sqlstate = "22021"
 
 
-class SealedText(TypeDecorator[str]):
-    """A ``str`` stored sealed; ``context`` is the column's name (``"users.email"``)."""
+class _Sealed(TypeDecorator[_Value]):
+    """A value stored sealed in ``bytea``, bound to ``context``, the column's name."""
 
     impl = LargeBinary
     cache_ok = True
@@ -118,6 +119,10 @@ class SealedText(TypeDecorator[str]):
     def __init__(self, context: str) -> None:
         super().__init__()
         self.context = context
+
+
+class SealedText(_Sealed[str]):
+    """A ``str`` stored sealed (``context``: ``"users.email"``)."""
 
     def process_bind_param(self, value: str | None, dialect: Dialect) -> bytes | None:
         if value is None:
@@ -130,16 +135,8 @@ class SealedText(TypeDecorator[str]):
         return None if value is None else _keys(dialect).open_text(value, self.context)
 
 
-class SealedDate(TypeDecorator[date]):
+class SealedDate(_Sealed[date]):
     """A ``date`` stored sealed as its ISO text."""
-
-    impl = LargeBinary
-    cache_ok = True
-    comparator_factory = _SealedComparator
-
-    def __init__(self, context: str) -> None:
-        super().__init__()
-        self.context = context
 
     def process_bind_param(self, value: date | None, dialect: Dialect) -> bytes | None:
         if value is None:

@@ -44,10 +44,12 @@ class RagSettings(BaseSettings):
     )
     batch_size: int = Field(64, ge=1)
     query_cache_size: int = Field(
-        1024,
+        0,
         ge=0,
         description="Query vectors kept per process (least recently used go first): a tutor "
-        "turn searches its question more than once, and learners repeat questions; 0: none.",
+        "turn searches its question more than once, and learners repeat questions; 0: none. "
+        "Off by default: in bfloat16 a vector depends slightly on the batch it was encoded in, "
+        "and reusing one moved the evidence ranking (tests/rag/test_evidence.py).",
     )
     embedding_precision: EmbeddingPrecision = Field(
         "auto",
