@@ -204,7 +204,7 @@ def _query_hits(
     pool = None if rare is None else TextPool(nearest, rare, 2 * settings.text_rows)
     fused = _fused(
         _vector_ranked(nearest, listed),
-        _text_ranked(terms, scope, settings.candidates, pool),
+        _text_ranked(terms, scope, settings.candidates, embedding.cosine_distance(vector), pool),
         settings.rrf_k,
         k,
     )
@@ -278,28 +278,40 @@ class TextPool:
 
 
 def _text_ranked(
-    terms: str, scope: list[ColumnElement[bool]], n: int, pool: TextPool | None = None
+    terms: str,
+    scope: list[ColumnElement[bool]],
+    n: int,
+    closeness: ColumnElement[Any],
+    pool: TextPool | None = None,
 ) -> Select[Any]:
-    """The n best chunks by ``ts_rank`` with every term: among every match, or the pool's."""
+    """The n best chunks by ``ts_rank`` with every term: among every match, or the pool's. Equal
+    ranks (common: short chunks sharing the terms) go to the chunk nearer the query
+    (``closeness``, its cosine distance), then by id: a ranking every plan gives alike, so the
+    bounded and the exact searches agree."""
     if not terms:
         return select(RagChunk.id, literal(0).label("rank")).where(literal(False))  # type: ignore[return-value]
     tsquery = func.websearch_to_tsquery("english", terms)
     relevance = func.ts_rank(RagChunk.search, tsquery).label("relevance")
+    distance = closeness.label("distance")
     matches = RagChunk.search.op("@@")(tsquery)
     if pool is None:
-        candidates = select(RagChunk.id, relevance).where(*scope, matches)
+        candidates = select(RagChunk.id, relevance, distance).where(*scope, matches)
     else:
         pooled = _pooled(pool, scope)
         candidates = (
-            select(RagChunk.id, relevance).join(pooled, pooled.c.id == RagChunk.id).where(matches)
+            select(RagChunk.id, relevance, distance)
+            .join(pooled, pooled.c.id == RagChunk.id)
+            .where(matches)
         )
-    # Ties broken by id: the bounded leg and the exact one order equal ranks alike.
     ranked = candidates.subquery("candidates")
-    order = (ranked.c.relevance.desc(), ranked.c.id)
     matching = (
-        select(ranked.c.id, ranked.c.relevance).order_by(*order).limit(n).subquery("matching")
+        select(ranked.c.id, ranked.c.relevance, ranked.c.distance)
+        .order_by(ranked.c.relevance.desc(), ranked.c.distance, ranked.c.id)
+        .limit(n)
+        .subquery("matching")
     )
-    rank = func.row_number().over(order_by=(matching.c.relevance.desc(), matching.c.id))
+    order = (matching.c.relevance.desc(), matching.c.distance, matching.c.id)
+    rank = func.row_number().over(order_by=order)
     return select(matching.c.id, rank.label("rank"))
 
 
