@@ -479,13 +479,16 @@ def leg_runner(database: Database, index: IndexInfo, settings: RagSettings, leg:
             RagChunk.index_id == index.id,
             RagChunk.course_id.in_([query.course_id]),
         ]
+        vector = query.vector.tolist()
         if leg == "vector":
-            vector = query.vector.tolist()
             nearest = _nearest(embedding, vector, scope, settings.candidates).subquery("nearest")
             statement = _vector_ranked(nearest, settings.candidates)
         else:
             # Every match ranked: the exact text leg (search() bounds it by WC_RAG_TEXT_ROWS).
-            statement = _text_ranked(any_term_query(query.text), scope, settings.candidates)
+            closeness = embedding.cosine_distance(vector)  # ties, as search() breaks them
+            statement = _text_ranked(
+                any_term_query(query.text), scope, settings.candidates, closeness
+            )
         rows = await _in_search_session(database, statement, settings)
         return [row[0] for row in sorted(rows, key=lambda row: row[1])]
 

@@ -25,7 +25,7 @@ import statistics
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,8 +47,6 @@ from serving.client import LLMClient, TokenUsage
 from serving.settings import ServingSettings
 
 PASSWORD = "bench-password-123"
-# Empties the live API's query-vector cache (set by ``live_api``).
-forget_queries: list[Callable[[], None]] = []
 TTFT_GOAL_RATIO, TTFT_GOAL_MS, TOKENS_GOAL = 1.15, 50.0, 0.9
 LLM_START_TIMEOUT_S = 420
 
@@ -96,6 +94,9 @@ async def live_api(
     """The platform API on a free loopback port, its LLM requests recorded into ``recorded``."""
     os.environ["WC_TUTOR_TEMPERATURE"] = "0"
     os.environ["WC_TUTOR_LEARNER_MESSAGES_PER_MINUTE"] = "10000"
+    # Every timed turn encodes its question, as by default: a repeated question must not be
+    # timed from a cached vector.
+    os.environ["WC_RAG_QUERY_CACHE_SIZE"] = "0"
     settings = Settings(
         database_url=database_url,
         data_dir=Path(os.environ.get("TMPDIR", "/tmp")) / f"wc-bench-{uuid.uuid4().hex[:8]}",
@@ -116,10 +117,8 @@ async def live_api(
         await asyncio.sleep(0.05)
     try:
         record_prompts(app.state.stores.llm, recorded)
-        forget_queries.append(app.state.embedder.forget_queries)
         yield f"http://127.0.0.1:{port}"
     finally:
-        forget_queries.clear()
         server.should_exit = True
         await task
 
@@ -217,8 +216,6 @@ async def timed_api_turn(
     recorded: list[Recorded],
 ) -> Timed:
     before = len(recorded)
-    for forget in forget_queries:
-        forget()
     turn = await api_turn(client, headers, course_id, question)
     if len(recorded) != before + 1:
         raise RuntimeError(f"the answer did not come from the LLM: {turn.final}")

@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from core.command_line import exits_on
 from core.progress_bar import counted_progress
 from pipelines.registry import PIPELINES, RegisteredPipeline, UnknownPipeline, get_pipeline
 
@@ -71,11 +72,8 @@ def run(
 
 
 def _pipeline(name: str) -> RegisteredPipeline:
-    try:
+    with exits_on(console, UnknownPipeline):
         return get_pipeline(name)
-    except UnknownPipeline as error:
-        console.print(f"[bold red]{error}[/]")
-        raise typer.Exit(2) from error
 
 
 def _run_with_progress(pipeline: RegisteredPipeline, config: Any) -> Any:
@@ -106,7 +104,7 @@ def _submit(
     from pipelines.jobs import JobRefused, jobs_address, submit
     from pipelines.settings import PipelineSettings
 
-    try:
+    with exits_on(console, JobRefused):
         address = jobs_address(ray_address, PipelineSettings().jobs_address)
         with console.status(f"{pipeline.name}: submitted to {address}…") as status:
             outcome = submit(
@@ -116,9 +114,6 @@ def _submit(
                 wait=wait,
                 on_status=lambda state: status.update(f"{pipeline.name}: {state.lower()}…"),
             )
-    except JobRefused as error:
-        console.print(f"[bold red]{error}[/]")
-        raise typer.Exit(2) from error
     if outcome.logs:
         typer.echo(outcome.logs)
     console.print(f"Ray job {outcome.job_id}: {outcome.status}")
@@ -134,11 +129,8 @@ def list_pipelines() -> None:
     from pipelines.settings import PipelineSettings
 
     settings = PipelineSettings()
-    try:
+    with exits_on(console, CronError):
         entries = parse_schedule(settings.schedule, PIPELINES)
-    except CronError as error:
-        console.print(f"[bold red]{error}[/]")
-        raise typer.Exit(2) from error
     zone = _zone(settings.timezone)
     now = datetime.now(UTC)
     table = Table("pipeline", "what it does", f"schedule ({settings.timezone})", "next")
@@ -165,7 +157,7 @@ def schedule() -> None:
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     settings = PipelineSettings()
-    try:
+    with exits_on(console, CronError):
         entries = parse_schedule(settings.schedule, PIPELINES)
         scheduler = Scheduler(
             entries,
@@ -173,9 +165,6 @@ def schedule() -> None:
             zone=_zone(settings.timezone),
             poll_seconds=settings.poll_seconds,
         )
-    except CronError as error:
-        console.print(f"[bold red]{error}[/]")
-        raise typer.Exit(2) from error
     console.print(
         f"Scheduling {len(entries)} pipeline firing(s) (pid {os.getpid()}); Ctrl-C stops."
     )

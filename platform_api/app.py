@@ -138,7 +138,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # first use, not at start-up.
         rag_settings = RagSettings()
         embedder = Embedder.from_settings(rag_settings)
-        app.state.embedder = embedder
         app.state.tutor = tutor = await open_tutor(stores, embedder, rag_settings)
         app.state.proctoring = proctoring = open_proctoring(stores)
         await subscribe_session_ends(stores, proctoring)

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from core.command_line import exits_on
 from core.infra.database import Database
 from core.processes import stop_process
 from core.progress_bar import counted_progress
@@ -207,11 +208,8 @@ def set_role(
         async with database.session() as session:
             return str(await assign(session, email, role))
 
-    try:
+    with exits_on(console, ValueError):
         user_id = run_with_database(work)
-    except ValueError as error:
-        console.print(f"[red]{error}[/]")
-        raise typer.Exit(2) from error
     console.print(f"{email} ({user_id}) is now {role.value}; new tokens carry the role.")
 
 
@@ -230,11 +228,8 @@ def deactivate(email: Annotated[str, typer.Argument(help="E-mail of the account.
             await cache.close()
             await limiter.close()
 
-    try:
+    with exits_on(console, ValueError):
         user_id = run_with_database(work)
-    except ValueError as error:
-        console.print(f"[red]{error}[/]")
-        raise typer.Exit(2) from error
     console.print(f"{email} ({user_id}) is deactivated.")
 
 
@@ -260,11 +255,8 @@ def create_admin(
         async with database.session() as session:
             return str(await create_or_promote_admin(session, email, display_name, password))
 
-    try:
+    with exits_on(console, ValueError):
         user_id = run_with_database(work)
-    except ValueError as error:
-        console.print(f"[bold red]{error}[/]")
-        raise typer.Exit(code=2) from error
     console.print(f"[green]✓[/] admin {email} ({user_id})")
 
 

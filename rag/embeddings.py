@@ -157,10 +157,6 @@ class Embedder:
         # A waiter that goes away (a closed stream) leaves the encoding to the others.
         return await asyncio.shield(pending)
 
-    def forget_queries(self) -> None:
-        """Empty the query cache (benchmarks that time a first encoding)."""
-        self._query_vectors.clear()
-
     async def _encode_and_keep(self, key: str) -> np.ndarray:
         try:
             vector = (await self.encode([key]))[0]

@@ -76,16 +76,7 @@ class LLMClient:
     async def next_token_logprobs(self, messages: list[Message], top: int = 20) -> dict[str, float]:
         """The ``top`` likeliest first tokens of the reply with their log-probabilities (stripped of
         surrounding space; the likelier spelling wins when two strip to the same text)."""
-        with self._span({"max_tokens": 1}):
-            response: ChatCompletion = await self._client.chat.completions.create(
-                model=self.model,
-                messages=messages,
-                max_tokens=1,
-                temperature=0.0,
-                logprobs=True,
-                top_logprobs=top,
-                extra_headers=carrier(),
-            )
+        response = await self._one_token(messages, logprobs=True, top_logprobs=top)
         logprobs = response.choices[0].logprobs
         if logprobs is None or not logprobs.content:
             return {}
@@ -104,25 +95,33 @@ class LLMClient:
         return full[len(opening) :]
 
     async def _prompt_logprobs(self, messages: list[Message]) -> list[float]:
-        with self._span({"max_tokens": 1}):
-            response: ChatCompletion = await self._client.chat.completions.create(
-                model=self.model,
-                messages=messages,
-                max_tokens=1,
-                temperature=0.0,
-                extra_body={
-                    "prompt_logprobs": 0,
-                    "add_generation_prompt": False,
-                    "continue_final_message": True,
-                },
-                extra_headers=carrier(),
-            )
+        response = await self._one_token(
+            messages,
+            extra_body={
+                "prompt_logprobs": 0,
+                "add_generation_prompt": False,
+                "continue_final_message": True,
+            },
+        )
         entries = (response.model_extra or {}).get("prompt_logprobs") or []
         # The first token has no log-probability (nothing precedes it); each other entry holds
         # the prompt's own token.
         return [
             float(next(iter(entry.values()))["logprob"]) for entry in entries if entry is not None
         ]
+
+    async def _one_token(self, messages: list[Message], **options: Any) -> ChatCompletion:
+        """A greedy one-token completion: the calls that read log-probabilities, not text."""
+        with self._span({"max_tokens": 1}):
+            response: ChatCompletion = await self._client.chat.completions.create(
+                model=self.model,
+                messages=messages,
+                max_tokens=1,
+                temperature=0.0,
+                extra_headers=carrier(),
+                **options,
+            )
+        return response
 
     async def stream_chat(
         self, messages: list[Message], usage: TokenUsage | None = None, **options: Any

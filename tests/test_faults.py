@@ -50,7 +50,7 @@ from platform_api.mastery.events import CONSUMER as MASTERY_CONSUMER
 from platform_api.mastery.models import MasteryState
 from platform_api.schema import upgrade_schema
 from rag.ingest import ingest_course
-from tests.assessments.factory import mc_item
+from tests.assessments.factory import friction_lesson, mc_item
 from tests.fixtures.faults import (
     ApiProcess,
     ContentRunnerProcess,
@@ -199,21 +199,9 @@ class School:
 async def school(clients: Clients, platform: Platform) -> School:
     """A teacher's course (one lesson, multiple-choice items), a class of learners and homework."""
     teacher = await user(platform, "teacher")
-    curriculum = await created(clients, teacher, "/api/v1/curricula", {"title": "Science"})
-    course = await created(
-        clients, teacher, f"/api/v1/curricula/{curriculum['id']}/courses", {"title": "Physics"}
-    )
-    unit = await created(
-        clients, teacher, f"/api/v1/curricula/courses/{course['id']}/units", {"title": "Forces"}
-    )
-    lesson = await created(
-        clients,
-        teacher,
-        f"/api/v1/curricula/units/{unit['id']}/lessons",
-        {"title": "Friction", "body_markdown": "Friction opposes motion.", "objectives": []},
-    )
+    course_id, lesson_id = await friction_lesson(partial(created, clients, teacher))
     items = [
-        (await created(clients, teacher, "/api/v1/items", mc_item(lesson["id"], f"Q{n}?")))["id"]
+        (await created(clients, teacher, "/api/v1/items", mc_item(lesson_id, f"Q{n}?")))["id"]
         for n in range(MC_ITEMS)
     ]
     room = await created(clients, teacher, "/api/v1/classes", {"name": "7B"})
@@ -224,7 +212,7 @@ async def school(clients: Clients, platform: Platform) -> School:
         "POST",
         f"/api/v1/classes/{room['id']}/courses",
         headers=teacher.headers,
-        json={"course_id": course["id"]},
+        json={"course_id": course_id},
     )
     for learner in [*learners, tutee]:
         enrolled = await clients.request(

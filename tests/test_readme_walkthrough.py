@@ -5,7 +5,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 import urllib.request
 import uuid
 from pathlib import Path
@@ -13,8 +12,10 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.postgres import free_port
+from tests.fixtures.servers import http_answers, start_process, wait_until
 
 README = Path(__file__).resolve().parents[1] / "README.md"
+READY_SECONDS = 120
 SHUTDOWN_SECONDS = 120
 
 
@@ -24,18 +25,6 @@ def walkthrough_script() -> str:
     match = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
     assert match, "the README lost its walk-through"
     return match.group(1)
-
-
-def wait_ready(url: str, server: subprocess.Popen[bytes], timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and server.poll() is None:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise AssertionError(f"{url} never answered")
 
 
 @pytest.mark.slow
@@ -50,14 +39,11 @@ def test_readme_walkthrough(tmp_path: Path) -> None:
         "WC_CONTENT_RUNNER": "false",
         "WC_MLFLOW_UI_PORT": str(free_port()),
     }
-    server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("wc")), "run"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    log = tmp_path / "wc-run.log"
+    server = start_process([str(Path(sys.executable).with_name("wc")), "run"], log, env=env)
     try:
-        wait_ready(f"http://127.0.0.1:{port}/readyz", server)
+        ready = f"http://127.0.0.1:{port}/readyz"
+        wait_until(lambda: http_answers(ready), server, "wc run", READY_SECONDS, log)
         script = walkthrough_script().replace("127.0.0.1:8000", f"127.0.0.1:{port}")
         result = subprocess.run(
             ["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=120

@@ -6,6 +6,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from core.command_line import exits_on
+
 console = Console()
 
 
@@ -62,11 +64,8 @@ def rollback(
     from pipelines.promote.pipeline import rollback as roll_back
     from serving.settings import ServingSettings
 
-    try:
+    with exits_on(console, NothingToRollBack, headline="✗", code=1):
         result = roll_back(name, ServingSettings().tracking_uri, reason)
-    except NothingToRollBack as error:
-        console.print(f"[red]✗[/] {error}")
-        raise typer.Exit(1) from error
     console.print(
         f"[green]✓[/] {name}: champion v{result.from_version} → v{result.to_version} "
         f"(MLflow run {result.run_id})"

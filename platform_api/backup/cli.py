@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, TaskID
 
+from core.command_line import exits_on
 from core.progress_bar import counted_progress
 from core.settings import Settings
 from platform_api.backup import analytics
@@ -97,14 +98,11 @@ def create(
     """Back up the database (one snapshot), the objects and the analytics tables. Keys are not
     in it: keep <data_dir>/keys (or your key settings) apart."""
     settings = Settings()
-    try:
+    with exits_on(console, BackupInvalid, headline="Backup failed:"):
         source = analytics_source(settings, url or settings.local_url, admin_email, admin_password)
         with counted_progress(console) as bar:
             task = bar.add_task("Backing up", total=None)
             manifest = asyncio.run(create_backup(settings, target, source, *_reporters(bar, task)))
-    except BackupInvalid as error:
-        console.print(f"[bold red]Backup failed:[/] {error}")
-        raise typer.Exit(2) from error
     rows = sum(manifest.database.row_counts.values())
     facts = sum(table.rows for table in manifest.analytics.values())
     console.print(
@@ -123,13 +121,10 @@ def restore(
     """Restore a backup into empty stores; start the instance with `wc run` afterwards (it
     migrates an older backup's schema). Put the keys of the backed-up instance in place first."""
     settings = Settings(data_dir=data_dir) if data_dir else Settings()
-    try:
-        with counted_progress(console) as bar:
-            task = bar.add_task("Restoring", total=None)
-            report = asyncio.run(restore_backup(settings, source, *_reporters(bar, task)))
-    except BackupInvalid as error:
-        console.print(f"[bold red]Restore failed:[/] {error}")
-        raise typer.Exit(2) from error
+    failed = exits_on(console, BackupInvalid, headline="Restore failed:")
+    with failed, counted_progress(console) as bar:
+        task = bar.add_task("Restoring", total=None)
+        report = asyncio.run(restore_backup(settings, source, *_reporters(bar, task)))
     console.print(
         f"[green]✓[/] restored {sum(report.database_rows.values())} database rows, "
         f"{report.objects} objects, {sum(report.analytics_rows.values())} analytics rows "

@@ -1,8 +1,10 @@
 """Test data through the API: a class with learners, a course lesson with items, assignments."""
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import func, select
@@ -76,6 +78,22 @@ async def created(api: Api, account: Account, path: str, body: dict[str, Any]) -
     return result
 
 
+Create = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
+
+
+async def friction_lesson(create: Create) -> tuple[str, str]:
+    """(course id, lesson id) of a new course "Physics" with one unit and one lesson,
+    "Friction", made through ``create`` (a POST as a teacher that returns the created body)."""
+    curriculum = await create("/api/v1/curricula", {"title": "Science"})
+    course = await create(f"/api/v1/curricula/{curriculum['id']}/courses", {"title": "Physics"})
+    unit = await create(f"/api/v1/curricula/courses/{course['id']}/units", {"title": "Forces"})
+    lesson = await create(
+        f"/api/v1/curricula/units/{unit['id']}/lessons",
+        {"title": "Friction", "body_markdown": "Friction opposes motion.", "objectives": []},
+    )
+    return course["id"], lesson["id"]
+
+
 @dataclass
 class TeachingCourse:
     """A teacher's course: one lesson ("Friction", its title its one objective) with items."""
@@ -88,27 +106,15 @@ class TeachingCourse:
 async def teaching_course(api: Api, teacher: Account, mc_items: int = 2) -> TeachingCourse:
     """A course written by ``teacher``: ``mc_items`` multiple-choice items (the key "b",
     "south"), a numeric and a short-answer item under its lesson."""
-    curriculum = await created(api, teacher, "/api/v1/curricula", {"title": "Science"})
-    course = await created(
-        api, teacher, f"/api/v1/curricula/{curriculum['id']}/courses", {"title": "Physics"}
-    )
-    unit = await created(
-        api, teacher, f"/api/v1/curricula/courses/{course['id']}/units", {"title": "Forces"}
-    )
-    lesson = await created(
-        api,
-        teacher,
-        f"/api/v1/curricula/units/{unit['id']}/lessons",
-        {"title": "Friction", "body_markdown": "Friction opposes motion.", "objectives": []},
-    )
+    course_id, lesson_id = await friction_lesson(partial(created, api, teacher))
     items = {}
     for number in range(mc_items):
-        body = mc_item(lesson["id"], f"Question {number}: which way does a compass point?")
+        body = mc_item(lesson_id, f"Question {number}: which way does a compass point?")
         items[f"mc{number}"] = (await created(api, teacher, "/api/v1/items", body))["id"]
     for name, body in (("numeric", NUMERIC_ITEM), ("short", SHORT_ITEM)):
-        item = await created(api, teacher, "/api/v1/items", {**body, "lesson_id": lesson["id"]})
+        item = await created(api, teacher, "/api/v1/items", {**body, "lesson_id": lesson_id})
         items[name] = item["id"]
-    return TeachingCourse(course["id"], lesson["id"], items)
+    return TeachingCourse(course_id, lesson_id, items)
 
 
 async def classroom(api: Api, learners: int = 2, mc_items: int = 2) -> Classroom:
