@@ -141,9 +141,13 @@ async def search_many(
         for name, value in search_session_settings(settings):
             await session.execute(text(f"SET LOCAL {name} = {value}"))
         bounds = await _text_bounds(session, terms, settings.text_rows)
+        # A small scope is ordered by the stored column, which no index is on: every distance
+        # is computed (exact, and the same answer whatever else shares the HNSW graph).
+        small = await _fits(session, scope, settings.exact_rows)
+        searched = RagChunk.embedding.expression if small else embedding
         ranked = union_all(
             *(
-                _query_hits(n, queries[n].k, leg_terms, bound, vector, embedding, scope, settings)
+                _query_hits(n, queries[n].k, leg_terms, bound, vector, searched, scope, settings)
                 for n, leg_terms, bound, vector in zip(asked, terms, bounds, encoded, strict=True)
             )
         ).subquery("hits")
@@ -161,7 +165,7 @@ def _hits_statement(ranked: Subquery, embedding: ColumnElement[Any], vectors: bo
         .join(RagChunk, RagChunk.id == ranked.c.id)
         .join(Lesson, Lesson.id == RagChunk.lesson_id)
         .join(Unit, Unit.id == Lesson.unit_id)
-        .order_by(ranked.c.query, ranked.c.score.desc(), RagChunk.id)
+        .order_by(ranked.c.query, ranked.c.score.desc(), ranked.c.similarity.desc(), RagChunk.id)
     )
 
 
@@ -173,6 +177,15 @@ async def _text_bounds(
         return [None for _ in terms]
     found: list[QueryTerms] = await query_terms(session, terms)
     return [term.rarest_within(text_rows) for term in found]
+
+
+async def _fits(session: AsyncSession, scope: list[ColumnElement[bool]], rows: int) -> bool:
+    """Whether the scope holds at most ``rows`` chunks (reading at most rows + 1 index entries)."""
+    if rows <= 0:
+        return False
+    held = select(literal(1)).select_from(RagChunk).where(*scope).limit(rows + 1).subquery()
+    count = await session.scalar(select(func.count()).select_from(held))
+    return (count or 0) <= rows
 
 
 async def _query_vector(
@@ -255,16 +268,17 @@ def search_session_settings(settings: RagSettings) -> list[tuple[str, str]]:
 def _nearest(
     embedding: ColumnElement[Any], vector: list[float], scope: list[ColumnElement[bool]], n: int
 ) -> Select[Any]:
-    """The n nearest chunks in scope: (id, distance), on the index's HNSW index."""
+    """The n nearest chunks in scope: (id, distance); on the HNSW index when ``embedding`` is
+    its expression."""
     distance = embedding.cosine_distance(vector)
     return select(RagChunk.id, distance.label("distance")).where(*scope).order_by(distance).limit(n)
 
 
 def _vector_ranked(nearest: CTE | Subquery, n: int) -> Select[Any]:
-    """The first n of the nearest rows with their rank."""
-    rank = func.row_number().over(order_by=nearest.c.distance).label("rank")
-    ranked = select(nearest.c.id, rank).subquery("vector_ranked")
-    return select(ranked.c.id, ranked.c.rank).where(ranked.c.rank <= n)
+    """The first n of the nearest rows: (id, rank, distance)."""
+    rank = func.row_number().over(order_by=(nearest.c.distance, nearest.c.id)).label("rank")
+    ranked = select(nearest.c.id, rank, nearest.c.distance).subquery("vector_ranked")
+    return select(ranked.c.id, ranked.c.rank, ranked.c.distance).where(ranked.c.rank <= n)
 
 
 @dataclass(frozen=True)
@@ -289,7 +303,8 @@ def _text_ranked(
     (``closeness``, its cosine distance), then by id: a ranking every plan gives alike, so the
     bounded and the exact searches agree."""
     if not terms:
-        return select(RagChunk.id, literal(0).label("rank")).where(literal(False))  # type: ignore[return-value]
+        nothing = select(RagChunk.id, literal(0).label("rank"), closeness.label("distance"))
+        return nothing.where(literal(False))
     tsquery = func.websearch_to_tsquery("english", terms)
     relevance = func.ts_rank(RagChunk.search, tsquery).label("relevance")
     distance = closeness.label("distance")
@@ -312,7 +327,7 @@ def _text_ranked(
     )
     order = (matching.c.relevance.desc(), matching.c.distance, matching.c.id)
     rank = func.row_number().over(order_by=order)
-    return select(matching.c.id, rank.label("rank"))
+    return select(matching.c.id, rank.label("rank"), matching.c.distance)
 
 
 def _pooled(pool: TextPool, scope: list[ColumnElement[bool]]) -> Subquery:
@@ -329,12 +344,16 @@ def _pooled(pool: TextPool, scope: list[ColumnElement[bool]]) -> Subquery:
 
 
 def _fused(vector_ranked: Select[Any], text_ranked: Select[Any], rrf_k: int, k: int) -> Subquery:
+    """The k best by reciprocal rank fusion. Equal scores are common (first in one leg only, in
+    either leg, is one score) and go to the chunk nearer the query, then by id: ids are random,
+    and a tie at the k-th place broken by them made a search's answer change with each ingestion."""
     ranked = union_all(vector_ranked, text_ranked).subquery("ranked")
     score = func.sum(1.0 / (rrf_k + ranked.c.rank))
+    distance = func.min(ranked.c.distance)  # the same in both legs
     return (
         select(ranked.c.id, score.label("score"))
         .group_by(ranked.c.id)
-        .order_by(score.desc(), ranked.c.id)
+        .order_by(score.desc(), distance, ranked.c.id)
         .limit(k)
         .subquery("fused")
     )

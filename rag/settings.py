@@ -42,6 +42,13 @@ class RagSettings(BaseSettings):
         le=1000,
         description="HNSW search breadth (hnsw.ef_search): higher is slower and closer to exact.",
     )
+    exact_rows: int = Field(
+        5000,
+        ge=0,
+        description="A search whose courses hold at most this many chunks computes every "
+        "distance instead of walking the HNSW graph: exact, as fast at that size, and the same "
+        "answer whatever other courses share the index; 0: always the HNSW index.",
+    )
     batch_size: int = Field(64, ge=1)
     query_cache_size: int = Field(
         0,
