@@ -19,9 +19,10 @@ from _ingestion import bare_model
 from rich.console import Console
 from rich.table import Table
 
+from core.hardware import native_bfloat16
 from core.openstax.parser import parse_collection_dir
 from rag.chunking import split_blocks
-from rag.embeddings import Embedder, native_bfloat16
+from rag.embeddings import Embedder
 from rag.settings import RagSettings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -174,7 +174,7 @@ def open_model(
     if model_uri and uri_engine(likelihood_only) == "transformers":
         model_dir = prepare_model(model_uri, settings.models_dir, settings.tracking_uri)
         device = "cpu" if settings.accelerator == "cpu" else "cuda"
-        local = LocalLikelihood(model_dir, settings.dtype, device)
+        local = LocalLikelihood(model_dir, settings.compute_dtype, device)
         yield ModelUnderTest(None, local, "transformers", f"{model_uri} (in process)")
     elif model_uri:
         with served_model(model_uri, settings) as target:

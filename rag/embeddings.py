@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from core import boot as _boot  # noqa: F401  (no hub look-ups before the model loads)
+from core.hardware import cpu_precision
 from rag.settings import BUNDLED_EMBEDDING_MODEL, EmbeddingPrecision, RagSettings
 
 if TYPE_CHECKING:
@@ -37,24 +38,6 @@ class _LoadedModel:
     # switches padding off under a batch `encode` in another, whose ragged batch then fails.
     # One caller at a time per model (the model's own matrix work is multi-threaded anyway).
     lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-def native_bfloat16() -> bool:
-    """Whether this CPU multiplies bfloat16 natively; elsewhere bfloat16 is emulated, and slower
-    than float32."""
-    import torch
-
-    try:
-        return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
-    except AttributeError:  # a torch without these probes
-        return False
-
-
-def resolved_precision(precision: EmbeddingPrecision) -> str:
-    """``auto`` made concrete for this CPU: ``bfloat16`` where it is native, else ``float32``."""
-    if precision != "auto":
-        return precision
-    return "bfloat16" if native_bfloat16() else "float32"
 
 
 @lru_cache(maxsize=4)
@@ -106,7 +89,7 @@ class Embedder:
     @cached_property
     def precision(self) -> str:
         """The arithmetic the encoder runs in (resolved on first use: it imports torch)."""
-        return resolved_precision(self.requested_precision)
+        return cpu_precision(self.requested_precision)
 
     def _model(self) -> _LoadedModel:
         return _loaded(self.model_name, self.precision)

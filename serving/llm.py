@@ -15,7 +15,7 @@ STRUCTURED_OUTPUTS = {"backend": "xgrammar", "disable_any_whitespace": True}
 
 def engine_kwargs(settings: ServingSettings) -> dict[str, Any]:
     kwargs: dict[str, Any] = {
-        "dtype": settings.dtype,
+        "dtype": settings.compute_dtype,
         "max_model_len": settings.max_model_len,
         "structured_outputs_config": dict(STRUCTURED_OUTPUTS),
     }

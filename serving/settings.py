@@ -6,6 +6,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.hardware import cpu_precision
 from core.model_registry import tracking_uri_of
 
 BUNDLED_MODEL = "bundled"
@@ -39,7 +40,12 @@ class ServingSettings(BaseSettings):
     accelerator: Literal["cpu", "gpu"] = "cpu"
     cpus_per_replica: float = Field(1.0, gt=0)
     gpus_per_replica: int = Field(1, ge=1, description="Tensor-parallel size on GPU.")
-    dtype: str = "bfloat16"
+    dtype: str = Field(
+        "auto",
+        description="Weights and activations: 'auto' is bfloat16 on GPUs and on CPUs that compute "
+        "it natively (AVX-512 BF16, AMX), float32 on other CPUs (on AVX2 alone PyTorch emulates "
+        "bfloat16, several times slower); or bfloat16, float16, float32.",
+    )
     max_model_len: int = Field(2048, ge=128)
     cpu_kv_cache_gib: int = Field(
         2, ge=1, description="vLLM CPU KV cache (VLLM_CPU_KVCACHE_SPACE)."
@@ -105,6 +111,13 @@ class ServingSettings(BaseSettings):
         "proxy). Ray's own default, 15, gives them about 1/30 of the CPU share of any ordinary "
         "process beside them (the platform API, a client): on a busy machine the engine starved.",
     )
+
+    @property
+    def compute_dtype(self) -> str:
+        """``dtype`` made concrete for this accelerator (``auto`` resolved)."""
+        if self.accelerator == "gpu":
+            return "bfloat16" if self.dtype == "auto" else self.dtype
+        return cpu_precision(self.dtype)
 
     @property
     def models_dir(self) -> Path:

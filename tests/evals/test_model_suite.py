@@ -26,8 +26,8 @@ async def test_the_model_suite_scores_alike_served_and_in_process(
     suite_context.llm = LLMClient(llm_server.base_url, llm_server.model)
     served = await run_suite(MODEL, suite_context, tracking_uri, target="served", limit=LIMIT)
     suite_context.llm = None
-    settings = ServingSettings()
-    suite_context.likelihood = LocalLikelihood(prepared_bundled_model(), settings.dtype, "cpu")
+    dtype = ServingSettings().compute_dtype
+    suite_context.likelihood = LocalLikelihood(prepared_bundled_model(), dtype, "cpu")
     local = await run_suite(MODEL, suite_context, tracking_uri, target="local", limit=LIMIT)
 
     pairs = list(zip(served.examples, local.examples, strict=True))

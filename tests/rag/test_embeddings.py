@@ -7,7 +7,8 @@ import time
 
 import numpy as np
 
-from rag.embeddings import Embedder, native_bfloat16
+from core.hardware import native_bfloat16
+from rag.embeddings import Embedder
 from rag.settings import RagSettings
 
 # Ragged on purpose: a batch of short and long texts needs padding to become one tensor.
