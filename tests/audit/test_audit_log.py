@@ -15,17 +15,9 @@ from platform_api.proctor.audit import BiometricData, record_view
 from tests.fixtures.app import Api
 from tests.grading.conftest import world_of
 from tests.grading.factories import MULTIPLE_CHOICE, Answer, submitted_sitting, wait_for_sitting
+from tests.lti.flows import MOODLE
 
 PATH = "/api/v1/audit/events"
-REGISTRATION = {
-    "name": "District Moodle",
-    "issuer": "https://moodle.district.example",
-    "client_id": "abc123",
-    "deployment_ids": ["1"],
-    "jwks_url": "https://moodle.district.example/mod/lti/certs.php",
-    "auth_login_url": "https://moodle.district.example/mod/lti/auth.php",
-    "access_token_url": "https://moodle.district.example/mod/lti/token.php",
-}
 
 
 async def _events(api: Api, headers: dict[str, str], **query: Any) -> dict[str, Any]:
@@ -40,9 +32,7 @@ async def test_admin_actions_role_changes_and_grade_overrides_are_logged(api: Ap
     world = await world_of(api)
     async with api.stores.database.session() as session:  # what `wc users set-role` calls
         await set_role(session, world.teacher.email, Role.PROCTOR)
-    made = await api.client.post(
-        "/api/v1/lti/registrations", json=REGISTRATION, headers=admin.headers
-    )
+    made = await api.client.post("/api/v1/lti/registrations", json=MOODLE, headers=admin.headers)
     assert made.status_code == 201, made.text
     record = await submitted_sitting(
         api.stores.database, world.room, [Answer(MULTIPLE_CHOICE, "a")]

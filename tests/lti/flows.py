@@ -162,3 +162,15 @@ async def teaching_context(world: World) -> TeachingContext:
         },
     )
     return TeachingContext(context, instructor, account, class_id, course, quiz["id"])
+
+
+# A registration as an admin enters it (the platform is a fake; nothing is fetched from it).
+MOODLE = {
+    "name": "District Moodle",
+    "issuer": "https://moodle.district.example",
+    "client_id": "abc123",
+    "deployment_ids": ["1"],
+    "jwks_url": "https://moodle.district.example/mod/lti/certs.php",
+    "auth_login_url": "https://moodle.district.example/mod/lti/auth.php",
+    "access_token_url": "https://moodle.district.example/mod/lti/token.php",
+}

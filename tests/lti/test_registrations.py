@@ -10,23 +10,14 @@ from typer.testing import CliRunner
 from platform_api.cli import app as wc
 from tests.assessments.factory import account
 from tests.lti.conftest import World
-from tests.lti.flows import counts, launch, new_context, teacher
+from tests.lti.flows import MOODLE, counts, launch, new_context, teacher
 from tests.lti.platform import Launch
 
 PATH = "/api/v1/lti/registrations"
 
 
 def _valid(**changes: Any) -> dict[str, Any]:
-    body = {
-        "name": "District Moodle",
-        "issuer": "https://moodle.district.example",
-        "client_id": "abc123",
-        "deployment_ids": ["1"],
-        "jwks_url": "https://moodle.district.example/mod/lti/certs.php",
-        "auth_login_url": "https://moodle.district.example/mod/lti/auth.php",
-        "access_token_url": "https://moodle.district.example/mod/lti/token.php",
-    }
-    return {**body, **changes}
+    return {**MOODLE, **changes}
 
 
 INVALID: dict[str, dict[str, Any]] = {
