@@ -23,4 +23,5 @@ pytest_plugins = [
     "tests.fixtures.books",
     "tests.fixtures.webhook_receiver",
     "tests.fixtures.tracing",
+    "tests.fixtures.run_report",
 ]
