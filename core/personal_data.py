@@ -113,7 +113,6 @@ class _Sealed(TypeDecorator[_Value]):
     """A value stored sealed in ``bytea``, bound to ``context``, the column's name."""
 
     impl = LargeBinary
-    cache_ok = True
     comparator_factory = _SealedComparator
 
     def __init__(self, context: str) -> None:
@@ -123,6 +122,10 @@ class _Sealed(TypeDecorator[_Value]):
 
 class SealedText(_Sealed[str]):
     """A ``str`` stored sealed (``context``: ``"users.email"``)."""
+
+    # Set on each concrete type: SQLAlchemy reads it from the class itself, not its bases, and
+    # without it every statement on a sealed column is compiled anew (no statement cache).
+    cache_ok = True
 
     def process_bind_param(self, value: str | None, dialect: Dialect) -> bytes | None:
         if value is None:
@@ -137,6 +140,8 @@ class SealedText(_Sealed[str]):
 
 class SealedDate(_Sealed[date]):
     """A ``date`` stored sealed as its ISO text."""
+
+    cache_ok = True
 
     def process_bind_param(self, value: date | None, dialect: Dialect) -> bytes | None:
         if value is None:

@@ -1,5 +1,6 @@
 """The FastAPI application factory."""
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -125,6 +126,17 @@ async def start_background_work(
     await start_evidence_purge(stores)
 
 
+async def _warm_encoder(embedder: Embedder) -> None:
+    """Load the encoder after start-up; a model that cannot load is said now, in the log, not
+    first at a learner's question (which then fails with the same error)."""
+    try:
+        seconds = round(await embedder.warm(), 1)
+    except Exception:
+        logger.exception("encoder failed to load", extra={"model": embedder.model_name})
+        return
+    logger.info("encoder loaded", extra={"model": embedder.model_name, "seconds": seconds})
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(settings.log_level, settings.log_format)
@@ -134,8 +146,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stores = await open_stores(settings)
         app.state.stores = stores
-        # One embedder per process, shared by re-ingestion and the tutor; its model loads on
-        # first use, not at start-up.
+        # One embedder per process, shared by re-ingestion and the tutor; its model loads in the
+        # background once the API is up, so that neither start-up nor the first tutor turn waits.
         rag_settings = RagSettings()
         embedder = Embedder.from_settings(rag_settings)
         app.state.tutor = tutor = await open_tutor(stores, embedder, rag_settings)
@@ -148,9 +160,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await subscribe_pushes(stores.bus, stores.database, realtime.fanout)
         await start_background_work(stores, embedder, rag_settings)
         logger.info("api ready", extra={"url": settings.base_url})
+        warming = asyncio.create_task(_warm_encoder(embedder), name="warm-encoder")
         try:
             yield
         finally:
+            warming.cancel()
             await realtime.close()
             await proctoring.close()
             await tutor.close()

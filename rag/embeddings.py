@@ -12,6 +12,7 @@ in flight waits for the first encoding instead of starting another.
 
 import asyncio
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -94,9 +95,16 @@ class Embedder:
     def _model(self) -> _LoadedModel:
         return _loaded(self.model_name, self.precision)
 
+    async def warm(self) -> float:
+        """Load the model now, in a thread, so that the first search does not wait for it;
+        returns the seconds waited (next to none when this process had loaded it already)."""
+        started = time.perf_counter()
+        await asyncio.to_thread(self._model)
+        return time.perf_counter() - started
+
     @property
     def dimensions(self) -> int:
-        return int(self._model().model.get_sentence_embedding_dimension() or 0)
+        return int(self._model().model.get_embedding_dimension() or 0)
 
     def count_tokens(self, text: str) -> int:
         """Word pieces as the model's own tokenizer counts them (no special tokens)."""
