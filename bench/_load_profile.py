@@ -84,11 +84,16 @@ class Load:
 
 @dataclass(frozen=True)
 class Coursework:
-    """A class's homework: its assignments (taken in turn as attempts run out) and the answers
-    its learners give (item id → answer)."""
+    """A class's homework: its assignments (each taken for its allowed attempts, then the next)
+    and the answers its learners give (item id → answer)."""
 
     homework_ids: list[str]
+    attempts_allowed: int
     answers: dict[str, str]
+
+    def assignment(self, sittings: int) -> str:
+        """The homework of a learner's next sitting, after ``sittings`` started ones."""
+        return self.homework_ids[sittings // self.attempts_allowed % len(self.homework_ids)]
 
 
 @dataclass
@@ -107,19 +112,19 @@ class World:
 
 async def learner(load: Load, account: Account, work: Coursework) -> None:
     """Read a lesson, sit homework answer by answer, look at progress; think in between."""
-    world, homework = load.world, 0
+    world, sittings = load.world, 0
     while not load.stop.is_set():
         lesson = load.rng.choice(world.lesson_ids)
         await load.call("lesson read", "GET", f"/api/v1/curricula/lessons/{lesson}", account)
         await load.think()
-        assignment = work.homework_ids[homework % len(work.homework_ids)]
+        homework = {"assignment_id": work.assignment(sittings)}
         started = await load.call(
-            "sitting start", "POST", "/api/v1/sittings", account, json={"assignment_id": assignment}
+            "sitting start", "POST", "/api/v1/sittings", account, json=homework
         )
         if started is None:
-            homework += 1  # its attempts used up: the next homework
             await load.think()
             continue
+        sittings += 1
         sitting = started.json()["id"]
         for item_id, answer in work.answers.items():
             if load.stop.is_set():
@@ -200,8 +205,17 @@ async def content_editor(load: Load, jobs_done: list[dict[str, Any]]) -> None:
             await load.think((CONTENT_POLL_SECONDS, CONTENT_POLL_SECONDS))
             shown = await load.call("content job read", "GET", f"{jobs}/{job_id}", editor)
             if shown is not None and shown.json()["status"] in ENDED_JOB:
-                jobs_done.append({**shown.json(), "seconds": time.perf_counter() - started})
+                why = await failed_topics(load, f"{jobs}/{job_id}/topics")
+                seconds = time.perf_counter() - started
+                jobs_done.append({**shown.json(), "seconds": seconds, "topic_errors": why})
                 break
+
+
+async def failed_topics(load: Load, path: str) -> list[str]:
+    """Why the job's failed topics failed (their errors), for the report."""
+    shown = await load.call("content job read", "GET", path, load.world.content_editor)
+    topics = [] if shown is None else shown.json()
+    return [str(topic["error"]) for topic in topics if topic["status"] == "failed"]
 
 
 async def proctor_watch(load: Load, account: Account, session_id: str) -> None:

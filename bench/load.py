@@ -26,6 +26,7 @@ needs plugins for SSE and WebRTC and a gevent worker per core.
 import argparse
 import asyncio
 import json
+import math
 import multiprocessing
 import os
 import resource
@@ -76,8 +77,10 @@ from tests.proctoring.instance_sitting import InstanceApi, InstanceStores
 console = Console()
 API_P99_GOAL_MS = 250.0
 TTFT_P95_GOAL_MS = 3000.0
-HOMEWORK_ATTEMPTS = 20
-HOMEWORKS_PER_CLASS = 3  # attempts for an hour of a learner's cycles
+HOMEWORK_ATTEMPTS = 20  # the most an assignment allows
+# A learner here sits about 5 homework attempts a minute (5.0 in a 10-minute run): each class
+# gets enough assignments for 8 a minute over the whole run, so that none runs out of attempts.
+SITTINGS_PER_MINUTE_BOUND = 8
 START_TIMEOUT_SECONDS = 600.0
 
 
@@ -161,15 +164,17 @@ async def seed(api: Api, args: argparse.Namespace) -> World:
     course_id, lesson_ids, titles, prompts = await demo_material(database)
     teachers, learners = [], []
     per_class = -(-args.learners // args.teachers)
+    homeworks = math.ceil(args.minutes * SITTINGS_PER_MINUTE_BOUND / HOMEWORK_ATTEMPTS)
     for _ in range(args.teachers):
         room = await classroom(api, learners=per_class, mc_items=2)
         teachers.append((room.teacher, room.class_id))
         assignments = [
             (await homework(api, room, attempts_allowed=HOMEWORK_ATTEMPTS))["id"]
-            for _ in range(HOMEWORKS_PER_CLASS)
+            for _ in range(homeworks)
         ]
         answers = {room.items["mc0"]: "b", room.items["mc1"]: "a", room.items["numeric"]: "6 N"}
-        learners += [(learner, Coursework(assignments, answers)) for learner in room.learners]
+        work = Coursework(assignments, HOMEWORK_ATTEMPTS, answers)
+        learners += [(learner, work) for learner in room.learners]
     tutor_users = [await account(api) for _ in range(args.tutor_streams)]
     topics = [{"topic": title, "objectives": [f"Explain {title.lower()}"]} for title in titles[:2]]
     return World(
@@ -308,6 +313,9 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> None:
     durations = sorted(job["seconds"] for job in jobs)
     spread = f", {durations[0]:.0f}-{durations[-1]:.0f} s each" if durations else ""
     console.print(f"content jobs finished: {len(jobs)}{spread}; topics {dict(topics)}")
+    topic_errors = Counter(error for job in jobs for error in job["topic_errors"])
+    for error, count in topic_errors.most_common(3):
+        console.print(f"[red]failed topics[/]: {count} × {error[:300]}")
     session = results["proctor_session"]
     state = session if isinstance(session, str) else {
         key: session.get(key) for key in ("status", "identity_verified", "risk_level")

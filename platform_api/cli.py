@@ -75,18 +75,13 @@ def run(
     import uvicorn
 
     from platform_api.app import create_app
-    from platform_api.demo.loader import load_demo_course
+    from platform_api.demo.loader import prepare_demo_course
 
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     settings = Settings(**overrides)  # type: ignore[arg-type]
-    with console.status("Preparing the database…"):
+    with console.status("Preparing the database and the demo course…"):
         if settings.load_demo_content:
-
-            async def load(database: Database) -> None:
-                async with database.session() as session:
-                    await load_demo_course(session)
-
-            run_with_database(load)
+            run_with_database(prepare_demo_course)
     children = start_children(settings)
     console.print(f"Starting Water Classroom; the logs of its parts are in {settings.logs_dir}")
     stop = threading.Event()

@@ -1,4 +1,4 @@
-"""Loads the demo course once (idempotent by its source key)."""
+"""Loads the demo course once (idempotent by its source key) and indexes it for the tutor."""
 
 import json
 import uuid
@@ -19,9 +19,21 @@ from core.curriculum.models import (
     LessonVersion,
     Unit,
 )
+from core.infra.database import Database
 from platform_api.mastery.objectives import sync_lesson_objectives
+from rag.ingest import ingest_course
 
 DEMO_FILE = Path(__file__).parent / "content" / "water-cycle.json"
+
+
+async def prepare_demo_course(database: Database) -> uuid.UUID:
+    """The demo course, loaded and its lessons chunked and embedded, so that the tutor and
+    content generation find its material; returns its id. Incremental: on a later start only a
+    lesson that changed is embedded again."""
+    async with database.session() as session:
+        course_id = (await load_demo_course(session)).id
+    await ingest_course(database, course_id)
+    return course_id
 
 
 async def load_demo_course(session: AsyncSession, owner_id: uuid.UUID | None = None) -> Course:

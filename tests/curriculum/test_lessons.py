@@ -7,6 +7,7 @@ import uuid
 from sqlalchemy import select
 
 from core.curriculum.events import LESSON_PUBLISHED
+from core.curriculum.models import Lesson
 from core.infra.outbox_models import OutboxEvent
 from platform_api.auth.admin import deactivate_account
 from tests.fixtures.app import Account, Api
@@ -224,7 +225,7 @@ async def test_unknown_lesson_is_404_with_error_shape(api: Api) -> None:
 
 
 async def test_demo_course_loads_once(api: Api) -> None:
-    from core.curriculum.models import Course, Lesson
+    from core.curriculum.models import Course
     from platform_api.demo.loader import load_demo_course
 
     async with api.stores.database.session() as session:
@@ -237,3 +238,20 @@ async def test_demo_course_loads_once(api: Api) -> None:
     assert first.id == second.id
     assert len(courses) == 1
     assert len(lessons) == 4
+
+
+async def test_the_prepared_demo_course_is_searchable_for_the_tutor(api: Api) -> None:
+    """`wc run` prepares the demo course: its lessons are chunked and embedded, so that the tutor
+    beside a demo lesson and a content job on the demo course find their material."""
+    from platform_api.demo.loader import prepare_demo_course
+    from rag.retrieve import search
+
+    database = api.stores.database
+    course_id = await prepare_demo_course(database)
+    assert course_id == await prepare_demo_course(database)  # a restart loads nothing twice
+    async with database.session() as session:
+        lessons = set(await session.scalars(select(Lesson.id).where(Lesson.course_id == course_id)))
+    hits = await search(database, "How does water vapour turn into clouds?", [course_id], k=3)
+    assert hits, "the demo course has no chunks"
+    assert {hit.lesson_id for hit in hits} <= lessons
+    assert hits[0].lesson_title == "The water cycle", hits
