@@ -14,7 +14,7 @@ import json
 import random
 import time
 from collections import defaultdict
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,16 +66,23 @@ class Load:
             await asyncio.wait_for(self.stop.wait(), self.rng.uniform(*bounds))
 
     async def call(
-        self, group: str, method: str, path: str, account: Account, **kwargs: Any
+        self,
+        group: str,
+        method: str,
+        path: str,
+        account: Account,
+        handled: Callable[[httpx.Response], bool] = lambda _: False,
+        **kwargs: Any,
     ) -> httpx.Response | None:
-        """One request, timed; None when it failed (recorded as an error of its group)."""
+        """One request, timed; None when it failed (recorded as an error of its group).
+        ``handled``: refusals the caller handles, returned and timed like a success."""
         started = time.perf_counter()
         try:
             response = await self.client.request(method, path, headers=account.headers, **kwargs)
         except httpx.HTTPError as error:
             self.recorder.failed(group, f"{type(error).__name__}: {error}")
             return None
-        if response.is_success:
+        if response.is_success or handled(response):
             self.recorder.ok(group, started)
             return response
         self.recorder.failed(group, f"{response.status_code} {response.text[:200]}")
@@ -118,14 +125,15 @@ async def learner(load: Load, account: Account, work: Coursework) -> None:
         await load.call("lesson read", "GET", f"/api/v1/curricula/lessons/{lesson}", account)
         await load.think()
         homework = {"assignment_id": work.assignment(sittings)}
+        path = "/api/v1/sittings"
         started = await load.call(
-            "sitting start", "POST", "/api/v1/sittings", account, json=homework
+            "sitting start", "POST", path, account, json=homework, handled=already_open
         )
         if started is None:
             await load.think()
             continue
-        sittings += 1
-        sitting = started.json()["id"]
+        sittings += started.is_success  # a resumed sitting was counted when it started
+        sitting = open_sitting(started)
         for item_id, answer in work.answers.items():
             if load.stop.is_set():
                 return
@@ -135,6 +143,19 @@ async def learner(load: Load, account: Account, work: Coursework) -> None:
         await load.call("sitting submit", "POST", f"/api/v1/sittings/{sitting}/submit", account)
         await load.call("progress read", "GET", "/api/v1/me/progress", account)
         await load.think()
+
+
+def already_open(refused: httpx.Response) -> bool:
+    """The learner has an open sitting, which a client resumes (after a lost answer to its
+    submit, say)."""
+    return refused.status_code == 409 and refused.json()["error"]["code"] == "sitting_already_open"
+
+
+def open_sitting(started: httpx.Response) -> str:
+    """The sitting to answer: the one just started, or the learner's open one."""
+    if started.is_success:
+        return str(started.json()["id"])
+    return str(started.json()["error"]["details"]["sitting_id"])
 
 
 async def teacher(load: Load, account: Account, class_id: str) -> None:

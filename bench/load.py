@@ -82,6 +82,7 @@ HOMEWORK_ATTEMPTS = 20  # the most an assignment allows
 # gets enough assignments for 8 a minute over the whole run, so that none runs out of attempts.
 SITTINGS_PER_MINUTE_BOUND = 8
 START_TIMEOUT_SECONDS = 600.0
+KEEPALIVE_SECONDS = 3.0  # under uvicorn's timeout_keep_alive (5 s)
 
 
 def instance_environment(workdir: Path, stores_environment: dict[str, str]) -> dict[str, str]:
@@ -252,6 +253,7 @@ async def run_load(api: Api, world: World, args: argparse.Namespace) -> dict[str
         "seconds": seconds,
         "jobs": jobs_done,
         "frames_sent": frames_sent,
+        "frames_planned": round(seconds * ClientSetup.parse(args.webcam).fps),
         "proctor_session": session.json() if session.is_success else session.text,
         "generator_cpu_seconds": cpu,
     }
@@ -320,7 +322,8 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> None:
     state = session if isinstance(session, str) else {
         key: session.get(key) for key in ("status", "identity_verified", "risk_level")
     }  # fmt: skip
-    console.print(f"webcam ({args.webcam}): {results['frames_sent']} frames sent; session {state}")
+    sent, planned = results["frames_sent"], results["frames_planned"]
+    console.print(f"webcam ({args.webcam}): {sent} of {planned} frames sent; session {state}")
     share = results["generator_cpu_seconds"] / results["seconds"]
     console.print(
         f"load generator CPU: {results['generator_cpu_seconds']:.0f} s ({share:.0%} of a core)"
@@ -333,7 +336,11 @@ async def measure(base_url: str, args: argparse.Namespace) -> dict[str, Any]:
     signing_key = load_or_create_signing_key(
         settings.jwt_private_key_file, settings.resolved_data_dir
     )
-    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
+    # Idle connections expire here before uvicorn's 5 s keep-alive closes them: a request sent on
+    # a connection the server is closing fails with a read error.
+    limits = httpx.Limits(
+        max_connections=256, max_keepalive_connections=256, keepalive_expiry=KEEPALIVE_SECONDS
+    )
     client = httpx.AsyncClient(base_url=base_url, timeout=120, trust_env=False, limits=limits)
     try:
         api = cast(Api, InstanceApi(client, settings, InstanceStores(database, signing_key)))

@@ -37,6 +37,7 @@ Goals (issue 13): ≥ 30 analysed fps per core, overhead ≤ 15 %, delay p95 < 5
 
 import argparse
 import asyncio
+import contextlib
 import multiprocessing
 import resource
 import sys
@@ -149,7 +150,9 @@ async def _stream(connection: Connection, pictures: WebcamPictures, fps: int) ->
     connection.send((offer.sdp, offer.type))
     answer_sdp, answer_type = await asyncio.to_thread(connection.recv)
     await client.accept(answer_sdp, answer_type)
-    await asyncio.wait_for(client.track.finished.wait(), timeout=len(pictures) / fps + 30)
+    # A client that falls behind (a CPU busy with everything else) reports what it sent in time.
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(client.track.finished.wait(), timeout=len(pictures) / fps + 30)
     await asyncio.sleep(0.5)  # the last frames on the wire
     connection.send(client.track.sent_at)
     await client.close()
