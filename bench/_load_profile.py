@@ -125,9 +125,13 @@ async def learner(load: Load, account: Account, work: Coursework) -> None:
         await load.call("lesson read", "GET", f"/api/v1/curricula/lessons/{lesson}", account)
         await load.think()
         homework = {"assignment_id": work.assignment(sittings)}
-        path = "/api/v1/sittings"
         started = await load.call(
-            "sitting start", "POST", path, account, json=homework, handled=already_open
+            "sitting start",
+            "POST",
+            "/api/v1/sittings",
+            account,
+            json=homework,
+            handled=already_open,
         )
         if started is None:
             await load.think()
