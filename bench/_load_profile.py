@@ -30,6 +30,9 @@ ENDED_JOB = {"finished", "cancelled"}
 # Groups whose latency is the API's (the SLO's p99); the tutor's stream is measured by its time
 # to first token instead, and the content job and the webcam by their own figures.
 STREAMED = {"tutor: first token", "tutor: whole answer"}
+# Methods a client may send again when the connection broke before an answer came (RFC 9110
+# §9.2.2): the race of a kept-alive connection that the server closes as the request arrives.
+IDEMPOTENT = {"GET", "HEAD", "PUT", "DELETE", "OPTIONS"}
 
 
 @dataclass
@@ -38,6 +41,8 @@ class Recorder:
 
     latencies_ms: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    # Requests sent again after a broken connection (counted, and timed from the first try).
+    retried: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
     def ok(self, group: str, started: float) -> None:
         self.latencies_ms[group].append((time.perf_counter() - started) * 1000)
@@ -75,13 +80,24 @@ class Load:
         **kwargs: Any,
     ) -> httpx.Response | None:
         """One request, timed; None when it failed (recorded as an error of its group).
-        ``handled``: refusals the caller handles, returned and timed like a success."""
+        ``handled``: refusals the caller handles, returned and timed like a success. An
+        idempotent request whose connection broke is sent once more, as browsers do."""
         started = time.perf_counter()
-        try:
-            response = await self.client.request(method, path, headers=account.headers, **kwargs)
-        except httpx.HTTPError as error:
-            self.recorder.failed(group, f"{type(error).__name__}: {error}")
-            return None
+        tries = 2 if method in IDEMPOTENT else 1
+        for attempt in range(1, tries + 1):
+            try:
+                response = await self.client.request(
+                    method, path, headers=account.headers, **kwargs
+                )
+                break
+            except httpx.TransportError as error:
+                if attempt == tries:
+                    self.recorder.failed(group, f"{type(error).__name__}: {error}")
+                    return None
+                self.recorder.retried[group].append(f"{type(error).__name__}: {error}")
+            except httpx.HTTPError as error:
+                self.recorder.failed(group, f"{type(error).__name__}: {error}")
+                return None
         if response.is_success or handled(response):
             self.recorder.ok(group, started)
             return response

@@ -261,7 +261,8 @@ async def run_load(api: Api, world: World, args: argparse.Namespace) -> dict[str
 
 def results_table(recorder: Recorder, seconds: float) -> Table:
     table = Table(title="Mixed load, per endpoint group")
-    for column in ("group", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms"):
+    columns = ("group", "requests", "errors", "retried", "req/s", "p50 ms", "p95 ms", "p99 ms")
+    for column in columns:
         table.add_column(column, justify="left" if column == "group" else "right")
     groups = sorted(set(recorder.latencies_ms) | set(recorder.errors))
     for group in groups:
@@ -270,6 +271,7 @@ def results_table(recorder: Recorder, seconds: float) -> Table:
             group,
             f"{len(values) + len(errors)}",
             f"{len(errors)}",
+            f"{len(recorder.retried[group])}",
             f"{len(values) / seconds:.2f}",
             *(f"{percentile(values, share):.0f}" for share in (0.5, 0.95, 0.99)),
         )
@@ -285,6 +287,7 @@ def service_levels(results: dict[str, Any]) -> list[str]:
         for value in values
     ]
     errors = sum(len(values) for values in recorder.errors.values())
+    retried = sum(len(values) for values in recorder.retried.values())
     ttft = recorder.latencies_ms["tutor: first token"]
     api_p99, ttft_p95 = percentile(api, 0.99), percentile(ttft, 0.95)
 
@@ -294,7 +297,8 @@ def service_levels(results: dict[str, Any]) -> list[str]:
     return [
         f"API p99 {api_p99:.0f} ms over {len(api)} requests ({len(api) / results['seconds']:.1f}/s)"
         f" (goal < {API_P99_GOAL_MS:.0f}): {verdict(api_p99 < API_P99_GOAL_MS)}",
-        f"errors {errors} (goal 0): {verdict(errors == 0)}",
+        f"errors {errors} (goal 0): {verdict(errors == 0)}; "
+        f"{retried} idempotent requests sent again after a broken connection",
         f"tutor time to first token p95 {ttft_p95:.0f} ms over {len(ttft)} answers "
         f"(goal < {TTFT_P95_GOAL_MS:.0f}): {verdict(ttft_p95 < TTFT_P95_GOAL_MS)}",
     ]
@@ -308,6 +312,9 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> None:
     for group, errors in recorder.errors.items():
         if errors:
             console.print(f"[red]{group}[/]: {len(errors)} errors, e.g. {sorted(set(errors))[:3]}")
+    for group, retried in recorder.retried.items():
+        if retried:
+            console.print(f"{group}: {len(retried)} sent again, e.g. {sorted(set(retried))[:3]}")
     jobs = results["jobs"]
     topics: Counter[str] = Counter()
     for job in jobs:

@@ -468,6 +468,7 @@ async def kill_a_busy_worker(
     """SIGKILL the runner's Ray worker actor while it generates a topic; the killed pids."""
     deadline = time.monotonic() + CONTENT_SECONDS
     while True:
+        runner.assert_running()
         topics = await job_topics(clients, admin, job_id)
         pids = runner.worker_pids()
         if pids and any(topic["status"] == "running" for topic in topics):
@@ -484,6 +485,7 @@ async def until_topic_retried(
     """Ray restarted the worker actor and the killed topic was claimed again."""
     deadline = time.monotonic() + CONTENT_SECONDS
     while True:
+        runner.assert_running()
         topics = await job_topics(clients, admin, job_id)
         restarted = set(runner.worker_pids()) - killed
         if restarted and any(topic["attempts"] >= 2 for topic in topics):

@@ -5,13 +5,19 @@ Ray actors, so on a cluster they spread over its nodes unchanged. All state live
 a killed worker is restarted by Ray and its topic queued again; a killed runner leaves leases
 that expire, after which the next runner claims those topics. Results are stored under the lease,
 so a topic is never stored twice.
+
+Ray does not always fail the tasks a killed worker held: now and then one never resolves (seen
+in the fault tests), which held its topic, renewed forever, in a dead worker. So the runner also
+asks each worker for its process id every few seconds; a new one means Ray restarted it, and the
+topics sent to the old process are queued again.
 """
 
 import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +36,10 @@ DATABASE_RETRY_SECONDS = 2.0
 LLM_RETRY_BASE_SECONDS = 2.0
 LLM_RETRY_MAX_SECONDS = 60.0
 MAX_REASON_CHARS = 2000
+# How often each worker is asked for its process id (a new one: Ray restarted it).
+INCARNATION_CHECK_SECONDS = 5.0
+# The actor's second concurrency group: its process id is answered while topics fill the first.
+HEALTH_GROUP = "health"
 
 
 def reason_of(error: BaseException) -> str:
@@ -37,6 +47,37 @@ def reason_of(error: BaseException) -> str:
     it (its remote traceback, in colour, runs to kilobytes)."""
     cause = getattr(error, "cause", None) or error
     return f"{type(cause).__name__}: {cause}"[:MAX_REASON_CHARS]
+
+
+@dataclass(frozen=True)
+class InFlight:
+    """A topic sent to worker ``worker`` at ``sent_at`` (monotonic seconds)."""
+
+    claim: store.Claim
+    ref: Any
+    worker: int
+    sent_at: float
+
+
+@dataclass(frozen=True)
+class Ping:
+    """A question for worker ``worker``'s process id, sent at ``sent_at``."""
+
+    worker: int
+    sent_at: float
+    answer: "asyncio.Future[int]"
+
+
+def forget(future: "asyncio.Future[Any]") -> None:
+    """Drop a future nobody will read: its outcome is consumed when it comes, so that asyncio
+    does not log an exception never retrieved (a dead worker's tasks fail late)."""
+    future.add_done_callback(lambda done: done.cancelled() or done.exception())
+
+
+def lost_to_restart(in_flight: Iterable[InFlight], ping: Ping) -> list[InFlight]:
+    """The topics a restarted worker lost: those sent to it before the ping its new process
+    answered. A topic sent later may be queued for the new process; it is left to finish."""
+    return [s for s in in_flight if s.worker == ping.worker and s.sent_at < ping.sent_at]
 
 
 class ContentRunner:
@@ -57,10 +98,14 @@ class ContentRunner:
         self._only_job = only_job
         self._workers: list[Any] = []
         self._load: dict[int, int] = {}
-        self._in_flight: dict[asyncio.Future[Any], tuple[store.Claim, Any, int]] = {}
+        self._in_flight: dict[asyncio.Future[Any], InFlight] = {}
         # Workers Ray is restarting after they died, each with a readiness probe: nothing is sent
         # to them meanwhile (it would fail at once and use up a topic's attempts).
-        self._restarting: dict[int, asyncio.Future[Any]] = {}
+        self._restarting: dict[int, Ping] = {}
+        # Each worker's process id as it last answered, and the questions not yet answered.
+        self._pids: dict[int, int] = {}
+        self._pings: dict[int, Ping] = {}
+        self._pinged = 0.0
         self.finished_jobs: set[uuid.UUID] = set()
         self._llm_failures = 0
         self._paused_until = 0.0
@@ -73,7 +118,9 @@ class ContentRunner:
         start_ray(self._ray_address, logs_link=self._ray_logs)
         import ray  # after start_ray: a local Ray's loopback switch is read at import
 
-        actor = ray.remote(TopicWorker).options(
+        # Ray's overloads do not list concurrency_groups, which .options() refuses.
+        remote = ray.remote(concurrency_groups={HEALTH_GROUP: 1})  # type: ignore[call-overload]
+        actor = remote(TopicWorker).options(
             max_concurrency=self._settings.items_per_worker,
             max_restarts=-1,
             max_task_retries=0,
@@ -123,11 +170,12 @@ class ContentRunner:
                 await asyncio.sleep(IDLE_POLL_SECONDS)
                 return renewed
             await asyncio.to_thread(self.start_workers)
+        await self._check_incarnations()  # first: a worker's first question precedes its topics
         await self._fill()
         await self._cancel_requested()
         await self._collect()
         if time.monotonic() - renewed > self._settings.lease_seconds / 3:
-            claims = [claim for claim, _, _ in self._in_flight.values()]
+            claims = [sent.claim for sent in self._in_flight.values()]
             await store.renew_leases(self._database, claims, self._settings.lease_seconds)
             renewed = time.monotonic()
         await self._close_finished_jobs()
@@ -148,7 +196,8 @@ class ContentRunner:
         for claim in claims:
             index = min(ready, key=self._load.__getitem__)
             ref = self._workers[index].generate.remote(claim)
-            self._in_flight[asyncio.wrap_future(ref.future())] = (claim, ref, index)
+            sent = InFlight(claim, ref, index, time.monotonic())
+            self._in_flight[asyncio.wrap_future(ref.future())] = sent
             self._load[index] += 1
 
     async def _collect(self) -> None:
@@ -159,24 +208,60 @@ class ContentRunner:
             self._in_flight, timeout=POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED
         )
         for future in done:
-            claim, _, index = self._in_flight.pop(future)
-            self._load[index] -= 1
-            await self._settle(claim, future, index)
+            sent = self._in_flight.pop(future)
+            self._load[sent.worker] -= 1
+            await self._settle(sent.claim, future, sent.worker)
+
+    async def _check_incarnations(self) -> None:
+        """Read the workers' answers, then ask again every ``INCARNATION_CHECK_SECONDS``."""
+        for pings in (self._restarting, self._pings):
+            for index, ping in list(pings.items()):
+                if not ping.answer.done():
+                    continue
+                del pings[index]
+                if ping.answer.cancelled() or ping.answer.exception() is not None:
+                    if pings is self._restarting:
+                        self._watch_restart(index)  # still restarting: ask again
+                    continue  # it died: its topics fail, or the next answer shows it
+                await self._answered(ping, ping.answer.result())
+        if time.monotonic() - self._pinged < INCARNATION_CHECK_SECONDS:
+            return
+        self._pinged = time.monotonic()
+        for index in self._ready_workers():
+            self._pings.setdefault(index, self._ping(index))
+
+    async def _answered(self, ping: Ping, pid: int) -> None:
+        """A new process id: Ray restarted the worker, and what it held before is lost."""
+        if pid == self._pids.get(ping.worker):
+            return
+        self._pids[ping.worker] = pid
+        lost = lost_to_restart(self._in_flight.values(), ping)
+        for future, sent in list(self._in_flight.items()):
+            if sent in lost:
+                logger.warning(
+                    "content worker restarted; topic queued again",
+                    extra={"topic_id": str(sent.claim.topic_id), "worker": sent.worker},
+                )
+                del self._in_flight[future]
+                forget(future)
+                self._load[sent.worker] -= 1
+                await store.release(self._database, sent.claim, "its worker died")
+
+    def _ping(self, index: int) -> Ping:
+        """Ask worker ``index`` for its process id (answered beside its running topics)."""
+        ref = self._workers[index].process_id.options(concurrency_group=HEALTH_GROUP).remote()
+        return Ping(index, time.monotonic(), asyncio.wrap_future(ref.future()))
 
     def _watch_restart(self, index: int) -> None:
-        """Hold worker ``index`` back until Ray has restarted it (``max_restarts=-1``)."""
+        """Hold worker ``index`` back until Ray has restarted it (``max_restarts=-1``): until
+        its new process answers with its id."""
         if index not in self._restarting:
-            probe = self._workers[index].__ray_ready__.remote()
-            self._restarting[index] = asyncio.wrap_future(probe.future())
+            if (pending := self._pings.pop(index, None)) is not None:
+                forget(pending.answer)
+            self._restarting[index] = self._ping(index)
 
     def _ready_workers(self) -> list[int]:
-        """Workers that may take topics: those not restarting, or whose probe has answered."""
-        for index, probe in list(self._restarting.items()):
-            if not probe.done():
-                continue
-            del self._restarting[index]
-            if probe.cancelled() or probe.exception() is not None:
-                self._watch_restart(index)  # still restarting: probe again
+        """Workers that may take topics: those not restarting."""
         return [index for index in self._load if index not in self._restarting]
 
     async def _settle(self, claim: store.Claim, future: asyncio.Future[Any], index: int) -> None:
@@ -223,9 +308,9 @@ class ContentRunner:
         if not self._in_flight:
             return
         cancelling = await store.cancelling_jobs(self._database)
-        for claim, ref, _ in self._in_flight.values():
-            if claim.job_id in cancelling:
-                ray.cancel(ref)
+        for sent in self._in_flight.values():
+            if sent.claim.job_id in cancelling:
+                ray.cancel(sent.ref)
 
     async def _close_finished_jobs(self) -> None:
         for job_id in await store.finish_jobs(self._database):
@@ -236,8 +321,8 @@ class ContentRunner:
         """On stop, hand unfinished topics back at once rather than when their leases expire."""
         import ray
 
-        for future, (claim, ref, _) in list(self._in_flight.items()):
-            ray.cancel(ref)
+        for future, sent in list(self._in_flight.items()):
+            ray.cancel(sent.ref)
             future.cancel()
-            await store.release(self._database, claim, "its runner stopped")
+            await store.release(self._database, sent.claim, "its runner stopped")
         self._in_flight.clear()

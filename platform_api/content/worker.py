@@ -5,6 +5,7 @@ unchanged; a worker stores each result itself, under the lease the runner took f
 """
 
 import logging
+import os
 import time
 import uuid
 from typing import cast
@@ -68,6 +69,10 @@ class TopicWorker:
         embedder = Embedder.from_settings(rag_settings)
         ports = DatabaseContentPorts(self._database, embedder, rag_settings)
         self._graph = build_content_graph(ContentDeps(ports, self._llm, config.content))
+
+    async def process_id(self) -> int:
+        """This incarnation's process id: the runner sees a restart by Ray as a new one."""
+        return os.getpid()
 
     async def generate(self, claim: store.Claim) -> TopicOutcome:
         started = time.perf_counter()
