@@ -20,7 +20,8 @@ sequential requests; concurrency 8: at least two full waves). Time to first toke
 sending a request to its first non-empty text; tokens/s is every output token of the level over
 the level's wall time; "others' CPU" is the share of the machine's CPUs that processes outside
 this benchmark's process tree used meanwhile (a busy machine, not the stack, may explain a gap).
-The "platform path" (tutor API → Serve) joins the table once it exists.
+The platform path (the tutor API in front of Serve: retrieval, the graph, SSE) is measured by
+``bench/tutor.py`` part (a), next to this Serve application answering the same prompt.
 """
 
 import argparse
@@ -304,7 +305,6 @@ def results_table(bare: PathResult, served: PathResult, args: argparse.Namespace
                 f"{level.others_cpu:.0%}",
             )
         table.add_section()
-    table.add_row("platform path", "1, 8", "—", "not built yet (tutor issue)")
     return table
 
 

@@ -227,6 +227,10 @@ def test_captured_use_becomes_a_model_that_reaches_learners_only_when_better(
     following_serve = start_following_serve()  # on the degraded champion, ready in a minute
     turns = captured_turns()
     asyncio.run(capture(tmp_path / "clickhouse", turns, [liked(t) for t in turns]))
+    # Serving answers with the champion before the fine-tune starts: a vLLM start beside the
+    # training loop on two cores made its steps 5-10x slower (23.7 s against 2.1 s alone).
+    following_serve.wait_for_version(degraded)
+    assert following_serve.answer()["choices"][0]["message"]["content"]
 
     # Dataset → LoRA → gate, as the walkthrough notebook tells an ML engineer to do it.
     walkthrough = run_notebook(
