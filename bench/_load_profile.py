@@ -90,13 +90,12 @@ class Load:
                     method, path, headers=account.headers, **kwargs
                 )
                 break
-            except httpx.TransportError as error:
-                if attempt == tries:
-                    self.recorder.failed(group, f"{type(error).__name__}: {error}")
-                    return None
-                self.recorder.retried[group].append(f"{type(error).__name__}: {error}")
             except httpx.HTTPError as error:
-                self.recorder.failed(group, f"{type(error).__name__}: {error}")
+                why = f"{type(error).__name__}: {error}"
+                if isinstance(error, httpx.TransportError) and attempt < tries:
+                    self.recorder.retried[group].append(why)
+                    continue
+                self.recorder.failed(group, why)
                 return None
         if response.is_success or handled(response):
             self.recorder.ok(group, started)
