@@ -15,6 +15,7 @@ from core.infra.objects import ObjectStore
 from core.infra.objects.config import ObjectStoreConfig, open_object_store
 from core.infra.outbox import OutboxRelay
 from core.infra.postgres_embedded import ensure_database, platform_database_url
+from core.infra.schema_lock import schema_lock
 from core.personal_data import PersonalDataKeys, attach_keys, install_keys, load_keys
 from core.settings import Settings
 from platform_api.auth.keys import SigningKey, load_or_create_signing_key
@@ -81,7 +82,8 @@ async def prepare_database(settings: Settings) -> str:
     install_personal_data_keys(settings)
     url = platform_database_url(settings.database_url, settings.resolved_data_dir)
     await ensure_database(url)
-    await upgrade_schema_async(url)
+    async with schema_lock(url):
+        await upgrade_schema_async(url)
     return url
 
 

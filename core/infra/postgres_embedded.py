@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from core.infra.pg_connect import connect
+from core.infra.schema_lock import schema_lock
 
 logger = logging.getLogger(__name__)
 
@@ -47,17 +48,14 @@ async def ensure_database(url: str) -> None:
 
     target = make_url(url)
     admin = target.set(database="postgres").render_as_string(hide_password=False)
-    connection = await connect(admin)
-    try:
+    async with schema_lock(admin) as connection:
         exists = await connection.fetchval(
             "SELECT 1 FROM pg_database WHERE datname = $1", target.database
         )
         if not exists:
             await connection.execute(f'CREATE DATABASE "{target.database}"')
-    finally:
-        await connection.close()
-    connection = await connect(url)
-    try:
-        await connection.execute("CREATE EXTENSION IF NOT EXISTS vector")
-    finally:
-        await connection.close()
+        extension_connection = await connect(url)
+        try:
+            await extension_connection.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        finally:
+            await extension_connection.close()

@@ -12,6 +12,8 @@ from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import make_url
 
+from core.infra.schema_lock import schema_lock
+
 # The tables langgraph-checkpoint-postgres creates and migrates itself (``setup()``).
 CHECKPOINT_TABLES = (
     "checkpoints",
@@ -34,6 +36,7 @@ class TutorMemory:
     """The checkpointer and its connection pool, opened once per process."""
 
     def __init__(self, database_url: str, max_connections: int = 10) -> None:
+        self.database_url = database_url
         self.pool: AsyncConnectionPool[AsyncConnection[DictRow]] = AsyncConnectionPool(
             libpq_url(database_url),
             max_size=max_connections,
@@ -47,7 +50,9 @@ class TutorMemory:
 
     async def open(self) -> None:
         await self.pool.open()
-        await self.saver.setup()
+        # Replicas starting together would each insert the checkpointer's migration rows.
+        async with schema_lock(self.database_url):
+            await self.saver.setup()
 
     async def forget(self, learner_id: uuid.UUID, session_id: uuid.UUID) -> None:
         await self.saver.adelete_thread(thread_id(learner_id, session_id))
