@@ -6,6 +6,7 @@ off by the switches in ``core.boot``. A local Ray binds to and talks over 127.0.
 (see docs/scaling.md for the one listener Ray Serve opens on every interface).
 """
 
+import contextlib
 import logging
 import os
 import sys
@@ -104,6 +105,30 @@ def start_ray(
         runtime = ray.get_runtime_context()
         link_logs(logs_link, Path(runtime.get_temp_dir()) / runtime.get_session_name() / "logs")
     logger.info("local ray started", extra={"logical_cpus": cpus})
+
+
+def stop_ray() -> None:
+    """Leave Ray; a local Ray this process started stops, also one whose start failed halfway."""
+    import ray
+
+    ray.shutdown()
+    stop_orphaned_ray_processes(Path(ray.__file__).parent)
+
+
+def stop_orphaned_ray_processes(ray_package: Path) -> None:
+    """Kill this process's descendants run from Ray's package folder.
+
+    A local start that gives up (Ray waits 30 s, a fixed figure, for the raylet to register)
+    leaves the GCS and raylet it spawned running, and forgets them: ``ray.shutdown()`` does not
+    know them, and each try again would add a pair.
+    """
+    import psutil
+
+    package = str(ray_package)
+    for child in psutil.Process().children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            if any(package in part for part in child.cmdline()):
+                child.kill()
 
 
 def link_logs(link: Path, target: Path) -> None:

@@ -9,7 +9,8 @@ so a topic is never stored twice.
 Ray does not always fail the tasks a killed worker held: now and then one never resolves (seen
 in the fault tests), which held its topic, renewed forever, in a dead worker. So the runner also
 asks each worker for its process id every few seconds; a new one means Ray restarted it, and the
-topics sent to the old process are queued again.
+topics sent to the old process are queued again. A Ray that does not start (its local start
+times out on a loaded machine) is tried again with back-off; the topics wait unclaimed.
 """
 
 import asyncio
@@ -21,10 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.backoff import exponential_delay
 from core.infra.database import Database, database_unavailable
 from platform_api.content import store
 from platform_api.content.worker import LlmUnavailable, TopicOutcome, TopicWorker, WorkerConfig
-from serving.ray_runtime import start_ray
+from serving.ray_runtime import start_ray, stop_ray
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +37,10 @@ DATABASE_RETRY_SECONDS = 2.0
 # Back-off while the LLM is unreachable: no topic is claimed until it has passed.
 LLM_RETRY_BASE_SECONDS = 2.0
 LLM_RETRY_MAX_SECONDS = 60.0
+# Back-off while Ray does not start (a local start times out now and then on a loaded machine; a
+# cluster may be unreachable): the runner stays up and tries again.
+RAY_RETRY_BASE_SECONDS = 5.0
+RAY_RETRY_MAX_SECONDS = 120.0
 MAX_REASON_CHARS = 2000
 # How often each worker is asked for its process id (a new one: Ray restarted it).
 INCARNATION_CHECK_SECONDS = 5.0
@@ -109,6 +115,7 @@ class ContentRunner:
         self.finished_jobs: set[uuid.UUID] = set()
         self._llm_failures = 0
         self._paused_until = 0.0
+        self._ray_failures = 0
 
     @property
     def capacity(self) -> int:
@@ -129,6 +136,27 @@ class ContentRunner:
         self._workers = [actor.remote(self._config) for _ in range(self._settings.workers)]
         self._load = dict.fromkeys(range(len(self._workers)), 0)
         logger.info("content workers started", extra={"workers": len(self._workers)})
+
+    async def _start_workers_or_wait(self) -> bool:
+        """Start Ray and the workers; when that fails, say so, wait, and return False (the next
+        turn tries again, while the topics wait in the database, unclaimed)."""
+        try:
+            await asyncio.to_thread(self.start_workers)
+        except Exception as error:
+            self._ray_failures += 1
+            delay = exponential_delay(
+                self._ray_failures, RAY_RETRY_BASE_SECONDS, RAY_RETRY_MAX_SECONDS
+            )
+            logger.warning(
+                "ray did not start; trying again in %.0f s",
+                delay,
+                extra={"attempt": self._ray_failures, "error": reason_of(error)[:300]},
+            )
+            await asyncio.to_thread(stop_ray)
+            await asyncio.sleep(delay)
+            return False
+        self._ray_failures = 0
+        return True
 
     async def run(
         self,
@@ -169,7 +197,8 @@ class ContentRunner:
                 await self._close_finished_jobs()
                 await asyncio.sleep(IDLE_POLL_SECONDS)
                 return renewed
-            await asyncio.to_thread(self.start_workers)
+            if not await self._start_workers_or_wait():
+                return renewed
         await self._check_incarnations()  # first: a worker's first question precedes its topics
         await self._fill()
         await self._cancel_requested()
@@ -292,7 +321,7 @@ class ContentRunner:
 
     async def _llm_unavailable(self, claim: store.Claim, error: Exception) -> None:
         self._llm_failures += 1
-        delay = min(LLM_RETRY_BASE_SECONDS * 2 ** (self._llm_failures - 1), LLM_RETRY_MAX_SECONDS)
+        delay = exponential_delay(self._llm_failures, LLM_RETRY_BASE_SECONDS, LLM_RETRY_MAX_SECONDS)
         self._paused_until = time.monotonic() + delay
         logger.warning(
             "the LLM is unreachable; topic queued again, claiming paused for %.0f s "

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.backoff import exponential_delay
 from core.infra.database import Database, utcnow
 from core.infra.periodic import PeriodicTask
 from platform_api.auth.models import User
@@ -49,7 +50,7 @@ class RetryPolicy:
 
     def delay_after(self, failed_attempts: int) -> float:
         """Exponential back-off with equal jitter: half the ceiling, plus up to the other half."""
-        ceiling = min(self.base_seconds * 2 ** (failed_attempts - 1), self.max_seconds)
+        ceiling = exponential_delay(failed_attempts, self.base_seconds, self.max_seconds)
         return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from core.backoff import exponential_delay
 from core.infra.bus.base import BusUnavailable, Event, EventHandler
 from core.infra.bus.tracing import consume_span, with_current_context
 
@@ -105,7 +106,7 @@ class InProcessBus:
             )
             consumer.dead_letters.append(event)
             return
-        delay = min(self._retry_base_seconds * 2 ** (attempt - 1), self._retry_max_seconds)
+        delay = exponential_delay(attempt, self._retry_base_seconds, self._retry_max_seconds)
         logger.warning(
             "Consumer %s failed event %s (%s), attempt %d of %d; retrying in %.2f s",
             consumer.name,

@@ -37,6 +37,7 @@ from aio_pika.abc import (
 from aiormq.exceptions import AMQPError, ChannelInvalidStateError
 from pydantic import ValidationError
 
+from core.backoff import exponential_delay
 from core.infra.bus.base import BusUnavailable, Event, EventHandler
 from core.infra.bus.tracing import consume_span, with_current_context
 
@@ -230,7 +231,7 @@ class RabbitMqBus:
             )
             await _settle(message.reject(requeue=False), consumer, event)
             return
-        delay = min(self._retry_base_seconds * 2 ** (attempt - 1), self._retry_max_seconds)
+        delay = exponential_delay(attempt, self._retry_base_seconds, self._retry_max_seconds)
         logger.warning(
             "Consumer %s failed event %s (%s), attempt %d of %d; retrying in %.2f s",
             consumer,
