@@ -589,9 +589,12 @@ async def test_accepted_writes_survive_each_fault_exactly_once(
 
 
 async def settled(database: Database, ledger: Ledger) -> None:
-    """Until every outbox row is published and every accepted sitting is graded."""
+    """Until every outbox row is published, every accepted sitting is graded and the mastery
+    consumer has taken every graded answer (it runs after grading, from the bus: a redelivery
+    after a fault may still be on its way when the last sitting is graded)."""
     deadline = time.monotonic() + RECOVERY_SECONDS
     ids = [uuid.UUID(sitting) for sitting in ledger.sittings]
+    mastered = select(ProcessedEvent.event_id).where(ProcessedEvent.consumer == MASTERY_CONSUMER)
     while True:
         async with database.session() as session:
             unpublished = await session.scalar(
@@ -602,10 +605,16 @@ async def settled(database: Database, ledger: Ledger) -> None:
                     ExamSitting.id.in_(ids), ExamSitting.status == SittingStatus.GRADED
                 )
             )
-        if unpublished == 0 and graded == len(ids):
+            unmastered = await session.scalar(
+                select(func.count()).where(
+                    OutboxEvent.type == ANSWER_GRADED, OutboxEvent.id.not_in(mastered)
+                )
+            )
+        if unpublished == 0 and graded == len(ids) and unmastered == 0:
             return
         assert time.monotonic() < deadline, (
-            f"{unpublished} outbox rows unpublished, {len(ids) - (graded or 0)} sittings ungraded"
+            f"{unpublished} outbox rows unpublished, {len(ids) - (graded or 0)} sittings "
+            f"ungraded, {unmastered} graded answers not taken by the mastery consumer"
         )
         await asyncio.sleep(0.5)
 
