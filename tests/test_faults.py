@@ -582,6 +582,8 @@ async def test_accepted_writes_survive_each_fault_exactly_once(
         await settled(database, ledger)
         await assert_exactly_once(database, ledger)
         await assert_topics_stored_once(database, uuid.UUID(job_id))
+        # The runner read every answer it asked for, the dead worker's failures included.
+        assert "exception was never retrieved" not in runner.log()
     finally:
         await database.close()
     apis[0].stop()  # its analytics store is read below, by one process at a time

@@ -257,7 +257,8 @@ class ContentRunner:
             return
         self._pinged = time.monotonic()
         for index in self._ready_workers():
-            self._pings.setdefault(index, self._ping(index))
+            if index not in self._pings:  # one question at a time: an unread one would be lost
+                self._pings[index] = self._ping(index)
 
     async def _answered(self, ping: Ping, pid: int) -> None:
         """A new process id: Ray restarted the worker, and what it held before is lost."""
