@@ -2,7 +2,11 @@
 
 Frames from channels are queued without waiting; a client that falls ``queue_frames`` behind is
 closed with code 1013 ("try again later") and a reason, so that it holds up neither the process
-nor the other clients. Replies to the client's own requests (tutor tokens, errors) wait for room.
+nor the other clients. Behind means for a while: frames past a full queue wait beside it (as
+many again at most) for ``BEHIND_GRACE_SECONDS``, because a process that stalled a moment (a
+busy CPU) then takes a burst of channel frames from the bus in one turn of its event loop,
+before any writer could run, and every one of its clients would look behind at once. Replies
+to the client's own requests (tutor tokens, errors) wait for room.
 While a subscription resumes, that channel's live frames are held back and sent after the missed
 ones, skipping any the replay already sent.
 """
@@ -13,6 +17,7 @@ import json
 import logging
 import time
 import uuid
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -30,6 +35,7 @@ from platform_api.wiring import Stores
 logger = logging.getLogger(__name__)
 AUTH_TIMEOUT_SECONDS = 10.0
 CLOSE_TIMEOUT_SECONDS = 10.0
+BEHIND_GRACE_SECONDS = 1.0
 POLICY_VIOLATION, INTERNAL_ERROR, TRY_AGAIN_LATER = 1008, 1011, 1013
 UNSUPPORTED_DATA, MESSAGE_TOO_BIG = 1003, 1009
 # The longest valid frame is a tutor message (4,000 characters, each at most a 6-character JSON
@@ -49,6 +55,9 @@ class Connection:
         self.stores = stores
         self.claims: AccessClaims | None = None
         self._queue: asyncio.Queue[str] = asyncio.Queue(queue_frames)
+        # Channel frames past a full queue, in order, and the check of whether they drained.
+        self._overflow: deque[str] = deque()
+        self._judging: asyncio.TimerHandle | None = None
         self._writer = asyncio.create_task(self._write(), name="realtime-writer")
         self._reader: asyncio.Task[None] | None = None
         self._handling = False  # a frame of the client is being answered
@@ -111,6 +120,7 @@ class Connection:
         """Stop sending; wait a while for a close frame in progress (it goes out only once the
         client reads again: one that never does is left to the server's keepalive)."""
         self._writer.cancel()
+        self._stop_judging()
         await asyncio.gather(self._writer, return_exceptions=True)
         if self._closing is not None:
             await asyncio.wait([self._closing], timeout=CLOSE_TIMEOUT_SECONDS)
@@ -154,16 +164,40 @@ class Connection:
     def _push(self, text: str) -> None:
         if self._closing is not None:
             return
-        try:
+        if not self._overflow and not self._queue.full():
             self._queue.put_nowait(text)
-        except asyncio.QueueFull:
+            return
+        if len(self._overflow) >= self._queue.maxsize:
             self._close_behind()
+            return
+        self._overflow.append(text)
+        if self._judging is None:
+            loop = asyncio.get_running_loop()
+            self._judging = loop.call_later(BEHIND_GRACE_SECONDS, self._judge)
+
+    def _judge(self) -> None:
+        """Close the client if frames still wait past its full queue after the grace."""
+        self._judging = None
+        if self._overflow and self._closing is None:
+            self._close_behind()
+
+    def _stop_judging(self) -> None:
+        if self._judging is not None:
+            self._judging.cancel()
+            self._judging = None
+
+    def _refill(self) -> None:
+        """Move frames waiting past the queue into the room the writer just made."""
+        while self._overflow and not self._queue.full():
+            self._queue.put_nowait(self._overflow.popleft())
 
     def _close_behind(self) -> None:
         logger.info("closing a WebSocket that fell behind", extra={"connection": self.id})
         reason = f"Too slow: {self._queue.maxsize} frames waiting; reconnect and resume."
         self._closing = asyncio.create_task(self._close(TRY_AGAIN_LATER, reason))
         self._writer.cancel()
+        self._stop_judging()
+        self._overflow.clear()
         # A request in progress (a post being stored) finishes first; reading then stops.
         if self._reader is not None and not self._handling:
             self._reader.cancel()
@@ -198,3 +232,4 @@ class Connection:
         with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
             while True:
                 await self.websocket.send_text(await self._queue.get())
+                self._refill()

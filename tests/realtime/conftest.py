@@ -40,6 +40,7 @@ class LiveApi:
     base_url: str
     database_url: str
     log: Path
+    pid: int
 
     @property
     def ws_url(self) -> str:
@@ -77,12 +78,12 @@ def api_environment(
 
 
 def start_api(environment: dict[str, str], folder: Path) -> tuple[LiveApi, Any]:
-    api = LiveApi(
-        f"http://127.0.0.1:{free_port()}", environment["WC_DATABASE_URL"], folder / "api.log"
-    )
+    port, log = free_port(), folder / "api.log"
     command = [sys.executable, "-m", "uvicorn", "--factory", "platform_api.app:create_app"]
-    command += ["--host", "127.0.0.1", "--port", api.base_url.rsplit(":", 1)[1]]
-    return api, start_process([*command, "--no-access-log"], api.log, environment)
+    command += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
+    process = start_process(command, log, environment)
+    api = LiveApi(f"http://127.0.0.1:{port}", environment["WC_DATABASE_URL"], log, process.pid)
+    return api, process
 
 
 async def wait_ready(api: LiveApi, process: Any) -> None:
@@ -111,13 +112,12 @@ async def two_apis(
     signing_key = shared / "keys" / "jwt-signing-key.pem"
     started = []
     try:
-        # One after the other: two first starts on a fresh database race to set up the tutor's
-        # checkpoint tables.
+        # Together, as replicas start: their schema changes take turns (core/infra/schema_lock).
         for name in ("a", "b"):
             folder = tmp_path_factory.mktemp(f"api-{name}")
             environment = api_environment(database_url, redis_url, signing_key, folder)
             started.append(start_api(environment, folder))
-            await wait_ready(*started[-1])
+        await asyncio.gather(*(wait_ready(*api) for api in started))
         yield started[0][0], started[1][0]
     finally:
         for _, process in started:

@@ -2,6 +2,8 @@
 
 import asyncio
 import itertools
+import os
+import signal
 import time
 import uuid
 from contextlib import AsyncExitStack
@@ -12,7 +14,7 @@ from core.infra.database import Database
 from platform_api.assessments.events import ASSESSMENT_GRADED, AssessmentGraded, record
 from platform_api.notifications.dispatcher import request_notification
 from platform_api.realtime.event_ids import EventId
-from tests.realtime.conftest import PRESENCE_TTL_SECONDS, LiveApi, People
+from tests.realtime.conftest import PRESENCE_TTL_SECONDS, SEND_QUEUE_FRAMES, LiveApi, People
 from tests.realtime.hub_client import HubClient, hub_client, stalled_client
 
 SUBSCRIBERS = 200
@@ -123,6 +125,30 @@ async def test_a_client_that_does_not_read_is_closed_without_stalling_the_others
         code, reason = await slow.drain()
     assert (code, reason.startswith("Too slow")) == (1013, True)
     assert 0 < sum(frame["type"] == "chat.message" for frame in slow.texts) < SLOW_TEST_MESSAGES
+
+
+async def test_a_process_that_stalls_a_moment_keeps_its_readers(
+    two_apis: tuple[LiveApi, LiveApi], people: People, class_id: str
+) -> None:
+    """A process stopped for a moment (a busy CPU, a pause) takes the frames the bus held for it
+    in one burst, longer than a client's queue, before its writers run; its readers stay."""
+    a, b = two_apis
+    burst = SEND_QUEUE_FRAMES + SEND_QUEUE_FRAMES // 4
+    async with hub_client(b.ws_url, people.learners[1].access_token) as reader:
+        await reader.subscribe(f"class:{class_id}")
+        os.kill(b.pid, signal.SIGSTOP)
+        try:
+            posted = [
+                await post(a, people.teacher.headers, class_id, f"Step {n} of the rain gauge.")
+                for n in range(burst)
+            ]
+        finally:
+            os.kill(b.pid, signal.SIGCONT)
+        assert all(response.status_code == 201 for response in posted)
+        received = [await reader.next_of("chat.message") for _ in range(burst)]
+    assert [frame["message"]["text"] for frame in received] == [
+        f"Step {n} of the rain gauge." for n in range(burst)
+    ]
 
 
 async def arrivals(client: HubClient, count: int) -> dict[str, float]:
