@@ -2,11 +2,11 @@
 
 Frames from channels are queued without waiting; a client that falls ``queue_frames`` behind is
 closed with code 1013 ("try again later") and a reason, so that it holds up neither the process
-nor the other clients. Behind means for a while: frames past a full queue wait beside it (as
-many again at most) for ``BEHIND_GRACE_SECONDS``, because a process that stalled a moment (a
-busy CPU) then takes a burst of channel frames from the bus in one turn of its event loop,
-before any writer could run, and every one of its clients would look behind at once. Replies
-to the client's own requests (tutor tokens, errors) wait for room.
+nor the other clients. Behind means for a while: frames past a full queue wait beside it (up
+to ``OVERFLOW_QUEUES`` queues more) for ``BEHIND_GRACE_SECONDS``, because a process that
+stalled a moment (a busy CPU) then takes a burst of channel frames from the bus in one turn of
+its event loop, before any writer could run, and every one of its clients would look behind at
+once. Replies to the client's own requests (tutor tokens, errors) wait for room.
 While a subscription resumes, that channel's live frames are held back and sent after the missed
 ones, skipping any the replay already sent.
 """
@@ -36,6 +36,9 @@ logger = logging.getLogger(__name__)
 AUTH_TIMEOUT_SECONDS = 10.0
 CLOSE_TIMEOUT_SECONDS = 10.0
 BEHIND_GRACE_SECONDS = 1.0
+# How many queues' worth of frames may wait past a full queue during the grace (memory bound):
+# a full run's loaded test machine stalled a process long enough for bursts past one.
+OVERFLOW_QUEUES = 4
 POLICY_VIOLATION, INTERNAL_ERROR, TRY_AGAIN_LATER = 1008, 1011, 1013
 UNSUPPORTED_DATA, MESSAGE_TOO_BIG = 1003, 1009
 # The longest valid frame is a tutor message (4,000 characters, each at most a 6-character JSON
@@ -167,7 +170,7 @@ class Connection:
         if not self._overflow and not self._queue.full():
             self._queue.put_nowait(text)
             return
-        if len(self._overflow) >= self._queue.maxsize:
+        if len(self._overflow) >= OVERFLOW_QUEUES * self._queue.maxsize:
             self._close_behind()
             return
         self._overflow.append(text)
