@@ -470,7 +470,7 @@ async def kill_a_busy_worker(
     while True:
         runner.assert_running()
         topics = await job_topics(clients, admin, job_id)
-        pids = runner.worker_pids()
+        pids = runner.worker_pids(started=True)
         if pids and any(topic["status"] == "running" for topic in topics):
             for pid in pids:
                 os.kill(pid, signal.SIGKILL)

@@ -9,8 +9,10 @@ so a topic is never stored twice.
 Ray does not always fail the tasks a killed worker held: now and then one never resolves (seen
 in the fault tests), which held its topic, renewed forever, in a dead worker. So the runner also
 asks each worker for its process id every few seconds; a new one means Ray restarted it, and the
-topics sent to the old process are queued again. A Ray that does not start (its local start
-times out on a loaded machine) is tried again with back-off; the topics wait unclaimed.
+topics sent to the old process are queued again. A worker killed in its constructor loses
+nothing: Ray hands its new process the topics queued for the old one. A Ray that does not start
+(its local start times out on a loaded machine) is tried again with back-off; the topics wait
+unclaimed.
 """
 
 import asyncio

@@ -32,6 +32,7 @@ from tests.content.conftest import (
 )
 from tests.content.qti_checker import check_package
 from tests.fixtures.app import Api
+from tests.fixtures.faults import topic_worker_pids
 from tests.fixtures.llm import MAX_ONGOING_REQUESTS, MAX_QUEUED_REQUESTS, LlmServer
 from tests.fixtures.tcp_proxy import TcpProxy
 
@@ -326,14 +327,6 @@ async def review_flow(
     assert drafted is not None and drafted.status is LessonStatus.DRAFT
 
 
-def topic_worker_pids() -> list[int]:
-    return [
-        p.pid
-        for p in psutil.process_iter(["cmdline"])
-        if any("TopicWorker" in part for part in (p.info["cmdline"] or []))
-    ]
-
-
 async def wait_until(condition: Any, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while not await condition():
@@ -359,12 +352,15 @@ async def test_killed_workers_and_runner_finish_the_job_without_duplicates(
         ).json()
         return dict(job["topics_by_status"])
 
+    def started_workers() -> list[int]:
+        return topic_worker_pids(psutil.process_iter(), started=True)
+
     async def running() -> bool:
-        return (await statuses()).get("running", 0) > 0 and bool(topic_worker_pids())
+        return (await statuses()).get("running", 0) > 0 and bool(started_workers())
 
     # 1. A Ray worker dies mid-topic: Ray restarts it and its topics are queued again.
     await wait_until(running, 180, "a topic in a worker")
-    for pid in topic_worker_pids():
+    for pid in started_workers():
         psutil.Process(pid).kill()
 
     async def one_final() -> bool:
