@@ -7,7 +7,8 @@ mark, no markup, no run of letters no dictionary holds), about the question (it 
 the stem, the passage or the objective) and does not give the answer away (it does not hold every
 word of it). The ladder then runs from where to look, through the writer's usable hints and a
 second sentence of the passage that uses the answer (blanked), to the answer's shape (a
-computation's: the method); the first ``HINTS_PER_ITEM`` of those are the item's hints.
+computation's: the method; a multiple-choice item's: ruling options out, before the shape, which
+would point at one option); the first ``HINTS_PER_ITEM`` of those are the item's hints.
 """
 
 import re
@@ -37,6 +38,7 @@ class HintContext:
     passage: str | None = None
     lesson_title: str | None = None
     numeric: bool = False
+    multiple_choice: bool = False
 
     @property
     def about(self) -> str:
@@ -119,15 +121,26 @@ def method(context: HintContext) -> str | None:
     )
 
 
+def elimination(context: HintContext) -> str | None:
+    """A multiple-choice item's rung: rule options out. It needs nothing from the writer, so
+    such an item has two hints even when its answer has no letter to describe (seen: a key of
+    punctuation alone, 2026-12-05)."""
+    if not context.multiple_choice:
+        return None
+    return "Check each option against the passage and rule out the ones it contradicts."
+
+
 def hint_ladder(written: list[str], context: HintContext) -> list[str]:
     """The item's hints: where to look, the writer's usable ones, a second sentence of the
-    passage, the answer's shape; the first ``HINTS_PER_ITEM`` of them, each once. A rung built
-    from the material is held to what the check asks too (a passage's sentence may be code)."""
+    passage, the method or the elimination of options, the answer's shape; the first
+    ``HINTS_PER_ITEM`` of them, each once. A rung built from the material is held to what the
+    check asks too (a passage's sentence may be code)."""
     rungs = [
         where_to_look(context),
         *(hint.strip() for hint in written if usable(hint, context)),
         second_sentence(context),
         method(context),
+        elimination(context),
         answer_shape(context),
     ]
     readable = (

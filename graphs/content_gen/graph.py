@@ -124,6 +124,7 @@ def hint_context(entry: GeneratedItem, objective: str, topic: str) -> HintContex
         passage=entry.passage,
         lesson_title=entry.lesson_title or topic,
         numeric=isinstance(entry.item, NumericItem),
+        multiple_choice=isinstance(entry.item, MultipleChoiceItem),
     )
 
 

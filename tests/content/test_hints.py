@@ -2,6 +2,8 @@
 keep its answer back, the ladder completed from the material, and the check that reads them.
 The refused hints are the bundled writer's own, from the statistics job of 2026-12-04."""
 
+from dataclasses import replace
+
 from agents.content import checks
 from agents.content.hints import (
     BLANK,
@@ -123,3 +125,21 @@ def test_a_title_that_says_nothing_is_not_where_to_look() -> None:
         lesson_title="Introduction",
     )
     assert hint_ladder([], context)[0].startswith("Reread the passage of your lesson")
+
+
+def test_a_multiple_choice_item_gets_two_hints_whatever_its_key_says() -> None:
+    # Seen in a 20-topic job: a stem and key of punctuation alone, no writer's hint usable.
+    junk = HintContext(stem=", ", answer=". .", objective="Use functions.", multiple_choice=True)
+    ladder = hint_ladder(WRITERS_HINTS, junk)
+    assert ladder == [
+        "Reread the passage of your lesson that this question comes from: it states the answer.",
+        "Check each option against the passage and rule out the ones it contradicts.",
+    ]
+    assert checks.hints(ladder, junk.answer).passed
+    # Without the elimination rung, one hint: the answer's shape needs a letter or digit.
+    assert len(hint_ladder(WRITERS_HINTS, replace(junk, multiple_choice=False))) == 1
+
+
+def test_a_multiple_choice_item_rules_options_out_before_the_answers_shape() -> None:
+    ladder = hint_ladder(WRITERS_HINTS, replace(CLOZE, multiple_choice=True))
+    assert ladder[-1].startswith("Check each option") and len(ladder) == HINTS_PER_ITEM
