@@ -5,9 +5,11 @@ and validated again on the way back, so bounds are stated in the schema, not che
 """
 
 import enum
-from typing import Annotated, Literal
+from abc import abstractmethod
+from collections.abc import Iterable
+from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 # Tight bounds: the grammar holds a small model to them, where it would otherwise ramble on.
 Heading = Annotated[str, Field(min_length=1, max_length=80)]
@@ -109,17 +111,60 @@ QuizItem = Annotated[
     MultipleChoiceItem | NumericItem | ShortAnswerItem, Field(discriminator="kind")
 ]
 ItemKind = Literal["multiple_choice", "numeric", "short_answer"]
+
+
+def has_a_word(text: str) -> bool:
+    return any(character.isalnum() for character in text)
+
+
+class Worded(BaseModel):
+    """What the writer returns must read as words: its stem, options and answer each hold a
+    letter or digit. The grammar admits punctuation alone (the bundled writer wrote a stem of
+    ", "), which is then refused like any invalid output, and asked for again. Only the writer is
+    held to it: an item stored and edited by people is validated by its own model."""
+
+    @abstractmethod
+    def read_texts(self) -> Iterable[str]:
+        """The texts a learner reads."""
+
+    @model_validator(mode="after")
+    def _reads_as_words(self) -> Self:
+        wordless = [text for text in self.read_texts() if not has_a_word(text)]
+        if wordless:
+            raise ValueError(f"no letter or digit in {wordless}")
+        return self
+
+
+class WrittenMultipleChoiceItem(Worded, MultipleChoiceItem):
+    def read_texts(self) -> Iterable[str]:
+        return [self.stem, *(option.text for option in self.options)]
+
+
+class WrittenNumericItem(Worded, NumericItem):
+    def read_texts(self) -> Iterable[str]:
+        return [self.stem]
+
+
+class WrittenShortAnswerItem(Worded, ShortAnswerItem):
+    def read_texts(self) -> Iterable[str]:
+        return [self.stem, self.model_answer]
+
+
+# The schemas the item writer answers in.
 ITEM_SCHEMAS: dict[str, type[MultipleChoiceItem | NumericItem | ShortAnswerItem]] = {
-    "multiple_choice": MultipleChoiceItem,
-    "numeric": NumericItem,
-    "short_answer": ShortAnswerItem,
+    "multiple_choice": WrittenMultipleChoiceItem,
+    "numeric": WrittenNumericItem,
+    "short_answer": WrittenShortAnswerItem,
 }
 
 
-class RewordedStem(Strict):
+class RewordedStem(Worded, Strict):
     """A structured item's stem in the writer's words (the answer and options stay the same)."""
 
     stem: Sentence
+
+    def read_texts(self) -> Iterable[str]:
+        return [self.stem]
 
 
 class HintLadder(Strict):
