@@ -123,8 +123,8 @@ def method(context: HintContext) -> str | None:
 
 def elimination(context: HintContext) -> str | None:
     """A multiple-choice item's rung: rule options out. It needs nothing from the writer, so
-    such an item has two hints even when its answer has no letter to describe (seen: a key of
-    punctuation alone, 2026-12-05)."""
+    such an item has two hints even when its answer has no letter to describe (a 20-topic job of
+    2026-12-05 stored a junk item with one hint)."""
     if not context.multiple_choice:
         return None
     return "Check each option against the passage and rule out the ones it contradicts."

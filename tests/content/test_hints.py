@@ -128,7 +128,7 @@ def test_a_title_that_says_nothing_is_not_where_to_look() -> None:
 
 
 def test_a_multiple_choice_item_gets_two_hints_whatever_its_key_says() -> None:
-    # Seen in a 20-topic job: a stem and key of punctuation alone, no writer's hint usable.
+    # A 20-topic job stored an item with the stem ", " and one hint; its key was not logged.
     junk = HintContext(stem=", ", answer=". .", objective="Use functions.", multiple_choice=True)
     ladder = hint_ladder(WRITERS_HINTS, junk)
     assert ladder == [
