@@ -3,13 +3,17 @@
 The schema's migrations belong to the platform, which knows every table: ``platform_api.schema``.
 """
 
+import asyncio
+import contextlib
 import enum
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from functools import partial
+from typing import Any, TypeVar
 
 from sqlalchemy import Enum, MetaData
+from sqlalchemy.engine import Result
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -18,6 +22,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql.base import Executable
 
 from core.infra.pg_connect import connect
 
@@ -73,6 +78,43 @@ def async_url(url: str) -> str:
     return url
 
 
+T = TypeVar("T")
+
+
+async def finish_despite_cancel(work: Awaitable[T]) -> T:
+    """Run ``work`` to its end even when the caller is cancelled meanwhile, then let the cancel
+    go on. For a statement that sends many parameter sets (an executemany): interrupted half
+    way, SQLAlchemy's asyncpg adapter leaves the server waiting for the rest and the cancelled
+    task waiting for the server, for ever (measured: a shutdown that never ended while a course
+    was being ingested). Finished, the statement's transaction rolls back as usual."""
+    task = asyncio.ensure_future(work)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        while not task.done():
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait({task})
+        if not task.cancelled():
+            task.exception()  # retrieved: the cancel, not the statement's error, is raised
+        raise
+
+
+class Session(AsyncSession):
+    """The platform's session: a statement with many parameter sets is never cut off half way
+    by a cancel (``finish_despite_cancel``); everything else is SQLAlchemy's."""
+
+    async def execute(
+        self,
+        statement: Executable,
+        params: Sequence[Mapping[str, Any]] | Mapping[str, Any] | None = None,
+        **options: Any,
+    ) -> Result[Any]:
+        run = super().execute(statement, params, **options)
+        if isinstance(params, Sequence) and len(params) > 1:
+            return await finish_despite_cancel(run)
+        return await run
+
+
 class Database:
     """Owns the engine and hands out sessions; one per process."""
 
@@ -88,7 +130,7 @@ class Database:
             hide_parameters=True,
             async_creator=partial(connect, self.url),
         )
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.sessions = async_sessionmaker(self.engine, class_=Session, expire_on_commit=False)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
