@@ -25,7 +25,7 @@ from sqlalchemy.schema import CreateIndex, DropIndex
 from sqlalchemy.sql.elements import ColumnElement
 
 from core.curriculum.models import Course, Lesson, Unit
-from core.infra.database import Database
+from core.infra.database import Database, Session
 from rag.embeddings import Embedder
 from rag.indexes import (
     IndexInfo,
@@ -430,7 +430,7 @@ class PlannerSettingsDatabase(Database):
         self.engine = create_async_engine(
             self.url, pool_size=2, connect_args={"server_settings": settings}
         )
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.sessions = async_sessionmaker(self.engine, class_=Session, expire_on_commit=False)
 
 
 async def bare_connection(dsn: str, settings: dict[str, str]) -> asyncpg.Connection:

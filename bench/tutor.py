@@ -693,7 +693,14 @@ async def streaming_table(
     server: BenchServer, database: Database, args: argparse.Namespace
 ) -> Table:
     course_id = await python_book(database)
-    await ingest_course(database, course_id)  # a no-op when part (c) just did it
+    # Every imported course, not only the one asked about: the import announced them all, and the
+    # API's own consumer would otherwise embed them while the answers are timed (it finds nothing
+    # changed now; the Python book is a no-op when part (c) just ingested it).
+    async with database.session() as session:
+        courses = list(await session.scalars(select(Course.id)))
+    with console.status("ingesting the imported courses before the API starts"):
+        for course in courses:
+            await ingest_course(database, course)
     console.log("streaming: tutor answers through the API, then the same prompts bare")
     async with llm_application(args.llm_base_url) as llm:
         watch = CpuWatch(server.server_pid)
