@@ -1,5 +1,6 @@
 """Contract of the relational store, run against embedded PostgreSQL (a Unix socket in the data
-dir) and a PostgreSQL server on loopback TCP: migrations, transactions, pgvector, text search."""
+dir) and a PostgreSQL server on loopback TCP: migrations, transactions, pgvector, text search,
+and a bulk insert cut off by a cancel."""
 
 import asyncio
 import time
