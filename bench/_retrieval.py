@@ -20,12 +20,12 @@ import numpy as np
 from pgvector.asyncpg import register_vector
 from sqlalchemy import Index, Select, select, text
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.schema import CreateIndex, DropIndex
 from sqlalchemy.sql.elements import ColumnElement
 
 from core.curriculum.models import Course, Lesson, Unit
-from core.infra.database import Database, Session
+from core.infra.database import Database, session_factory
 from rag.embeddings import Embedder
 from rag.indexes import (
     IndexInfo,
@@ -430,7 +430,7 @@ class PlannerSettingsDatabase(Database):
         self.engine = create_async_engine(
             self.url, pool_size=2, connect_args={"server_settings": settings}
         )
-        self.sessions = async_sessionmaker(self.engine, class_=Session, expire_on_commit=False)
+        self.sessions = session_factory(self.engine)
 
 
 async def bare_connection(dsn: str, settings: dict[str, str]) -> asyncpg.Connection:

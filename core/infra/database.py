@@ -115,6 +115,11 @@ class Session(AsyncSession):
         return await run
 
 
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[Session]:
+    """Sessions as the platform opens them: ``Session``, objects readable after a commit."""
+    return async_sessionmaker(engine, class_=Session, expire_on_commit=False)
+
+
 class Database:
     """Owns the engine and hands out sessions; one per process."""
 
@@ -130,7 +135,7 @@ class Database:
             hide_parameters=True,
             async_creator=partial(connect, self.url),
         )
-        self.sessions = async_sessionmaker(self.engine, class_=Session, expire_on_commit=False)
+        self.sessions = session_factory(self.engine)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

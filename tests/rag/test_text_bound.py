@@ -5,9 +5,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import create_async_engine
 
-from core.infra.database import Database, Session
+from core.infra.database import Database, session_factory
 from rag.ingest import ingest_course
 from rag.rare_terms import QueryTerms, any_of, query_terms
 from rag.retrieve import any_term_query, search
@@ -40,7 +40,7 @@ class ExactDatabase(Database):
         self.engine = create_async_engine(
             self.url, pool_size=1, connect_args={"server_settings": {"enable_indexscan": "off"}}
         )
-        self.sessions = async_sessionmaker(self.engine, class_=Session, expire_on_commit=False)
+        self.sessions = session_factory(self.engine)
 
 
 @pytest.fixture
