@@ -2,6 +2,7 @@
 bare ``SentenceTransformer.encode`` of the very texts it embedded (one call, the same batch size)
 in the same run."""
 
+import statistics
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -14,7 +15,6 @@ from sqlalchemy import select, text
 import rag.ingest
 from core.curriculum.models import Lesson
 from core.infra.database import Database
-from rag.chunking import chunk_lesson
 from rag.embeddings import Embedder
 from rag.indexes import IndexInfo, index_embedder, open_active_index
 from rag.ingest import LESSONS_PER_BATCH, _published_lessons, ingest_lessons
@@ -42,25 +42,35 @@ class IngestTiming:
         return self.chunks / self.seconds
 
 
+# rag.ingest's functions that run in a worker thread while it ingests, in their order.
+WORKER_STEPS = ("chunk_lessons", "encode_piece")
+
+
 @contextmanager
-def chunk_and_embed_seconds() -> Iterator[list[float]]:
-    """Time each call of ingestion's worker-thread step (chunk + embed) while ingesting: the
-    rest of the ingest time is reading lessons and writing rows (HNSW and GIN upkeep)."""
-    spent: list[float] = []
-    original = rag.ingest.chunk_and_embed
+def worker_thread_seconds() -> Iterator[dict[str, list[float]]]:
+    """Time each call of ingestion's worker-thread steps (chunking, then each piece's encode)
+    while ingesting: the rest of the ingest time is reading lessons and the writes of rows (HNSW
+    and GIN upkeep) that did not overlap an encode."""
+    spent: dict[str, list[float]] = {name: [] for name in WORKER_STEPS}
 
-    def timed(*args: Any, **kwargs: Any) -> Any:
-        started = time.perf_counter()
-        try:
-            return original(*args, **kwargs)
-        finally:
-            spent.append(time.perf_counter() - started)
+    def timed(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent[name].append(time.perf_counter() - started)
 
-    rag.ingest.chunk_and_embed = timed
+        return call
+
+    originals = {name: getattr(rag.ingest, name) for name in spent}
+    for name, original in originals.items():
+        setattr(rag.ingest, name, timed(name, original))
     try:
         yield spent
     finally:
-        rag.ingest.chunk_and_embed = original
+        for name, original in originals.items():
+            setattr(rag.ingest, name, original)
 
 
 def bare_model(model_name: str, precision: str) -> "SentenceTransformer":
@@ -90,21 +100,6 @@ async def embedded_texts(database: Database, index_id: int, course_id: uuid.UUID
         return [f"{heading}\n{body}" for heading, body in rows]
 
 
-async def chunking_seconds(
-    database: Database, lesson_ids: list[uuid.UUID], embedder: Embedder, max_tokens: int
-) -> tuple[int, float]:
-    """Chunking alone, as ingestion chunks (the index's chunk size, in its model's tokens)."""
-    async with database.session() as session:
-        lessons = await _published_lessons(session, Lesson.id.in_(lesson_ids))
-    started = time.perf_counter()
-    chunks = [
-        chunk
-        for lesson in lessons
-        for chunk in chunk_lesson(lesson, max_tokens=max_tokens, count=embedder.count_tokens)
-    ]
-    return len(chunks), time.perf_counter() - started
-
-
 async def ingest_index(database: Database, settings: RagSettings) -> IndexInfo:
     """The index ingest_course writes to (made now, as it would make it, when there is none)."""
     return await open_active_index(
@@ -112,24 +107,40 @@ async def ingest_index(database: Database, settings: RagSettings) -> IndexInfo:
     )
 
 
-async def small_batches_ingest(
+# An encode piece larger than any batch: all of a batch's rows are written after its one encode.
+NO_OVERLAP = {"BATCHES_PER_PIECE": 1_000_000}
+EARLIER_WAYS = {
+    f"rag.ingest, {LESSONS_PER_BATCH} lessons per encode (before issue 18)": {
+        "LOCAL_LESSONS_PER_BATCH": LESSONS_PER_BATCH,
+        **NO_OVERLAP,
+    },
+    "rag.ingest, one encode, then the writes (before the overlap)": NO_OVERLAP,
+}
+
+
+async def ingest_as_before(
     database: Database,
     lesson_ids: list[uuid.UUID],
     embedder: Embedder,
     settings: RagSettings,
     start_watch: StartWatch,
+    constants: dict[str, int] | None = None,
 ) -> tuple[float, float]:
-    """The same ingest as ingestion ran it before issue 18: one encode per 16 lessons."""
+    """An empty table, then the ingest, with ``rag.ingest``'s constants set as an earlier
+    version had them when given: returns its seconds and the share of the machine others used."""
+    constants = constants or {}
     async with database.session() as session, session.begin():
         await session.execute(text("TRUNCATE rag_chunks"))
-    batching = rag.ingest.LOCAL_LESSONS_PER_BATCH
-    rag.ingest.LOCAL_LESSONS_PER_BATCH = LESSONS_PER_BATCH
+    current = {name: getattr(rag.ingest, name) for name in constants}
+    for name, value in constants.items():
+        setattr(rag.ingest, name, value)
     try:
         watch, started = start_watch(), time.perf_counter()
         await ingest_lessons(database, lesson_ids, embedder=embedder, settings=settings)
         return time.perf_counter() - started, watch()
     finally:
-        rag.ingest.LOCAL_LESSONS_PER_BATCH = batching
+        for name, value in current.items():
+            setattr(rag.ingest, name, value)
 
 
 async def course_lessons(database: Database, course_id: uuid.UUID, first: int) -> list[uuid.UUID]:
@@ -141,63 +152,67 @@ async def course_lessons(database: Database, course_id: uuid.UUID, first: int) -
 
 
 async def measure_ingestion(
-    database: Database, course_id: uuid.UUID, start_watch: StartWatch, first_lessons: int = 0
+    database: Database,
+    course_id: uuid.UUID,
+    start_watch: StartWatch,
+    first_lessons: int = 0,
+    rounds: int = 3,
 ) -> list[IngestTiming]:
-    """Empty ``rag_chunks``, ingest the course's lessons (its first ``first_lessons``; 0: all)
-    into the active index (timed), then encode their texts bare (timed), with the model
-    ingestion embeds with: the active index's."""
+    """The course's lessons (its first ``first_lessons``; 0: all) ingested into an empty active
+    index by each way (timed), then their texts encoded bare (timed) with the model ingestion
+    embeds with, ``rounds`` times in turn: each figure is its median over the rounds, so a slow
+    spell of a shared machine does not land on one way only."""
     lesson_ids = await course_lessons(database, course_id, first_lessons)
     settings = RagSettings()
     index = await ingest_index(database, settings)
     embedder = index_embedder(index, Embedder.from_settings(settings), settings.batch_size)
     model = bare_model(index.embedding_model, embedder.precision)
-    # Model loading stays outside both timings: warm each model up with one batch.
+    # Model loading stays outside every timing: warm each model up with one batch.
     warmup = ["A warm-up sentence about sampling distributions."] * settings.batch_size
     embedder.encode_sync(warmup)
     embedder.count_tokens(warmup[0])
     model.encode(warmup, batch_size=settings.batch_size)
-    small_batches_s, small_others = await small_batches_ingest(
-        database, lesson_ids, embedder, settings, start_watch
-    )
-    async with database.session() as session, session.begin():
-        await session.execute(text("TRUNCATE rag_chunks"))
-    with chunk_and_embed_seconds() as worker_s:
+    current = "rag.ingest (ingest_lessons): length-sorted pieces, written while the next encodes"
+    bare = f"bare SentenceTransformer.encode, same texts ({embedder.precision})"
+    timed: dict[str, list[tuple[float, float]]] = {}
+    worker_s: dict[str, list[float]] = {}
+    chunks = 0
+    for _ in range(rounds):
+        for name, constants in EARLIER_WAYS.items():
+            seconds = await ingest_as_before(
+                database, lesson_ids, embedder, settings, start_watch, constants
+            )
+            timed.setdefault(name, []).append(seconds)
+        with worker_thread_seconds() as spent:
+            seconds = await ingest_as_before(database, lesson_ids, embedder, settings, start_watch)
+        timed.setdefault(current, []).append(seconds)
+        worker_s = {name: [*worker_s.get(name, []), sum(calls)] for name, calls in spent.items()}
+        texts = await embedded_texts(database, index.id, course_id)
+        chunks = len(texts)
         watch, started = start_watch(), time.perf_counter()
-        report = await ingest_lessons(database, lesson_ids, embedder=embedder, settings=settings)
-        ingest_s, ingest_others = time.perf_counter() - started, watch()
-    texts = await embedded_texts(database, index.id, course_id)
-    if len(texts) != report.chunks_written:
-        raise RuntimeError(f"{report.chunks_written} chunks written but {len(texts)} stored")
-    watch, started = start_watch(), time.perf_counter()
-    model.encode(
-        texts,
-        batch_size=settings.batch_size,
-        normalize_embeddings=True,
-        convert_to_numpy=True,
-        show_progress_bar=False,
-    )
-    bare_s, bare_others = time.perf_counter() - started, watch()
-    chunk_count, chunk_s = await chunking_seconds(
-        database, lesson_ids, embedder, index.chunk_max_tokens
-    )
-    chunks = len(texts)
+        model.encode(
+            texts,
+            batch_size=settings.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        timed.setdefault(bare, []).append((time.perf_counter() - started, watch()))
+    medians = {
+        name: (statistics.median(s for s, _ in runs), statistics.median(o for _, o in runs))
+        for name, runs in timed.items()
+    }
+    chunk_s, encode_s = (statistics.median(worker_s[name]) for name in WORKER_STEPS)
+    pieces = -(-chunks // (rag.ingest.BATCHES_PER_PIECE * settings.batch_size))
     return [
+        *(IngestTiming(name, chunks, *medians[name]) for name in [bare, *EARLIER_WAYS, current]),
+        IngestTiming("  chunking (worker thread)", chunks, chunk_s, 0, True),
+        IngestTiming(f"  encoding, {pieces} pieces (worker thread)", chunks, encode_s, 0, True),
         IngestTiming(
-            f"bare SentenceTransformer.encode, same texts ({embedder.precision})",
+            "  the rest: read, delete, and the inserts not overlapped by an encode",
             chunks,
-            bare_s,
-            bare_others,
-        ),
-        IngestTiming(
-            f"rag.ingest, {LESSONS_PER_BATCH} lessons per encode (before issue 18)",
-            chunks,
-            small_batches_s,
-            small_others,
-        ),
-        IngestTiming("rag.ingest (ingest_lessons), one encode", chunks, ingest_s, ingest_others),
-        IngestTiming("  chunk + embed (worker thread)", chunks, sum(worker_s), ingest_others, True),
-        IngestTiming("    of which chunking alone", chunk_count, chunk_s, 0, True),
-        IngestTiming(
-            "  the rest: read, delete, insert rows", chunks, ingest_s - sum(worker_s), 0, True
+            medians[current][0] - chunk_s - encode_s,
+            0,
+            True,
         ),
     ]

@@ -3,16 +3,18 @@
 A lesson whose content hash is unchanged is skipped; a changed one has its chunks replaced in one
 transaction (readers see the old chunks or the new ones, never a mix); chunks of lessons that are
 no longer published are removed (deleted lessons go with them through the foreign key).
-``ingest_course``/``ingest_lessons`` write to the active index and embed in this process;
-``sync_lessons`` takes the index and the embedding function, so the embedding refresh
-(``pipelines/embeddings``) fills a new index with Ray workers through the same steps.
+``ingest_course``/``ingest_lessons`` write to the active index and embed in this process, the
+next rows encoding while the previous ones are written; ``sync_lessons`` takes the index and the
+embedding function, so the embedding refresh (``pipelines/embeddings``) fills a new index with Ray
+workers through the same steps.
 """
 
 import asyncio
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from collections.abc import AsyncGenerator, Callable, Sequence
+from contextlib import aclosing
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, and_, delete, insert, select
@@ -27,14 +29,19 @@ from rag.models import RagChunk
 from rag.settings import RagSettings
 
 ProgressCallback = Callable[[int, int], None]
-# Lessons → their chunk rows (without ``index_id``), embedded somewhere (a thread, a Ray actor).
-EmbedLessons = Callable[[list[LessonContent]], Awaitable[list[dict[str, Any]]]]
+# Lessons → their chunk rows (without ``index_id``), embedded somewhere (a thread, a Ray actor),
+# in pieces as they are ready: all of a batch's pieces are written in one transaction.
+EmbedLessons = Callable[[list[LessonContent]], AsyncGenerator[list[dict[str, Any]], None]]
 # Lessons embedded together: one encode call keeps the model's batches full.
 LESSONS_PER_BATCH = 16
 # In this process, a whole course's changed lessons go into one encode call (and one
 # transaction): sentence-transformers sorts a call's texts by length, so its batches pad little
 # and only the last one is partial; 16-lesson calls ran at 0.75x the bare encode of the same texts.
 LOCAL_LESSONS_PER_BATCH = 1024
+# In this process, the chunks are sorted by length (as sentence-transformers sorts one call's
+# texts) and encoded this many model batches at a time, so that each piece's rows are written
+# while the next piece is encoded, with the same batches as one call over all of them.
+BATCHES_PER_PIECE = 4
 
 
 class IngestReport(BaseModel):
@@ -107,13 +114,54 @@ async def _ingest_active(
     )
 
 
-def local_embedding(embedder: Embedder, max_tokens: int) -> EmbedLessons:
-    """Chunk and embed in a worker thread of this process."""
+class _PlacedChunk(NamedTuple):
+    lesson: LessonContent
+    position: int  # in its lesson: the row's chunk_index
+    chunk: Chunk
+    text: str  # what is embedded: Chunk.embedding_text()
 
-    async def embed(lessons: list[LessonContent]) -> list[dict[str, Any]]:
-        return await asyncio.to_thread(chunk_and_embed, lessons, embedder, max_tokens)
+
+def local_embedding(embedder: Embedder, max_tokens: int) -> EmbedLessons:
+    """Chunk and embed in worker threads of this process, one piece ahead of the writes."""
+
+    async def embed(lessons: list[LessonContent]) -> AsyncGenerator[list[dict[str, Any]], None]:
+        placed = await asyncio.to_thread(chunk_lessons, lessons, embedder, max_tokens)
+        pieces = _length_sorted_pieces(placed, BATCHES_PER_PIECE * embedder.batch_size)
+        async for rows in _encoded_ahead(pieces, embedder):
+            yield rows
 
     return embed
+
+
+def _length_sorted_pieces(placed: list[_PlacedChunk], size: int) -> list[list[_PlacedChunk]]:
+    """Longest text first, as sentence-transformers orders one call's texts (by characters)."""
+    ordered = sorted(placed, key=lambda item: -len(item.text))
+    return [ordered[start : start + size] for start in range(0, len(ordered), size)]
+
+
+async def _encoded_ahead(
+    pieces: list[list[_PlacedChunk]], embedder: Embedder
+) -> AsyncGenerator[list[dict[str, Any]], None]:
+    """Each piece's rows; the next piece is encoding in a thread while the caller writes them."""
+
+    def start(piece: list[_PlacedChunk]) -> asyncio.Future[Any]:
+        return asyncio.ensure_future(asyncio.to_thread(encode_piece, piece, embedder))
+
+    if not pieces:
+        return
+    encoding = start(pieces[0])
+    try:
+        for position, piece in enumerate(pieces):
+            vectors = await encoding
+            if position + 1 < len(pieces):
+                encoding = start(pieces[position + 1])
+            yield [_row(item, vector) for item, vector in zip(piece, vectors, strict=True)]
+    finally:
+        encoding.cancel()  # when the caller stopped early; its thread ends on its own
+
+
+def encode_piece(piece: list[_PlacedChunk], embedder: Embedder) -> Any:
+    return embedder.encode_sync([item.text for item in piece])
 
 
 async def sync_lessons(
@@ -156,9 +204,10 @@ async def sync_lessons(
     async def work() -> None:
         while batches:
             batch = batches.pop(0)
-            rows = await embed(batch)
-            await _replace_chunks(database, index.id, batch, rows)
-            report.chunks_written += len(rows)
+            # Not `report.chunks_written += await …`: that reads the count before the wait,
+            # and the other workers' additions meanwhile would be lost.
+            written = await _replace_chunks(database, index.id, batch, embed(batch))
+            report.chunks_written += written
             report.lessons_embedded += len(batch)
             if progress:
                 progress(report.lessons_skipped + report.lessons_embedded, len(lessons))
@@ -223,42 +272,60 @@ async def _replace_chunks(
     database: Database,
     index_id: int,
     lessons: list[LessonContent],
-    rows: list[dict[str, Any]],
-) -> None:
+    embedded: AsyncGenerator[list[dict[str, Any]], None],
+) -> int:
     """Swap the lessons' rows of one index in one transaction: readers see the old chunks or
-    the new ones, never a mix."""
-    async with database.session() as session, session.begin():
-        ids = [lesson.lesson_id for lesson in lessons]
-        await session.execute(
-            delete(RagChunk).where(RagChunk.index_id == index_id, RagChunk.lesson_id.in_(ids))
+    the new ones, never a mix. Returns the rows written."""
+    ids = [lesson.lesson_id for lesson in lessons]
+    async with aclosing(embedded):
+        # The first piece before the transaction: an embedder that answers all at once (a Ray
+        # actor) keeps no connection of the pool waiting meanwhile.
+        first: list[dict[str, Any]] = await anext(embedded, [])
+        async with database.session() as session, session.begin():
+            await session.execute(
+                delete(RagChunk).where(RagChunk.index_id == index_id, RagChunk.lesson_id.in_(ids))
+            )
+            written = await _insert_rows(session, index_id, first)
+            async for rows in embedded:
+                written += await _insert_rows(session, index_id, rows)
+    return written
+
+
+async def _insert_rows(session: AsyncSession, index_id: int, rows: list[dict[str, Any]]) -> int:
+    if rows:
+        await session.execute(insert(RagChunk), [{**row, "index_id": index_id} for row in rows])
+    return len(rows)
+
+
+def chunk_lessons(
+    lessons: list[LessonContent], embedder: Embedder, max_tokens: int
+) -> list[_PlacedChunk]:
+    """The lessons' chunks in reading order, each with its place and the text to embed."""
+    return [
+        _PlacedChunk(lesson, index, chunk, chunk.embedding_text())
+        for lesson in lessons
+        for index, chunk in enumerate(
+            chunk_lesson(lesson, max_tokens=max_tokens, count=embedder.count_tokens)
         )
-        if rows:
-            await session.execute(insert(RagChunk), [{**row, "index_id": index_id} for row in rows])
+    ]
 
 
 def chunk_and_embed(
     lessons: list[LessonContent], embedder: Embedder, max_tokens: int
 ) -> list[dict[str, Any]]:
-    """The chunk rows of these lessons (without their index): CPU work, run off the event loop
-    or on a Ray worker."""
-    chunked = [
-        (lesson, chunk_lesson(lesson, max_tokens=max_tokens, count=embedder.count_tokens))
-        for lesson in lessons
-    ]
-    texts = [chunk.embedding_text() for _, chunks in chunked for chunk in chunks]
-    vectors = iter(embedder.encode_sync(texts))
-    return [
-        _row(lesson, index, chunk, next(vectors))
-        for lesson, chunks in chunked
-        for index, chunk in enumerate(chunks)
-    ]
+    """The chunk rows of these lessons (without their index), in one encode call: CPU work for
+    a Ray worker."""
+    placed = chunk_lessons(lessons, embedder, max_tokens)
+    vectors = encode_piece(placed, embedder)
+    return [_row(item, vector) for item, vector in zip(placed, vectors, strict=True)]
 
 
-def _row(lesson: LessonContent, index: int, chunk: Chunk, vector: Any) -> dict[str, Any]:
+def _row(placed: _PlacedChunk, vector: Any) -> dict[str, Any]:
+    lesson, chunk = placed.lesson, placed.chunk
     return {
         "lesson_id": lesson.lesson_id,
         "course_id": lesson.course_id,
-        "chunk_index": index,
+        "chunk_index": placed.position,
         "kind": chunk.kind,
         "heading": chunk.heading,
         "text": chunk.text,

@@ -6,6 +6,7 @@ workers need no database access on a cluster).
 import asyncio
 import logging
 import math
+from collections.abc import AsyncGenerator
 from typing import Any
 
 from rag.chunking import LessonContent
@@ -69,13 +70,16 @@ class RayEmbeddingPool:
         finally:
             self._in_flight[self._actors.index(actor)] -= 1
 
-    async def __call__(self, lessons: list[LessonContent]) -> list[dict[str, Any]]:
+    async def __call__(
+        self, lessons: list[LessonContent]
+    ) -> AsyncGenerator[list[dict[str, Any]], None]:
+        """The batch's rows in one piece, from the least busy actor."""
         actor = await self._actor()
         try:
             rows: list[dict[str, Any]] = await actor.embed.remote(lessons)
         finally:
             self._in_flight[self._actors.index(actor)] -= 1
-        return rows
+        yield rows
 
     async def _actor(self) -> Any:
         async with self._starting:

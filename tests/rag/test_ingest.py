@@ -1,11 +1,24 @@
 """Ingestion writes chunks for published lessons only and re-embeds only what changed."""
 
+from typing import Any
+
+import numpy as np
+import pytest
 from sqlalchemy import func, select, text, update
 
+import rag.ingest
 from core.curriculum.models import Lesson, LessonStatus
 from core.infra.database import Database
-from rag.ingest import ingest_course, ingest_lessons
+from rag.embeddings import Embedder
+from rag.ingest import (
+    _published_lessons,
+    chunk_and_embed,
+    encode_piece,
+    ingest_course,
+    ingest_lessons,
+)
 from rag.models import RagChunk
+from rag.settings import RagSettings
 from tests.rag.factories import LOOPS, PHOTOSYNTHESIS, VOLCANOES, LessonSpec, make_course
 
 
@@ -77,3 +90,60 @@ async def test_chunk_rows_carry_metadata_and_embeddings(database: Database) -> N
     assert metadata["objectives"] == PHOTOSYNTHESIS.objectives
     assert len(chunks[0].embedding) == 384
     assert abs(sum(float(x) ** 2 for x in chunks[0].embedding) - 1.0) < 1e-3
+
+
+async def test_rows_encoded_piece_by_piece_are_those_of_one_encode(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pieces of two texts (longest first, written while the next encodes) give every chunk its
+    own lesson, place and vector, as one encode call over all of them would."""
+    async with database.session() as session:
+        course = await make_course(session, "Science", [PHOTOSYNTHESIS, LOOPS, VOLCANOES])
+    embedder = Embedder(batch_size=2)
+    monkeypatch.setattr(rag.ingest, "BATCHES_PER_PIECE", 1)
+    report = await ingest_course(database, course.course_id, embedder=embedder)
+    async with database.session() as session:
+        lessons = await _published_lessons(session, Lesson.course_id == course.course_id)
+        stored = (await session.scalars(select(RagChunk))).all()
+    expected = chunk_and_embed(lessons, embedder, RagSettings().chunk_max_tokens)
+    assert report.chunks_written == len(stored) == len(expected) > 4  # more than two pieces
+    by_place = {(chunk.lesson_id, chunk.chunk_index): chunk for chunk in stored}
+    for row in expected:
+        chunk = by_place[(row["lesson_id"], row["chunk_index"])]
+        assert (chunk.text, chunk.heading, chunk.kind) == (row["text"], row["heading"], row["kind"])
+        assert float(np.dot(np.asarray(chunk.embedding), row["embedding"])) > 0.999
+
+
+async def test_a_failed_piece_leaves_the_lessons_old_chunks(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """All pieces of a batch are written in one transaction: an encode failing after the first
+    piece was written rolls the batch back, and the old chunks stay searchable."""
+    async with database.session() as session:
+        course = await make_course(session, "Science", [PHOTOSYNTHESIS, LOOPS, VOLCANOES])
+    await ingest_course(database, course.course_id)
+    before = await chunk_count(database, course_id=course.course_id)
+    async with database.session() as session:
+        await session.execute(
+            update(Lesson)
+            .where(Lesson.course_id == course.course_id)
+            .values(body_markdown=Lesson.body_markdown + "\n\nOne more paragraph.")
+        )
+        await session.commit()
+    encoded: list[int] = []
+
+    def encode_twice(piece: list[Any], embedder: Embedder) -> Any:
+        if encoded:
+            raise RuntimeError("the encoder failed")
+        encoded.append(len(piece))
+        return encode_piece(piece, embedder)
+
+    monkeypatch.setattr(rag.ingest, "BATCHES_PER_PIECE", 1)
+    monkeypatch.setattr(rag.ingest, "encode_piece", encode_twice)
+    with pytest.raises(RuntimeError, match="the encoder failed"):
+        await ingest_course(database, course.course_id, embedder=Embedder(batch_size=2))
+    assert encoded == [2]
+    assert await chunk_count(database, course_id=course.course_id) == before
+    async with database.session() as session:
+        texts = (await session.scalars(select(RagChunk.text))).all()
+    assert not any("One more paragraph." in text for text in texts)
