@@ -16,6 +16,7 @@ from collections.abc import AsyncGenerator, Callable, Sequence
 from contextlib import aclosing
 from typing import Any, NamedTuple
 
+import numpy as np
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, and_, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,9 +35,9 @@ ProgressCallback = Callable[[int, int], None]
 EmbedLessons = Callable[[list[LessonContent]], AsyncGenerator[list[dict[str, Any]], None]]
 # Lessons embedded together: one encode call keeps the model's batches full.
 LESSONS_PER_BATCH = 16
-# In this process, a whole course's changed lessons go into one encode call (and one
-# transaction): sentence-transformers sorts a call's texts by length, so its batches pad little
-# and only the last one is partial; 16-lesson calls ran at 0.75x the bare encode of the same texts.
+# In this process, a whole course's changed lessons form one batch (one length sort, one
+# transaction): texts of like length share the model's batches, so they pad little and only the
+# last one is partial; 16-lesson batches ran at 0.75x the bare encode of the same texts.
 LOCAL_LESSONS_PER_BATCH = 1024
 # In this process, the chunks are sorted by length (as sentence-transformers sorts one call's
 # texts) and encoded this many model batches at a time, so that each piece's rows are written
@@ -114,7 +115,9 @@ async def _ingest_active(
     )
 
 
-class _PlacedChunk(NamedTuple):
+class PlacedChunk(NamedTuple):
+    """A chunk with its lesson, its place there, and the text the model embeds."""
+
     lesson: LessonContent
     position: int  # in its lesson: the row's chunk_index
     chunk: Chunk
@@ -133,18 +136,18 @@ def local_embedding(embedder: Embedder, max_tokens: int) -> EmbedLessons:
     return embed
 
 
-def _length_sorted_pieces(placed: list[_PlacedChunk], size: int) -> list[list[_PlacedChunk]]:
+def _length_sorted_pieces(placed: list[PlacedChunk], size: int) -> list[list[PlacedChunk]]:
     """Longest text first, as sentence-transformers orders one call's texts (by characters)."""
     ordered = sorted(placed, key=lambda item: -len(item.text))
     return [ordered[start : start + size] for start in range(0, len(ordered), size)]
 
 
 async def _encoded_ahead(
-    pieces: list[list[_PlacedChunk]], embedder: Embedder
+    pieces: list[list[PlacedChunk]], embedder: Embedder
 ) -> AsyncGenerator[list[dict[str, Any]], None]:
     """Each piece's rows; the next piece is encoding in a thread while the caller writes them."""
 
-    def start(piece: list[_PlacedChunk]) -> asyncio.Future[Any]:
+    def start(piece: list[PlacedChunk]) -> asyncio.Future[np.ndarray]:
         return asyncio.ensure_future(asyncio.to_thread(encode_piece, piece, embedder))
 
     if not pieces:
@@ -160,7 +163,7 @@ async def _encoded_ahead(
         encoding.cancel()  # when the caller stopped early; its thread ends on its own
 
 
-def encode_piece(piece: list[_PlacedChunk], embedder: Embedder) -> Any:
+def encode_piece(piece: list[PlacedChunk], embedder: Embedder) -> np.ndarray:
     return embedder.encode_sync([item.text for item in piece])
 
 
@@ -299,10 +302,10 @@ async def _insert_rows(session: AsyncSession, index_id: int, rows: list[dict[str
 
 def chunk_lessons(
     lessons: list[LessonContent], embedder: Embedder, max_tokens: int
-) -> list[_PlacedChunk]:
+) -> list[PlacedChunk]:
     """The lessons' chunks in reading order, each with its place and the text to embed."""
     return [
-        _PlacedChunk(lesson, index, chunk, chunk.embedding_text())
+        PlacedChunk(lesson, index, chunk, chunk.embedding_text())
         for lesson in lessons
         for index, chunk in enumerate(
             chunk_lesson(lesson, max_tokens=max_tokens, count=embedder.count_tokens)
@@ -320,7 +323,7 @@ def chunk_and_embed(
     return [_row(item, vector) for item, vector in zip(placed, vectors, strict=True)]
 
 
-def _row(placed: _PlacedChunk, vector: Any) -> dict[str, Any]:
+def _row(placed: PlacedChunk, vector: Any) -> dict[str, Any]:
     lesson, chunk = placed.lesson, placed.chunk
     return {
         "lesson_id": lesson.lesson_id,
