@@ -91,9 +91,11 @@ def a_turn(**overrides: Any) -> TurnCompleted:
 
 
 def late_id() -> uuid.UUID:
-    """A turn id that sorts after every uuid4 (``f`` first): of two duplicates the dataset keeps
-    the one with the smaller id, so the copy made with this one is the one dropped."""
-    return uuid.UUID("f" + uuid.uuid4().hex[1:])
+    """A turn id that sorts after every uuid4 (its first 19 digits are the largest a uuid4 can
+    have): of two duplicates the dataset keeps the one with the smaller id, so the copy made with
+    this one is the one dropped. Only ``f`` first sorted before one uuid4 in 32 (one whose first
+    digit is ``f`` too, then larger), and the original turn's row went missing."""
+    return uuid.UUID("ffffffff-ffff-4fff-bfff-" + uuid.uuid4().hex[:12])
 
 
 def words(seed: int, count: int) -> list[str]:
