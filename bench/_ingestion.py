@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 import rag.ingest
 from core.curriculum.models import Lesson
@@ -118,7 +118,7 @@ EARLIER_WAYS = {
 }
 
 
-async def ingest_as_before(
+async def timed_ingest(
     database: Database,
     lesson_ids: list[uuid.UUID],
     embedder: Embedder,
@@ -127,7 +127,8 @@ async def ingest_as_before(
     constants: dict[str, int] | None = None,
 ) -> tuple[float, float]:
     """An empty table, then the ingest, with ``rag.ingest``'s constants set as an earlier
-    version had them when given: returns its seconds and the share of the machine others used."""
+    version had them when given: returns its seconds and the share of the machine others used.
+    Every row it reports written must be stored."""
     constants = constants or {}
     async with database.session() as session, session.begin():
         await session.execute(text("TRUNCATE rag_chunks"))
@@ -136,11 +137,16 @@ async def ingest_as_before(
         setattr(rag.ingest, name, value)
     try:
         watch, started = start_watch(), time.perf_counter()
-        await ingest_lessons(database, lesson_ids, embedder=embedder, settings=settings)
-        return time.perf_counter() - started, watch()
+        report = await ingest_lessons(database, lesson_ids, embedder=embedder, settings=settings)
+        seconds, others = time.perf_counter() - started, watch()
     finally:
         for name, value in current.items():
             setattr(rag.ingest, name, value)
+    async with database.session() as session:
+        stored = await session.scalar(select(func.count()).select_from(RagChunk))
+    if stored != report.chunks_written:
+        raise RuntimeError(f"{report.chunks_written} chunks written but {stored} stored")
+    return seconds, others
 
 
 async def course_lessons(database: Database, course_id: uuid.UUID, first: int) -> list[uuid.UUID]:
@@ -176,17 +182,18 @@ async def measure_ingestion(
     bare = f"bare SentenceTransformer.encode, same texts ({embedder.precision})"
     timed: dict[str, list[tuple[float, float]]] = {}
     worker_s: dict[str, list[float]] = {}
-    chunks = 0
+    chunks = pieces = 0
     for _ in range(rounds):
         for name, constants in EARLIER_WAYS.items():
-            seconds = await ingest_as_before(
+            seconds = await timed_ingest(
                 database, lesson_ids, embedder, settings, start_watch, constants
             )
             timed.setdefault(name, []).append(seconds)
         with worker_thread_seconds() as spent:
-            seconds = await ingest_as_before(database, lesson_ids, embedder, settings, start_watch)
+            seconds = await timed_ingest(database, lesson_ids, embedder, settings, start_watch)
         timed.setdefault(current, []).append(seconds)
         worker_s = {name: [*worker_s.get(name, []), sum(calls)] for name, calls in spent.items()}
+        pieces = len(spent["encode_piece"])
         texts = await embedded_texts(database, index.id, course_id)
         chunks = len(texts)
         watch, started = start_watch(), time.perf_counter()
@@ -203,7 +210,6 @@ async def measure_ingestion(
         for name, runs in timed.items()
     }
     chunk_s, encode_s = (statistics.median(worker_s[name]) for name in WORKER_STEPS)
-    pieces = -(-chunks // (rag.ingest.BATCHES_PER_PIECE * settings.batch_size))
     return [
         *(IngestTiming(name, chunks, *medians[name]) for name in [bare, *EARLIER_WAYS, current]),
         IngestTiming("  chunking (worker thread)", chunks, chunk_s, 0, True),
