@@ -155,6 +155,11 @@ def instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Instance]:
         "WC_AMQP_URL": "",
         "WC_S3_ENDPOINT_URL": "",
         "WC_CONTENT_WORKERS": "1",
+        # This instance's vLLM engine runs beside the session's LLM application and the test
+        # process: with the default 2 GiB KV cache (allocated whole at start) the machine reached
+        # Ray's memory-monitor threshold (95 % of 24 GiB) during the content job, and Ray killed
+        # the instance's Serve controller and replicas. A few short requests need far less.
+        "WC_CPU_KV_CACHE_GIB": "1",
     }
     master, terminal = os.openpty()
     fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 160, 0, 0))
@@ -361,8 +366,9 @@ def test_every_socket_stays_on_loopback_with_a_content_job_running(
     assert submitted.returncode == 0, submitted.stderr[-3000:]
 
     # Watched for 20 s of the worker's run, and on until every Serve replica's listener was seen:
-    # under the job's load (a second Ray starting, the LLM generating) Serve has been seen to
-    # replace a replica, whose listener is back only once its constructor has run again.
+    # when the suite's memory neared Ray's threshold during the job (a second Ray starting),
+    # Ray's memory monitor killed replicas, and a replaced replica listens only once its
+    # constructor has run again.
     seen = watch_sockets(
         instance.process.pid,
         _until_seconds_after(_has_content_worker, 20, then=_serve_listeners_seen()),
