@@ -59,10 +59,13 @@ FOREIGN_MARKERS = re.compile(
 # Ray Serve 2.60 binds each replica's inter-deployment gRPC server to "[::]:0" in code
 # (ray/serve/_private/replica.py, _on_initialized), with no setting (docs/scaling.md).
 SERVE_REPLICA = "ray::ServeReplica:"
-SERVE_DEPLOYMENTS = {"WaterClassroomIngress", "LLMServer", "ProctorHost"}
-# What Serve's controller and the raylet log when a replica stops, fails or is killed.
-REPLICA_TROUBLE = re.compile(r"WARNING|ERROR|Stopping Replica|memory", re.IGNORECASE)
 PROCTOR_REPLICA = "ProctorHost"  # in its replica's process title
+SERVE_DEPLOYMENTS = {"WaterClassroomIngress", "LLMServer", PROCTOR_REPLICA}
+# What Serve's controller logs when a replica fails or stops, and what the raylet's memory monitor
+# logs when it kills workers (not its periodic state dumps, which mention memory too).
+REPLICA_TROUBLE = re.compile(
+    r"WARNING|ERROR|Stopping Replica|Killing \d+ worker|OOM kill reason|Selected to kill"
+)
 
 
 @dataclass
@@ -109,7 +112,7 @@ class Instance:
         logs = (self.data_dir / "logs" / "ray-llm").resolve()
         found = [
             f"{path.name}: {line}"
-            for path in [*logs.glob("serve/controller_*.log"), logs / "raylet.out"]
+            for path in [*sorted(logs.glob("serve/controller_*.log")), logs / "raylet.out"]
             if path.exists()
             for line in path.read_text(errors="replace").splitlines()
             if REPLICA_TROUBLE.search(line)
