@@ -18,7 +18,7 @@ from typing import Any
 import asyncpg
 import numpy as np
 from pgvector.asyncpg import register_vector
-from sqlalchemy import Index, Select, select, text
+from sqlalchemy import Index, Select, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.schema import CreateIndex, DropIndex
@@ -40,8 +40,8 @@ from rag.retrieve import (
     _text_ranked,
     _vector_ranked,
     any_term_query,
+    apply_search_settings,
     search,
-    search_session_settings,
 )
 from rag.settings import BUNDLED_EMBEDDING_MODEL, RagSettings
 
@@ -465,8 +465,7 @@ async def _in_search_session(
     database: Database, statement: Select[Any], settings: RagSettings
 ) -> list[tuple[Any, ...]]:
     async with database.session() as session, session.begin():
-        for name, value in search_session_settings(settings):  # as rag.retrieve.search does
-            await session.execute(text(f"SET LOCAL {name} = {value}"))
+        await apply_search_settings(session, settings)  # as rag.retrieve.search does
         return [tuple(row) for row in (await session.execute(statement)).all()]
 
 

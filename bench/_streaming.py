@@ -8,9 +8,9 @@ client. Greedy decoding (``WC_TUTOR_TEMPERATURE=0``) makes both generate the sam
 
 Order per question: one API turn that records the prompt (not timed), then the bare replay and
 a second API turn in a new session, alternating which goes first. Both timed runs therefore
-meet vLLM's prefix cache equally warm. The API's query-vector cache is emptied before each timed
-turn: the recording turn asked the very same question, and a timed turn that found its vector
-ready would time the cache, not the embedding (the cache still serves a turn's second search).
+meet vLLM's prefix cache equally warm. The API's query-vector cache stays off (the default): the
+recording turn asked the very same question, and a timed turn that found its vector ready would
+time the cache, not the embedding.
 
 TTFT runs from sending the request to the first text (SSE ``token`` event / first content
 delta). Tokens/s is the completion tokens vLLM reports over the time from the first to the last

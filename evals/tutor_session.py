@@ -17,7 +17,7 @@ from graphs.tutor_chat.oneshot import answer_once
 from graphs.tutor_chat.ports import CourseEvidence, ExerciseKey, FlagReport, LearnerContext
 from rag.embeddings import Embedder
 from rag.evidence import Ranking
-from rag.retrieve import Hit, search
+from rag.retrieve import Hit, QueryVector, embed_query, search
 from serving.client import LLMClient
 
 LESSON_TEXT = ("text",)
@@ -53,7 +53,12 @@ class EvalTutorPorts(CourseEvidence):
         )
 
     async def retrieve(
-        self, query: str, course_id: uuid.UUID, k: int, kinds: Sequence[str] | None = None
+        self,
+        query: str,
+        course_id: uuid.UUID,
+        k: int,
+        kinds: Sequence[str] | None = None,
+        vector: QueryVector | None = None,
     ) -> list[Hit]:
         if kinds and not set(kinds) & set(LESSON_TEXT):
             return []  # exercise look-ups: the eval questions are not stored exercises here
@@ -65,12 +70,14 @@ class EvalTutorPorts(CourseEvidence):
             kinds=LESSON_TEXT,
             embedder=self.embedder,
             settings=self.context.rag_settings,
+            query_vector=vector,
         )
         self.retrieved.extend(hits)
         return hits
 
-    async def prepare_search(self, query: str) -> None:
-        await self.embedder.encode_query(query)
+    async def embed_query(self, query: str) -> QueryVector | None:
+        database = self.context.require_database("tutor")
+        return await embed_query(database, query, self.embedder, self.context.rag_settings)
 
     async def weigh_options(
         self, question: str, options: Sequence[str], course_id: uuid.UUID

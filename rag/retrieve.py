@@ -66,6 +66,31 @@ def any_term_query(query: str) -> str:
 
 
 @dataclass(frozen=True)
+class QueryVector:
+    """A query's vector and the index whose model made it (``embed_query``): embedded once, it
+    serves every search of that query over that index; a search that finds another index active
+    (a refresh switched meanwhile) embeds the query again."""
+
+    index_id: int
+    values: list[float]
+
+
+async def embed_query(
+    database: Database,
+    query: str,
+    embedder: Embedder | None = None,
+    settings: RagSettings | None = None,
+) -> QueryVector | None:
+    """The query's vector by the active index's model; None when nothing was ever ingested."""
+    index = await active_index(database)
+    if index is None:
+        return None
+    settings = settings or RagSettings()
+    encoder = index_embedder(index, embedder, settings.batch_size)
+    return QueryVector(index.id, (await encoder.encode_query(query)).tolist())
+
+
+@dataclass(frozen=True)
 class Query:
     """One search of ``search_many``: its text, its vector (None: encoded there), its k."""
 
@@ -84,14 +109,19 @@ async def search(
     embedder: Embedder | None = None,
     settings: RagSettings | None = None,
     vectors: bool = False,
-    query_vector: np.ndarray | None = None,
+    query_vector: np.ndarray | QueryVector | None = None,
     index: IndexInfo | None = None,
 ) -> list[Hit]:
     """The k best chunks of these courses for the query (kinds: e.g. ["text"] to skip exercises);
     ``vectors``: with each chunk's stored vector, for callers that compare it with other texts;
-    ``query_vector``: the query already encoded by the active index's model (else it is encoded
-    here); ``index``: the active index the caller already read (searches that must compare
-    vectors of one index read it once)."""
+    ``query_vector``: the query already encoded by the active index's model, or by the model of
+    the index a ``QueryVector`` names (used when that index is still the active one); else the
+    query is encoded here; ``index``: the active index the caller already read (searches that
+    must compare vectors of one index read it once)."""
+    if isinstance(query_vector, QueryVector):
+        index = index or await active_index(database)
+        made_here = index is not None and query_vector.index_id == index.id
+        query_vector = np.asarray(query_vector.values, dtype=np.float32) if made_here else None
     [hits] = await search_many(
         database,
         [Query(query, query_vector, k)],
@@ -138,8 +168,7 @@ async def search_many(
         scope.append(RagChunk.kind.in_(list(kinds)))
     terms = [any_term_query(queries[n].text) if settings.hybrid else "" for n in asked]
     async with database.session() as session, session.begin():
-        for name, value in search_session_settings(settings):
-            await session.execute(text(f"SET LOCAL {name} = {value}"))
+        await apply_search_settings(session, settings)
         bounds = await _text_bounds(session, terms, settings.text_rows)
         # A small scope is ordered by the stored column, which no index is on: every distance
         # is computed (exact, and the same answer whatever else shares the HNSW graph).
@@ -251,6 +280,13 @@ def _hit(
         item_id=chunk.chunk_metadata.get("item_id"),
         vector=None if vector is None else np.asarray(vector, dtype=np.float32),
     )
+
+
+async def apply_search_settings(session: AsyncSession, settings: RagSettings) -> None:
+    """``SET LOCAL`` of every search setting, in one round trip (``set_config(..., true)``)."""
+    pairs = search_session_settings(settings)
+    calls = ", ".join(f"set_config('{name}', '{value}', true)" for name, value in pairs)
+    await session.execute(text(f"SELECT {calls}"))
 
 
 def search_session_settings(settings: RagSettings) -> list[tuple[str, str]]:

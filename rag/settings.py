@@ -53,8 +53,8 @@ class RagSettings(BaseSettings):
     query_cache_size: int = Field(
         0,
         ge=0,
-        description="Query vectors kept per process (least recently used go first): a tutor "
-        "turn searches its question more than once, and learners repeat questions; 0: none. "
+        description="Query vectors kept per process (least recently used go first), for "
+        "questions asked again (a tutor turn embeds its question once either way); 0: none. "
         "Off by default: in bfloat16 a vector depends slightly on the batch it was encoded in, "
         "and reusing one moved the evidence ranking (tests/rag/test_evidence.py).",
     )

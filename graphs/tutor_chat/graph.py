@@ -17,6 +17,7 @@ answer that started to give the final answer away), ``{"type": "replace", "text"
 """
 
 import asyncio
+import dataclasses
 import time
 import uuid
 from contextlib import aclosing
@@ -43,7 +44,7 @@ from core.tracing import traced
 from graphs.tutor_chat.ports import ExerciseKey, FlagReport, LearnerContext, TutorDeps
 from graphs.tutor_chat.state import MultipleChoiceTurn, OptionEvidence, TurnSupport, TutorState
 from rag.evidence import Ranking
-from rag.retrieve import Hit
+from rag.retrieve import Hit, QueryVector
 from serving.client import Message, TokenUsage
 
 # A follow-up this short ("why?", "I don't get it") is retrieved together with the question before.
@@ -59,15 +60,16 @@ def build_tutor_graph(
     settings = deps.settings
 
     async def load_context(state: TutorState) -> dict[str, Any]:
-        # The question is embedded while the learner's context is read: retrieval then finds
-        # its vector ready (refused turns waste one query encoding).
-        context, _ = await asyncio.gather(
+        # The question is embedded once, while the learner's context is read: both of
+        # retrieve's searches take that vector (refused turns waste one query encoding).
+        context, vector = await asyncio.gather(
             deps.ports.learner_context(
                 uuid.UUID(state["learner_id"]), uuid.UUID(state["course_id"])
             ),
-            deps.ports.prepare_search(_retrieval_query(state)),
+            deps.ports.embed_query(_retrieval_query(state)),
         )
-        return {"context": context.model_dump(mode="json")}
+        made = dataclasses.asdict(vector) if vector else None
+        return {"context": context.model_dump(mode="json"), "query_vector": made}
 
     async def classify(state: TutorState) -> dict[str, Any]:
         safety = screen(state["question"])
@@ -80,31 +82,8 @@ def build_tutor_graph(
         return {"intent": "content_question", "safety": None}
 
     async def retrieve(state: TutorState) -> dict[str, Any]:
-        course_id = uuid.UUID(state["course_id"])
-        # The exercise look-up does not depend on the passages found: both searches at once.
-        hits, matched = await asyncio.gather(
-            deps.ports.retrieve(_retrieval_query(state), course_id, settings.sources),
-            _matching_exercises(state, deps),
-        )
-        if not hits or max(h.similarity for h in hits) < settings.min_relevance:
-            return {"intent": "off_topic", "sources": [], "exercise": None, "same_question": []}
-        sources = [_source(number, hit) for number, hit in enumerate(hits, start=1)]
-        exercise = matched[0] if matched else None
-        choice = await _multiple_choice(state, exercise, sources, deps)
-        found = {"sources": _dump(sources), "multiple_choice": choice}
-        if exercise is None:
-            intent = "homework_help" if choice else "content_question"
-            return {**found, "intent": intent, "exercise": None, "same_question": []}
-        levels = dict(state.get("hint_levels") or {})
-        key = str(exercise.item_id)
-        levels[key] = levels.get(key, -1) + 1
-        return {
-            **found,
-            "intent": "homework_help",
-            "exercise": exercise.model_dump(mode="json"),
-            "same_question": [other.model_dump(mode="json") for other in matched[1:]],
-            "hint_levels": levels,
-        }
+        # The query's vector has served both searches: the checkpoint need not keep it.
+        return {**await _course_sources(state, deps), "query_vector": None}
 
     async def condense(state: TutorState) -> dict[str, Any]:
         start = state.get("summarized", 0)
@@ -248,7 +227,46 @@ def _retrieval_query(state: TutorState) -> str:
     return f"{earlier[-1]} {question}" if earlier else question
 
 
-async def _matching_exercises(state: TutorState, deps: TutorDeps) -> list[ExerciseKey]:
+async def _course_sources(state: TutorState, deps: TutorDeps) -> dict[str, Any]:
+    """The passages for the question, the stored exercise it asks (if any) and its options'
+    evidence; "off_topic" when the course has nothing relevant."""
+    settings, course_id = deps.settings, uuid.UUID(state["course_id"])
+    vector = _query_vector(state)
+    # The exercise look-up does not depend on the passages found: both searches at once.
+    hits, matched = await asyncio.gather(
+        deps.ports.retrieve(_retrieval_query(state), course_id, settings.sources, vector=vector),
+        _matching_exercises(state, deps, vector),
+    )
+    if not hits or max(h.similarity for h in hits) < settings.min_relevance:
+        return {"intent": "off_topic", "sources": [], "exercise": None, "same_question": []}
+    sources = [_source(number, hit) for number, hit in enumerate(hits, start=1)]
+    exercise = matched[0] if matched else None
+    choice = await _multiple_choice(state, exercise, sources, deps)
+    found = {"sources": _dump(sources), "multiple_choice": choice}
+    if exercise is None:
+        intent = "homework_help" if choice else "content_question"
+        return {**found, "intent": intent, "exercise": None, "same_question": []}
+    levels = dict(state.get("hint_levels") or {})
+    key = str(exercise.item_id)
+    levels[key] = levels.get(key, -1) + 1
+    return {
+        **found,
+        "intent": "homework_help",
+        "exercise": exercise.model_dump(mode="json"),
+        "same_question": [other.model_dump(mode="json") for other in matched[1:]],
+        "hint_levels": levels,
+    }
+
+
+def _query_vector(state: TutorState) -> QueryVector | None:
+    """The turn's query vector, made by ``load_context``."""
+    made = state.get("query_vector")
+    return QueryVector(**made) if made else None
+
+
+async def _matching_exercises(
+    state: TutorState, deps: TutorDeps, vector: QueryVector | None
+) -> list[ExerciseKey]:
     """The stored exercises the learner is asking about: every one whose question the message
     is word for word (a book asks "What is the p-value?" in many exercises, and the learner may
     mean any), else one of the closest exercises that the message matches closely or whose
@@ -257,7 +275,9 @@ async def _matching_exercises(state: TutorState, deps: TutorDeps) -> list[Exerci
     query, course_id = _retrieval_query(state), uuid.UUID(state["course_id"])
     if asked := await deps.ports.exercises_asking(course_id, state["question"]):
         return asked
-    hits = await deps.ports.retrieve(query, course_id, EXERCISE_CANDIDATES, kinds=["exercise"])
+    hits = await deps.ports.retrieve(
+        query, course_id, EXERCISE_CANDIDATES, kinds=["exercise"], vector=vector
+    )
     for hit in hits:
         exercise = await deps.ports.exercise(hit.item_id) if hit.item_id else None
         close = hit.similarity >= deps.settings.exercise_match

@@ -11,7 +11,7 @@ from agents.tutor.moderation import SafetyCategory
 from agents.tutor.policy import TutorMode
 from agents.tutor.settings import TutorSettings
 from rag.evidence import ClaimCheck, EvidenceScorer, Ranking
-from rag.retrieve import Hit
+from rag.retrieve import Hit, QueryVector
 from serving.client import LLMClient
 
 
@@ -56,12 +56,20 @@ class TutorPorts(Protocol):
     ) -> LearnerContext: ...
 
     async def retrieve(
-        self, query: str, course_id: uuid.UUID, k: int, kinds: Sequence[str] | None = None
-    ) -> list[Hit]: ...
+        self,
+        query: str,
+        course_id: uuid.UUID,
+        k: int,
+        kinds: Sequence[str] | None = None,
+        vector: QueryVector | None = None,
+    ) -> list[Hit]:
+        """The course's k best passages; ``vector``: the query's own from ``embed_query``
+        (without it, or when it was made for an index no longer active, it is embedded)."""
+        ...
 
-    async def prepare_search(self, query: str) -> None:
-        """Get ``retrieve`` ready for this query ahead of it (e.g. embed it), so the work
-        overlaps with the turn's other reads; ``retrieve`` must not depend on it."""
+    async def embed_query(self, query: str) -> QueryVector | None:
+        """The query's search vector, made once per turn while the turn's other reads run and
+        handed to each ``retrieve`` of that query (None: nothing to search yet)."""
         ...
 
     async def exercise(self, item_id: uuid.UUID) -> ExerciseKey | None: ...

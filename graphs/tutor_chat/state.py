@@ -59,6 +59,9 @@ class TutorState(TypedDict, total=False):
     question: str
     personal_data_removed: bool
     context: dict[str, Any]
+    # The search vector of the turn's question (``rag.retrieve.QueryVector`` as a dict), from
+    # load_context to retrieve, which clears it.
+    query_vector: dict[str, Any] | None
     intent: Intent
     safety: str | None
     sources: list[dict[str, Any]]
@@ -92,6 +95,7 @@ def turn_input(
         "course_id": str(course_id),
         "question": stored,
         "personal_data_removed": stored != question,
+        "query_vector": None,
         "sources": [],
         "exercise": None,
         "same_question": [],

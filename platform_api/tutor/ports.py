@@ -23,6 +23,7 @@ from platform_api.tutor.models import TutorFlag, TutorPolicy
 from rag import retrieve
 from rag.embeddings import Embedder
 from rag.evidence import EvidenceScorer
+from rag.retrieve import QueryVector
 from rag.settings import RagSettings
 
 FLAG_KIND = "tutor.flagged_turn"
@@ -75,7 +76,12 @@ class PlatformTutorPorts(CourseEvidence):
             )
 
     async def retrieve(
-        self, query: str, course_id: uuid.UUID, k: int, kinds: Sequence[str] | None = None
+        self,
+        query: str,
+        course_id: uuid.UUID,
+        k: int,
+        kinds: Sequence[str] | None = None,
+        vector: QueryVector | None = None,
     ) -> list[retrieve.Hit]:
         return await retrieve.search(
             self.database,
@@ -85,11 +91,11 @@ class PlatformTutorPorts(CourseEvidence):
             kinds=kinds,
             embedder=self.embedder,
             settings=self.rag_settings,
+            query_vector=vector,
         )
 
-    async def prepare_search(self, query: str) -> None:
-        """Embed the query into the embedder's cache, where ``retrieve`` will find it."""
-        await self.embedder.encode_query(query)
+    async def embed_query(self, query: str) -> QueryVector | None:
+        return await retrieve.embed_query(self.database, query, self.embedder, self.rag_settings)
 
     async def exercise(self, item_id: uuid.UUID) -> ExerciseKey | None:
         async with self.database.session() as session:

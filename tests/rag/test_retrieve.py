@@ -1,10 +1,15 @@
 """Hybrid retrieval finds the lesson a question comes from, only inside the allowed courses."""
 
 import json
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
 
 from core.infra.database import Database
+from rag.embeddings import Embedder
 from rag.ingest import ingest_course
-from rag.retrieve import any_term_query, search
+from rag.retrieve import QueryVector, any_term_query, embed_query, search
 from tests.fixtures.cli import run_wc
 from tests.rag.factories import LOOPS, PHOTOSYNTHESIS, VOLCANOES, LessonSpec, make_course
 
@@ -55,6 +60,32 @@ async def test_kinds_and_degenerate_queries(database: Database) -> None:
     assert await search(database, "loops", []) == []
     assert await search(database, "?!", [science], k=2)  # no terms: vector side only
     assert any_term_query("What is a for-loop? or what") == "what or is or a or for or loop"
+
+
+async def test_a_query_vector_serves_its_index_and_a_stale_one_is_embedded_again(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (science, *_), _ = await two_courses(database)
+    question = "Which enzyme fixes carbon dioxide into sugars in the stroma?"
+    prepared = await embed_query(database, question)
+    assert prepared is not None and len(prepared.values) == 384
+    encoded: list[list[str]] = []
+    encode = Embedder.encode_sync
+
+    def counted(self: Embedder, texts: Sequence[str]) -> np.ndarray:
+        encoded.append(list(texts))
+        return encode(self, texts)
+
+    monkeypatch.setattr(Embedder, "encode_sync", counted)
+    fresh = await search(database, question, [science], k=3)
+    given = await search(database, question, [science], k=3, query_vector=prepared)
+    assert encoded == [[question]]  # the prepared vector was not made again
+    assert [hit.chunk_id for hit in given] == [hit.chunk_id for hit in fresh]
+    # Made for an index that is not the active one (a refresh switched meanwhile): not used.
+    stale = QueryVector(prepared.index_id + 1, [0.0] * len(prepared.values))
+    again = await search(database, question, [science], k=3, query_vector=stale)
+    assert encoded == [[question], [question]]
+    assert [hit.chunk_id for hit in again] == [hit.chunk_id for hit in fresh]
 
 
 async def test_cli_search_json_shape(database: Database, database_url_for_test: str) -> None:

@@ -1,14 +1,19 @@
 """One tutor turn is one trace: the HTTP request's span, the graph's nodes, retrieval and the LLM
 call nest in it, and the analytics event the turn writes carries it through the outbox to its
-consumer. The in-memory exporter receives the spans of the live API (same process)."""
+consumer. The in-memory exporter receives the spans of the live API (same process). And the turn
+embeds its question once, for both of its searches."""
 
 import asyncio
 import time
+from collections.abc import Sequence
 
+import numpy as np
+import pytest
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind
 
 from platform_api.analytics.capture import TUTOR_TURN_COMPLETED
+from rag.embeddings import Embedder
 from tests.fixtures.app import Api
 from tests.fixtures.tracing import Spans
 from tests.tutor.conftest import TutorCourse
@@ -78,3 +83,34 @@ async def test_one_turn_is_one_trace_from_http_to_the_llm_call(
         CALLER_TRACE_ID
     )
     assert turn_span in spans.ancestors(published)
+
+
+async def test_a_turn_embeds_its_question_once_for_both_searches(
+    spans: Spans, tutor_api: Api, course: TutorCourse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    encoded: list[list[str]] = []
+    encode = Embedder.encode_sync
+
+    def counted(self: Embedder, texts: Sequence[str]) -> np.ndarray:
+        encoded.append(list(texts))
+        return encode(self, texts)
+
+    monkeypatch.setattr(Embedder, "encode_sync", counted)
+    learner = await tutor_api.account("student")
+    session_id = await new_session(tutor_api.client, learner.headers, course.course_id)
+    question = "How do clouds form from water vapour?"
+    async with tutor_api.client.stream(
+        "POST",
+        f"/api/v1/tutor/sessions/{session_id}/messages",
+        json={"content": question},
+        headers=learner.headers,
+    ) as response:
+        turn = await parse(response)
+    assert not turn.done["refused"] and turn.done["citations"]
+
+    [retrieve] = spans.named("tutor_chat.retrieve")
+    searches = [s for s in spans.named("rag.search") if retrieve in spans.ancestors(s)]
+    assert len(searches) == 2  # the passages and the stored exercises
+    # The query alone is embedded once (the check node embeds it again beside the answer's
+    # claims, in one batch).
+    assert encoded.count([question]) == 1, encoded
