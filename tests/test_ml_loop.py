@@ -138,17 +138,6 @@ class FollowingServe:
         return answered
 
 
-@pytest.fixture(autouse=True)
-def small_kv_cache(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Two vLLM engines run beside the session's LLM application here (the following
-    application, and its second replica while a redeploy rolls over; the gate reads its models in
-    process): with the default 2 GiB KV cache each, and the gate's own engine as it was then, the
-    24 GiB machine ran out and Ray's memory monitor killed the following application's controller
-    and replicas, which then restarted (minutes). A few short questions need far less: the
-    engines started from this process get 1 GiB."""
-    monkeypatch.setenv("WC_CPU_KV_CACHE_GIB", "1")
-
-
 @pytest.fixture
 def start_following_serve(
     tmp_path: Path, tracking_uri: str, s3_server: S3Server, biometric_key: str

@@ -1,16 +1,14 @@
 """Hybrid retrieval finds the lesson a question comes from, only inside the allowed courses."""
 
 import json
-from collections.abc import Sequence
 
-import numpy as np
 import pytest
 
 from core.infra.database import Database
-from rag.embeddings import Embedder
 from rag.ingest import ingest_course
 from rag.retrieve import QueryVector, any_term_query, embed_query, search
 from tests.fixtures.cli import run_wc
+from tests.rag.encoder_calls import record_encodes
 from tests.rag.factories import LOOPS, PHOTOSYNTHESIS, VOLCANOES, LessonSpec, make_course
 
 
@@ -69,14 +67,7 @@ async def test_a_query_vector_serves_its_index_and_a_stale_one_is_embedded_again
     question = "Which enzyme fixes carbon dioxide into sugars in the stroma?"
     prepared = await embed_query(database, question)
     assert prepared is not None and len(prepared.values) == 384
-    encoded: list[list[str]] = []
-    encode = Embedder.encode_sync
-
-    def counted(self: Embedder, texts: Sequence[str]) -> np.ndarray:
-        encoded.append(list(texts))
-        return encode(self, texts)
-
-    monkeypatch.setattr(Embedder, "encode_sync", counted)
+    encoded = record_encodes(monkeypatch)
     fresh = await search(database, question, [science], k=3)
     given = await search(database, question, [science], k=3, query_vector=prepared)
     assert encoded == [[question]]  # the prepared vector was not made again

@@ -5,19 +5,17 @@ embeds its question once, for both of its searches."""
 
 import asyncio
 import time
-from collections.abc import Sequence
 
-import numpy as np
 import pytest
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind
 
 from platform_api.analytics.capture import TUTOR_TURN_COMPLETED
-from rag.embeddings import Embedder
 from tests.fixtures.app import Api
 from tests.fixtures.tracing import Spans
+from tests.rag.encoder_calls import record_encodes
 from tests.tutor.conftest import TutorCourse
-from tests.tutor.sse import new_session, parse
+from tests.tutor.sse import ask, new_session, parse
 
 # What a caller (a gateway, the browser's own tracing) sends: the turn must join its trace.
 CALLER_TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -88,24 +86,11 @@ async def test_one_turn_is_one_trace_from_http_to_the_llm_call(
 async def test_a_turn_embeds_its_question_once_for_both_searches(
     spans: Spans, tutor_api: Api, course: TutorCourse, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    encoded: list[list[str]] = []
-    encode = Embedder.encode_sync
-
-    def counted(self: Embedder, texts: Sequence[str]) -> np.ndarray:
-        encoded.append(list(texts))
-        return encode(self, texts)
-
-    monkeypatch.setattr(Embedder, "encode_sync", counted)
+    encoded = record_encodes(monkeypatch)
     learner = await tutor_api.account("student")
     session_id = await new_session(tutor_api.client, learner.headers, course.course_id)
     question = "How do clouds form from water vapour?"
-    async with tutor_api.client.stream(
-        "POST",
-        f"/api/v1/tutor/sessions/{session_id}/messages",
-        json={"content": question},
-        headers=learner.headers,
-    ) as response:
-        turn = await parse(response)
+    turn = await ask(tutor_api.client, learner.headers, session_id, question)
     assert not turn.done["refused"] and turn.done["citations"]
 
     [retrieve] = spans.named("tutor_chat.retrieve")
