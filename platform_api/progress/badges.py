@@ -8,6 +8,7 @@ so a redelivered statement or a second evaluation awards nothing twice.
 
 import tomllib
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -19,12 +20,13 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.infra.analytics import AnalyticsStore
+from core.infra.analytics.encoding import utc_of
 from core.infra.analytics.schema import LEARNING_STATEMENTS
 from core.infra.database import utcnow
 from platform_api.auth.models import User
 from platform_api.progress.events import BADGE_AWARDED, BadgeAwarded, record
 from platform_api.progress.models import BadgeAward
-from platform_api.progress.streaks import streaks
+from platform_api.progress.streaks import ACTIVE_SINCE, SLOT, lookback_start, streak_of
 
 RULES_FILE = Path(__file__).with_name("badges.toml")
 Verb = Literal["viewed", "completed", "answered", "submitted", "scored", "asked", "earned"]
@@ -70,44 +72,53 @@ def badge_rules(path: Path = RULES_FILE) -> tuple[BadgeRule, ...]:
     return tuple(rules)
 
 
-def _count_query(condition: StatementCount) -> tuple[str, dict[str, Any]]:
-    """SQL counting the learner's matching statements (latest revision of each, by ``FINAL``)."""
-    where = ["learner_id = {learner_id:UUID}", "verb = {verb:String}"]
-    parameters: dict[str, Any] = {"verb": condition.statements.verb}
+def _matching(condition: StatementCount, name: str) -> tuple[str, dict[str, Any]]:
+    """The column counting the statements that meet ``condition`` (parameters prefixed ``name``)."""
+    where = [f"verb = {{{name}_verb:String}}"]
+    parameters: dict[str, Any] = {f"{name}_verb": condition.statements.verb}
     if condition.statements.object_type is not None:
-        where.append("object_type = {object_type:String}")
-        parameters["object_type"] = condition.statements.object_type
+        where.append(f"object_type = {{{name}_object_type:String}}")
+        parameters[f"{name}_object_type"] = condition.statements.object_type
     if condition.statements.success is not None:
-        where.append("success = {success:Bool}")
-        parameters["success"] = condition.statements.success
+        where.append(f"success = {{{name}_success:Bool}}")
+        parameters[f"{name}_success"] = condition.statements.success
     counted = "statement_id" if condition.distinct == "statements" else "object_id"
+    return f"uniqExactIf({counted}, {' AND '.join(where)}) AS {name}", parameters
+
+
+async def _verdicts(
+    analytics: AnalyticsStore, learner: User, rules: Sequence[BadgeRule], now: datetime
+) -> dict[str, bool]:
+    """Whether each rule's condition holds for the learner now, from one scan of their
+    statements (the latest revision of each, by ``FINAL``): a count per statement rule and,
+    if a streak rule is among them, the quarter hours the streak is made of."""
+    columns: list[str] = []
+    parameters: dict[str, Any] = {"learner_id": learner.id}
+    for index, rule in enumerate(rules):
+        if isinstance(rule.condition, StatementCount):
+            column, named = _matching(rule.condition, f"rule_{index}")
+            columns.append(column)
+            parameters |= named
+    if any(isinstance(rule.condition, StreakDays) for rule in rules):
+        columns.append(f"groupUniqArrayIf({SLOT}, {ACTIVE_SINCE}) AS slots")
+        parameters["since"] = lookback_start(now)
     sql = (
-        f"SELECT uniqExact({counted}) AS matching FROM {LEARNING_STATEMENTS} FINAL "
-        f"WHERE {' AND '.join(where)}"
+        f"SELECT {', '.join(columns)} FROM {LEARNING_STATEMENTS} FINAL "
+        "WHERE learner_id = {learner_id:UUID}"
     )
-    return sql, parameters
-
-
-class _Verdicts:
-    """Conditions checked for one learner at one moment; the streak is computed at most once."""
-
-    def __init__(self, analytics: AnalyticsStore, learner: User, now: datetime) -> None:
-        self._analytics, self._learner, self._now = analytics, learner, now
-        self._streak_days: int | None = None
-
-    async def holds(self, condition: StatementCount | StreakDays) -> bool:
-        if isinstance(condition, StreakDays):
-            return await self._current_streak() >= condition.streak_days
-        sql, parameters = _count_query(condition)
-        [row] = await self._analytics.query(sql, parameters | {"learner_id": self._learner.id})
-        return int(row["matching"]) >= condition.at_least
-
-    async def _current_streak(self) -> int:
-        if self._streak_days is None:
-            learner = self._learner
-            found = await streaks(self._analytics, {learner.id: learner.time_zone}, self._now)
-            self._streak_days = found[learner.id].current_days
-        return self._streak_days
+    [row] = await analytics.query(sql, parameters)
+    streak_days = 0
+    if "slots" in row:
+        slots = [utc_of(slot) for slot in row["slots"]]
+        streak_days = streak_of(slots, learner.time_zone, now).current_days
+    return {
+        rule.id: (
+            streak_days >= rule.condition.streak_days
+            if isinstance(rule.condition, StreakDays)
+            else int(row[f"rule_{index}"]) >= rule.condition.at_least
+        )
+        for index, rule in enumerate(rules)
+    }
 
 
 async def _insert_award(session: AsyncSession, learner_id: uuid.UUID, rule: BadgeRule) -> bool:
@@ -153,12 +164,12 @@ async def award_badges(
     held = set(
         await session.scalars(select(BadgeAward.badge).where(BadgeAward.learner_id == learner_id))
     )
-    awarded, verdicts = [], _Verdicts(analytics, learner, utcnow())
-    for rule in badge_rules():
-        if rule.id in held or not _concerned(rule, verb):
-            continue
-        if not await verdicts.holds(rule.condition):
-            continue
-        if await _insert_award(session, learner_id, rule):
+    pending = [rule for rule in badge_rules() if rule.id not in held and _concerned(rule, verb)]
+    if not pending:
+        return []
+    verdicts = await _verdicts(analytics, learner, pending, utcnow())
+    awarded = []
+    for rule in pending:
+        if verdicts[rule.id] and await _insert_award(session, learner_id, rule):
             awarded.append(rule.id)
     return awarded

@@ -20,12 +20,14 @@ from core.infra.analytics.schema import LEARNING_STATEMENTS
 # Streaks are looked for this far back; a longer one reads as this long.
 LOOKBACK_DAYS = 400
 
+# A statement counts as activity since ``since`` unless it records a badge (not activity itself),
+# and falls into the UTC quarter hour ``SLOT``.
+ACTIVE_SINCE = "timestamp >= {since:DateTime64(3, 'UTC')} AND verb != 'earned'"
+SLOT = "toStartOfFifteenMinutes(timestamp)"
 ACTIVITY_SLOTS = f"""
-SELECT learner_id, toStartOfFifteenMinutes(timestamp) AS slot
+SELECT learner_id, {SLOT} AS slot
 FROM {LEARNING_STATEMENTS}
-WHERE learner_id IN {{learners:Array(UUID)}}
-  AND timestamp >= {{since:DateTime64(3, 'UTC')}}
-  AND verb != 'earned'
+WHERE learner_id IN {{learners:Array(UUID)}} AND {ACTIVE_SINCE}
 GROUP BY learner_id, slot
 """
 
@@ -63,14 +65,25 @@ def streak_from(days: set[date], today: date, time_zone: str) -> Streak:
     return Streak(current, longest, max(days, default=None), time_zone)
 
 
+def lookback_start(now: datetime) -> datetime:
+    """The earliest moment whose activity counts towards a streak."""
+    return now - timedelta(days=LOOKBACK_DAYS)
+
+
+def streak_of(slots: Iterable[datetime], time_zone: str, now: datetime) -> Streak:
+    """The streak of a learner active in ``slots`` (UTC quarter hours), in their time zone."""
+    zone = zone_of(time_zone)
+    return streak_from(local_days(slots, zone), now.astimezone(zone).date(), time_zone)
+
+
 async def activity_by_learner(
     analytics: AnalyticsStore, learners: Sequence[uuid.UUID], now: datetime
 ) -> dict[uuid.UUID, list[datetime]]:
     """The UTC quarter hours in which each learner did something, over the lookback."""
     if not learners:
         return {}
-    since = now - timedelta(days=LOOKBACK_DAYS)
-    rows = await analytics.query(ACTIVITY_SLOTS, {"learners": list(learners), "since": since})
+    parameters = {"learners": list(learners), "since": lookback_start(now)}
+    rows = await analytics.query(ACTIVITY_SLOTS, parameters)
     slots: dict[uuid.UUID, list[datetime]] = defaultdict(list)
     for row in rows:
         slots[uuid.UUID(row["learner_id"])].append(utc_of(row["slot"]))
@@ -82,10 +95,7 @@ async def streaks(
 ) -> dict[uuid.UUID, Streak]:
     """Each learner's streak in their time zone (``time_zones``: learner → IANA name)."""
     slots = await activity_by_learner(analytics, list(time_zones), now)
-    result = {}
-    for learner, name in time_zones.items():
-        zone = zone_of(name)
-        result[learner] = streak_from(
-            local_days(slots.get(learner, []), zone), now.astimezone(zone).date(), name
-        )
-    return result
+    return {
+        learner: streak_of(slots.get(learner, []), name, now)
+        for learner, name in time_zones.items()
+    }

@@ -1,12 +1,15 @@
 """Badges from declarative rules: awarded once, however often the statements arrive."""
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from core.infra.analytics.schema import LEARNING_STATEMENTS
 from core.infra.outbox_models import OutboxEvent
 from platform_api.progress.badges import award_badges, badge_rules
 from platform_api.progress.events import BADGE_AWARDED
@@ -72,6 +75,49 @@ async def test_a_streak_badge_follows_the_rule_file(api: Api) -> None:
     await eventually(awarded)
     async with api.stores.database.session() as session:
         assert await session.get(BadgeAward, (learner.id, "streak-7")) is None
+
+
+async def test_one_evaluation_reads_the_statements_once_for_every_rule(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    learner = await api.account("student")
+    now = datetime.now(UTC)
+
+    def statement(verb: str, at: datetime = now, **fields: Any) -> dict[str, Any]:
+        return {
+            "statement_id": uuid.uuid4(),
+            "learner_id": learner.id,
+            "timestamp": at,
+            "verb": verb,
+            "object_name": "",
+            "revision": 0,
+            **fields,
+        }
+
+    rows = [
+        # Three days in a row: streak-3, not streak-7.
+        *(statement("viewed", now - timedelta(days=days)) for days in (2, 1, 0)),
+        # Five completions of two lessons: first-lesson, not five-lessons (distinct objects).
+        *(statement("completed", object_type="lesson", object_id=f"l{n % 2}") for n in range(5)),
+        # Twelve answers, nine right: not ten-correct.
+        *(statement("answered", success=n < 9) for n in range(12)),
+        # Ten tutor questions: curious. Nothing scored: not first-graded.
+        *(statement("asked") for _ in range(10)),
+    ]
+    await api.stores.analytics.insert(LEARNING_STATEMENTS, rows)
+    reads = 0
+    query = api.stores.analytics.query
+
+    async def counted_query(sql: str, parameters: Any = None) -> list[dict[str, Any]]:
+        nonlocal reads
+        reads += 1
+        return await query(sql, parameters)
+
+    monkeypatch.setattr(api.stores.analytics, "query", counted_query)
+    async with api.stores.database.session() as session, session.begin():
+        awarded = await award_badges(session, api.stores.analytics, learner.id)
+    assert sorted(awarded) == ["curious", "first-lesson", "streak-3"]
+    assert reads == 1
 
 
 def test_a_malformed_rule_file_is_refused(tmp_path: Path) -> None:
