@@ -7,7 +7,8 @@ ClickHouse behind the dashboard: ``--statements`` learning statements are genera
 Parquet file with pyarrow and inserted into ``learning_statements`` of an embedded chDB store
 (``INSERT ... SELECT FROM file()``; statement ids by ``generateUUIDv4()``). Each learner belongs
 to one of 50 courses; a class is 30 learners of one course. Every query the class dashboard,
-the leaderboard and progress pages run is then timed on a different random class each run:
+the leaderboard and progress pages run, and the badge evaluation that follows each stored
+statement (for the class's first learner), is then timed on a different random class each run:
 
   store  the service function (``platform_api.progress.queries`` / ``streaks``) through
          ``ChdbAnalytics``, as the API calls it: worker thread, lock, parameters bound by
@@ -51,6 +52,7 @@ from core.infra.analytics.encoding import bind_text
 from core.infra.analytics.schema import LEARNING_STATEMENTS
 from core.settings import Settings
 from platform_api.progress import queries
+from platform_api.progress.badges import badge_rules, verdict_query, verdicts
 from platform_api.progress.leaderboard import week_bounds
 from platform_api.progress.statements import STATEMENTS_OF_LEARNER
 from platform_api.progress.streaks import ACTIVITY_SLOTS, LOOKBACK_DAYS, streaks
@@ -150,6 +152,8 @@ class Case:
 def cases(now: datetime) -> list[Case]:
     _, start, end = week_bounds(None, now)
     since = now - timedelta(days=LOOKBACK_DAYS)
+    rules = badge_rules()
+    badge_sql, badge_parameters = verdict_query(rules, now)
 
     def ids(values: list[str]) -> list[uuid.UUID]:
         return [uuid.UUID(value) for value in values]
@@ -190,6 +194,12 @@ def cases(now: datetime) -> list[Case]:
             queries.LAST_ACTIVE,
             lambda ls, c: {"learners": ls},
             lambda a, ls, c: queries.last_active(a, ids(ls)),
+        ),
+        Case(
+            f"a learner's badge rules (all {len(rules)})",
+            badge_sql,
+            lambda ls, c: badge_parameters | {"learner_id": ls[0]},
+            lambda a, ls, c: verdicts(a, uuid.UUID(ls[0]), "Europe/Berlin", rules, now),
         ),
         Case(
             "a learner's statements page",

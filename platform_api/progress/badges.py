@@ -86,14 +86,12 @@ def _matching(condition: StatementCount, name: str) -> tuple[str, dict[str, Any]
     return f"uniqExactIf({counted}, {' AND '.join(where)}) AS {name}", parameters
 
 
-async def _verdicts(
-    analytics: AnalyticsStore, learner: User, rules: Sequence[BadgeRule], now: datetime
-) -> dict[str, bool]:
-    """Whether each rule's condition holds for the learner now, from one scan of their
-    statements (the latest revision of each, by ``FINAL``): a count per statement rule and,
-    if a streak rule is among them, the quarter hours the streak is made of."""
+def verdict_query(rules: Sequence[BadgeRule], now: datetime) -> tuple[str, dict[str, Any]]:
+    """One scan of a learner's statements (the latest revision of each, by ``FINAL``) that
+    decides every rule of ``rules``: a count per statement rule and, if a streak rule is among
+    them, the quarter hours the streak is made of. Bind ``learner_id`` to run it."""
     columns: list[str] = []
-    parameters: dict[str, Any] = {"learner_id": learner.id}
+    parameters: dict[str, Any] = {}
     for index, rule in enumerate(rules):
         if isinstance(rule.condition, StatementCount):
             column, named = _matching(rule.condition, f"rule_{index}")
@@ -106,11 +104,23 @@ async def _verdicts(
         f"SELECT {', '.join(columns)} FROM {LEARNING_STATEMENTS} FINAL "
         "WHERE learner_id = {learner_id:UUID}"
     )
-    [row] = await analytics.query(sql, parameters)
+    return sql, parameters
+
+
+async def verdicts(
+    analytics: AnalyticsStore,
+    learner_id: uuid.UUID,
+    time_zone: str,
+    rules: Sequence[BadgeRule],
+    now: datetime,
+) -> dict[str, bool]:
+    """Whether each rule's condition holds for the learner now, from one query."""
+    sql, parameters = verdict_query(rules, now)
+    [row] = await analytics.query(sql, parameters | {"learner_id": learner_id})
     streak_days = 0
     if "slots" in row:
         slots = [utc_of(slot) for slot in row["slots"]]
-        streak_days = streak_of(slots, learner.time_zone, now).current_days
+        streak_days = streak_of(slots, time_zone, now).current_days
     return {
         rule.id: (
             streak_days >= rule.condition.streak_days
@@ -167,9 +177,9 @@ async def award_badges(
     pending = [rule for rule in badge_rules() if rule.id not in held and _concerned(rule, verb)]
     if not pending:
         return []
-    verdicts = await _verdicts(analytics, learner, pending, utcnow())
+    holds = await verdicts(analytics, learner_id, learner.time_zone, pending, utcnow())
     awarded = []
     for rule in pending:
-        if verdicts[rule.id] and await _insert_award(session, learner_id, rule):
+        if holds[rule.id] and await _insert_award(session, learner_id, rule):
             awarded.append(rule.id)
     return awarded
