@@ -3,16 +3,19 @@ packages' own, such as ``rag_chunks``), applied at start-up."""
 
 import asyncio
 from pathlib import Path
-
-from alembic import command
-from alembic.config import Config
+from typing import TYPE_CHECKING
 
 from core.infra.database import async_url
+
+if TYPE_CHECKING:  # Alembic is imported when a command migrates, not by every command line
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
-def alembic_config(url: str) -> Config:
+def alembic_config(url: str) -> "Config":
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", async_url(url).replace("%", "%%"))
@@ -21,6 +24,8 @@ def alembic_config(url: str) -> Config:
 
 def upgrade_schema(url: str) -> None:
     """Apply every pending Alembic migration (blocking; run at start-up)."""
+    from alembic import command
+
     command.upgrade(alembic_config(url), "head")
 
 

@@ -4,7 +4,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from core.infra.analytics import AnalyticsStore
 from core.infra.bus import EventBus
@@ -21,7 +21,9 @@ from core.settings import Settings
 from platform_api.auth.keys import SigningKey, load_or_create_signing_key
 from platform_api.auth.tokens import AccessTokenVerifier
 from platform_api.schema import upgrade_schema_async
-from serving.client import LLMClient
+
+if TYPE_CHECKING:  # the OpenAI client's import is a second of every `wc` command's start
+    from serving.client import LLMClient
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -42,7 +44,7 @@ class Stores:
     relay: OutboxRelay
     signing_key: SigningKey
     token_verifier: AccessTokenVerifier
-    llm: LLMClient
+    llm: "LLMClient"
     # Stops of background tasks started beside the stores (the deadline sweeper), run first.
     on_close: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
@@ -130,6 +132,8 @@ def build_mailer(settings: Settings) -> Mailer:
 
 
 async def open_stores(settings: Settings) -> Stores:
+    from serving.client import LLMClient
+
     database = open_database(settings, await prepare_database(settings))
     cache, rate_limiter = build_cache(settings)
     bus = build_bus(settings)

@@ -5,7 +5,6 @@ import uuid
 from typing import Annotated
 
 import typer
-from openai import APIError
 from rich.console import Console
 
 from agents.tutor.policy import TutorMode
@@ -37,6 +36,8 @@ def ask(
     "refused", "support": {"score", "supported", "basis"} or null}. Nothing is remembered and
     nobody is flagged.
     """
+    from openai import APIError
+
     from platform_api.tutor.oneshot import OneShotAnswer, ask_once
     from serving.client import LLMClient
 
