@@ -16,7 +16,7 @@ from core.errors import (
 )
 from platform_api.auth.email_verification import request_email_verification
 from platform_api.auth.models import ParentalConsent, ParentLink, RefreshToken, Role, User
-from platform_api.auth.passwords import hash_password, verify_password
+from platform_api.auth.passwords import hash_password, needs_rehash, verify_password
 from platform_api.auth.schemas import RegisterRequest, TokenPair
 from platform_api.auth.tokens import hash_opaque_token, issue_access_token, new_opaque_token
 from platform_api.notifications.dispatcher import request_notification
@@ -175,6 +175,8 @@ async def login(session: AsyncSession, stores: Stores, email: str, password: str
         raise InvalidCredentials("E-mail or password is wrong.")
     if not user.is_active:
         raise AccountInactive("This account waits for a parent's confirmation.")
+    if user.password_hash is not None and needs_rehash(user.password_hash):
+        user.password_hash = await hash_password(password)  # committed with the tokens
     return await issue_token_pair(session, stores, user)
 
 

@@ -5,6 +5,11 @@ import time
 from datetime import date
 from pathlib import Path
 
+from argon2 import PasswordHasher
+from sqlalchemy import select
+
+from platform_api.auth.models import User
+from platform_api.auth.passwords import needs_rehash
 from tests.fixtures.app import PASSWORD, Api
 from tests.fixtures.mail import mailed_token, wait_for_mail
 
@@ -16,6 +21,27 @@ async def test_register_then_login(api: Api) -> None:
     login = await api.login(registered.json()["user"]["email"])
     assert login.status_code == 200
     assert set(login.json()) >= {"access_token", "refresh_token", "expires_in"}
+
+
+async def test_a_password_hashed_at_another_cost_is_rehashed_at_the_next_sign_in(
+    api: Api,
+) -> None:
+    account = await api.account("teacher")
+    # As an instance whose operator raised the cost since this password was set would hold it.
+    older = PasswordHasher(time_cost=2, memory_cost=2048, parallelism=2).hash(PASSWORD)
+    async with api.stores.database.session() as session, session.begin():
+        user = await session.get(User, account.id)
+        assert user is not None and not needs_rehash(user.password_hash or "")
+        user.password_hash = older
+    assert (await api.login(account.email, "not the password")).status_code == 401
+    async with api.stores.database.session() as session:
+        assert await session.scalar(select(User.password_hash).filter_by(id=account.id)) == older
+
+    assert (await api.login(account.email)).status_code == 200
+    async with api.stores.database.session() as session:
+        rehashed = await session.scalar(select(User.password_hash).filter_by(id=account.id))
+    assert rehashed is not None and rehashed != older and not needs_rehash(rehashed)
+    assert (await api.login(account.email)).status_code == 200
 
 
 async def test_duplicate_email_is_a_conflict(api: Api) -> None:
