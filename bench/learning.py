@@ -33,7 +33,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +55,7 @@ from platform_api.progress import queries
 from platform_api.progress.badges import badge_rules, verdict_query, verdicts
 from platform_api.progress.leaderboard import week_bounds
 from platform_api.progress.statements import STATEMENTS_OF_LEARNER
-from platform_api.progress.streaks import ACTIVITY_SLOTS, LOOKBACK_DAYS, streaks
+from platform_api.progress.streaks import ACTIVITY_SLOTS, lookback_start, streaks
 
 COURSES, OBJECTIVES_PER_COURSE, ITEMS_PER_COURSE, LESSONS_PER_COURSE = 50, 40, 400, 60
 CLASS_SIZE, WARM_UP = 30, 3
@@ -151,7 +151,7 @@ class Case:
 
 def cases(now: datetime) -> list[Case]:
     _, start, end = week_bounds(None, now)
-    since = now - timedelta(days=LOOKBACK_DAYS)
+    since = lookback_start(now)
     rules = badge_rules()
     badge_sql, badge_parameters = verdict_query(rules, now)
 

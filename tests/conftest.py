@@ -14,10 +14,10 @@ os.environ.update(LOCAL_RAY_SWITCHES)
 # and bare test databases that share a database all open each other's sealed columns.
 os.environ.update(TEST_PERSONAL_DATA_KEYS)
 install_keys(load_keys(os.environ["WC_PII_KEY"], [], os.environ["WC_PII_HASH_KEY"], Path(".")))
-# Argon2id at its cheapest for every process of the run: the suite signs up and in hundreds of
-# accounts, each ~0.4 s of CPU at the production cost (RFC 9106: 3 passes over 64 MiB, 4 lanes)
-# and ~1 ms at this one. The hashing is the same code; tests/auth/test_passwords.py checks that
-# a hash of other parameters is replaced at the next sign-in.
+# Argon2id at its cheapest for every process of the run: the suite signs up ~270 accounts with a
+# password, each ~0.4 s of CPU at the production cost (RFC 9106: 3 passes over 64 MiB, 4 lanes)
+# and ~1 ms at this one. The hashing is the same code; tests/auth/test_registration.py checks
+# that a hash of other parameters is replaced at the next sign-in.
 os.environ.update(
     {
         "WC_PASSWORD_HASH_TIME_COST": "1",
