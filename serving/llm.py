@@ -48,11 +48,15 @@ def reserved_cores(settings: ServingSettings, machine_cores: int) -> int | None:
 
 
 def engine_env(settings: ServingSettings) -> dict[str, str]:
-    """Environment of the engine's processes. The cores counted are those this process may run
-    on: in cluster mode set ``WC_CPU_RESERVED_CORES`` when the replicas' nodes differ."""
+    """Environment of the engine's processes: unbound compute threads when they are set, else
+    vLLM's bound layout with the cores it reserves. The cores counted are those this process may
+    run on: in cluster mode set ``WC_CPU_RESERVED_CORES`` when the replicas' nodes differ."""
     if settings.accelerator != "cpu":
         return {}
     env = {"VLLM_CPU_KVCACHE_SPACE": str(settings.cpu_kv_cache_gib)}
+    if settings.cpu_compute_threads is not None:
+        threads = str(settings.cpu_compute_threads)
+        return env | {"VLLM_CPU_OMP_THREADS_BIND": "nobind", "OMP_NUM_THREADS": threads}
     reserved = reserved_cores(settings, len(os.sched_getaffinity(0)))
     if reserved is not None:
         env["VLLM_CPU_NUM_OF_RESERVED_CPU"] = str(reserved)

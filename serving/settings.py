@@ -50,10 +50,19 @@ class ServingSettings(BaseSettings):
     cpu_kv_cache_gib: int = Field(
         2, ge=1, description="vLLM CPU KV cache (VLLM_CPU_KVCACHE_SPACE)."
     )
+    cpu_compute_threads: int | None = Field(
+        None,
+        ge=1,
+        description="OpenMP threads of the CPU engine's forward pass, left unbound to cores "
+        "(VLLM_CPU_OMP_THREADS_BIND=nobind, OMP_NUM_THREADS), for an engine that shares its "
+        "cores with busy processes (bench/vllm_cpu.py: one unbound thread beside a busy process "
+        "makes more tokens/s than threads bound to both cores, alone fewer). None: vLLM's "
+        "layout, one thread bound to each core it does not reserve.",
+    )
     cpu_reserved_cores: int | None = Field(
         None,
         ge=0,
-        description="Cores vLLM's CPU engine keeps off its compute threads for its scheduler "
+        description="Cores vLLM's CPU engine keeps off its bound compute threads for its scheduler "
         "(VLLM_CPU_NUM_OF_RESERVED_CPU). None: none on a machine of at most 2 cores, where "
         "reserving one leaves the model one core (bench/vllm_cpu.py: 1.12x the tokens/s without "
         "it), vLLM's own choice (one) on larger machines.",

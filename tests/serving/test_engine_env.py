@@ -1,4 +1,4 @@
-"""The CPU engine's environment: its KV cache and how many cores it keeps for its scheduler."""
+"""The CPU engine's environment: its KV cache and how its compute threads share the cores."""
 
 import pytest
 
@@ -17,11 +17,23 @@ from serving.settings import ServingSettings
     ],
 )
 def test_reserved_cores(configured: int | None, machine_cores: int, expected: int | None) -> None:
-    settings = ServingSettings(cpu_reserved_cores=configured)
+    settings = ServingSettings(cpu_reserved_cores=configured, cpu_compute_threads=None)
     assert reserved_cores(settings, machine_cores) == expected
 
 
 def test_the_cpu_engine_gets_its_cache_and_reservation_and_a_gpu_engine_neither() -> None:
-    cpu = engine_env(ServingSettings(cpu_kv_cache_gib=3, cpu_reserved_cores=0))
+    settings = ServingSettings(cpu_kv_cache_gib=3, cpu_reserved_cores=0, cpu_compute_threads=None)
+    cpu = engine_env(settings)
     assert cpu == {"VLLM_CPU_KVCACHE_SPACE": "3", "VLLM_CPU_NUM_OF_RESERVED_CPU": "0"}
     assert engine_env(ServingSettings(accelerator="gpu", cpu_reserved_cores=0)) == {}
+
+
+def test_unbound_compute_threads_replace_the_binding_and_its_reservation() -> None:
+    unbound = engine_env(
+        ServingSettings(cpu_kv_cache_gib=3, cpu_compute_threads=1, cpu_reserved_cores=0)
+    )
+    assert unbound == {
+        "VLLM_CPU_KVCACHE_SPACE": "3",
+        "VLLM_CPU_OMP_THREADS_BIND": "nobind",
+        "OMP_NUM_THREADS": "1",
+    }
