@@ -25,10 +25,6 @@ os.environ.update(
         "WC_PASSWORD_HASH_PARALLELISM": "1",
     }
 )
-# The suite's LLM engine always shares the 2 cores with this process and the servers: one
-# unbound compute thread makes more tokens/s there, and spins less, than vLLM's two bound ones
-# (bench/vllm_cpu.py; serving/settings.py, cpu_compute_threads).
-os.environ["WC_CPU_COMPUTE_THREADS"] = "1"
 
 pytest_plugins = [
     "tests.fixtures.postgres",
