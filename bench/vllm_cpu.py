@@ -7,8 +7,8 @@ Why: on a 2-core machine the engine never has the machine to itself (the platfor
 a test run share its cores), and how its compute threads are laid out decides how it shares
 them. Three layouts: vLLM's default (one OpenMP thread bound to each core but one, which it
 keeps for its scheduler), one bound thread per core with none reserved, and one thread left
-unbound (``VLLM_CPU_OMP_THREADS_BIND=nobind``, ``OMP_NUM_THREADS=1``), which
-``serving.llm.engine_env`` picks on a machine of at most 2 cores.
+unbound (``VLLM_CPU_OMP_THREADS_BIND=nobind``, ``OMP_NUM_THREADS=1``). ``serving.llm.engine_env``
+gives the second on a machine of at most 2 cores, the third when ``WC_CPU_COMPUTE_THREADS=1``.
 
 Each row starts bare ``AsyncLLM`` in a fresh process (the variables are read at engine start)
 with ``serving.llm.engine_kwargs``, warms it with one request, then sends ``--requests``

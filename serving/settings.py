@@ -56,16 +56,16 @@ class ServingSettings(BaseSettings):
         description="OpenMP threads of the CPU engine's forward pass, left unbound to cores "
         "(VLLM_CPU_OMP_THREADS_BIND=nobind, OMP_NUM_THREADS), for an engine that shares its "
         "cores with busy processes (bench/vllm_cpu.py: one unbound thread beside a busy process "
-        "makes more tokens/s than threads bound to both cores, alone fewer). None: vLLM's "
-        "layout, one thread bound to each core it does not reserve.",
+        "makes 1.3-1.5x the tokens/s of threads bound to both cores; alone 0.6-1.05x). None: "
+        "vLLM's layout, one thread bound to each core it does not reserve.",
     )
     cpu_reserved_cores: int | None = Field(
         None,
         ge=0,
         description="Cores vLLM's CPU engine keeps off its bound compute threads for its scheduler "
         "(VLLM_CPU_NUM_OF_RESERVED_CPU). None: none on a machine of at most 2 cores, where "
-        "reserving one leaves the model one core (bench/vllm_cpu.py: 1.12x the tokens/s without "
-        "it), vLLM's own choice (one) on larger machines.",
+        "reserving one leaves the model one core (bench/vllm_cpu.py, alone: 1.07-1.12x the "
+        "tokens/s without it), vLLM's own choice (one) on larger machines.",
     )
     gpu_memory_utilization: float = Field(0.9, gt=0, le=1)
 
