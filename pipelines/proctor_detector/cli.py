@@ -19,6 +19,9 @@ def train(
     image_size: Annotated[int, typer.Option(help="Square input, a multiple of 32.")] = 320,
     batch: Annotated[int, typer.Option(min=1)] = 16,
     seed: int = 0,
+    threads: Annotated[
+        int | None, typer.Option(min=1, help="Torch threads; every core when unset.")
+    ] = None,
     promote: Annotated[
         bool, typer.Option(help="Point the `champion` alias (what the proctor loads) at it.")
     ] = False,
@@ -37,6 +40,7 @@ def train(
         image_size=image_size,
         batch=batch,
         seed=seed,
+        threads=threads,
         promote=promote,
     )
     with console.status(f"Training for {epochs} epochs in the vision environment…"):

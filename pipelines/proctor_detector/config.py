@@ -27,6 +27,12 @@ class DetectorTrainingConfig(BaseModel):
     image_size: int = Field(320, ge=32, multiple_of=32)
     batch: int = Field(16, ge=1)
     seed: int = 0
+    threads: int | None = Field(
+        None,
+        ge=1,
+        description="Torch threads for training; every core when unset (ultralytics alone would "
+        "keep one core free: a single thread on a 2-core machine).",
+    )
     overrides: dict[str, str | int | float | bool] = Field(
         default_factory=dict, description="More ultralytics train arguments (mosaic=0.0, …)."
     )

@@ -112,7 +112,7 @@ def _log_outcome(client: "MlflowClient", run_id: str, outcome: TrainingOutcome) 
     from mlflow.entities import Param
 
     versions = [Param(f"version.{name}", value) for name, value in outcome.versions.items()]
-    client.log_batch(run_id, params=versions)
+    client.log_batch(run_id, params=[*versions, Param("threads", str(outcome.threads))])
     for epoch, metrics in epoch_metrics(outcome.results_csv):
         client.log_batch(run_id, metrics=_metrics(metrics, step=epoch))
     summary = {

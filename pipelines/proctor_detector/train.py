@@ -29,6 +29,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--image-size", type=int, default=320)
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="torch threads")
     parser.add_argument("--overrides", default="{}", help="more ultralytics train args (JSON)")
     return parser.parse_args(argv)
 
@@ -63,10 +64,35 @@ def training_arguments(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+class TorchThreads:
+    """Gives training ``threads`` torch threads, and records how many each epoch ran with.
+
+    ultralytics' device selection, run as its trainer is made, sets ``os.cpu_count() - 1``
+    threads for CPU training (one on two cores); its callbacks run after that.
+    """
+
+    def __init__(self, threads: int) -> None:
+        self.threads = threads
+        self.per_epoch: list[int] = []
+
+    def before_training(self, trainer: Any) -> None:
+        import torch
+
+        torch.set_num_threads(self.threads)
+
+    def after_epoch(self, trainer: Any) -> None:
+        import torch
+
+        self.per_epoch.append(torch.get_num_threads())
+
+
 def train_and_export(args: argparse.Namespace) -> dict[str, Any]:
     """Train from the architecture (no pretrained weights), keep the best epoch, export it."""
     ultralytics = load_ultralytics(args.work_dir)
     model = ultralytics.YOLO(args.architecture)
+    threads = TorchThreads(args.threads)
+    model.add_callback("on_pretrain_routine_start", threads.before_training)
+    model.add_callback("on_train_epoch_end", threads.after_epoch)
     started = time.perf_counter()
     metrics = model.train(**{**training_arguments(args), **json.loads(args.overrides)})
     trained = time.perf_counter()
@@ -78,6 +104,7 @@ def train_and_export(args: argparse.Namespace) -> dict[str, Any]:
         "names": {str(index): name for index, name in model.names.items()},
         "train_seconds": round(trained - started, 2),
         "export_seconds": round(time.perf_counter() - trained, 2),
+        "threads": min(threads.per_epoch),
         "versions": {"ultralytics": ultralytics.__version__, "torch": torch_version()},
     }
 

@@ -29,6 +29,7 @@ class TrainingOutcome(BaseModel):
     names: dict[str, str]
     train_seconds: float
     export_seconds: float
+    threads: int
     versions: dict[str, str]
 
 
@@ -74,6 +75,7 @@ def _command(config: DetectorTrainingConfig, result: Path) -> list[str]:
         f"--image-size={config.image_size}",
         f"--batch={config.batch}",
         f"--seed={config.seed}",
+        f"--threads={config.threads or os.cpu_count() or 1}",
         f"--overrides={json.dumps(config.overrides)}",
     ]
 

@@ -6,6 +6,7 @@ and without a detector the objects check says ``unavailable``, never ``ok``.
 The training set proves the mechanics, not accuracy on real webcams (docs/proctor.md).
 """
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -237,6 +238,7 @@ def test_the_trained_detector_is_registered_and_promoted_with_its_metrics(
     assert 0 < run_data.metrics["mAP50"] <= 1
     assert run_data.params["epochs"] == str(EPOCHS)
     assert run_data.params["version.ultralytics"].startswith("8.")
+    assert run_data.params["threads"] == str(os.cpu_count()), "training did not use every core"
     artifacts = {item.path for item in client.list_artifacts(registered.result.run_id, "detector")}
     assert any(path.endswith(".onnx") for path in artifacts)
 
