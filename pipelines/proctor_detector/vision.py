@@ -75,8 +75,8 @@ def _command(config: DetectorTrainingConfig, result: Path) -> list[str]:
         f"--image-size={config.image_size}",
         f"--batch={config.batch}",
         f"--seed={config.seed}",
-        f"--threads={config.threads or os.cpu_count() or 1}",
         f"--overrides={json.dumps(config.overrides)}",
+        *([f"--threads={config.threads}"] if config.threads else []),
     ]
 
 
