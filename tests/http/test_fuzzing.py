@@ -104,8 +104,9 @@ async def fuzz_as(api: Api, base_url: str, role: str, folder: Path, *filters: st
 async def test_schemathesis_finds_nothing(fuzzed_api: tuple[Api, str], tmp_path: Path) -> None:
     api, base_url = fuzzed_api
     # The roles' runs go two at a time: one run keeps about one core busy between the API (in
-    # this process) and its schemathesis process, each waiting for the other. Each role has an
-    # account of its own, so one run's writes are not another's; erasure goes last, alone. The
+    # this process) and its schemathesis process, each waiting for the other. Each run signs in
+    # with an account of its own and its stateful links follow ids from its own responses (an
+    # admin's run may still meet another run's rows in a listing); erasure goes last, alone. The
     # longest runs (those with the coverage phase, ~2,500 requests) start first.
     door = asyncio.Semaphore(CONCURRENT_RUNS)
     roles = sorted(ROLES, key=lambda role: role not in COVERAGE_ROLES)
