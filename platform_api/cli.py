@@ -29,7 +29,7 @@ from platform_api.lti.cli import lti_app
 from platform_api.mastery.cli import items_app, mastery_app
 from platform_api.proctor.cli import proctor_app
 from platform_api.retrieval.cli import ingest, search
-from platform_api.start_report import report_start, start_children
+from platform_api.start_report import report_start, start_database_users, start_llm
 from platform_api.tutor.cli import tutor_app
 from platform_api.wiring import run_with_database
 from serving.cli import models_app, serve
@@ -79,19 +79,20 @@ def run(
 
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     settings = Settings(**overrides)  # type: ignore[arg-type]
-    with console.status("Preparing the database and the demo course…"):
-        if settings.load_demo_content:
-            run_with_database(prepare_demo_course)
-    children = start_children(settings)
-    console.print(f"Starting Water Classroom; the logs of its parts are in {settings.logs_dir}")
-    stop = threading.Event()
-    threading.Thread(
-        target=report_start, args=(settings, children, console, stop), daemon=True
-    ).start()
     # uvicorn re-raises SIGTERM after its graceful shutdown; turning it into SystemExit lets
     # the cleanup below and the embedded PostgreSQL's exit handler run.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    children = start_llm(settings)
+    stop = threading.Event()
     try:
+        with console.status("Preparing the database and the demo course…"):
+            if settings.load_demo_content:
+                run_with_database(prepare_demo_course)
+        children += start_database_users(settings)
+        console.print(f"Starting Water Classroom; the logs of its parts are in {settings.logs_dir}")
+        threading.Thread(
+            target=report_start, args=(settings, children, console, stop), daemon=True
+        ).start()
         uvicorn.run(
             create_app(settings),
             host=settings.host,

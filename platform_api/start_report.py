@@ -69,12 +69,20 @@ def mlflow_ui_command(settings: Settings) -> list[str]:
     ]
 
 
-def start_children(settings: Settings) -> list[Child]:
-    """The LLM application, the content runner and the MLflow UI, as the settings ask."""
+def start_llm(settings: Settings) -> list[Child]:
+    """The LLM application, when the settings ask for it. It needs no database, and its start
+    (Ray, then the engine: over a minute on a small machine) is the longest part of `wc run`'s,
+    so it starts first, while the database and the demo course are prepared."""
+    if not settings.serve_llm:
+        return []
+    return [start_child("LLM", [sys.argv[0], "serve"], settings.logs_dir / "llm.log")]
+
+
+def start_database_users(settings: Settings) -> list[Child]:
+    """The content runner and the MLflow UI, as the settings ask: once the database is
+    prepared (the runner's jobs and MLflow's runs are stored there)."""
     wc, logs = sys.argv[0], settings.logs_dir
     children = []
-    if settings.serve_llm:
-        children.append(start_child("LLM", [wc, "serve"], logs / "llm.log"))
     if settings.content_runner:
         log = logs / "content-runner.log"
         children.append(start_child("content runner", [wc, "content", "runner"], log))
