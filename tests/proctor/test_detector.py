@@ -27,6 +27,7 @@ from pipelines.proctor_detector.synthetic import (
     package_backgrounds,
     write_dataset,
 )
+from pipelines.proctor_detector.train import parse_args
 from proctor.analysers.objects import ObjectAnalyser, suspicious_detections
 from proctor.detector import Detection
 from proctor.detector_source import DetectorSource
@@ -57,6 +58,12 @@ FAST_SMALL_SET = {
     "lr0": 0.003,
     "val": False,
 }
+# The model trained here is marginal (docs/proctor.md), so its arithmetic is pinned like a seed:
+# one torch thread. Trained with two on an Intel Xeon with AMX (6 December 2026) it saw a phone
+# in the learner alone, where the one-thread model, passing on every machine kind so far, does
+# not. The pipeline's default (every core) is what operators get; this checks the threads
+# configured are the threads every epoch ran with.
+TRAINING_THREADS = 1
 HELD_OUT_FRAMES = 4
 # Measured: 4 of 4 phones and 3 of 4 books (the page held over the astronaut's face is missed).
 FOUND_AT_LEAST = 3
@@ -145,6 +152,12 @@ def test_one_person_is_the_learner_and_a_second_is_an_extra_person() -> None:
     }
 
 
+def test_training_takes_every_core_unless_told_otherwise() -> None:
+    required = ["--data", "data.yaml", "--work-dir", "work", "--result", "result.json"]
+    assert parse_args(required).threads == os.cpu_count()
+    assert parse_args([*required, "--threads", "1"]).threads == 1
+
+
 # --- trained here ----------------------------------------------------------------------------
 
 
@@ -168,6 +181,7 @@ def registered(tmp_path_factory: pytest.TempPathFactory) -> Registered:
         batch=BATCH,
         overrides=FAST_SMALL_SET,
         promote=True,
+        threads=TRAINING_THREADS,
     )
     import mlflow
 
@@ -238,7 +252,7 @@ def test_the_trained_detector_is_registered_and_promoted_with_its_metrics(
     assert 0 < run_data.metrics["mAP50"] <= 1
     assert run_data.params["epochs"] == str(EPOCHS)
     assert run_data.params["version.ultralytics"].startswith("8.")
-    assert run_data.params["threads"] == str(os.cpu_count()), "training did not use every core"
+    assert run_data.params["threads"] == str(TRAINING_THREADS)
     artifacts = {item.path for item in client.list_artifacts(registered.result.run_id, "detector")}
     assert any(path.endswith(".onnx") for path in artifacts)
 
