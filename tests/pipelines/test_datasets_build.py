@@ -329,10 +329,14 @@ def test_personal_data_in_a_captured_turn_is_scrubbed(built: Built) -> None:
     assert row is not None
     said = "I'm [EMAIL], call me on [PHONE]: what is a tendon made of?"
     assert row["messages"][1]["content"] == said
-    everything = "".join(
-        (built.first.folder / name).read_text() for name in (TRAIN_FILE, VALIDATION_FILE)
-    )
-    assert EMAIL not in everything and "7946" not in everything
+    texts = [
+        message["content"]
+        for name in (TRAIN_FILE, VALIDATION_FILE)
+        for line in (built.first.folder / name).read_text().splitlines()
+        for message in json.loads(line)["messages"]
+    ]
+    # The messages, not the rows' random ids: a UUID once held "7946" (CI, 6 December 2026).
+    assert not [text for text in texts if EMAIL in text or "7946" in text]
 
 
 def test_approved_generated_items_are_explained_and_pending_ones_absent(built: Built) -> None:
