@@ -335,7 +335,7 @@ def test_personal_data_in_a_captured_turn_is_scrubbed(built: Built) -> None:
         for line in (built.first.folder / name).read_text().splitlines()
         for message in json.loads(line)["messages"]
     ]
-    # The messages, not the rows' random ids: a UUID once held "7946" (CI, 6 December 2026).
+    # The messages, not the rows' random ids: a UUID held "7946" in a fresh-clone run.
     assert not [text for text in texts if EMAIL in text or "7946" in text]
 
 

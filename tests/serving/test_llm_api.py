@@ -182,8 +182,8 @@ async def test_oversized_prompt_is_a_clear_400(llm_server: LlmServer) -> None:
 
 async def test_overload_gets_503_with_retry_after(llm_server: LlmServer) -> None:
     # Twice what the replica and the queue hold: the requests of one client do not all arrive
-    # at once, and on a fast machine a burst of only 8 more was served without a refusal (CI-like
-    # fresh-clone run, 6 December 2026). The refused ones cost nothing: they are answered at once.
+    # at once, and a burst of only 8 more was served without a refusal (a fresh-clone run on an
+    # Intel Xeon with AMX, 6 December 2026). The refused ones cost nothing: answered at once.
     burst = 2 * (MAX_ONGOING_REQUESTS + MAX_QUEUED_REQUESTS)
     body = {
         "model": llm_server.model,
