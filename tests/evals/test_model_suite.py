@@ -14,10 +14,15 @@ from serving.settings import ServingSettings
 from tests.fixtures.llm import LlmServer, prepared_bundled_model
 
 LIMIT = 4  # per part: multiple-choice questions and worked solutions, both books
-# The two engines' bfloat16 arithmetic differs: on the mean per-token NLL of a worked solution,
-# and on one token's log-probability.
+# The two engines' bfloat16 arithmetic differs: on the mean per-token NLL of a worked solution
+# (0.011 at most over 30 solutions, measured), and on one token's log-probability. The option
+# letters' logits lie between 32 and 64 for this model, where one bfloat16 step is 0.25: each
+# engine rounds them on its own, so one letter may move by a step or two (0.24 at most over 119
+# letters on the AMD kind, 0.254 seen once on the Intel kind with AMX), while most move far less
+# (mean 0.065).
 NLL_TOLERANCE = 0.1
-LOGPROB_TOLERANCE = 0.25
+LOGPROB_TOLERANCE = 2 * 0.25
+MEAN_LOGPROB_TOLERANCE = 0.15
 
 
 async def test_the_model_suite_scores_alike_served_and_in_process(
@@ -39,6 +44,7 @@ async def test_the_model_suite_scores_alike_served_and_in_process(
         assert a.record["tokens"] == b.record["tokens"], "the two templates differ"
         nll_a, nll_b = a.scores["solution_nll"], b.scores["solution_nll"]
         assert math.isfinite(nll_b) and abs(nll_a - nll_b) < NLL_TOLERANCE, (nll_a, nll_b)
+    differences = []
     for a, b in choices:
         served_letters, local_letters = a.record["option_logprobs"], b.record["option_logprobs"]
         # A letter at the edge of the top 20 may be listed by one engine only.
@@ -47,7 +53,9 @@ async def test_the_model_suite_scores_alike_served_and_in_process(
         for letter in common:
             difference = abs(served_letters[letter] - local_letters[letter])
             assert difference < LOGPROB_TOLERANCE, (a.record, b.record)
+            differences.append(difference)
         # The picks differ only where two letters are within rounding of each other.
         if a.record["model_choice"] != b.record["model_choice"]:
             gap = local_letters[b.record["model_choice"]] - local_letters[a.record["model_choice"]]
-            assert gap < 2 * LOGPROB_TOLERANCE, (a.record, b.record)
+            assert gap < LOGPROB_TOLERANCE, (a.record, b.record)
+    assert sum(differences) / len(differences) < MEAN_LOGPROB_TOLERANCE, differences
