@@ -41,8 +41,12 @@ class IngestStats:
 
 
 class IngestQueue:
-    """Bounded in frames and in signals. When analysis lags, the oldest waiting frame is dropped
-    (the freshest is the one worth analysing); past ``max_signals`` waiting, new client signals
+    """Bounded in frames and in signals. When analysis lags, waiting frames are thinned: the one
+    closest in media time to the frame before it goes, never the oldest or the newest, so what
+    waits still spans the whole lag, densest where it is most recent. A stall longer than the
+    queue then costs detail (an absence is timed more coarsely), not the stalled seconds
+    themselves, which dropping the oldest would lose whole; under a lasting lag the cost is
+    latency, at most ``max_frames`` analyses. Past ``max_signals`` waiting, new client signals
     are dropped (only a flooding client gets there). State changes are always kept: there are a
     handful per connection. Iterating ends once the ``closed`` state has been handed out."""
 
@@ -58,7 +62,7 @@ class IngestQueue:
 
     def put(self, item: IngestItem) -> None:
         if isinstance(item, Frame) and self._frames_waiting >= self._max_frames:
-            self._drop_oldest_frame()
+            self._thin_frames()
         if isinstance(item, Signal) and self._signals_waiting >= self._max_signals:
             self._stats.signals_dropped += 1
             return
@@ -81,10 +85,17 @@ class IngestQueue:
             self._ended = True
         return item
 
-    def _drop_oldest_frame(self) -> None:
+    def _thin_frames(self) -> None:
+        """Drops the waiting frame nearest in media time to the one before it (the older of
+        gaps equal to the millisecond), never the oldest; a queue of one frame drops it."""
         # By position, not deque.remove: frames compare by their pixel arrays.
-        position = next(i for i, item in enumerate(self._items) if isinstance(item, Frame))
-        del self._items[position]
+        frames = [(i, item.at) for i, item in enumerate(self._items) if isinstance(item, Frame)]
+        drop = min(
+            range(1, len(frames)),
+            key=lambda k: round(frames[k][1] - frames[k - 1][1], 3),
+            default=0,
+        )
+        del self._items[frames[drop][0]]
         self._frames_waiting -= 1
         self._stats.frames_dropped += 1
 

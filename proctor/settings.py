@@ -76,7 +76,11 @@ class ProctorSettings(BaseSettings):
         "loopback by default. To serve real browsers, name this machine's address here.",
     )
     ingest_max_pending_frames: int = Field(
-        8, ge=1, le=300, description="Frames waiting for analysis; older ones are dropped past it."
+        8,
+        ge=1,
+        le=300,
+        description="Frames waiting for analysis; past it they are thinned (the waiting frame "
+        "closest to the one before it goes), so they still span a lag, more sparsely.",
     )
     reconnect_grace_seconds: float = Field(
         20.0, ge=0, description="A stream lost longer than this is itself an event."

@@ -253,7 +253,7 @@ async def test_an_offer_without_video_is_refused_and_nothing_stays_open() -> Non
     await client.close()
 
 
-async def test_a_lagging_session_loses_the_oldest_frames_and_never_a_state_change() -> None:
+async def test_a_lagging_session_thins_its_frames_and_never_loses_a_state_change() -> None:
     astronaut, hopper = _portraits()
     stats = IngestStats()
     queue = IngestQueue(max_frames=3, max_signals=1, stats=stats)
@@ -267,7 +267,8 @@ async def test_a_lagging_session_loses_the_oldest_frames_and_never_a_state_chang
     waiting = [item async for item in queue]
     assert stats.frames_dropped == 7
     assert stats.signals_dropped == 1
-    assert [item.index for item in waiting if isinstance(item, Frame)] == [7, 8, 9]
+    # The first frame of the lag stays: what waits still spans it.
+    assert [item.index for item in waiting if isinstance(item, Frame)] == [0, 8, 9]
     assert [item.at for item in waiting if isinstance(item, Signal)] == [0]
     assert [item.state for item in waiting if isinstance(item, ConnectionStateChange)] == [
         ConnectionState.CONNECTED,
@@ -308,3 +309,20 @@ def test_media_time_runs_on_across_the_rtp_timestamp_wrap() -> None:
     pts = [origin, 0, tick, 2 * tick, tick]  # the last arrives late, out of order
     times = [clock.frame_time(p, VIDEO_TIME_BASE) for p in pts]
     assert times == pytest.approx([0.0, 0.1, 0.2, 0.3, 0.2])
+
+
+async def test_a_stall_longer_than_the_queue_keeps_frames_from_all_of_it() -> None:
+    [astronaut, _] = _portraits()
+    stats = IngestStats()
+    queue = IngestQueue(max_frames=8, max_signals=1, stats=stats)
+    stalled = 3.5  # seconds of frames the analysis did not take
+    for index in range(int(stalled * FPS)):
+        queue.put(Frame(image=astronaut, at=index / FPS, index=index))
+    queue.put(ConnectionStateChange(ConnectionState.CLOSED, wall_time=time.time()))
+
+    kept = [item.at for item in [item async for item in queue] if isinstance(item, Frame)]
+    assert len(kept) == 8 and stats.frames_dropped == int(stalled * FPS) - 8
+    assert kept[0] == 0 and kept[-1] == (int(stalled * FPS) - 1) / FPS
+    gaps = [round(later - earlier, 3) for earlier, later in itertools.pairwise(kept)]
+    assert max(gaps) < stalled / 3, kept  # no third of the stall left unseen
+    assert gaps == sorted(gaps, reverse=True), kept  # densest where most recent

@@ -3,6 +3,7 @@
 
 import asyncio
 import json
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -248,6 +249,15 @@ async def stop_streaming(run: LiveRun) -> None:
     await run.peer.close()
 
 
+async def _frames_decoded(peer: ProctorPeer, count: int, timeout: float = 30) -> None:
+    """Waits until the peer has decoded ``count`` frames: the client has sent its last picture
+    before the receiver's jitter buffer and decoder are through with it."""
+    deadline = time.monotonic() + timeout
+    while peer.stats.frames_received < count:
+        assert time.monotonic() < deadline, peer.stats
+        await asyncio.sleep(0.05)
+
+
 async def test_a_live_stream_gives_the_events_of_its_file(
     video_dir: Path, enrolment: Embedding
 ) -> None:
@@ -260,7 +270,7 @@ async def test_a_live_stream_gives_the_events_of_its_file(
     session = ProctorSession.create(SETTINGS, enrolment, on_signals=log)
     run = await start_streaming(session, pictures, SETTINGS)
     await run.client.track.until_finished()
-    await asyncio.sleep(0.3)  # the last frames' decoding and analysis
+    await _frames_decoded(run.peer, len(pictures) - 2)  # the queue then ends after them
     await stop_streaming(run)
     live = await session.finish()
 

@@ -78,8 +78,8 @@ async def test_a_hosted_session_streams_reconnects_and_seals_its_evidence(
     cipher = AesGcmCipher.from_texts(new_key_text())
     sink = SealedEvidenceSink(store, cipher, SESSION_ID)
     # Room for every frame of a stream: on a loaded machine the analysis may fall seconds
-    # behind, and the default (the freshest 8 kept) would drop the whole absence before it is
-    # read. Dropping is tests/proctor/test_ingest.py's subject, not this test's.
+    # behind, and the default (8 frames, thinned) would leave the absence a few frames, timed
+    # too coarsely for this test's bounds. Thinning is tests/proctor/test_ingest.py's subject.
     settings = ProctorSettings(ingest_max_pending_frames=STREAM_FRAMES)
     detector = DetectorSource(settings).start()  # none configured: objects are unavailable
     hosted = HostedSession(SESSION_ID, settings, enrolment, sink, detector)
