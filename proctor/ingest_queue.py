@@ -42,8 +42,8 @@ class IngestStats:
 
 class IngestQueue:
     """Bounded in frames and in signals. When analysis lags, waiting frames are thinned: the one
-    closest in media time to the frame before it goes, never the oldest or the newest, so what
-    waits still spans the whole lag, densest where it is most recent. A stall longer than the
+    closest in media time to the frame before it goes, never the oldest nor the arriving one, so
+    what waits still spans the whole lag, densest where it is most recent. A stall longer than the
     queue then costs detail (an absence is timed more coarsely), not the stalled seconds
     themselves, which dropping the oldest would lose whole; under a lasting lag the cost is
     latency, at most ``max_frames`` analyses. Past ``max_signals`` waiting, new client signals

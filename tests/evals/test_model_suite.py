@@ -21,7 +21,8 @@ LIMIT = 4  # per part: multiple-choice questions and worked solutions, both book
 # letters on the AMD kind, 0.254 seen once on the Intel kind with AMX), while most move far less
 # (mean 0.065).
 NLL_TOLERANCE = 0.1
-LOGPROB_TOLERANCE = 2 * 0.25
+BFLOAT16_STEP_AT_32 = 0.25  # 2^-7 × 32
+LOGPROB_TOLERANCE = 2 * BFLOAT16_STEP_AT_32
 MEAN_LOGPROB_TOLERANCE = 0.15
 
 

@@ -2,8 +2,6 @@
 loopback, the real analysis, evidence sealed into a real (filesystem) object store; a
 reconnection continues the session; a refused offer leaves it as it was."""
 
-import asyncio
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,6 +24,7 @@ from proctor.staging.portraits import (
 from serving.proctoring.contract import SdpMessage, SessionState
 from serving.proctoring.evidence import SealedEvidenceSink, evidence_prefix, open_keyframe
 from serving.proctoring.hosted import HostedSession
+from tests.fixtures.waiting import eventually
 from tests.proctor.webrtc_client import WebcamClient
 
 FPS = 10
@@ -50,10 +49,7 @@ async def _until(
 ) -> None:
     """Waits until the live state shows what the test streamed: the sender's last picture
     leaving says nothing about when the proctor has received and analysed it."""
-    deadline = time.monotonic() + timeout
-    while not seen(state := hosted.state()):
-        assert time.monotonic() < deadline, state
-        await asyncio.sleep(0.1)
+    await eventually(lambda: seen(hosted.state()), timeout, hosted.state)
 
 
 def _absence_ended(state: SessionState) -> bool:
@@ -78,8 +74,8 @@ async def test_a_hosted_session_streams_reconnects_and_seals_its_evidence(
     cipher = AesGcmCipher.from_texts(new_key_text())
     sink = SealedEvidenceSink(store, cipher, SESSION_ID)
     # Room for every frame of a stream: on a loaded machine the analysis may fall seconds
-    # behind, and the default (8 frames, thinned) would leave the absence a few frames, timed
-    # too coarsely for this test's bounds. Thinning is tests/proctor/test_ingest.py's subject.
+    # behind, and the default (8 frames, thinned) would then time the absence from fewer
+    # frames than this test's bounds assume. Thinning is tests/proctor/test_ingest.py's subject.
     settings = ProctorSettings(ingest_max_pending_frames=STREAM_FRAMES)
     detector = DetectorSource(settings).start()  # none configured: objects are unavailable
     hosted = HostedSession(SESSION_ID, settings, enrolment, sink, detector)
