@@ -63,6 +63,10 @@ def engine_env(settings: ServingSettings) -> dict[str, str]:
     return env
 
 
+# Named, not imported: the replicas load it, and this module stays importable without Ray.
+LOCAL_MODEL_CALLBACK = "serving.local_model.LocalModelSource"
+
+
 def llm_config(settings: ServingSettings, model_dir: Path, env_vars: dict[str, str]) -> Any:
     """The Ray Serve LLM config of the one model this application serves."""
     from ray.serve.llm import LLMConfig
@@ -80,6 +84,7 @@ def llm_config(settings: ServingSettings, model_dir: Path, env_vars: dict[str, s
         },
         runtime_env={"env_vars": {**env_vars, **engine_env(settings)}},
         log_engine_metrics=True,
+        callback_config={"callback_class": LOCAL_MODEL_CALLBACK},
     )
 
 
