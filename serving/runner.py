@@ -19,7 +19,10 @@ class RunningApplication:
 
     def deploy(self, version: str | None = None) -> None:
         """Build and deploy the registry's ``version`` (None: what the settings name now);
-        redeploying, Serve replaces the LLM replicas in a rolling update."""
+        redeploying, Serve replaces the LLM replicas in a rolling update. Returns once the new
+        replicas answer: ``/v1/models`` names the new version as soon as the new ingress is up,
+        while the old LLM replicas may still be answering, so the "deployed" log line is what
+        says that the rollout is over."""
         from ray import serve
 
         if version is None:
@@ -29,6 +32,7 @@ class RunningApplication:
         application = application_for(self.settings, source, version)
         serve.run(application, name=APP_NAME, route_prefix="/", blocking=False)
         self.deployed_version = version
+        logger.info("deployed", extra={"served_source": source, "registry_version": version})
 
     def shutdown(self) -> None:
         import ray

@@ -14,6 +14,7 @@ with a destroyed learning rate (1.0: every step throws the adapter far off) is r
 """
 
 import asyncio
+import contextlib
 import json
 import subprocess
 import sys
@@ -113,12 +114,25 @@ class FollowingServe:
             return None
         return response.json()["data"][0]["metadata"].get("registry_version")
 
+    def deployed_versions(self) -> list[str | None]:
+        """The registry versions ``wc serve`` finished deploying, in order (its JSON log lines,
+        among Ray's own output; the last line may still be being written)."""
+        versions = []
+        for line in self.log.read_text().splitlines():
+            with contextlib.suppress(json.JSONDecodeError):
+                record = json.loads(line) if line.startswith('{"') else {}
+                if record.get("message") == "deployed":
+                    versions.append(record.get("registry_version"))
+        return versions
+
     def wait_for_version(self, version: str) -> None:
+        """Until the model card names ``version`` and its rollout is over: the card changes with
+        the new ingress, while the old LLM replicas answer until the new ones are ready."""
         deadline = time.monotonic() + SERVE_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise AssertionError(f"wc serve exited:\n{self.log.read_text()[-4000:]}")
-            if self.served_version() == version:
+            if self.deployed_versions()[-1:] == [version] and self.served_version() == version:
                 return
             time.sleep(2)
         raise AssertionError(f"still not serving v{version}:\n{self.log.read_text()[-4000:]}")
