@@ -19,11 +19,14 @@ type ChoiceProps = {
   onSelectionChange?: (key: string) => void;
 };
 
-/** One choice among a few, labelled, sent with its form under `name` (React Aria's Select). */
+/** One choice among a few, labelled, sent with its form under `name` (React Aria's Select).
+ * Disabled while it has no options (still loading, or none exist): React Aria does not open an
+ * empty Select, so a click there would do nothing and say nothing. */
 export function Choice({ label, options, onSelectionChange, ...props }: ChoiceProps) {
   return (
     <Select
       {...props}
+      isDisabled={options.length === 0}
       placeholder="Choose…"
       onSelectionChange={(key: Key | null) => key !== null && onSelectionChange?.(String(key))}
     >
