@@ -1,9 +1,12 @@
-"""The Serve application, built from configuration.
+"""The Serve applications, built from configuration.
 
-``build_app`` is an application builder: ``serve run serving.app:build_app`` and a ``serve deploy``
-config (``serving/serve_config.yaml``) call it with their ``args``; ``wc serve`` calls it with the
-``WC_*`` settings. The LLM and the proctor deployments are in it; the tutor and content
-deployments join it as their issues add them.
+Two applications: the LLM behind the one HTTP ingress (``build_app``), and the proctor
+(``build_proctor_app``), which has no HTTP route of its own: the ingress forwards ``/proctor`` to
+it by name. Apart, redeploying the LLM application for another model (a promotion, a rollback)
+replaces the LLM replicas and the ingress but leaves the proctor's replicas, and the proctored
+exams they host, alone. Both are application builders: a ``serve deploy`` config
+(``serving/serve_config.yaml``) calls them with its ``args``; ``wc serve`` with the ``WC_*``
+settings.
 """
 
 import logging
@@ -18,6 +21,7 @@ from serving.settings import ServingSettings
 logger = logging.getLogger(__name__)
 
 APP_NAME = "water-classroom"
+PROCTOR_APP_NAME = "water-classroom-proctor"
 
 
 def served_source(settings: ServingSettings) -> tuple[str, str | None]:
@@ -51,19 +55,26 @@ def model_card_metadata(source: str, version: str | None) -> dict[str, Any]:
 
 
 def build_app(args: dict[str, Any] | None = None) -> Any:
-    """The application: the LLM and the proctor behind one ingress (the OpenAI API under
-    ``/v1``, the proctor's under ``/proctor``); ``args`` override the ``WC_*`` settings by field
+    """The LLM application: the LLM behind the ingress (the OpenAI API under ``/v1``, the
+    proctor application's under ``/proctor``); ``args`` override the ``WC_*`` settings by field
     name."""
     settings = ServingSettings(**(args or {}))
     source, version = served_source(settings)
     return application_for(settings, source, version)
 
 
+def build_proctor_app(args: dict[str, Any] | None = None) -> Any:
+    """The proctor application; ``args`` as for ``build_app``."""
+    from serving.proctoring.deployment import proctor_deployment
+
+    return proctor_deployment(ServingSettings(**(args or {})), runtime_env_vars())
+
+
 def application_for(settings: ServingSettings, source: str, version: str | None) -> Any:
-    """The application serving ``source`` (registry ``version`` when it is one), so that a
+    """The LLM application serving ``source`` (registry ``version`` when it is one), so that a
     caller that follows the registry knows which version it deployed."""
     from serving.ingress import build_ingress
-    from serving.proctoring.deployment import proctor_deployment
+    from serving.proctoring.deployment import DEPLOYMENT_NAME
 
     model_dir = prepare_model(source, settings.models_dir, settings.tracking_uri)
     env_vars = runtime_env_vars()
@@ -80,6 +91,6 @@ def application_for(settings: ServingSettings, source: str, version: str | None)
     return build_ingress(
         config,
         ingress_deployment_config(settings),
-        proctor_deployment(settings, env_vars),
+        (PROCTOR_APP_NAME, DEPLOYMENT_NAME),
         model_card_metadata(source, version),
     )

@@ -1,12 +1,14 @@
-"""The application's one HTTP door: Ray Serve LLM's OpenAI API under ``/v1`` (unchanged) and the
-proctor's API under ``/proctor``, which it forwards to the proctor deployment by handle.
+"""The one HTTP door: Ray Serve LLM's OpenAI API under ``/v1`` (unchanged) and the proctor's API
+under ``/proctor``, which it forwards by handle to the proctor application's deployment.
 
-A Serve application has one ingress, so the proctor's routes join the OpenAI ingress: the class
-below extends Ray's ``OpenAiIngress`` with them, and ``make_fastapi_ingress`` (Ray's public
-builder) routes Ray's own endpoint table plus ours. The proctor's routes are for the platform
-only (learners reach the platform, never Serve).
+The proctor is an application of its own (``serving.app``), so that redeploying this one for
+another model leaves the proctor's replicas and the exams they host alone; its routes join the
+OpenAI ingress here: the class below extends Ray's ``OpenAiIngress`` with them, and
+``make_fastapi_ingress`` (Ray's public builder) routes Ray's own endpoint table plus ours. The
+proctor's routes are for the platform only (learners reach the platform, never Serve).
 """
 
+import asyncio
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
@@ -19,6 +21,7 @@ from ray.serve.llm.ingress import OpenAiIngress
 
 from core.errors import AppError
 from serving.proctoring.contract import OpenSession, SdpMessage
+from serving.proctoring.errors import ProctorUnavailable
 
 Reply = TypeVar("Reply", bound=BaseModel)
 
@@ -47,24 +50,49 @@ class WaterClassroomIngress(OpenAiIngress):
         llm_deployments: dict[str, DeploymentHandle],
         model_cards: dict[str, Any],
         *,
-        proctor: DeploymentHandle,
+        proctor: tuple[str, str],
         lora_paths: dict[str, str] | None = None,
     ) -> None:
         super().__init__(llm_deployments, model_cards, lora_paths=lora_paths)
-        self._proctor = proctor
+        self._proctor_app, self._proctor_deployment = proctor
+        self._proctor_handle: DeploymentHandle | None = None
+
+    async def _proctor(self) -> DeploymentHandle:
+        """The proctor's deployment, looked up by name at first use: its application is deployed
+        beside this one, in either order, and outlives this one's redeploys."""
+        if self._proctor_handle is None:
+            from ray import serve
+
+            try:
+                self._proctor_handle = await asyncio.to_thread(
+                    serve.get_deployment_handle, self._proctor_deployment, self._proctor_app
+                )
+            except KeyError as error:  # Serve's answer for a deployment it does not know
+                raise ProctorUnavailable(
+                    "The proctor application is not deployed.", {"app": self._proctor_app}
+                ) from error
+        return self._proctor_handle
+
+    async def _forward(self, method: str, *args: Any, status: int = 200, **kw: Any) -> JSONResponse:
+        """The proctor deployment's ``method`` called with the arguments, as JSON."""
+        try:
+            proctor = await self._proctor()
+        except ProctorUnavailable as error:
+            return error_reply(error)
+        return await forwarded(getattr(proctor, method).remote(*args, **kw), status_code=status)
 
     async def proctor_open(self, body: OpenSession) -> JSONResponse:
-        return await forwarded(self._proctor.open.remote(body), status_code=201)
+        return await self._forward("open", body, status=201)
 
+    # ``host`` travels as a keyword argument: SessionAffinityRouter reads it there.
     async def proctor_offer(self, host: str, session_id: str, body: SdpMessage) -> JSONResponse:
-        # ``host`` travels as a keyword argument: SessionAffinityRouter reads it there.
-        return await forwarded(self._proctor.offer.remote(session_id, body, host=host))
+        return await self._forward("offer", session_id, body, host=host)
 
     async def proctor_state(self, host: str, session_id: str) -> JSONResponse:
-        return await forwarded(self._proctor.state.remote(session_id, host=host))
+        return await self._forward("state", session_id, host=host)
 
     async def proctor_close(self, host: str, session_id: str) -> JSONResponse:
-        return await forwarded(self._proctor.close.remote(session_id, host=host))
+        return await self._forward("close", session_id, host=host)
 
 
 SESSION_PATH = "/proctor/hosts/{host}/sessions/{session_id}"
@@ -79,13 +107,13 @@ PROCTOR_ENDPOINTS = {
 def build_ingress(
     llm_config: Any,
     door_options: dict[str, Any],
-    proctor: Application,
+    proctor: tuple[str, str],
     card_metadata: dict[str, Any] | None = None,
 ) -> Application:
-    """The ingress deployment bound to the LLM deployment and the proctor deployment, built as
+    """The ingress deployment bound to the LLM deployment, built as
     ``ray.serve.llm.build_openai_app`` builds its own (same LLM deployment, same model card,
-    same endpoints), with the proctor's routes added; ``card_metadata`` joins the model card
-    of ``/v1/models``."""
+    same endpoints), with the routes of the ``proctor`` (application, deployment) added;
+    ``card_metadata`` joins the model card of ``/v1/models``."""
     from ray import serve
 
     # Ray's documented way to compose the OpenAI ingress by hand takes these two from

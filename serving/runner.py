@@ -4,7 +4,13 @@ import logging
 from dataclasses import dataclass, field
 
 from core.model_registry import ChampionWatcher, version_uri
-from serving.app import APP_NAME, application_for, served_source
+from serving.app import (
+    APP_NAME,
+    PROCTOR_APP_NAME,
+    application_for,
+    build_proctor_app,
+    served_source,
+)
 from serving.ray_runtime import start_ray
 from serving.settings import ServingSettings
 
@@ -17,20 +23,33 @@ class RunningApplication:
     deployed_version: str | None = None
     watcher: ChampionWatcher | None = field(default=None)
 
-    def deploy(self, version: str | None = None) -> None:
-        """Build and deploy the registry's ``version`` (None: what the settings name now);
-        redeploying, Serve replaces the LLM replicas in a rolling update. Returns once the new
+    def start(self) -> None:
+        """Deploy both applications, side by side: the proctor and the LLM's."""
+        from ray import serve
+
+        source, version = served_source(self.settings)
+        serve.run_many(
+            [
+                serve.RunTarget(build_proctor_app(), name=PROCTOR_APP_NAME, route_prefix=None),
+                serve.RunTarget(application_for(self.settings, source, version), name=APP_NAME),
+            ]
+        )
+        self._deployed(source, version)
+
+    def deploy(self, version: str) -> None:
+        """Build and deploy the registry's ``version`` in the LLM application: Serve replaces its
+        LLM replicas and its ingress in a rolling update (not the proctor's). Returns once the new
         replicas answer: ``/v1/models`` names the new version as soon as the new ingress is up,
         while the old LLM replicas may still be answering, so the "deployed" log line is what
         says that the rollout is over."""
         from ray import serve
 
-        if version is None:
-            source, version = served_source(self.settings)
-        else:
-            source = version_uri(self.settings.registry_model_name, version)
+        source = version_uri(self.settings.registry_model_name, version)
         application = application_for(self.settings, source, version)
         serve.run(application, name=APP_NAME, route_prefix="/", blocking=False)
+        self._deployed(source, version)
+
+    def _deployed(self, source: str, version: str | None) -> None:
         self.deployed_version = version
         logger.info("deployed", extra={"served_source": source, "registry_version": version})
 
@@ -56,7 +75,7 @@ def run_application(settings: ServingSettings) -> RunningApplication:
 
     serve.start(http_options={"host": settings.serve_host, "port": settings.serve_port})
     running = RunningApplication(settings)
-    running.deploy()
+    running.start()
     if settings.registry_model_name:
         running.watcher = ChampionWatcher(
             settings.tracking_uri,

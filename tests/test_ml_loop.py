@@ -11,6 +11,8 @@ first: the bundled model with Gaussian noise of half of each weight tensor's own
 fine-tuned candidate beats it on the ``model`` suite and is promoted; a second candidate trained
 with a destroyed learning rate (1.0: every step throws the adapter far off) is refused with the
 ``model`` suite named; a rollback puts the degraded champion back, and serving follows each move.
+A proctored session opened before the promotion is still live after it: a new model replaces
+the LLM's replicas, not the proctor's.
 """
 
 import asyncio
@@ -151,6 +153,20 @@ class FollowingServe:
         answered: dict[str, Any] = response.json()
         return answered
 
+    def open_proctor_session(self) -> str:
+        """A proctored session opened on the application (no stream yet); its path."""
+        root = self.base_url.removesuffix("/v1")
+        response = httpx.post(
+            f"{root}/proctor/sessions", json={"session_id": uuid.uuid4().hex}, timeout=60
+        )
+        assert response.status_code == 201, response.text
+        placed = response.json()
+        return f"{root}/proctor/hosts/{placed['host']}/sessions/{placed['session_id']}"
+
+    def proctor_session_live(self, path: str) -> bool:
+        response = httpx.get(path, timeout=60)
+        return response.status_code == 200 and not response.json()["ended"]
+
 
 @pytest.fixture
 def start_following_serve(
@@ -166,7 +182,6 @@ def start_following_serve(
             "WC_REGISTRY_MODEL_NAME": NAME,
             "WC_MLFLOW_TRACKING_URI": tracking_uri,
             "WC_REGISTRY_POLL_SECONDS": "2",
-            "WC_PROCTOR_MIN_REPLICAS": "0",
         }
         log = tmp_path / "serve.log"
         with log.open("wb") as output:
@@ -234,6 +249,8 @@ def test_captured_use_becomes_a_model_that_reaches_learners_only_when_better(
     # training loop on two cores made its steps 5-10x slower (23.7 s against 2.1 s alone).
     following_serve.wait_for_version(degraded)
     assert following_serve.answer()["choices"][0]["message"]["content"]
+    # A learner sits a proctored exam while the model changes: the session outlives it.
+    proctored = following_serve.open_proctor_session()
 
     # Dataset → LoRA → gate, as the walkthrough notebook tells an ML engineer to do it.
     walkthrough = run_notebook(
@@ -270,6 +287,7 @@ def test_captured_use_becomes_a_model_that_reaches_learners_only_when_better(
     assert client.get_run(promoted_run).data.tags["decision"] == "promoted"
     following_serve.wait_for_version(str(candidate))
     assert following_serve.answer()["choices"][0]["message"]["content"]
+    assert following_serve.proctor_session_live(proctored), "the promotion ended a proctored exam"
 
     broken = finetune(
         FinetuneConfig(

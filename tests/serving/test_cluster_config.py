@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from core.boot import OFFLINE_SWITCHES
-from serving.app import APP_NAME
+from serving.app import APP_NAME, PROCTOR_APP_NAME
 from serving.settings import ServingSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,36 +53,36 @@ def test_serve_config_validates_against_ray_schema(serve_config: dict[str, Any])
     assert set(serve_config) <= set(ServeDeploySchema.model_fields)
     assert set(serve_config["http_options"]) <= set(HTTPOptionsSchema.model_fields)
     assert schema.http_options.port == 8001
-    [app] = schema.applications
-    assert (app.name, app.route_prefix) == (APP_NAME, "/")
+    # The proctor is an application of its own, without an HTTP route (serving.app).
+    routes = [(app.name, app.route_prefix) for app in schema.applications]
+    assert routes == [(APP_NAME, "/"), (PROCTOR_APP_NAME, None)]
 
 
-def test_serve_config_import_path_is_the_app_builder(serve_config: dict[str, Any]) -> None:
-    [app] = serve_config["applications"]
-    module_name, _, attribute = app["import_path"].partition(":")
+def test_serve_config_import_paths_are_the_app_builders(serve_config: dict[str, Any]) -> None:
+    builders = []
+    for app in serve_config["applications"]:
+        module_name, _, attribute = app["import_path"].partition(":")
+        builder = getattr(importlib.import_module(module_name), attribute)
+        assert callable(builder)
+        builders.append(f"{builder.__module__}:{builder.__name__}")
 
-    builder = getattr(importlib.import_module(module_name), attribute)
-
-    assert callable(builder)
-    assert f"{builder.__module__}:{builder.__name__}" == "serving.app:build_app"
+    assert builders == ["serving.app:build_app", "serving.app:build_proctor_app"]
 
 
 def test_serve_config_args_are_serving_settings(serve_config: dict[str, Any]) -> None:
-    [app] = serve_config["applications"]
-
-    assert set(app["args"]) <= set(ServingSettings.model_fields)
-    # Valid values too (types, bounds, cpu|gpu), without reading this machine's WC_* variables.
-    ServingSettings.model_validate(app["args"])
+    for app in serve_config["applications"]:
+        assert set(app["args"]) <= set(ServingSettings.model_fields)
+        # Valid values too (types, bounds, cpu|gpu), without reading this machine's WC_* variables.
+        ServingSettings.model_validate(app["args"])
 
 
 def test_serve_config_carries_the_offline_switches(serve_config: dict[str, Any]) -> None:
-    [app] = serve_config["applications"]
-
-    assert app["runtime_env"]["env_vars"] == OFFLINE_SWITCHES
+    for app in serve_config["applications"]:
+        assert app["runtime_env"]["env_vars"] == OFFLINE_SWITCHES
 
 
 def test_gpu_serve_config_scales_gpu_replicas() -> None:
-    [app] = load_yaml(ROOT / "serving" / "serve_config.gpu.yaml")["applications"]
+    app, _ = load_yaml(ROOT / "serving" / "serve_config.gpu.yaml")["applications"]
     settings = ServingSettings.model_validate(app["args"])
 
     assert settings.accelerator == "gpu"

@@ -4,9 +4,10 @@ they are full (Serve applies the bounds and delays)."""
 from ray.serve._private.common import DeploymentID, ReplicaID
 from ray.serve.config import AutoscalingConfig, AutoscalingContext
 
+from serving.app import PROCTOR_APP_NAME
 from serving.proctoring.scaling import LIVE_SESSIONS_METRIC, LiveSessionsPolicy
 
-DEPLOYMENT = DeploymentID(name="ProctorHost", app_name="water-classroom")
+DEPLOYMENT = DeploymentID(name="ProctorHost", app_name=PROCTOR_APP_NAME)
 
 
 def _context(sessions_per_replica: list[float]) -> AutoscalingContext:
