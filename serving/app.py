@@ -65,9 +65,13 @@ def build_app(args: dict[str, Any] | None = None) -> Any:
 
 def build_proctor_app(args: dict[str, Any] | None = None) -> Any:
     """The proctor application; ``args`` as for ``build_app``."""
+    return proctor_application(ServingSettings(**(args or {})))
+
+
+def proctor_application(settings: ServingSettings) -> Any:
     from serving.proctoring.deployment import proctor_deployment
 
-    return proctor_deployment(ServingSettings(**(args or {})), runtime_env_vars())
+    return proctor_deployment(settings, runtime_env_vars())
 
 
 def application_for(settings: ServingSettings, source: str, version: str | None) -> Any:

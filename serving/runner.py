@@ -8,7 +8,7 @@ from serving.app import (
     APP_NAME,
     PROCTOR_APP_NAME,
     application_for,
-    build_proctor_app,
+    proctor_application,
     served_source,
 )
 from serving.ray_runtime import start_ray
@@ -30,7 +30,9 @@ class RunningApplication:
         source, version = served_source(self.settings)
         serve.run_many(
             [
-                serve.RunTarget(build_proctor_app(), name=PROCTOR_APP_NAME, route_prefix=None),
+                serve.RunTarget(
+                    proctor_application(self.settings), name=PROCTOR_APP_NAME, route_prefix=None
+                ),
                 serve.RunTarget(application_for(self.settings, source, version), name=APP_NAME),
             ]
         )
