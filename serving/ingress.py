@@ -75,11 +75,13 @@ class WaterClassroomIngress(OpenAiIngress):
 
     async def _forward(self, method: str, *args: Any, status: int = 200, **kw: Any) -> JSONResponse:
         """The proctor deployment's ``method`` called with the arguments, as JSON."""
-        try:
+
+        async def call() -> BaseModel:
             proctor = await self._proctor()
-        except ProctorUnavailable as error:
-            return error_reply(error)
-        return await forwarded(getattr(proctor, method).remote(*args, **kw), status_code=status)
+            reply: BaseModel = await getattr(proctor, method).remote(*args, **kw)
+            return reply
+
+        return await forwarded(call(), status_code=status)
 
     async def proctor_open(self, body: OpenSession) -> JSONResponse:
         return await self._forward("open", body, status=201)
