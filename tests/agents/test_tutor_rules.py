@@ -58,10 +58,10 @@ def test_leak_guard_releases_whole_words_and_stops_at_the_answer() -> None:
     assert "8" not in guard.released
 
 
-def test_leak_guard_without_an_answer_shows_everything() -> None:
+def test_leak_guard_without_an_answer_shows_every_piece_as_it_comes() -> None:
     guard = LeakGuard(FinalAnswer())
-    assert guard.feed("It is 8 days") == "It is 8 "
-    assert guard.flush() == "days" and guard.released == "It is 8 days"
+    assert [guard.feed(piece) for piece in ("It", " is 8 da", "ys")] == ["It", " is 8 da", "ys"]
+    assert guard.flush() == "" and guard.released == "It is 8 days" and not guard.leaked
 
 
 @pytest.mark.parametrize(
