@@ -243,6 +243,14 @@ async def start_streaming(
     return LiveRun(session, client, peer, asyncio.create_task(session.consume(peer.received)))
 
 
+def taken_in(run: LiveRun, decoded: int) -> bool:
+    """Whether the peer has decoded at least ``decoded`` frames and the session has taken every
+    one the peer kept (the ingest queue may thin frames while analysis lags)."""
+    peer = run.peer.stats
+    kept = peer.frames_received - peer.frames_dropped
+    return peer.frames_received >= decoded and run.session.stats.frames_received >= kept
+
+
 async def stop_streaming(run: LiveRun) -> None:
     await run.client.close()
     await asyncio.wait_for(run.consuming, timeout=5)  # ends with the peer's `closed`
@@ -308,8 +316,12 @@ async def test_frames_that_stop_are_a_lost_stream_until_a_reconnect_brings_them_
     session = ProctorSession.create(SHORT_GRACE, enrolment, keyframes=keyframes)
     first = await start_streaming(session, [portraits.astronaut_frame()] * 10, SHORT_GRACE)
     await first.client.track.until_finished()
+    # The silence counts from the last frame the session took, which on a busy machine can come
+    # well after the client sent it (a full run's snapshot found no loss yet): wait for it.
+    await eventually(lambda: taken_in(first, 8), 30, lambda: (first.peer.stats, session.stats))
     # The connection stays up, but no frame comes.
     await asyncio.sleep(SHORT_GRACE.reconnect_grace_seconds + 0.5)
+    await eventually(lambda: bool(session.timeline().events), 10, session.timeline)
     open_loss = session.timeline().events
     await stop_streaming(first)
     second = await start_streaming(session, [portraits.astronaut_frame()] * 10, SHORT_GRACE)
