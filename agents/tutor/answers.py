@@ -112,9 +112,10 @@ class FinalAnswer:
 class LeakGuard:
     """Releases streamed text a whole word at a time and stops at the first final-answer leak.
 
-    With no final answer to keep back (explain mode, a question that is no exercise) there is
-    nothing to hold a word for: each piece is released as it comes, so the learner's first
-    token is the LLM's first token, not the one after it (one token's time: ~50 ms on 2 cores).
+    With no final answer to keep back (explain mode; in Socratic mode, a question that is no
+    stored exercise and lists no options) there is nothing to hold a word for: each piece is
+    released as it comes, so the learner's first token is the LLM's first token, not the one
+    after it (one token's time: ~40-50 ms on 2 cores).
     """
 
     answer: FinalAnswer
