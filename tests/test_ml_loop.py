@@ -46,6 +46,7 @@ from tests.fixtures.llm import CHECKOUT, prepared_bundled_model, serve_environme
 from tests.fixtures.notebooks import outputs, run_notebook
 from tests.fixtures.postgres import free_port
 from tests.fixtures.servers import S3Server
+from tests.fixtures.torch_threads import torch_threads
 from tests.openstax import BOOKS_DIR
 from tests.pipelines.dataset_factories import capture, liked
 from tests.pipelines.models import degraded_copy, register
@@ -285,37 +286,38 @@ def test_captured_use_becomes_a_model_that_reaches_learners_only_when_better(
     assert candidate not in (None, degraded), "the fine-tuned candidate was not promoted"
     promoted_run = latest_run_id(tracking_uri, "promotions")
     assert client.get_run(promoted_run).data.tags["decision"] == "promoted"
-    following_serve.wait_for_version(str(candidate))
-    assert following_serve.answer()["choices"][0]["message"]["content"]
-    assert following_serve.proctor_session_live(proctored), "the promotion ended a proctored exam"
 
-    broken = finetune(
-        FinetuneConfig(
-            dataset=f"runs:/{dataset_run}/dataset",
-            tracking_uri=tracking_uri,
-            models_dir=CHECKOUT / ".wc-data" / "models",
-            work_dir=tmp_path / "lora-destroyed",
-            steps=3,
-            batch_size=2,
-            max_length=192,
-            learning_rate=1.0,
-            warmup_steps=0,
-            checkpoint_every=3,
-            validation_rows=0,
+    # While serving rolls the candidate out, a candidate trained with a destroyed learning rate
+    # meets the gate, on one torch thread: its steps took 3.3 s beside the rollout's engine start
+    # (2.7 s after it), and the rollout 42 s beside them (36 s alone).
+    with torch_threads():
+        broken = finetune(
+            FinetuneConfig(
+                dataset=f"runs:/{dataset_run}/dataset",
+                tracking_uri=tracking_uri,
+                models_dir=CHECKOUT / ".wc-data" / "models",
+                work_dir=tmp_path / "lora-destroyed",
+                steps=3,
+                batch_size=2,
+                max_length=192,
+                learning_rate=1.0,
+                warmup_steps=0,
+                checkpoint_every=3,
+                validation_rows=0,
+            )
         )
-    )
-    refused = gate(
-        PromotionConfig(
-            registered_model=NAME,
-            candidate_version=broken.version,
-            tracking_uri=tracking_uri,
-            suites=("model",),
-            target_suite="model",
-            limit=6,
-            books_dir=BOOKS_DIR,
-            database_url=database_url_for_test,
+        refused = gate(
+            PromotionConfig(
+                registered_model=NAME,
+                candidate_version=broken.version,
+                tracking_uri=tracking_uri,
+                suites=("model",),
+                target_suite="model",
+                limit=6,
+                books_dir=BOOKS_DIR,
+                database_url=database_url_for_test,
+            )
         )
-    )
     assert not refused.decision.promote
     assert refused.decision.regressing_suites == ["model"], refused.decision.reason
     assert champion_version(tracking_uri, NAME) == candidate
@@ -325,6 +327,10 @@ def test_captured_use_becomes_a_model_that_reaches_learners_only_when_better(
     decision = client.get_run(refused.run_id).data
     assert decision.tags["decision"] == "rejected"
     assert decision.metrics["model.solution_nll.delta_low"] > 0
+
+    following_serve.wait_for_version(str(candidate))
+    assert following_serve.answer()["choices"][0]["message"]["content"]
+    assert following_serve.proctor_session_live(proctored), "the promotion ended a proctored exam"
 
     back = rollback(NAME, tracking_uri, "the test rolls back", database_url_for_test)
     assert (back.from_version, back.to_version) == (candidate, degraded)

@@ -25,6 +25,7 @@ from pipelines.finetune.tracking import RESUMED_TAG
 from pipelines.finetune.train import mean_token_loss
 from serving.models import prepare_model
 from tests.fixtures.llm import prepared_bundled_model
+from tests.fixtures.torch_threads import TORCH_THREADS, torch_threads
 from tests.pipelines.finetune.sft_rows import rows, write_dataset
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -44,21 +45,13 @@ KILLED_AFTER = 2  # the first checkpoint of the killed run
 # The killed run scores no validation rows (scoring draws no random numbers: the training is the
 # same as the uninterrupted run's).
 KILLED_RUN = {**TRAINING, "validation_rows": 0}
-# One torch thread, here and in the killed run: the suite shares two cores with the Serve
-# application's vLLM engine and other tests, and two torch threads then spend their time waiting
-# on each other (measured under a load of ~6: the kill test took 299 s with two threads, 46 s
-# with one; on an idle machine two threads are ~1.5x faster).
-TORCH_THREADS = 1
 
 
 @pytest.fixture(scope="module", autouse=True)
 def one_torch_thread() -> Iterator[None]:
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(TORCH_THREADS)
-    yield
-    torch.set_num_threads(before)
+    """Here and in the killed run (tests/fixtures/torch_threads.py says why)."""
+    with torch_threads():
+        yield
 
 
 def tracking_uri(root: Path) -> str:
