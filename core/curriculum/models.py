@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.curriculum.question_words import stored_question_words
 from core.infra.database import Base, utcnow, value_enum
 
 
@@ -179,6 +180,15 @@ class AssessmentItem(Base):
     objective_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("learning_objectives.id", ondelete="SET NULL"), index=True
     )
+
+
+# The exact-question look-up (the tutor's ``exercises_asking``): a hash index, since a prompt may
+# be longer than a B-tree entry can hold.
+Index(
+    "ix_assessment_items_prompt_words",
+    stored_question_words(AssessmentItem.prompt),
+    postgresql_using="hash",
+)
 
 
 class LearningObjective(Base):

@@ -1,16 +1,16 @@
 """The platform's side of the tutor graph's ports: learner context, scoped retrieval, evidence,
 exercise keys, and flags that reach the learner's teachers and parents."""
 
-import re
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agents.tutor.policy import TutorMode
 from core.curriculum.models import AssessmentItem, Course
+from core.curriculum.question_words import question_words, stored_question_words
 from core.errors import NotFound
 from core.infra.database import Database
 from graphs.tutor_chat.ports import CourseEvidence, ExerciseKey, FlagReport, LearnerContext
@@ -37,7 +37,6 @@ WEAK_OBJECTIVES_IN_CONTEXT = 3
 # Exercises asking the same question whose answers are kept too (the statistics book asks
 # "What is the p-value?" 14 times).
 SAME_QUESTION_LIMIT = 50
-_NOT_A_WORD = re.compile("[^a-z0-9]+")
 
 
 class PlatformTutorPorts(CourseEvidence):
@@ -103,16 +102,16 @@ class PlatformTutorPorts(CourseEvidence):
         return None if item is None else _exercise_key(item)
 
     async def exercises_asking(self, course_id: uuid.UUID, question: str) -> list[ExerciseKey]:
-        words = _words_only(question)
+        words = question_words(question)
         if not words:
             return []
-        stored_words = func.btrim(
-            func.regexp_replace(func.lower(AssessmentItem.prompt), "[^a-z0-9]+", " ", "g")
-        )
         async with self.database.session() as session:
             items = await session.scalars(
                 select(AssessmentItem)
-                .where(AssessmentItem.course_id == course_id, stored_words == words)
+                .where(
+                    AssessmentItem.course_id == course_id,
+                    stored_question_words(AssessmentItem.prompt) == words,
+                )
                 .order_by(AssessmentItem.id)
                 .limit(SAME_QUESTION_LIMIT)
             )
@@ -155,11 +154,6 @@ class PlatformTutorPorts(CourseEvidence):
                     "category": report.category.value,
                 },
             )
-
-
-def _words_only(text: str) -> str:
-    """The text as the query above compares stored questions: lowercase words and numbers."""
-    return _NOT_A_WORD.sub(" ", text.lower()).strip()
 
 
 def _exercise_key(item: AssessmentItem) -> ExerciseKey:
