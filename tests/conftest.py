@@ -35,4 +35,5 @@ pytest_plugins = [
     "tests.fixtures.webhook_receiver",
     "tests.fixtures.tracing",
     "tests.fixtures.run_report",
+    "tests.fixtures.early",
 ]

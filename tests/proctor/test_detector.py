@@ -8,7 +8,7 @@ The training set proves the mechanics, not accuracy on real webcams (docs/procto
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from concurrent.futures import Future
 from pathlib import Path
 
 import cv2
@@ -16,8 +16,6 @@ import numpy as np
 import pytest
 
 from core.model_registry import CHAMPION_ALIAS, champion_version
-from pipelines.proctor_detector.config import DetectorTrainingConfig, default_vision_python
-from pipelines.proctor_detector.pipeline import DetectorTrainingResult, run
 from pipelines.proctor_detector.synthetic import (
     BOOK,
     PHONE,
@@ -25,7 +23,6 @@ from pipelines.proctor_detector.synthetic import (
     compose,
     iou,
     package_backgrounds,
-    write_dataset,
 )
 from pipelines.proctor_detector.train import parse_args
 from proctor.analysers.objects import ObjectAnalyser, suspicious_detections
@@ -34,41 +31,12 @@ from proctor.detector_source import DetectorSource
 from proctor.risk import RiskEngine
 from proctor.settings import ProctorSettings
 from proctor.signals import Frame, Image, Signal, SignalKind, SignalStatus
+from tests.fixtures.detector_training import EPOCHS, TRAINING_THREADS, VISION_PYTHON, Registered
 
-# Measured here (docs/proctor.md): in an 8-epoch run the 16 held-out composites of a trial were
-# found at >= 0.5 by 7 from epoch 4, 14 from epoch 6, 15 at the end (10 epochs: 13 of 16).
-TRAINING_IMAGES = 320
-EPOCHS = 8
-IMAGE_SIZE = 160
-BATCH = 8
-# Every image of the generated set is fresh, so ultralytics' augmentation (mosaic, scale,
-# colour) only adds time here; and its default accumulation of gradients to 64 images would
-# leave a few dozen optimizer steps in the whole run: one step per batch instead.
-FAST_SMALL_SET = {
-    "nbs": BATCH,
-    "mosaic": 0.0,
-    "close_mosaic": 0,
-    "scale": 0.0,
-    "translate": 0.0,
-    "hsv_h": 0.0,
-    "hsv_s": 0.0,
-    "hsv_v": 0.0,
-    "warmup_epochs": 0,
-    "optimizer": "AdamW",
-    "lr0": 0.003,
-    "val": False,
-}
-# The model trained here is marginal (docs/proctor.md), so its arithmetic is pinned like a seed:
-# one torch thread. Trained with two on an Intel Xeon with AMX (6 December 2026) it saw a phone
-# in the learner alone, where the one-thread model, passing on every machine kind so far, does
-# not. The pipeline's default (every core) is what operators get; this checks the threads
-# configured are the threads every epoch ran with.
-TRAINING_THREADS = 1
 HELD_OUT_FRAMES = 4
 # Measured: 4 of 4 phones and 3 of 4 books (the page held over the astronaut's face is missed).
 FOUND_AT_LEAST = 3
 MODEL = "proctor-detector"
-VISION_PYTHON = default_vision_python()
 
 needs_vision_env = pytest.mark.skipif(
     not VISION_PYTHON.is_file(),
@@ -161,52 +129,11 @@ def test_training_takes_every_core_unless_told_otherwise() -> None:
 # --- trained here ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Registered:
-    tracking_uri: str
-    result: DetectorTrainingResult
-
-
 @pytest.fixture(scope="module")
-def registered(tmp_path_factory: pytest.TempPathFactory) -> Registered:
-    """The pipeline's one run: train in the vision environment, export, register, promote."""
-    root = tmp_path_factory.mktemp("detector")
-    tracking_uri = f"sqlite:///{root / 'mlflow.db'}"
-    config = DetectorTrainingConfig(
-        data=write_dataset(root / "data", TRAINING_IMAGES, seed=0, val_share=0.1),
-        tracking_uri=tracking_uri,
-        work_dir=root / "work",
-        epochs=EPOCHS,
-        image_size=IMAGE_SIZE,
-        batch=BATCH,
-        overrides=FAST_SMALL_SET,
-        promote=True,
-        threads=TRAINING_THREADS,
-    )
-    import mlflow
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(root)  # MLflow keeps a sqlite store's artifacts under ./mlruns (absolute)
-        tracking_before = mlflow.get_tracking_uri()  # unset, it names a file in the cwd
-        result = run(config)
-        # The run leaves no process-wide MLflow state behind (a later run elsewhere would use it).
-        assert mlflow.get_tracking_uri() == tracking_before and mlflow.active_run() is None
-        _a_fluent_run_in_another_store_works(root / "elsewhere.db")
-    return Registered(tracking_uri, result)
-
-
-def _a_fluent_run_in_another_store_works(database: Path) -> None:
-    """What CI once failed on: an experiment left active by the pipeline made the next fluent
-    ``start_run`` in another store look for it there ("No Experiment with id=1 exists")."""
-    import mlflow
-
-    before = mlflow.get_tracking_uri()
-    mlflow.set_tracking_uri(f"sqlite:///{database}")
-    try:
-        with mlflow.start_run() as fresh:
-            assert fresh.info.experiment_id == "0"  # the new store's default experiment
-    finally:
-        mlflow.set_tracking_uri(before)
+def registered(detector_training: Future[Registered]) -> Registered:
+    """The pipeline's one run: train in the vision environment, export, register, promote
+    (started before the session's first test: tests/fixtures/early.py)."""
+    return detector_training.result()
 
 
 @pytest.fixture
