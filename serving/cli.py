@@ -52,6 +52,8 @@ def serve(
         f"[bold green]LLM API[/] on http://{settings.serve_host}:{settings.serve_port}/v1 "
         f"(model {settings.model_id!r})"
     )
+    if not settings.ray_address:
+        console.print(f"Ray on {runner.ray_address} (WC_RAY_ADDRESS for work that joins it)")
     try:
         stop.wait()
     except KeyboardInterrupt:

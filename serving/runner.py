@@ -55,6 +55,13 @@ class RunningApplication:
         self.deployed_version = version
         logger.info("deployed", extra={"served_source": source, "registry_version": version})
 
+    @property
+    def ray_address(self) -> str:
+        """The address of the Ray this application runs on."""
+        import ray
+
+        return str(ray.get_runtime_context().gcs_address)
+
     def shutdown(self) -> None:
         import ray
         from ray import serve

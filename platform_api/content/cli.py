@@ -135,9 +135,12 @@ def runner(
         beating = asyncio.create_task(beat_until(settings.run_dir, stop))
         config = worker_config(settings, content, url)
         try:
-            await ContentRunner(database, config, ray_logs=settings.logs_dir / "ray-content").run(
-                stop=stop
-            )
+            await ContentRunner(
+                database,
+                config,
+                ray_address=ray_address(),
+                ray_logs=settings.logs_dir / "ray-content",
+            ).run(stop=stop)
         finally:
             stop.set()
             await beating
@@ -298,6 +301,13 @@ def generate(
         console.print(f"job {job.id} {job.status.value}: {job.topics_by_status}")
 
 
+def ray_address() -> str:
+    """``WC_RAY_ADDRESS``: the cluster the workers run on; empty starts a local Ray."""
+    from serving.settings import ServingSettings
+
+    return ServingSettings().ray_address
+
+
 def shutdown_ray() -> None:
     import ray
 
@@ -307,7 +317,7 @@ def shutdown_ray() -> None:
 async def _run_and_follow(database: Database, job_id: uuid.UUID, config: "WorkerConfig") -> JobOut:
     from platform_api.content.runner import ContentRunner
 
-    runner = ContentRunner(database, config, only_job=job_id)
+    runner = ContentRunner(database, config, ray_address=ray_address(), only_job=job_id)
     with console.status("starting Ray workers…"):
         await asyncio.to_thread(runner.start_workers)
     # Following the job in the database (not this runner's own closing of it) ends the command

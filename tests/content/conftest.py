@@ -158,6 +158,13 @@ def start_runner(book: Book, llm_server: LlmServer, folder: Path, **settings: st
         "WC_DATABASE_URL": book.database_url,
         "WC_DATA_DIR": str(folder / "data"),
         "WC_LLM_BASE_URL": llm_server.base_url,
+        # The workers run on the LLM application's Ray, as on a cluster: no Ray start per runner.
+        # A local Ray asks for its token (~/.ray/auth_token) from whoever joins it.
+        **(
+            {"WC_RAY_ADDRESS": llm_server.ray_address, "RAY_AUTH_MODE": "token"}
+            if llm_server.ray_address
+            else {}
+        ),
         "WC_LOG_FORMAT": "console",
         **{f"WC_CONTENT_{name.upper()}": value for name, value in settings.items()},
     }

@@ -4,6 +4,7 @@ and ``wc content runner`` processes with real Ray workers."""
 import asyncio
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -406,7 +407,9 @@ async def test_an_llm_outage_holds_topics_back_and_loses_none(
     proxy = TcpProxy(llm_url.host, llm_url.port or 80)
     await proxy.start()
     await proxy.cut()
-    outage = LlmServer(f"http://127.0.0.1:{proxy.port}{llm_url.path}", None, llm_server.model)
+    outage = replace(
+        llm_server, base_url=f"http://127.0.0.1:{proxy.port}{llm_url.path}", metrics_url=None
+    )
     runners.append(start_runner(python_book, outage, tmp_path, regenerations="0"))
     try:
 
