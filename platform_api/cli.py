@@ -88,7 +88,7 @@ def run(
         with console.status("Preparing the database and the demo course…"):
             if settings.load_demo_content:
                 run_with_database(prepare_demo_course)
-        children += start_database_users(settings)
+        children += start_database_users(settings, children)
         console.print(f"Starting Water Classroom; the logs of its parts are in {settings.logs_dir}")
         threading.Thread(
             target=report_start, args=(settings, children, console, stop), daemon=True
@@ -108,7 +108,7 @@ def run(
         )
     finally:
         stop.set()
-        for child in children:
+        for child in reversed(children):  # the content runner before the Ray it joined
             stop_process(child.process, grace_seconds=120)
 
 

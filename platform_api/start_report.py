@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +24,12 @@ from platform_api.status import (
     mlflow_ui_status,
     runner_status,
 )
+from serving.settings import ServingSettings
 
 POLL_SECONDS = 2.0
+# How long the content runner's start waits for the LLM application's local Ray (up in seconds)
+# before it goes on with a Ray of its own.
+RAY_ADDRESS_WAIT_SECONDS = 120.0
 
 
 @dataclass(frozen=True)
@@ -75,23 +80,55 @@ def start_llm(settings: Settings) -> list[Child]:
     so it starts first, while the database and the demo course are prepared."""
     if not settings.serve_llm:
         return []
-    return [start_child("LLM", [sys.argv[0], "serve"], settings.logs_dir / "llm.log")]
+    address_file = llm_ray_address_file(settings)
+    address_file.unlink(missing_ok=True)  # a stopped run's
+    command = [sys.argv[0], "serve", "--ray-address-file", str(address_file)]
+    return [start_child("LLM", command, settings.logs_dir / "llm.log")]
 
 
-def start_database_users(settings: Settings) -> list[Child]:
+def llm_ray_address_file(settings: Settings) -> Path:
+    """Where the LLM application writes its local Ray's address."""
+    return settings.resolved_data_dir / "llm-ray-address"
+
+
+def start_database_users(settings: Settings, started: list[Child]) -> list[Child]:
     """The content runner and the MLflow UI, as the settings ask: once the database is
-    prepared (the runner's jobs and MLflow's runs are stored there)."""
+    prepared (the runner's jobs and MLflow's runs are stored there). ``started``: the children
+    already running (the LLM application, whose Ray the runner joins)."""
     wc, logs = sys.argv[0], settings.logs_dir
     children = []
     if settings.content_runner:
         log = logs / "content-runner.log"
-        children.append(start_child("content runner", [wc, "content", "runner"], log))
+        ray = llm_ray_environment(settings, started)
+        children.append(start_child("content runner", [wc, "content", "runner"], log, ray))
     if settings.serves_mlflow_ui:
         log = logs / "mlflow-ui.log"
         # A UI only: none of the server's job workers and periodic tasks (GenAI scoring).
         quiet = {"MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
         children.append(start_child("MLflow UI", mlflow_ui_command(settings), log, quiet))
     return children
+
+
+def llm_ray_environment(settings: Settings, started: list[Child]) -> dict[str, str]:
+    """The content runner's workers run on the LLM application's local Ray instead of a second
+    Ray of the runner's own (its processes, its start, its memory, on the same few cores). That
+    Ray asks whoever joins for the token in ``~/.ray/auth_token``. Nothing to join when no LLM
+    application runs here, or when it joined ``WC_RAY_ADDRESS`` (the runner joins that too)."""
+    llm = next((child for child in started if child.name == "LLM"), None)
+    if llm is None or ServingSettings().ray_address:
+        return {}
+    address = wait_for_ray_address(llm_ray_address_file(settings), llm, RAY_ADDRESS_WAIT_SECONDS)
+    return {"WC_RAY_ADDRESS": address, "RAY_AUTH_MODE": "token"} if address else {}
+
+
+def wait_for_ray_address(file: Path, llm: Child, timeout: float) -> str:
+    """The address ``llm`` wrote to ``file``; empty when it exits or ``timeout`` passes first."""
+    deadline = time.monotonic() + timeout
+    while llm.process.poll() is None and time.monotonic() < deadline:
+        if file.is_file():
+            return file.read_text().strip()
+        time.sleep(0.2)
+    return ""
 
 
 def part_checks(settings: Settings, children: list[Child]) -> dict[str, Callable[[], PartStatus]]:

@@ -2,6 +2,7 @@
 
 import signal
 import threading
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -39,6 +40,13 @@ def prepare(
 
 def serve(
     port: Annotated[int | None, typer.Option(help="API port (WC_SERVE_PORT).")] = None,
+    ray_address_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write a local Ray's address to this file as soon as Ray is up, for work that "
+            "joins it (removed on exit)."
+        ),
+    ] = None,
 ) -> None:
     """Start Ray (or join WC_RAY_ADDRESS) and serve the OpenAI-compatible API under /v1."""
     from serving.runner import run_application
@@ -47,7 +55,7 @@ def serve(
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with console.status("Starting Ray and the LLM deployment (about a minute on a small CPU)…"):
-        runner = run_application(settings)
+        runner = run_application(settings, ray_address_file)
     console.print(
         f"[bold green]LLM API[/] on http://{settings.serve_host}:{settings.serve_port}/v1 "
         f"(model {settings.model_id!r})"
@@ -60,3 +68,5 @@ def serve(
         pass
     finally:
         runner.shutdown()
+        if ray_address_file is not None:
+            ray_address_file.unlink(missing_ok=True)

@@ -7,6 +7,7 @@ off by the switches in ``core.boot``. A local Ray binds to and talks over 127.0.
 """
 
 import contextlib
+import ipaddress
 import logging
 import os
 import sys
@@ -28,12 +29,25 @@ EXTRA_LOGICAL_CPUS = 4
 # a LAN address: Ray reads RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER once, when `ray` is imported, and
 # while it is on, `resolve_ip_for_localhost` replaces 127.0.0.1 by the LAN address. Off, the node
 # IP stays 127.0.0.1, and GCS, raylet, object manager, workers and agents bind to it. vLLM's own
-# address guess (a route look-up towards 8.8.8.8) is replaced by VLLM_HOST_IP. Joining a cluster
-# must not set them: the driver's address would be unreachable from the other nodes.
+# address guess (a route look-up towards 8.8.8.8) is replaced by VLLM_HOST_IP. Joining a local Ray
+# on loopback needs them as well (without, the driver looks for that Ray's GCS at the LAN address:
+# `wc run`'s content runner did); joining a cluster elsewhere must not set them: the driver's
+# address would be unreachable from its nodes.
 LOCAL_RAY_SWITCHES: dict[str, str] = {
     "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
     "VLLM_HOST_IP": "127.0.0.1",
 }
+
+
+def on_loopback(address: str) -> bool:
+    """Whether a Ray address (``HOST:PORT``, ``ray://HOST:PORT``) names this machine's loopback."""
+    host = address.split("://", 1)[-1].rsplit(":", 1)[0].strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name, or "auto"
+        return False
 
 
 def ensure_bootstrap_config() -> None:
@@ -78,7 +92,7 @@ def start_ray(
     ``worker_niceness`` replaces Ray's default of 15 for a local Ray's workers (serving is
     latency-bound; batch work may keep Ray's default); a cluster's nodes set their own.
     """
-    if not address:
+    if not address or on_loopback(address):
         keep_local_ray_on_loopback()
     import ray
 
@@ -105,6 +119,22 @@ def start_ray(
         runtime = ray.get_runtime_context()
         link_logs(logs_link, Path(runtime.get_temp_dir()) / runtime.get_session_name() / "logs")
     logger.info("local ray started", extra={"logical_cpus": cpus})
+
+
+def current_ray_address() -> str:
+    """The GCS address of the Ray this process started or joined."""
+    import ray
+
+    return str(ray.get_runtime_context().gcs_address)
+
+
+def write_ray_address(path: Path) -> None:
+    """Write this process's Ray address to ``path`` at once (written aside, then renamed: a
+    reader never sees half of it)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    written = path.with_name(f".{path.name}.tmp")
+    written.write_text(current_ray_address())
+    written.replace(path)
 
 
 def stop_ray() -> None:

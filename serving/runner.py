@@ -2,6 +2,7 @@
 
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from core.model_registry import ChampionWatcher, version_uri
 from serving.app import (
@@ -11,7 +12,7 @@ from serving.app import (
     proctor_application,
     served_source,
 )
-from serving.ray_runtime import start_ray
+from serving.ray_runtime import current_ray_address, start_ray, write_ray_address
 from serving.settings import ServingSettings
 
 logger = logging.getLogger(__name__)
@@ -58,9 +59,7 @@ class RunningApplication:
     @property
     def ray_address(self) -> str:
         """The address of the Ray this application runs on."""
-        import ray
-
-        return str(ray.get_runtime_context().gcs_address)
+        return current_ray_address()
 
     def shutdown(self) -> None:
         import ray
@@ -72,7 +71,11 @@ class RunningApplication:
         ray.shutdown()
 
 
-def run_application(settings: ServingSettings) -> RunningApplication:
+def run_application(
+    settings: ServingSettings, ray_address_file: Path | None = None
+) -> RunningApplication:
+    """Start or join Ray, then deploy; ``ray_address_file`` gets a local Ray's address as soon
+    as it is up, before the minute the deployment takes (``wc run``'s content runner joins it)."""
     start_ray(
         settings.ray_address,
         settings.ray_num_cpus,
@@ -80,6 +83,8 @@ def run_application(settings: ServingSettings) -> RunningApplication:
         logs_link=settings.logs_dir / "ray-llm",
         worker_niceness=settings.ray_worker_niceness,
     )
+    if ray_address_file is not None and not settings.ray_address:
+        write_ray_address(ray_address_file)
     from ray import serve  # after start_ray: a local Ray's loopback switch is read at import
 
     serve.start(http_options={"host": settings.serve_host, "port": settings.serve_port})

@@ -379,6 +379,13 @@ def test_every_socket_stays_on_loopback_with_a_content_job_running(
     )
     assert _has_content_worker(seen), "no content worker came up"
     _assert_on_loopback_but_serve_listeners(seen, instance)
+    # The worker ran on the LLM application's Ray, whose address `wc serve` wrote for `wc run`:
+    # the namespace held one Ray (one GCS server), listening there.
+    gcs = {socket for socket in seen if "gcs_server" in socket.command.split(" ", 1)[0]}
+    assert len({socket.pid for socket in gcs}) == 1, sorted(gcs)
+    port = (instance.data_dir / "llm-ray-address").read_text().rsplit(":", 1)[1]
+    listening = {socket.local for socket in gcs if socket.state == "LISTEN"}
+    assert port in {local.rsplit(":", 1)[1] for local in listening}, (port, sorted(listening))
 
 
 def _has_content_worker(sockets: set[Socket]) -> bool:
