@@ -369,9 +369,9 @@ def test_every_socket_stays_on_loopback_with_a_content_job_running(
     assert submitted.returncode == 0, submitted.stderr[-3000:]
 
     # Watched for 20 s of the worker's run, and on until every Serve replica's listener was seen:
-    # when the suite's memory neared Ray's threshold during the job (a second Ray starting),
-    # Ray's memory monitor killed replicas, and a replaced replica listens only once its
-    # constructor has run again.
+    # when the suite's memory neared Ray's threshold during the job (a second Ray starting, before
+    # the runner joined the LLM application's), Ray's memory monitor killed replicas, and a
+    # replaced replica listens only once its constructor has run again.
     seen = watch_sockets(
         instance.process.pid,
         _until_seconds_after(_has_content_worker, 20, then=_serve_listeners_seen()),
