@@ -27,11 +27,6 @@ from serving.client import LLMClient
 
 logger = logging.getLogger(__name__)
 
-# Ray's default niceness for the workers of a Ray it starts. A worker takes it also on a Ray whose
-# workers run at 0 (`wc serve`'s, which `wc run`'s runner joins): its own CPU work (the graph, the
-# embedding checks) is batch work, and yields to the API and the LLM engine beside it.
-WORKER_NICENESS = 15
-
 
 class WorkerConfig(BaseModel):
     """Everything a worker process needs, sent to it by the runner (it reads no environment)."""
@@ -61,8 +56,6 @@ class TopicOutcome(BaseModel):
 class TopicWorker:
     def __init__(self, config: WorkerConfig) -> None:
         from core import boot  # noqa: F401  (offline switches before any model loads)
-
-        os.nice(max(0, WORKER_NICENESS - os.nice(0)))
 
         configure_tracing("wc-content-worker", config.otlp_endpoint, config.trace_sample_ratio)
         self._database = Database(config.database_url, pool_size=4)
