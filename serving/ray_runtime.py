@@ -89,8 +89,9 @@ def start_ray(
 
     A local Ray's processes log to its session folder, not to this process's console;
     ``logs_link`` (e.g. ``<data_dir>/logs/ray-llm``) is made a link to that folder.
-    ``worker_niceness`` replaces Ray's default of 15 for a local Ray's workers (serving is
-    latency-bound; batch work may keep Ray's default); a cluster's nodes set their own.
+    ``worker_niceness`` replaces Ray's default of 15 for a local Ray's workers (the LLM engine
+    starved at 15 beside ordinary processes, and content workers waited on it); a cluster's nodes
+    set their own.
     """
     if not address or on_loopback(address):
         keep_local_ray_on_loopback()
