@@ -51,7 +51,9 @@ def test_the_runner_joins_a_configured_cluster_by_itself(
 ) -> None:
     monkeypatch.setenv("WC_RAY_ADDRESS", "10.0.0.5:6379")  # the runner reads it too
     llm = _llm(tmp_path / "llm.log", "import time; time.sleep(30)")  # writes nothing
+    started = time.monotonic()
     try:
         assert llm_ray_environment(Settings(data_dir=tmp_path), [llm]) == {}
     finally:
         llm.process.kill()
+    assert time.monotonic() - started < 10  # it did not wait for an address that never comes
